@@ -1,0 +1,275 @@
+import { isAbsolute, resolve } from 'node:path';
+import { z } from 'zod';
+import { ConfigError } from '../errors.js';
+
+/**
+ * Every setting comes from the environment and is validated here, once, at start-up.
+ * A bad value stops the process with one line naming the variable (see ConfigError);
+ * secret values are never echoed back.
+ */
+
+const blankIsUnset = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+
+const optionalString = z.preprocess(blankIsUnset, z.string().optional());
+const secret = (minLength = 1) =>
+  z.preprocess(
+    blankIsUnset,
+    z
+      .string()
+      .min(minLength, { message: `must be at least ${minLength} characters long` })
+      .optional(),
+  );
+
+const httpUrl = z.preprocess(
+  blankIsUnset,
+  z
+    .string()
+    .refine((s) => /^https?:\/\//i.test(s) && URL.canParse(s), {
+      message: 'must be an http(s) URL such as https://example.com',
+    })
+    .transform((s) => s.replace(/\/+$/, '')),
+);
+
+const port = (fallback: number) =>
+  z.preprocess(
+    (v) => blankIsUnset(v) ?? String(fallback),
+    z
+      .string()
+      .regex(/^\d+$/, { message: 'must be a whole number from 1 to 65535' })
+      .transform(Number)
+      .refine((n) => n >= 1 && n <= 65535, { message: 'must be a whole number from 1 to 65535' }),
+  );
+
+const positiveInt = z.preprocess(
+  blankIsUnset,
+  z
+    .string()
+    .regex(/^[1-9]\d*$/, { message: 'must be a positive whole number' })
+    .transform(Number)
+    .optional(),
+);
+
+const list = z.preprocess(
+  blankIsUnset,
+  z
+    .string()
+    .optional()
+    .transform((s) =>
+      (s ?? '')
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    ),
+);
+
+const postgresUrl = z.preprocess(
+  blankIsUnset,
+  z
+    .string()
+    .refine((s) => /^postgres(ql)?:\/\//i.test(s) && URL.canParse(s), {
+      message: 'must be a postgres:// or postgresql:// connection URL',
+    })
+    .optional(),
+);
+
+const envSchema = z.object({
+  DATABASE_URL: postgresUrl,
+  ENGMETRICS_DATA_DIR: z.preprocess((v) => blankIsUnset(v) ?? './data', z.string()),
+  ENGMETRICS_PG_PORT: port(54329),
+  ENGMETRICS_CONFIG: optionalString,
+  PORT: port(8080),
+  HOST: z.preprocess((v) => blankIsUnset(v) ?? '127.0.0.1', z.string()),
+  API_TOKEN: secret(16),
+  LOG_LEVEL: z.preprocess(
+    (v) => blankIsUnset(v) ?? 'info',
+    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      message: 'must be one of fatal, error, warn, info, debug, trace, silent',
+    }),
+  ),
+
+  GITHUB_API_URL: z.preprocess((v) => blankIsUnset(v) ?? 'https://api.github.com', httpUrl),
+  GITHUB_TOKEN: secret(),
+  GITHUB_APP_ID: positiveInt,
+  GITHUB_APP_PRIVATE_KEY: secret(),
+  GITHUB_APP_INSTALLATION_ID: positiveInt,
+  GITHUB_ORG: z.preprocess(
+    blankIsUnset,
+    z
+      .string()
+      .regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/, { message: 'must be a GitHub organisation login' })
+      .optional(),
+  ),
+  GITHUB_REPOS: list,
+
+  JIRA_BASE_URL: httpUrl.optional(),
+  JIRA_EMAIL: z.preprocess(
+    blankIsUnset,
+    z
+      .string()
+      .regex(/^[^@\s]+@[^@\s]+$/, { message: 'must be an email address' })
+      .optional(),
+  ),
+  JIRA_API_TOKEN: secret(),
+  JIRA_PAT: secret(),
+  JIRA_PROJECTS: list,
+
+  OPENAI_API_KEY: secret(),
+  OPENAI_BASE_URL: z.preprocess((v) => blankIsUnset(v) ?? 'https://api.openai.com/v1', httpUrl),
+  OPENAI_MODEL: z.preprocess((v) => blankIsUnset(v) ?? 'gpt-4.1', z.string()),
+
+  SLACK_BOT_TOKEN: secret(),
+  SLACK_CHANNEL: optionalString,
+  SLACK_API_URL: z.preprocess((v) => blankIsUnset(v) ?? 'https://slack.com/api', httpUrl),
+  SLACK_WEBHOOK_URL: httpUrl.optional(),
+
+  GRAFANA_URL: z.preprocess((v) => blankIsUnset(v) ?? 'http://localhost:3000', httpUrl),
+  GRAFANA_READER_PASSWORD: secret(8),
+});
+
+type Env = z.infer<typeof envSchema>;
+
+export interface Settings {
+  database: { url?: string; dataDir: string; embeddedPort: number };
+  orgFile?: string;
+  api: { host: string; port: number; token?: string };
+  logLevel: Env['LOG_LEVEL'];
+  github: {
+    apiUrl: string;
+    token?: string;
+    app?: { appId: number; privateKey: string; installationId?: number };
+    org?: string;
+    repos: string[];
+  };
+  jira: {
+    baseUrl?: string;
+    auth?: { kind: 'basic'; email: string; apiToken: string } | { kind: 'bearer'; pat: string };
+    projects: string[];
+  };
+  openai: { apiKey?: string; baseUrl: string; model: string };
+  slack: { botToken?: string; channel?: string; apiUrl: string; webhookUrl?: string };
+  grafana: { url: string; readerPassword?: string };
+  /** Every secret value, so the logger can scrub them from any line. */
+  secrets: string[];
+}
+
+/** Rules that tie several variables together; each names the variable to fix. */
+function crossCheck(e: Env): void {
+  if (e.GITHUB_APP_ID !== undefined && e.GITHUB_APP_PRIVATE_KEY === undefined)
+    throw new ConfigError('GITHUB_APP_PRIVATE_KEY', 'is required when GITHUB_APP_ID is set');
+  if (e.GITHUB_APP_PRIVATE_KEY !== undefined && e.GITHUB_APP_ID === undefined)
+    throw new ConfigError('GITHUB_APP_ID', 'is required when GITHUB_APP_PRIVATE_KEY is set');
+  if (
+    e.GITHUB_APP_PRIVATE_KEY !== undefined &&
+    !/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem(e.GITHUB_APP_PRIVATE_KEY))
+  )
+    throw new ConfigError(
+      'GITHUB_APP_PRIVATE_KEY',
+      'must be a PEM private key (-----BEGIN … PRIVATE KEY-----)',
+    );
+  if (e.GITHUB_TOKEN !== undefined && e.GITHUB_APP_ID !== undefined)
+    throw new ConfigError(
+      'GITHUB_TOKEN',
+      'set either GITHUB_TOKEN or the GITHUB_APP_* credentials, not both',
+    );
+  if (e.JIRA_EMAIL !== undefined && e.JIRA_API_TOKEN === undefined)
+    throw new ConfigError('JIRA_API_TOKEN', 'is required when JIRA_EMAIL is set (Jira Cloud basic auth)');
+  if (e.JIRA_API_TOKEN !== undefined && e.JIRA_EMAIL === undefined)
+    throw new ConfigError('JIRA_EMAIL', 'is required when JIRA_API_TOKEN is set (Jira Cloud basic auth)');
+  if (e.JIRA_PAT !== undefined && e.JIRA_API_TOKEN !== undefined)
+    throw new ConfigError(
+      'JIRA_PAT',
+      'set either JIRA_PAT (Data Center) or JIRA_EMAIL + JIRA_API_TOKEN (Cloud), not both',
+    );
+  if ((e.JIRA_API_TOKEN !== undefined || e.JIRA_PAT !== undefined) && e.JIRA_BASE_URL === undefined)
+    throw new ConfigError('JIRA_BASE_URL', 'is required when Jira credentials are set');
+  if (e.SLACK_BOT_TOKEN !== undefined && !/^xox[a-z]-/.test(e.SLACK_BOT_TOKEN))
+    throw new ConfigError(
+      'SLACK_BOT_TOKEN',
+      'must be a Slack token starting with xoxb- (or another xox?- prefix)',
+    );
+}
+
+/** Private keys often arrive through .env files with literal "\n" sequences. */
+function pem(key: string): string {
+  return key.includes('\\n') ? key.replace(/\\n/g, '\n') : key;
+}
+
+function secretsOf(e: Env): string[] {
+  const values = [
+    e.API_TOKEN,
+    e.GITHUB_TOKEN,
+    e.GITHUB_APP_PRIVATE_KEY,
+    e.JIRA_API_TOKEN,
+    e.JIRA_PAT,
+    e.OPENAI_API_KEY,
+    e.SLACK_BOT_TOKEN,
+    e.SLACK_WEBHOOK_URL,
+    e.GRAFANA_READER_PASSWORD,
+  ];
+  if (e.DATABASE_URL) {
+    const password = new URL(e.DATABASE_URL).password;
+    if (password) values.push(decodeURIComponent(password), password);
+  }
+  return values.filter((v): v is string => typeof v === 'string' && v.length >= 4);
+}
+
+/**
+ * Relative paths are read from where the user ran the command: npm runs workspace
+ * scripts inside the workspace folder but records the caller's folder in INIT_CWD.
+ */
+function fromInvocationDir(path: string, env: NodeJS.ProcessEnv): string {
+  return isAbsolute(path) ? path : resolve(env.INIT_CWD ?? process.cwd(), path);
+}
+
+export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(String(issue.path[0] ?? 'environment'), issue.message);
+  }
+  const e = parsed.data;
+  crossCheck(e);
+  return {
+    database: {
+      url: e.DATABASE_URL,
+      dataDir: fromInvocationDir(e.ENGMETRICS_DATA_DIR, env),
+      embeddedPort: e.ENGMETRICS_PG_PORT,
+    },
+    orgFile: e.ENGMETRICS_CONFIG === undefined ? undefined : fromInvocationDir(e.ENGMETRICS_CONFIG, env),
+    api: { host: e.HOST, port: e.PORT, token: e.API_TOKEN },
+    logLevel: e.LOG_LEVEL,
+    github: {
+      apiUrl: e.GITHUB_API_URL,
+      token: e.GITHUB_TOKEN,
+      app:
+        e.GITHUB_APP_ID !== undefined && e.GITHUB_APP_PRIVATE_KEY !== undefined
+          ? {
+              appId: e.GITHUB_APP_ID,
+              privateKey: pem(e.GITHUB_APP_PRIVATE_KEY),
+              installationId: e.GITHUB_APP_INSTALLATION_ID,
+            }
+          : undefined,
+      org: e.GITHUB_ORG,
+      repos: e.GITHUB_REPOS,
+    },
+    jira: {
+      baseUrl: e.JIRA_BASE_URL,
+      auth:
+        e.JIRA_PAT !== undefined
+          ? { kind: 'bearer', pat: e.JIRA_PAT }
+          : e.JIRA_EMAIL !== undefined && e.JIRA_API_TOKEN !== undefined
+            ? { kind: 'basic', email: e.JIRA_EMAIL, apiToken: e.JIRA_API_TOKEN }
+            : undefined,
+      projects: e.JIRA_PROJECTS,
+    },
+    openai: { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL, model: e.OPENAI_MODEL },
+    slack: {
+      botToken: e.SLACK_BOT_TOKEN,
+      channel: e.SLACK_CHANNEL,
+      apiUrl: e.SLACK_API_URL,
+      webhookUrl: e.SLACK_WEBHOOK_URL,
+    },
+    grafana: { url: e.GRAFANA_URL, readerPassword: e.GRAFANA_READER_PASSWORD },
+    secrets: secretsOf(e),
+  };
+}

@@ -1,0 +1,90 @@
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { ConfigError } from '../errors.js';
+
+export interface EmbeddedServer {
+  /** A postgres:// URL for the `pg` driver, psql or Grafana. */
+  url: string;
+  host: string;
+  port: number;
+  dataDir: string | null;
+  stop(): Promise<void>;
+}
+
+/**
+ * PGlite (PostgreSQL compiled to WebAssembly) behind a loopback socket.
+ * `dataDir: null` keeps everything in memory (tests). Listens on 127.0.0.1 only:
+ * every login there is the superuser, whatever user it names.
+ */
+export async function startEmbedded(options: {
+  dataDir: string | null;
+  port: number;
+}): Promise<EmbeddedServer> {
+  let lockFile: string | undefined;
+  let dataDir: string | null = null;
+  if (options.dataDir !== null) {
+    dataDir = resolve(options.dataDir, 'pg');
+    mkdirSync(dataDir, { recursive: true });
+    lockFile = join(resolve(options.dataDir), 'pg.lock');
+    claimLock(lockFile, dataDir);
+  }
+  let db: PGlite | undefined;
+  try {
+    db = await PGlite.create(dataDir ?? undefined);
+    const host = '127.0.0.1';
+    const server = new PGLiteSocketServer({ db, host, port: options.port, maxConnections: 16 });
+    try {
+      await server.start();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE')
+        throw new ConfigError(
+          'ENGMETRICS_PG_PORT',
+          `port ${options.port} is already in use on ${host}; choose another`,
+        );
+      throw err;
+    }
+    const port = Number(server.getServerConn().split(':').pop());
+    const opened = db;
+    return {
+      url: `postgres://postgres@${host}:${port}/postgres?sslmode=disable`,
+      host,
+      port,
+      dataDir,
+      async stop() {
+        await server.stop().catch(() => {});
+        await opened.close().catch(() => {});
+        if (lockFile) rmSync(lockFile, { force: true });
+      },
+    };
+  } catch (err) {
+    await db?.close().catch(() => {});
+    if (lockFile) rmSync(lockFile, { force: true });
+    throw err;
+  }
+}
+
+/** PGlite has no postmaster lock of its own; two processes on one folder would corrupt it. */
+function claimLock(lockFile: string, dataDir: string): void {
+  try {
+    const pid = Number(readFileSync(lockFile, 'utf8').trim());
+    if (pid && pid !== process.pid && isAlive(pid))
+      throw new ConfigError(
+        'ENGMETRICS_DATA_DIR',
+        `the embedded database in ${dataDir} is in use by process ${pid}; stop it, or set DATABASE_URL`,
+      );
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+  }
+  writeFileSync(lockFile, String(process.pid));
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * The one error hierarchy. Every error the product raises on purpose is an AppError:
+ * it carries an HTTP status for the API and a stable `code` for logs and tests.
+ */
+export class AppError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly code: string,
+    readonly details?: Record<string, unknown>,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A setting is missing or malformed. Start-up stops with this one line. */
+export class ConfigError extends AppError {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`${variable}: ${problem}`, 500, 'config_invalid', { variable });
+  }
+}
+
+/** The request is malformed: a 400 with the reason. */
+export class BadRequestError extends AppError {
+  constructor(message: string, details?: Record<string, unknown>) {
+    super(message, 400, 'bad_request', details);
+  }
+}
+
+export class UnauthorizedError extends AppError {
+  constructor(message = 'A valid bearer token is required') {
+    super(message, 401, 'unauthorized');
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor(message: string) {
+    super(message, 404, 'not_found');
+  }
+}
+
+/** Another service we depend on answered badly: a 502 for the API. */
+export class UpstreamError extends AppError {
+  constructor(
+    readonly service: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(`${service}: ${message}`, 502, 'upstream_failed', { service }, options);
+  }
+}
+
+/** The database cannot be reached or is not migrated: a 503. */
+export class UnavailableError extends AppError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, 503, 'unavailable', undefined, options);
+  }
+}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
