@@ -498,10 +498,11 @@ export class GitHubSimulator {
       const workflows = [...seen.values()].map((r) => workflowJson(world, repo, r));
       return { body: { total_count: workflows.length, workflows } };
     }
+    const byWorkflow = /^\/actions\/workflows\/([^/]+)\/runs$/.exec(rest);
     const runs = /^\/actions\/runs$/.test(rest)
       ? repo.workflowRuns
-      : (m = /^\/actions\/workflows\/([^/]+)\/runs$/.exec(rest))
-        ? this.runsOf(repo, decodeURIComponent(m[1]!))
+      : byWorkflow
+        ? this.runsOf(repo, decodeURIComponent(byWorkflow[1]!))
         : undefined;
     if (runs) {
       let list = runs.filter((r) => r.createdAt <= now);
