@@ -9,6 +9,7 @@ import { migrate, migrationStatus } from '../db/migrations.js';
 import { AppError, ConfigError, errorMessage } from '../errors.js';
 import { boot, exitWithConfigError } from './bootstrap.js';
 import { formatTable, runDoctor } from './doctor.js';
+import { syncCommands } from './sync.js';
 
 const program = new Command()
   .name('engmetrics')
@@ -108,6 +109,8 @@ program
       if (!(db instanceof Error)) await db.close();
     }
   });
+
+syncCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ConfigError) exitWithConfigError(err);

@@ -3,7 +3,13 @@ import pg from 'pg';
 import type { Logger } from '../log.js';
 
 export type Client = pg.PoolClient;
-export type Queryable = Pick<pg.Pool, 'query'> | pg.PoolClient;
+/** Anything that runs a parameterised query: the Database, a pool client inside a transaction. */
+export interface Queryable {
+  query<R extends pg.QueryResultRow = Record<string, unknown>>(
+    sql: string,
+    params?: unknown[],
+  ): Promise<pg.QueryResult<R>>;
+}
 
 /**
  * The pool and the three things done with it: a query, a transaction, a lock.

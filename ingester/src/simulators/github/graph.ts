@@ -62,6 +62,17 @@ export class GitHubGraph {
         }
         return this.repository(repo);
       },
+      node: (args: { id: string }) => {
+        for (const repo of this.world.repos) {
+          const d = repo.deployments.find((x) => x.id === args.id && x.createdAt <= this.now());
+          if (d) return this.deployment(repo, d);
+          const p = repo.pullRequests.find((x) => x.id === args.id && x.createdAt <= this.now());
+          if (p) return this.pullRequest(repo, p);
+        }
+        throw new GraphQLError(`Could not resolve to a node with the global id of '${args.id}'`, {
+          extensions: { type: 'NOT_FOUND' },
+        });
+      },
       organization: (args: { login: string }) => {
         if (args.login.toLowerCase() !== this.world.org.login.toLowerCase())
           throw new GraphQLError(`Could not resolve to an Organization with the login of '${args.login}'.`, {

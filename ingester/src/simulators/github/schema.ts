@@ -135,13 +135,12 @@ export interface PageArgs {
   before?: string | null;
 }
 
-/** A connection over a list, with GitHub's argument rules (1–100, `first` or `last` required). */
+/**
+ * A connection over a list, with GitHub's argument rules: 1–100 items, and `first` or
+ * `last` required as soon as items are asked for (a bare `totalCount` needs neither).
+ */
 export function connection<T>(name: string, items: readonly T[], args: PageArgs) {
   const { first, last } = args;
-  if (first == null && last == null)
-    throw new GraphQLError(
-      `You must provide a \`first\` or \`last\` value to properly paginate the \`${name}\` connection.`,
-    );
   for (const [arg, v] of [
     ['first', first],
     ['last', last],
@@ -153,6 +152,12 @@ export function connection<T>(name: string, items: readonly T[], args: PageArgs)
         `Requesting ${v} records on the \`${name}\` connection exceeds the \`${arg}\` limit of 100 records.`,
       );
   }
+  const unpaged = first == null && last == null;
+  const refuse = () => {
+    throw new GraphQLError(
+      `You must provide a \`first\` or \`last\` value to properly paginate the \`${name}\` connection.`,
+    );
+  };
   let start = args.after ? decodeCursor(args.after, name) + 1 : 0;
   let end = args.before ? decodeCursor(args.before, name) : items.length;
   start = Math.min(Math.max(0, start), items.length);
@@ -162,8 +167,12 @@ export function connection<T>(name: string, items: readonly T[], args: PageArgs)
   const slice = items.slice(start, end);
   return {
     totalCount: items.length,
-    nodes: slice,
-    edges: slice.map((node, i) => ({ node, cursor: encodeCursor(start + i) })),
+    get nodes() {
+      return unpaged ? refuse() : slice;
+    },
+    get edges() {
+      return unpaged ? refuse() : slice.map((node, i) => ({ node, cursor: encodeCursor(start + i) }));
+    },
     pageInfo: {
       hasNextPage: end < items.length,
       hasPreviousPage: start > 0,

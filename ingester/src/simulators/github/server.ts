@@ -159,7 +159,8 @@ export class GitHubSimulator {
     this.stats.byRoute[route] = (this.stats.byRoute[route] ?? 0) + 1;
 
     // GitHub App endpoints authenticate with the app's JWT.
-    if (url.pathname.startsWith('/app')) return this.appRoutes(req, res, url);
+    if (url.pathname.startsWith('/app') || /^\/orgs\/[^/]+\/installation$/.test(url.pathname))
+      return this.appRoutes(req, res, url);
 
     const token = this.token(req);
     if (token === null)
@@ -583,13 +584,11 @@ export class GitHubSimulator {
           line.findIndex((c) => c.oid === pr.baseOid),
         ),
       );
-      ahead = pr.commits
-        .slice(0, upTo + 1)
-        .map((c, i, all) => ({
-          ...c,
-          parents: [i === 0 ? line[mergeBasePos]!.oid : all[i - 1]!.oid],
-          prNumber: null,
-        }));
+      ahead = pr.commits.slice(0, upTo + 1).map((c, i, all) => ({
+        ...c,
+        parents: [i === 0 ? line[mergeBasePos]!.oid : all[i - 1]!.oid],
+        prNumber: null,
+      }));
     }
     const behindBy = basePos - mergeBasePos;
     const status =

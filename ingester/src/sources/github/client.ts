@@ -1,21 +1,37 @@
 import { createAppAuth } from '@octokit/auth-app';
-import { paginateGraphQL } from '@octokit/plugin-paginate-graphql';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
+import Bottleneck from 'bottleneck';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Settings } from '../../config/settings.js';
 import type { Logger } from '../../log.js';
 
-const GitHub = Octokit.plugin(throttling, retry, paginateGraphQL);
+const GitHub = Octokit.plugin(throttling, retry);
 export type GitHubClient = InstanceType<typeof GitHub>;
 
 /** What a sync reads back for its run record. */
 export interface RequestStats {
   requests: number;
-  /** GraphQL points GitHub says the queries cost (rateLimit.cost, summed by the caller). */
+  /** GraphQL points GitHub says the queries cost (rateLimit.cost, added by the caller). */
+  points: number;
   rateLimitRemaining: number | null;
   rateLimitReset: number | null;
 }
+
+export const newStats = (): RequestStats => ({
+  requests: 0,
+  points: 0,
+  rateLimitRemaining: null,
+  rateLimitReset: null,
+});
+
+/**
+ * Requests made inside `scope.run(stats, fn)` are also counted in `stats`: one client
+ * (one token, one set of rate-limit queues) serves repositories synced side by side,
+ * and each repository's run record still gets its own count.
+ */
+export const requestScope = new AsyncLocalStorage<RequestStats>();
 
 export interface GitHubClientOptions {
   /** Multiplies every wait GitHub asks for, in ms per second asked; tests pass 1. */
@@ -25,6 +41,39 @@ export interface GitHubClientOptions {
   requestTimeoutMs?: number;
   /** Retries of a 5xx or a network failure (default 3, with growing waits). */
   maxRetries?: number;
+  /** GraphQL points spent per rolling minute at most (GitHub's secondary limit is 2,000). */
+  graphqlPointsPerMinute?: number;
+  /** GraphQL queries in flight at once. */
+  graphqlConcurrency?: number;
+}
+
+/**
+ * Paces GraphQL by the points it costs rather than by the clock: queries go out as fast
+ * as the answers come back while the last minute's points stay under the limit.
+ * (octokit's default spaces every GraphQL request a second apart, as for mutations.)
+ */
+export class PointsPerMinute {
+  private spent: { at: number; points: number }[] = [];
+
+  constructor(private readonly limit: number) {}
+
+  async reserve(points: number): Promise<void> {
+    for (;;) {
+      const now = Date.now();
+      while (this.spent.length && this.spent[0]!.at <= now - 60_000) this.spent.shift();
+      const used = this.spent.reduce((s, x) => s + x.points, 0);
+      if (used + points <= this.limit || this.spent.length === 0) {
+        this.spent.push({ at: now, points });
+        return;
+      }
+      await new Promise((r) => setTimeout(r, this.spent[0]!.at + 60_000 - now + 5));
+    }
+  }
+
+  /** Records what a query really cost, once GitHub has said. */
+  correct(delta: number): void {
+    if (delta !== 0) this.spent.push({ at: Date.now(), points: delta });
+  }
 }
 
 /**
@@ -38,7 +87,7 @@ export function createGitHubClient(
   log: Logger,
   options: GitHubClientOptions = {},
 ): { client: GitHubClient; stats: RequestStats } {
-  const stats: RequestStats = { requests: 0, rateLimitRemaining: null, rateLimitReset: null };
+  const stats = newStats();
   const maxWaits = options.maxRateLimitRetries ?? 5;
   const auth = settings.app
     ? {
@@ -60,10 +109,13 @@ export function createGitHubClient(
       debug: () => {},
       info: () => {},
       warn: (msg: string) => log.warn({ source: 'github' }, msg),
-      error: (msg: string) => log.error({ source: 'github' }, msg),
+      // octokit reports a 304 (not modified: the cached answer stands) as a failed request.
+      error: (msg: string) =>
+        / - 304 /.test(msg) ? log.debug({ source: 'github' }, msg) : log.error({ source: 'github' }, msg),
     },
     throttle: {
       retryAfterBaseValue: options.waitMsPerSecond ?? 1000,
+      write: new Bottleneck.Group({ maxConcurrent: options.graphqlConcurrency ?? 8, minTime: 0 }),
       onRateLimit: (
         retryAfter: number,
         opts: { method: string; url: string },
@@ -92,15 +144,40 @@ export function createGitHubClient(
     retry: { doNotRetry: [400, 401, 403, 404, 410, 422, 451], retries: options.maxRetries ?? 3 },
   });
   const timeoutMs = options.requestTimeoutMs ?? 60_000;
+  const pace = new PointsPerMinute(options.graphqlPointsPerMinute ?? 1800);
+  const lastCost = new Map<string, number>();
+  const graphqlQuery = (opts: { url?: string; query?: unknown }) =>
+    opts.url?.endsWith('/graphql') && typeof opts.query === 'string' ? opts.query : null;
+  client.hook.before('request', async (opts) => {
+    const q = graphqlQuery(opts as { url?: string; query?: unknown });
+    if (q) await pace.reserve(lastCost.get(q) ?? 5);
+  });
+  client.hook.after('request', (response, opts) => {
+    const q = graphqlQuery(opts as { url?: string; query?: unknown });
+    const cost = (response.data as { data?: { rateLimit?: { cost?: number } } } | undefined)?.data?.rateLimit
+      ?.cost;
+    if (!q || typeof cost !== 'number') return;
+    pace.correct(cost - (lastCost.get(q) ?? 5));
+    lastCost.set(q, cost);
+    stats.points += cost;
+    const scoped = requestScope.getStore();
+    if (scoped) scoped.points += cost;
+  });
   client.hook.before('request', (opts) => {
     stats.requests += 1;
-    (opts.request as { signal?: AbortSignal }).signal ??= AbortSignal.timeout(timeoutMs);
+    const scoped = requestScope.getStore();
+    if (scoped) scoped.requests += 1;
+    // A fresh timeout for every attempt, retries included.
+    (opts.request as { signal?: AbortSignal }).signal = AbortSignal.timeout(timeoutMs);
   });
   const record = (headers: Record<string, string | number | undefined> | undefined) => {
     const remaining = headers?.['x-ratelimit-remaining'];
     const reset = headers?.['x-ratelimit-reset'];
-    if (remaining !== undefined) stats.rateLimitRemaining = Number(remaining);
-    if (reset !== undefined) stats.rateLimitReset = Number(reset);
+    for (const s of [stats, requestScope.getStore()]) {
+      if (!s) continue;
+      if (remaining !== undefined) s.rateLimitRemaining = Number(remaining);
+      if (reset !== undefined) s.rateLimitReset = Number(reset);
+    }
   };
   client.hook.after('request', (response) => record(response.headers as Record<string, string>));
   client.hook.error('request', (error) => {
@@ -108,4 +185,26 @@ export function createGitHubClient(
     throw error;
   });
   return { client, stats };
+}
+
+/**
+ * A client ready for an organisation: with GitHub App credentials but no installation
+ * id, the app's installation on the organisation is looked up first.
+ */
+export async function connectGitHub(
+  settings: Settings['github'],
+  log: Logger,
+  options: GitHubClientOptions = {},
+): Promise<{ client: GitHubClient; stats: RequestStats }> {
+  if (settings.app && settings.app.installationId === undefined) {
+    if (!settings.org) throw new Error('GITHUB_ORG is required to find the GitHub App installation');
+    const { client: asApp } = createGitHubClient(settings, log, options);
+    const { data } = await asApp.request('GET /orgs/{org}/installation', { org: settings.org });
+    return createGitHubClient(
+      { ...settings, app: { ...settings.app, installationId: data.id } },
+      log,
+      options,
+    );
+  }
+  return createGitHubClient(settings, log, options);
 }

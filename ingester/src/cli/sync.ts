@@ -1,0 +1,130 @@
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import { openDatabase } from '../db/connect.js';
+import { migrationStatus } from '../db/migrations.js';
+import { ConfigError } from '../errors.js';
+import { connectGitHub } from '../sources/github/client.js';
+import { syncGitHub } from '../sources/github/sync.js';
+import { boot, exitWithConfigError } from './bootstrap.js';
+import { formatTable } from './doctor.js';
+import { progress } from './progress.js';
+
+export function parseDate(value: string): Date {
+  const t = Date.parse(value);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(t))
+    throw new InvalidArgumentError('expected a date such as 2026-01-31');
+  return new Date(t);
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+export function syncCommands(program: Command): void {
+  const sync = program
+    .command('sync')
+    .description('read a source into the database (incremental from the last run)');
+
+  sync
+    .command('github')
+    .description(
+      'pull requests, reviews, commits, deployments, releases and deploy workflow runs of the organisation',
+    )
+    .option('--full', 'ignore the saved watermarks and read everything since --since (or the lookback)')
+    .option('--since <date>', 'read changes since this date (YYYY-MM-DD)', parseDate)
+    .option('--repo <name>', 'only this repository (repeatable; patterns allowed)', collect)
+    .option(
+      '--lookback-days <n>',
+      'how far back a first sync reads',
+      (v) => {
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number of days');
+        return n;
+      },
+      365,
+    )
+    .option(
+      '--concurrency <n>',
+      'repositories synced side by side',
+      (v) => {
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 1 || n > 16) throw new InvalidArgumentError('expected 1 to 16');
+        return n;
+      },
+      4,
+    )
+    .action(
+      async (opts: {
+        full?: boolean;
+        since?: Date;
+        repo?: string[];
+        lookbackDays: number;
+        concurrency: number;
+      }) => {
+        const { settings, organisation, log } = boot();
+        const g = settings.github;
+        if (!g.org) exitWithConfigError(new ConfigError('GITHUB_ORG', 'is required to sync GitHub'));
+        if (!g.token && !g.app)
+          exitWithConfigError(
+            new ConfigError(
+              'GITHUB_TOKEN',
+              'is required to sync GitHub (or set the GITHUB_APP_* credentials)',
+            ),
+          );
+        const { db } = await openDatabase(settings, log);
+        try {
+          const status = await migrationStatus(db);
+          if (!status.current)
+            throw new Error(
+              `the database needs migrations (${status.pending.join(', ')}); run engmetrics migrate`,
+            );
+          const { client } = await connectGitHub(g, log);
+          const bar = progress('github', log);
+          const perRepo = new Map<string, number>();
+          const results = await syncGitHub(
+            { db, client, organisation, log },
+            {
+              org: g.org!,
+              patterns: g.repos,
+              only: opts.repo,
+              full: opts.full,
+              since: opts.since,
+              lookbackDays: opts.lookbackDays,
+              concurrency: opts.concurrency,
+              onProgress: (p) => {
+                perRepo.set(p.repo, p.prs);
+                const prs = [...perRepo.values()].reduce((a, b) => a + b, 0);
+                bar.update(p.reposDone, p.repos, `${prs} pull requests${p.done ? `, ${p.repo} done` : ''}`);
+              },
+            },
+          );
+          bar.finish();
+          console.log(
+            formatTable(
+              results.map((r) => ({
+                repository: r.repo,
+                status: r.status,
+                'pull requests': String(r.prs),
+                'rows written': String(r.rowsWritten),
+                requests: String(r.requests),
+                'graphql points': String(r.points),
+                skipped: String(r.skipped),
+                error: r.error ?? '',
+              })),
+              [
+                'repository',
+                'status',
+                'pull requests',
+                'rows written',
+                'requests',
+                'graphql points',
+                'skipped',
+                'error',
+              ],
+            ),
+          );
+          if (results.some((r) => r.status === 'failed')) process.exitCode = 1;
+        } finally {
+          await db.close();
+        }
+      },
+    );
+}

@@ -1,0 +1,96 @@
+import { repoMatches } from '../../config/organisation.js';
+import type { Database } from '../../db/database.js';
+import { readSyncState, writeSyncState } from '../../store/runs.js';
+import { upsert } from '../../store/upsert.js';
+import type { GitHubClient } from './client.js';
+import { stripForStorage } from './map.js';
+import * as t from './tables.js';
+
+export interface RepoRef {
+  id: string;
+  owner: string;
+  name: string;
+  defaultBranch: string;
+  archived: boolean;
+}
+
+interface ListingCursor {
+  etag: string;
+  repos: RepoRef[];
+}
+
+/**
+ * The organisation's repositories. The listing is a conditional request: when nothing
+ * changed GitHub answers 304, which costs no rate limit, and the saved list is used.
+ */
+export async function listRepositories(db: Database, client: GitHubClient, org: string): Promise<RepoRef[]> {
+  const scope = `org:${org.toLowerCase()}`;
+  const saved = await readSyncState<ListingCursor>(db, 'github', scope);
+  const etag = saved.cursor?.etag;
+  const collected: Record<string, unknown>[] = [];
+  let firstEtag: string | undefined;
+  let page = 1;
+  for (;;) {
+    try {
+      const res = await client.request('GET /orgs/{org}/repos', {
+        org,
+        type: 'all',
+        per_page: 100,
+        page,
+        headers: page === 1 && etag ? { 'if-none-match': etag } : {},
+      });
+      if (page === 1) firstEtag = res.headers.etag;
+      collected.push(...(res.data as unknown as Record<string, unknown>[]));
+      if (!/rel="next"/.test(res.headers.link ?? '')) break;
+      page += 1;
+    } catch (err) {
+      if ((err as { status?: number }).status === 304 && saved.cursor) return saved.cursor.repos;
+      throw err;
+    }
+  }
+  const refs: RepoRef[] = collected.map((r) => ({
+    id: String(r.node_id),
+    owner: (r.owner as { login: string }).login,
+    name: String(r.name),
+    defaultBranch: String(r.default_branch ?? 'main'),
+    archived: Boolean(r.archived),
+  }));
+  await db.tx(async (c) => {
+    await upsert(
+      c,
+      t.repos,
+      collected.map((r) => ({
+        id: String(r.node_id),
+        database_id: Number(r.id),
+        owner: (r.owner as { login: string }).login,
+        name: String(r.name),
+        default_branch: (r.default_branch as string | undefined) ?? null,
+        is_archived: Boolean(r.archived),
+        is_fork: Boolean(r.fork),
+        created_at: (r.created_at as string | undefined) ?? null,
+        pushed_at: (r.pushed_at as string | undefined) ?? null,
+        raw: stripForStorage(r),
+      })),
+    );
+    if (firstEtag)
+      await writeSyncState<ListingCursor>(c, 'github', scope, {
+        watermark: null,
+        cursor: { etag: firstEtag, repos: refs },
+      });
+  });
+  return refs;
+}
+
+/** GITHUB_REPOS entries: names or patterns to include, `!pattern` to exclude; none means all. */
+export function selectRepositories(all: RepoRef[], patterns: string[], only: string[] = []): RepoRef[] {
+  const include = patterns.filter((p) => !p.startsWith('!'));
+  const exclude = patterns.filter((p) => p.startsWith('!')).map((p) => p.slice(1));
+  return all
+    .filter((r) => include.length === 0 || include.some((p) => repoMatches(p, r.name)))
+    .filter((r) => !exclude.some((p) => repoMatches(p, r.name)))
+    .filter(
+      (r) =>
+        only.length === 0 || only.some((p) => repoMatches(p.includes('/') ? p.split('/')[1]! : p, r.name)),
+    )
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
