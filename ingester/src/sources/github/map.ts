@@ -108,7 +108,7 @@ export function clean(s: string): string;
 export function clean(s: string | null | undefined): string | null;
 export function clean(s: string | null | undefined): string | null {
   if (s === null || s === undefined) return null;
-  return s.replace(/\u0000/g, '').toWellFormed();
+  return s.replaceAll('\u0000', '').toWellFormed();
 }
 
 /** A payload as stored: strings cleaned, every email field removed (people are logins). */

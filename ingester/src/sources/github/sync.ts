@@ -21,6 +21,7 @@ import {
   releaseNode,
   reviewNode,
   stripForStorage,
+  type PrNode,
   type PrRows,
 } from './map.js';
 import { DEPLOYMENT_STATUSES_PAGE, PR_COMMITS_PAGE, PR_REVIEWS_PAGE, REPO_SYNC } from './queries.js';
@@ -436,7 +437,7 @@ async function completeNested(
   stats: RequestStats,
   repo: RepoRef,
   rows: PrRows,
-  node: import('./map.js').PrNode,
+  node: PrNode,
   skip: (what: string[]) => void,
 ): Promise<void> {
   let cursor = node.commits.pageInfo.endCursor;
