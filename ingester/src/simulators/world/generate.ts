@@ -15,6 +15,7 @@ import type {
   WorldSpec,
 } from './types.js';
 import { DAY, HOUR } from './calendar.js';
+import { addSlippingWork, markMalformedIssues } from './jira.js';
 
 export const ATTRIBUTION_WINDOW_MS = 72 * HOUR;
 
@@ -178,6 +179,9 @@ export function generateTeams(spec: WorldSpec) {
       ships: shipsDraft.map((p) => p.number!),
     }));
     const issues: IssueW[] = byCreation.map((i) => i as IssueW);
+    const jrng = rng.fork(`jira:${teamName}`);
+    addSlippingWork(jrng, spec, key, r.sprints, issues, teamMembers, () => String(issueId++));
+    markMalformedIssues(jrng, spec.malformedShare ?? 0, issues);
     return {
       team: teamName,
       repos: r.repos,

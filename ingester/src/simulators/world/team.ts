@@ -452,7 +452,10 @@ export function simulateTeam(
     const want = Math.round(itemsPerSprint * 0.85 * (0.8 + rng.next() * 0.4));
     while (committed.length < want) {
       const item = backlog.shift() ?? newBacklogItem(sprint.startAt);
-      setSprints(item, sprint.startAt - rng.int(1, 48) * HOUR, [...sprintsOf(item), sprint.id], planner);
+      // Planned hours before the start, but never before the issue existed.
+      const plannedAt = sprint.startAt - rng.int(1, 48) * HOUR;
+      const earliest = Math.min(item.createdAt + 30 * MINUTE, sprint.startAt - MINUTE);
+      setSprints(item, Math.max(plannedAt, earliest), [...sprintsOf(item), sprint.id], planner);
       committed.push(item);
     }
     const fresh = committed.filter((c) => !carry.includes(c));
