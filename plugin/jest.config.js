@@ -1,0 +1,14 @@
+// force timezone to UTC to allow tests to work regardless of local timezone
+// generally used by snapshots, but can affect specific tests
+process.env.TZ = 'UTC';
+
+const base = require('./.config/jest.config');
+
+// d3-color 3.1.1 (pulled in by @grafana/data) ships only .mjs files, which the scaffold's
+// transform pattern does not match; without this jest fails to load @grafana/ui on Node 20.
+const swc = base.transform['^.+\\.(t|j)sx?$'];
+
+module.exports = {
+  ...base,
+  transform: { ...base.transform, '^.+\\.mjs$': swc },
+};

@@ -1,0 +1,204 @@
+import type { Problem, SprintHealthInsight } from './types';
+
+/**
+ * Insights and problems as the API returns them, for tests and for the browser harness.
+ * `fixtures.test.ts` holds every insight here to the API's own zod schema.
+ */
+
+const jira = (key: string) => ({ kind: 'issue' as const, key, url: `https://acme.atlassian.net/browse/${key}` });
+const pr = (repo: string, n: number) => ({
+  kind: 'pull_request' as const,
+  key: `acme/${repo}#${n}`,
+  url: `https://github.com/acme/${repo}/pull/${n}`,
+});
+
+/** Mid-sprint, written by the LLM: at risk, something in every section. */
+export const atRiskInsight: SprintHealthInsight = {
+  sprint: {
+    id: 4211,
+    name: 'PAY Sprint 42',
+    team: 'payments',
+    state: 'active',
+    startAt: '2026-03-02T09:00:00.000Z',
+    endAt: '2026-03-16T17:00:00.000Z',
+  },
+  status: 'at_risk',
+  score: 58,
+  summary:
+    'Scope grew by 31% since the sprint started while only 40% of the committed points are done with 3 working days left. Two pull requests on the checkout path have waited more than two days for a first review.',
+  risks: [
+    {
+      title: 'Scope grew by 31% after the sprint started',
+      detail: 'Five issues (13 points) were added after day 2, three of them unestimated bugs from the refunds incident.',
+      severity: 'high',
+      facts: ['scope_change_pct', 'added_after_start'],
+      refs: [jira('PAY-311'), jira('PAY-318'), jira('PAY-322')],
+    },
+    {
+      title: 'Committed work is behind the ideal burndown',
+      detail: '40% of the committed points are done with 70% of the sprint elapsed.',
+      severity: 'medium',
+      facts: ['completion_pct', 'elapsed_pct'],
+      refs: [],
+    },
+  ],
+  bottlenecks: [
+    {
+      title: 'Reviews wait 2.4 days for a first response',
+      detail: 'The median time to first review doubled this sprint; two checkout pull requests have no reviewer yet.',
+      severity: 'high',
+      facts: ['review_wait_p50_hours', 'prs_without_reviewer'],
+      refs: [pr('payments-api', 1184), pr('checkout-web', 407)],
+    },
+    {
+      title: 'PAY-298 has been blocked for 4 days',
+      detail: 'Waiting on the ledger team for a schema change; it blocks two other issues in the sprint.',
+      severity: 'medium',
+      facts: ['blocked_issues'],
+      refs: [jira('PAY-298'), { kind: 'issue', key: 'LED-77', url: null }],
+    },
+  ],
+  recommendations: [
+    {
+      title: 'Move the unestimated bugs to the next sprint',
+      detail: 'Dropping PAY-318 and PAY-322 brings the remaining scope back within the team’s usual throughput.',
+      severity: 'high',
+      facts: ['scope_change_pct', 'throughput_avg_points'],
+      refs: [jira('PAY-318'), jira('PAY-322')],
+    },
+    {
+      title: 'Assign reviewers to the two waiting checkout PRs today',
+      detail: 'Both are under 200 changed lines and on the critical path of the sprint goal.',
+      severity: 'medium',
+      facts: ['prs_without_reviewer', 'pr_size_lines'],
+      refs: [pr('payments-api', 1184), pr('checkout-web', 407)],
+    },
+    {
+      title: 'Agree a date for the ledger schema change',
+      detail: 'Raise PAY-298 at the ledger team’s stand-up so the blocked work can start before the sprint ends.',
+      severity: 'low',
+      facts: ['blocked_issues'],
+      refs: [jira('PAY-298')],
+    },
+  ],
+  source: 'llm',
+  model: 'gpt-4.1',
+  fallbackReason: null,
+  generated_at: '2026-03-12T08:45:00.000Z',
+  facts_hash: 'sha256:5d1c0e9f7a3b2c4d',
+};
+
+/** Written by the rule-based writer after the LLM answer failed the grounding check. */
+export const offTrackRulesInsight: SprintHealthInsight = {
+  sprint: {
+    id: 3107,
+    name: 'Platform 2026.05',
+    team: 'platform',
+    state: 'active',
+    startAt: '2026-03-04T08:00:00.000+01:00',
+    endAt: '2026-03-18T18:00:00.000+01:00',
+  },
+  status: 'off_track',
+  score: 27,
+  summary:
+    'Only 4 of 19 committed issues are done with 2 days left. Carry-over from the last sprint makes up 45% of the open work.',
+  risks: [
+    {
+      title: '15 committed issues are still open',
+      detail: 'At the current pace about 6 of them will be finished by the end of the sprint.',
+      severity: 'high',
+      facts: ['open_committed_issues', 'throughput_per_day'],
+      refs: [jira('PLAT-901'), jira('PLAT-905')],
+    },
+    {
+      title: 'Carry-over is 45% of the open work',
+      detail: '7 issues came from the previous sprint unfinished.',
+      severity: 'medium',
+      facts: ['carry_over_pct'],
+      refs: [],
+    },
+  ],
+  bottlenecks: [
+    {
+      title: 'Pull requests are large',
+      detail: 'The median pull request this sprint changes 780 lines.',
+      severity: 'medium',
+      facts: ['pr_size_lines'],
+      refs: [pr('infra', 2201)],
+    },
+  ],
+  recommendations: [
+    {
+      title: 'Re-plan the sprint with the team',
+      detail: 'Agree which of the open issues can still be finished and move the rest.',
+      severity: 'high',
+      facts: ['open_committed_issues'],
+      refs: [],
+    },
+  ],
+  source: 'rules',
+  model: null,
+  fallbackReason: 'The model cited facts that are not in the fact sheet',
+  generated_at: '2026-03-16T06:00:00.000Z',
+  facts_hash: 'sha256:90ab7e11c4d2f356',
+};
+
+/** A healthy sprint: nothing at risk, one suggestion. */
+export const onTrackInsight: SprintHealthInsight = {
+  sprint: {
+    id: 5120,
+    name: 'Mobile Sprint 18',
+    team: 'mobile',
+    state: 'active',
+    startAt: '2026-03-09T09:00:00.000Z',
+    endAt: '2026-03-20T17:00:00.000Z',
+  },
+  status: 'on_track',
+  score: 91,
+  summary: 'The team has finished 62% of the committed points at the sprint’s midpoint. Scope is unchanged and reviews start within 3 hours.',
+  risks: [],
+  bottlenecks: [],
+  recommendations: [
+    {
+      title: 'Pull the next item from the backlog',
+      detail: 'At this pace the team will have about 2 days of spare capacity.',
+      severity: 'low',
+      facts: ['completion_pct', 'throughput_avg_points'],
+      refs: [jira('MOB-240')],
+    },
+  ],
+  source: 'llm',
+  model: 'gpt-4.1-mini',
+  fallbackReason: null,
+  generated_at: '2026-03-16T11:58:00.000Z',
+  facts_hash: 'sha256:1f2e3d4c5b6a7980',
+};
+
+export const insightFixtures = { atRiskInsight, offTrackRulesInsight, onTrackInsight };
+
+export const noActiveSprintProblem: Problem = {
+  type: 'urn:engmetrics:problem:not_found',
+  title: 'Not Found',
+  status: 404,
+  detail: 'Team "payments" has no active sprint',
+  code: 'not_found',
+  requestId: '4f1d3c1e-2b7a-4a52-9a61-0c8f7d2e6b10',
+};
+
+export const unauthorizedProblem: Problem = {
+  type: 'urn:engmetrics:problem:unauthorized',
+  title: 'Unauthorized',
+  status: 401,
+  detail: 'The bearer token is not valid',
+  code: 'unauthorized',
+  requestId: '0b6f2a9e-8c1d-4e3f-a5b7-9d2c1e0f3a4b',
+};
+
+export const unavailableProblem: Problem = {
+  type: 'urn:engmetrics:problem:unavailable',
+  title: 'Service Unavailable',
+  status: 503,
+  detail: 'The database is not reachable',
+  code: 'unavailable',
+  requestId: '7c3e9a1b-5d2f-4b6a-8e0c-1f4d7a2b9c3e',
+};

@@ -1,0 +1,56 @@
+import { type GrafanaTheme2, type IconName, type ThemeRichColor, dateTimeFormat } from '@grafana/data';
+import type { InsightItem, InsightStatus, Severity, SprintHealthInsight } from '../../insight/types';
+
+export const statusLabel: Record<InsightStatus, string> = {
+  on_track: 'On track',
+  at_risk: 'At risk',
+  off_track: 'Off track',
+};
+
+export const statusIcon: Record<InsightStatus, IconName> = {
+  on_track: 'check-circle',
+  at_risk: 'exclamation-triangle',
+  off_track: 'times-circle',
+};
+
+export function statusColor(theme: GrafanaTheme2, status: InsightStatus): ThemeRichColor {
+  return status === 'on_track' ? theme.colors.success : status === 'at_risk' ? theme.colors.warning : theme.colors.error;
+}
+
+export function severityColor(theme: GrafanaTheme2, severity: Severity): string {
+  return severity === 'high'
+    ? theme.colors.error.text
+    : severity === 'medium'
+      ? theme.colors.warning.text
+      : theme.colors.text.secondary;
+}
+
+const severityRank: Record<Severity, number> = { high: 0, medium: 1, low: 2 };
+
+/** The most severe first; the writer's order among equals (it puts the strongest evidence first). */
+export function mostSevere(items: InsightItem[], max: number): InsightItem[] {
+  return items
+    .map((item, index) => ({ item, index }))
+    .sort((a, b) => severityRank[a.item.severity] - severityRank[b.item.severity] || a.index - b.index)
+    .slice(0, Math.max(1, max))
+    .map(({ item }) => item);
+}
+
+export function sourceLabel(insight: SprintHealthInsight): string {
+  return insight.source === 'llm' ? `Written by ${insight.model ?? 'an LLM'}` : 'Rule-based';
+}
+
+/** "2 Mar – 16 Mar · 3 days left", in the dashboard's time zone. */
+export function sprintDates(sprint: SprintHealthInsight['sprint'], now: number, timeZone?: string): string {
+  const fmt = (iso: string) => dateTimeFormat(iso, { format: 'D MMM', timeZone });
+  const range = `${fmt(sprint.startAt)} – ${fmt(sprint.endAt)}`;
+  if (sprint.state === 'closed') {
+    return `${range} · ended`;
+  }
+  if (sprint.state === 'future') {
+    return `${range} · not started`;
+  }
+  const days = Math.ceil((Date.parse(sprint.endAt) - now) / 86_400_000);
+  const left = days > 1 ? `${days} days left` : days === 1 ? '1 day left' : 'last day';
+  return `${range} · ${left}`;
+}
