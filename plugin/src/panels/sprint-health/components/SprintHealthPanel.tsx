@@ -1,7 +1,7 @@
 import React, { useEffect, useState } from 'react';
 import { css, cx } from '@emotion/css';
-import { type GrafanaTheme2, type InterpolateFunction, type PanelProps, dateTimeFormat, dateTimeFormatTimeAgo } from '@grafana/data';
-import { Icon, IconButton, LoadingBar, LoadingPlaceholder, TextLink, Tooltip, useStyles2 } from '@grafana/ui';
+import { type GrafanaTheme2, type InterpolateFunction, type PanelProps, dateTimeFormat, dateTimeFormatTimeAgo, locationUtil } from '@grafana/data';
+import { Icon, IconButton, LoadingBar, LoadingPlaceholder, Tooltip, useStyles2 } from '@grafana/ui';
 import type { InsightFailure } from '../../../insight/api';
 import type { InsightStatus, SprintHealthInsight } from '../../../insight/types';
 import { APP_ID } from '../../../constants';
@@ -157,7 +157,9 @@ function InsightView({ insight, options, compact, timeZone, refreshing, onRefres
         <span>{sourceLabel(insight)}</span>
         {insight.fallbackReason && (
           <Tooltip content={`The rule-based writer answered: ${insight.fallbackReason}`}>
-            <Icon name="info-circle" size="sm" aria-label={`Why rule-based: ${insight.fallbackReason}`} />
+            <span className={styles.why} tabIndex={0} aria-label={`Why rule-based: ${insight.fallbackReason}`}>
+              <Icon name="info-circle" size="sm" aria-hidden />
+            </span>
           </Tooltip>
         )}
         <span aria-hidden>·</span>
@@ -191,11 +193,10 @@ function FailureMessage({
   onRetry: () => void;
 }) {
   const retry = { label: 'Try again', onClick: onRetry };
-  const configLink = (
-    <TextLink href={`/plugins/${APP_ID}`} inline>
-      app configuration
-    </TextLink>
-  );
+  const configLink = {
+    label: 'App configuration',
+    href: locationUtil.assureBaseUrl(`/plugins/${APP_ID}`),
+  };
   const requestId = (id?: string) => (id ? <div>Request id: {id}</div> : null);
   switch (failure.kind) {
     case 'not_found':
@@ -206,8 +207,15 @@ function FailureMessage({
       );
     case 'unauthorized':
       return (
-        <PanelMessage icon="lock" tone="error" title="The API token in the app configuration is wrong" testId={testIds.panel.error} action={retry}>
-          The engmetrics API refused the token Grafana sent. An admin can set the right one in the {configLink}.
+        <PanelMessage
+          icon="lock"
+          tone="error"
+          title="The API token in the app configuration is wrong"
+          testId={testIds.panel.error}
+          action={retry}
+          link={configLink}
+        >
+          The engmetrics API refused the token Grafana sent. An admin can set the right one in the app configuration.
         </PanelMessage>
       );
     case 'forbidden':
@@ -218,11 +226,17 @@ function FailureMessage({
       );
     case 'unreachable':
       return (
-        <PanelMessage icon="cloud-exclamation" tone="error" title="Cannot reach the engmetrics API" testId={testIds.panel.error} action={retry}>
+        <PanelMessage
+          icon="cloud-exclamation"
+          tone="error"
+          title="Cannot reach the engmetrics API"
+          testId={testIds.panel.error}
+          action={retry}
+          link={failure.status === 504 ? undefined : configLink}
+        >
           {failure.status === 504
             ? 'The API did not answer in time.'
-            : 'Grafana could not connect to the API. Check that the ingester is running and the API URL in the'}{' '}
-          {failure.status === 504 ? null : <>{configLink}.</>}
+            : 'Grafana could not connect to the API. Check that the ingester is running and the API URL in the app configuration.'}
         </PanelMessage>
       );
     case 'bad_request':
@@ -233,8 +247,15 @@ function FailureMessage({
       );
     case 'invalid_response':
       return (
-        <PanelMessage icon="exclamation-triangle" tone="error" title="Unexpected answer from the API" testId={testIds.panel.error} action={retry}>
-          The API URL in the {configLink} may not point at the engmetrics API.
+        <PanelMessage
+          icon="exclamation-triangle"
+          tone="error"
+          title="Unexpected answer from the API"
+          testId={testIds.panel.error}
+          action={retry}
+          link={configLink}
+        >
+          The API URL in the app configuration may not point at the engmetrics API.
         </PanelMessage>
       );
     case 'server':
@@ -392,6 +413,10 @@ const getStyles = (theme: GrafanaTheme2) => ({
   sectionsCompact: css({
     gridTemplateColumns: '1fr',
     gap: theme.spacing(1),
+  }),
+  why: css({
+    display: 'inline-flex',
+    cursor: 'help',
   }),
   footer: css({
     ...theme.typography.bodySmall,

@@ -1,0 +1,321 @@
+import React from 'react';
+import { NEVER, of, throwError } from 'rxjs';
+import { act, render, screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import {
+  EventBusSrv,
+  LoadingState,
+  type PanelProps,
+  type TimeRange,
+  dateTime,
+  getDefaultTimeRange,
+} from '@grafana/data';
+import { getBackendSrv } from '@grafana/runtime';
+import { SprintHealthPanel } from './SprintHealthPanel';
+import { type SprintHealthOptions, defaultOptions } from '../types';
+import {
+  atRiskInsight,
+  noActiveSprintProblem,
+  offTrackRulesInsight,
+  onTrackInsight,
+  unauthorizedProblem,
+  unavailableProblem,
+} from '../../../insight/fixtures';
+import { testIds } from '../../../components/testIds';
+
+jest.mock('@grafana/runtime', () => ({
+  ...jest.requireActual('@grafana/runtime'),
+  getBackendSrv: jest.fn(),
+}));
+
+const PROXY_URL = '/api/plugin-proxy/engmetrics-sprinthealth-app/api/insights/sprint-health';
+const NOW = Date.parse('2026-03-12T09:00:00Z');
+
+const fetch = jest.fn();
+
+/** Grafana's variable interpolation for the few forms a panel option can hold. */
+function variables(values: Record<string, string | string[]>) {
+  return (text: string, _scoped?: unknown, format?: unknown) =>
+    text.replace(/\$\{(\w+)\}|\$(\w+)/g, (whole, braced, bare) => {
+      const value = values[braced ?? bare];
+      if (value === undefined) {
+        return whole;
+      }
+      if (typeof format === 'function') {
+        return format(value);
+      }
+      return Array.isArray(value) ? value.join(',') : value;
+    });
+}
+
+function props(
+  overrides: Partial<SprintHealthOptions> = {},
+  vars: Record<string, string | string[]> = { team: 'payments', sprint: '' },
+  size = { width: 960, height: 540 },
+  timeRange: TimeRange = getDefaultTimeRange()
+): PanelProps<SprintHealthOptions> {
+  return {
+    id: 7,
+    data: { series: [], state: LoadingState.Done, timeRange },
+    timeRange,
+    timeZone: 'utc',
+    options: { ...defaultOptions, ...overrides },
+    fieldConfig: { defaults: {}, overrides: [] },
+    width: size.width,
+    height: size.height,
+    title: 'Sprint health',
+    eventBus: new EventBusSrv(),
+    renderCounter: 0,
+    transparent: false,
+    onOptionsChange: jest.fn(),
+    onFieldConfigChange: jest.fn(),
+    replaceVariables: variables(vars),
+    onChangeTimeRange: jest.fn(),
+  } as unknown as PanelProps<SprintHealthOptions>;
+}
+
+const ok = (data: unknown) => of({ status: 200, ok: true, data });
+/** What getBackendSrv().fetch throws for a non-2xx answer: a FetchError with the parsed body. */
+const failed = (status: number, data: unknown = '') =>
+  throwError(() => ({ status, statusText: '', data, config: { url: PROXY_URL } }));
+
+const lastRequest = () => fetch.mock.calls[fetch.mock.calls.length - 1][0];
+
+beforeEach(() => {
+  jest.spyOn(Date, 'now').mockReturnValue(NOW);
+  fetch.mockReset().mockReturnValue(ok(atRiskInsight));
+  jest.mocked(getBackendSrv).mockReturnValue({ fetch } as unknown as ReturnType<typeof getBackendSrv>);
+});
+
+afterEach(() => jest.restoreAllMocks());
+
+describe('requests', () => {
+  it("asks Grafana's plugin proxy for the team's active sprint when no sprint is selected", async () => {
+    render(<SprintHealthPanel {...props()} />);
+    await screen.findByTestId(testIds.panel.status);
+    expect(fetch).toHaveBeenCalledTimes(1);
+    expect(lastRequest()).toEqual(
+      expect.objectContaining({ url: PROXY_URL, method: 'GET', params: { team: 'payments' }, showErrorAlert: false })
+    );
+  });
+
+  it('asks for the selected sprint when the sprint variable has a value', async () => {
+    render(<SprintHealthPanel {...props({}, { team: 'payments', sprint: '4211' })} />);
+    await screen.findByTestId(testIds.panel.status);
+    expect(lastRequest().params).toEqual({ sprint: '4211' });
+  });
+
+  it('takes the first value of a multi-value variable and literal values from the options', async () => {
+    const { unmount } = render(<SprintHealthPanel {...props({}, { team: ['mobile', 'payments'], sprint: [] })} />);
+    await screen.findByTestId(testIds.panel.status);
+    expect(lastRequest().params).toEqual({ team: 'mobile' });
+    unmount();
+
+    render(<SprintHealthPanel {...props({ team: 'platform', sprint: '' }, {})} />);
+    await screen.findByTestId(testIds.panel.status);
+    expect(lastRequest().params).toEqual({ team: 'platform' });
+  });
+
+  it('never calls the API itself or sends a token from the browser', async () => {
+    render(<SprintHealthPanel {...props()} />);
+    await screen.findByTestId(testIds.panel.status);
+    const request = lastRequest();
+    expect(request.url.startsWith('/api/plugin-proxy/')).toBe(true);
+    expect(request.headers?.Authorization).toBeUndefined();
+  });
+
+  it('asks again when the dashboard refreshes (the time range moves)', async () => {
+    const first = props();
+    const { rerender } = render(<SprintHealthPanel {...first} />);
+    await screen.findByTestId(testIds.panel.status);
+    const later = { from: dateTime(NOW - 3_600_000), to: dateTime(NOW + 60_000), raw: { from: 'now-1h', to: 'now' } };
+    rerender(<SprintHealthPanel {...props({}, undefined, undefined, later)} />);
+    await screen.findByTestId(testIds.panel.status);
+    expect(fetch).toHaveBeenCalledTimes(2);
+    expect(lastRequest().params).toEqual({ team: 'payments' });
+  });
+});
+
+describe('states', () => {
+  it('shows a loading state until the API answers', () => {
+    fetch.mockReturnValue(NEVER);
+    render(<SprintHealthPanel {...props()} />);
+    expect(screen.getByTestId(testIds.panel.loading)).toHaveTextContent('Loading sprint health');
+  });
+
+  it('shows the insight: status, score, sprint, summary, sections, source and age', async () => {
+    render(<SprintHealthPanel {...props()} />);
+    expect(await screen.findByTestId(testIds.panel.status)).toHaveTextContent('At risk');
+    expect(screen.getByTestId(testIds.panel.score)).toHaveTextContent('58/100');
+    expect(screen.getByTestId(testIds.panel.sprint)).toHaveTextContent('PAY Sprint 42');
+    expect(screen.getByTestId(testIds.panel.sprint)).toHaveTextContent('payments · 2 Mar – 16 Mar · 5 days left');
+    expect(screen.getByTestId(testIds.panel.summary)).toHaveTextContent(/^Scope grew by 31% since the sprint started/);
+
+    const risks = screen.getByTestId(testIds.panel.section('risks'));
+    expect(within(risks).getByText('Scope grew by 31% after the sprint started')).toBeInTheDocument();
+    expect(within(risks).getByText(/Five issues \(13 points\) were added/)).toBeInTheDocument();
+    expect(within(risks).getAllByText('high')).toHaveLength(1);
+    const bottlenecks = screen.getByTestId(testIds.panel.section('bottlenecks'));
+    expect(within(bottlenecks).getByText('Reviews wait 2.4 days for a first response')).toBeInTheDocument();
+    const recommendations = screen.getByTestId(testIds.panel.section('recommendations'));
+    expect(within(recommendations).getByText('Move the unestimated bugs to the next sprint')).toBeInTheDocument();
+
+    expect(screen.getByTestId(testIds.panel.source)).toHaveTextContent('Written by gpt-4.1');
+    expect(screen.getByTestId(testIds.panel.source)).toHaveTextContent('generated 15 minutes ago');
+  });
+
+  it('links the Jira issues and pull requests each item cites', async () => {
+    render(<SprintHealthPanel {...props()} />);
+    const bottlenecks = await screen.findByTestId(testIds.panel.section('bottlenecks'));
+    const pr = within(bottlenecks).getByRole('link', { name: 'Pull request acme/payments-api#1184' });
+    expect(pr).toHaveAttribute('href', 'https://github.com/acme/payments-api/pull/1184');
+    expect(pr).toHaveAttribute('target', '_blank');
+    expect(within(bottlenecks).getByRole('link', { name: 'Issue PAY-298' })).toHaveAttribute(
+      'href',
+      'https://acme.atlassian.net/browse/PAY-298'
+    );
+    // A ref without a URL is named but not linked.
+    expect(within(bottlenecks).getByText('LED-77')).toBeInTheDocument();
+    expect(within(bottlenecks).queryByRole('link', { name: /LED-77/ })).not.toBeInTheDocument();
+
+    const risks = screen.getByTestId(testIds.panel.section('risks'));
+    expect(within(risks).getAllByRole('link').map((a) => a.getAttribute('href'))).toEqual([
+      'https://acme.atlassian.net/browse/PAY-311',
+      'https://acme.atlassian.net/browse/PAY-318',
+      'https://acme.atlassian.net/browse/PAY-322',
+    ]);
+  });
+
+  it('names the rule-based writer and why it answered', async () => {
+    fetch.mockReturnValue(ok(offTrackRulesInsight));
+    render(<SprintHealthPanel {...props()} />);
+    expect(await screen.findByTestId(testIds.panel.status)).toHaveTextContent('Off track');
+    const source = screen.getByTestId(testIds.panel.source);
+    expect(source).toHaveTextContent('Rule-based');
+    expect(within(source).getByLabelText('Why rule-based: The model cited facts that are not in the fact sheet')).toBeInTheDocument();
+  });
+
+  it('shows an on-track sprint with empty sections', async () => {
+    fetch.mockReturnValue(ok(onTrackInsight));
+    render(<SprintHealthPanel {...props()} />);
+    expect(await screen.findByTestId(testIds.panel.status)).toHaveTextContent('On track');
+    expect(screen.getByTestId(testIds.panel.section('risks'))).toHaveTextContent('None');
+    expect(screen.getByTestId(testIds.panel.source)).toHaveTextContent('Written by gpt-4.1-mini');
+  });
+
+  it('asks for a team when neither variable has a value, without calling the API', () => {
+    render(<SprintHealthPanel {...props({}, {})} />);
+    expect(screen.getByTestId(testIds.panel.empty)).toHaveTextContent('No team selected');
+    expect(fetch).not.toHaveBeenCalled();
+  });
+
+  it('says the team has no active sprint on a 404', async () => {
+    fetch.mockReturnValue(failed(404, noActiveSprintProblem));
+    render(<SprintHealthPanel {...props()} />);
+    const empty = await screen.findByTestId(testIds.panel.empty);
+    expect(empty).toHaveTextContent('No active sprint');
+    expect(empty).toHaveTextContent('Team "payments" has no active sprint');
+  });
+
+  it('says the token in the app configuration is wrong on a 401', async () => {
+    fetch.mockReturnValue(failed(401, unauthorizedProblem));
+    render(<SprintHealthPanel {...props()} />);
+    const error = await screen.findByTestId(testIds.panel.error);
+    expect(error).toHaveTextContent('The API token in the app configuration is wrong');
+    expect(within(error).getByRole('link', { name: /app configuration/i })).toHaveAttribute(
+      'href',
+      '/plugins/engmetrics-sprinthealth-app'
+    );
+  });
+
+  it.each([
+    ['Grafana answers 502 (the proxy could not connect)', failed(502)],
+    ['the browser lost Grafana', throwError(() => new TypeError('Failed to fetch'))],
+  ])('says the API cannot be reached when %s', async (_what, answer) => {
+    fetch.mockReturnValue(answer);
+    render(<SprintHealthPanel {...props()} />);
+    expect(await screen.findByTestId(testIds.panel.error)).toHaveTextContent('Cannot reach the engmetrics API');
+  });
+
+  it("shows the API's problem detail on a 5xx", async () => {
+    fetch.mockReturnValue(failed(503, unavailableProblem));
+    render(<SprintHealthPanel {...props()} />);
+    const error = await screen.findByTestId(testIds.panel.error);
+    expect(error).toHaveTextContent('Service Unavailable (503)');
+    expect(error).toHaveTextContent('The database is not reachable');
+    expect(error).toHaveTextContent('Request id: 7c3e9a1b-5d2f-4b6a-8e0c-1f4d7a2b9c3e');
+  });
+
+  it('says so when the URL answers with something that is not an insight', async () => {
+    fetch.mockReturnValue(ok('<!doctype html><title>Grafana</title>'));
+    render(<SprintHealthPanel {...props()} />);
+    expect(await screen.findByTestId(testIds.panel.error)).toHaveTextContent('Unexpected answer from the API');
+  });
+
+  it('tries again from an error state', async () => {
+    fetch.mockReturnValueOnce(failed(502)).mockReturnValueOnce(ok(atRiskInsight));
+    render(<SprintHealthPanel {...props()} />);
+    await userEvent.click(await screen.findByRole('button', { name: /try again/i }));
+    expect(await screen.findByTestId(testIds.panel.status)).toHaveTextContent('At risk');
+    expect(fetch).toHaveBeenCalledTimes(2);
+    expect(lastRequest().params).toEqual({ team: 'payments' });
+  });
+});
+
+describe('refresh', () => {
+  it('asks the API to write the insight again (refresh=true), once', async () => {
+    fetch.mockReturnValueOnce(ok(atRiskInsight)).mockReturnValueOnce(ok(onTrackInsight));
+    const { rerender } = render(<SprintHealthPanel {...props()} />);
+    await userEvent.click(await screen.findByTestId(testIds.panel.refresh));
+    expect(fetch).toHaveBeenCalledTimes(2);
+    expect(lastRequest().params).toEqual({ team: 'payments', refresh: 'true' });
+    expect(await screen.findByText('On track')).toBeInTheDocument();
+
+    // The next dashboard refresh reads the cached insight again.
+    const later = { from: dateTime(NOW), to: dateTime(NOW + 300_000), raw: { from: 'now-1h', to: 'now' } };
+    rerender(<SprintHealthPanel {...props({}, undefined, undefined, later)} />);
+    await act(async () => {});
+    expect(fetch).toHaveBeenCalledTimes(3);
+    expect(lastRequest().params).toEqual({ team: 'payments' });
+  });
+});
+
+describe('options', () => {
+  it('hides the sections switched off', async () => {
+    render(<SprintHealthPanel {...props({ showRisks: false, showRecommendations: false })} />);
+    await screen.findByTestId(testIds.panel.status);
+    expect(screen.queryByTestId(testIds.panel.section('risks'))).not.toBeInTheDocument();
+    expect(screen.getByTestId(testIds.panel.section('bottlenecks'))).toBeInTheDocument();
+    expect(screen.queryByTestId(testIds.panel.section('recommendations'))).not.toBeInTheDocument();
+  });
+
+  it('lists at most the chosen number of items per section, most severe first', async () => {
+    render(<SprintHealthPanel {...props({ maxItems: 1 })} />);
+    const recommendations = await screen.findByTestId(testIds.panel.section('recommendations'));
+    expect(within(recommendations).getAllByRole('listitem')).toHaveLength(1);
+    expect(within(recommendations).getByText('Move the unestimated bugs to the next sprint')).toBeInTheDocument();
+    expect(recommendations).toHaveTextContent('+2 more');
+  });
+
+  it('drops the details in compact mode', async () => {
+    render(<SprintHealthPanel {...props({ compact: 'on' })} />);
+    await screen.findByTestId(testIds.panel.status);
+    expect(screen.getByTestId(testIds.panel.root)).toHaveAttribute('data-compact', 'true');
+    expect(screen.getByText('Scope grew by 31% after the sprint started')).toBeInTheDocument();
+    expect(screen.queryByText(/Five issues \(13 points\) were added/)).not.toBeInTheDocument();
+    // Links stay: they are how a reader checks an item.
+    expect(screen.getByRole('link', { name: 'Issue PAY-311' })).toBeInTheDocument();
+  });
+
+  it('switches to compact by itself on a small panel, and not when told off', async () => {
+    const { unmount } = render(<SprintHealthPanel {...props({}, undefined, { width: 300, height: 200 })} />);
+    await screen.findByTestId(testIds.panel.status);
+    expect(screen.getByTestId(testIds.panel.root)).toHaveAttribute('data-compact', 'true');
+    unmount();
+
+    render(<SprintHealthPanel {...props({ compact: 'off' }, undefined, { width: 300, height: 200 })} />);
+    await screen.findByTestId(testIds.panel.status);
+    expect(screen.getByTestId(testIds.panel.root)).toHaveAttribute('data-compact', 'false');
+    expect(screen.getByText(/Five issues \(13 points\) were added/)).toBeInTheDocument();
+  });
+});
