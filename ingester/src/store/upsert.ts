@@ -10,6 +10,7 @@ import type { Queryable } from '../db/database.js';
 export type ColumnType =
   | 'text'
   | 'text[]'
+  | 'bigint[]'
   | 'integer'
   | 'bigint'
   | 'boolean'
@@ -84,6 +85,33 @@ export async function pruneChildren(
         AND NOT EXISTS (SELECT 1 FROM jsonb_to_recordset($2::jsonb) AS k(parent text, child text)
                          WHERE k.parent = t.${parentColumn} AND k.child = t.${childColumn})`,
     [parents, JSON.stringify(keep)],
+  );
+  return result.rowCount ?? 0;
+}
+
+/**
+ * The same for children keyed by several columns (the spec's key): rows of the given
+ * parents that are not among `keep` are deleted, so a re-fetched history replaces the
+ * stored one without rewriting the rows that did not change.
+ */
+export async function pruneRows<Row extends object>(
+  db: Queryable,
+  spec: TableSpec<Row>,
+  parentColumn: keyof Row & string,
+  parents: string[],
+  keep: readonly Row[],
+): Promise<number> {
+  if (parents.length === 0) return 0;
+  const defs = spec.key.map((c) => `${c} ${spec.columns[c]}`).join(', ');
+  const same = spec.key.map((c) => `k.${c} = t.${c}`).join(' AND ');
+  const keys = keep.map((r) =>
+    Object.fromEntries(spec.key.map((c) => [c, (r as Record<string, unknown>)[c]])),
+  );
+  const result = await db.query(
+    `DELETE FROM ${spec.table} t
+      WHERE t.${parentColumn} = ANY($1::text[])
+        AND NOT EXISTS (SELECT 1 FROM jsonb_to_recordset($2::jsonb) AS k(${defs}) WHERE ${same})`,
+    [parents, JSON.stringify(keys)],
   );
   return result.rowCount ?? 0;
 }

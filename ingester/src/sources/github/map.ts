@@ -1,4 +1,8 @@
 import { z } from 'zod';
+import { clean, stripForStorage } from '../../store/payload.js';
+
+// Shared with the Jira source (store/payload.ts); the GitHub modules import them from here.
+export { clean, stripForStorage };
 
 /**
  * Pure mapping from GitHub's GraphQL payloads to rows. Each record is checked with zod
@@ -101,26 +105,6 @@ export const releaseNode = z.object({
 export function login(a: { __typename: string; login: string } | null | undefined): string | null {
   if (!a) return null;
   return a.__typename === 'Bot' && !a.login.endsWith('[bot]') ? `${a.login}[bot]` : a.login;
-}
-
-/** Text PostgreSQL will store: no NUL characters, no lone surrogates. */
-export function clean(s: string): string;
-export function clean(s: string | null | undefined): string | null;
-export function clean(s: string | null | undefined): string | null {
-  if (s === null || s === undefined) return null;
-  return s.replaceAll('\u0000', '').toWellFormed();
-}
-
-/** A payload as stored: strings cleaned, every email field removed (people are logins). */
-export function stripForStorage(value: unknown): unknown {
-  if (typeof value === 'string') return clean(value);
-  if (Array.isArray(value)) return value.map(stripForStorage);
-  if (value && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) if (!/e-?mail/i.test(k)) out[k] = stripForStorage(v);
-    return out;
-  }
-  return value;
 }
 
 const KEY = /(?<![A-Za-z0-9])([A-Z][A-Z0-9]+-[1-9][0-9]*)(?![0-9])/g;

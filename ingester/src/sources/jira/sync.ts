@@ -1,0 +1,721 @@
+import type { Database } from '../../db/database.js';
+import { errorMessage } from '../../errors.js';
+import type { Logger } from '../../log.js';
+import { readSyncState, SyncRun, writeSyncState } from '../../store/runs.js';
+import { pruneRows, upsert } from '../../store/upsert.js';
+import { jiraRequestScope, newJiraStats, type JiraApi, type JiraRequestStats } from './client.js';
+import {
+  boardConfigSchema,
+  boardSchema,
+  derivePeriods,
+  discoverFields,
+  fieldSchema,
+  historySchema,
+  issueSchema,
+  kindResolver,
+  mapChangelog,
+  mapIssue,
+  mapSprint,
+  mapStatus,
+  parseEach,
+  projectSchema,
+  sprintSchema,
+  statusSchema,
+  type ChangeRow,
+  type FieldIds,
+  type JiraField,
+  type JiraIssue,
+  type MappedIssue,
+  type Periods,
+  type ProjectFields,
+  type UserRow,
+} from './map.js';
+import { stripForStorage } from '../../store/payload.js';
+import * as t from './tables.js';
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+/** Issues whose changelogs are fetched together: bulkfetch takes at most 1,000 ids. */
+const BATCH = 1000;
+/** Base fields every issue row needs; the project's custom fields are added to these. */
+const BASE_FIELDS = [
+  'summary',
+  'issuetype',
+  'status',
+  'created',
+  'updated',
+  'resolutiondate',
+  'resolution',
+  'reporter',
+  'assignee',
+  'labels',
+  'parent',
+  'project',
+];
+
+export interface JiraSyncOptions {
+  /** JIRA_PROJECTS; empty reads every project the user can browse. */
+  projects: string[];
+  /** --project: only these. */
+  only?: string[];
+  /** Ignore the saved watermark and discovery: read everything again. */
+  full?: boolean;
+  /** Re-read this much before the watermark: JQL dates are minute-precise and search is eventually consistent. */
+  overlapMs?: number;
+  /** Field, status and board discovery is reused for this long (default 24 hours). */
+  discoveryMaxAgeMs?: number;
+  /** Projects synced side by side. */
+  concurrency?: number;
+  onProgress?: (p: {
+    project: string;
+    issues: number;
+    done: boolean;
+    projects: number;
+    projectsDone: number;
+  }) => void;
+}
+
+export interface ProjectSyncResult {
+  project: string;
+  status: 'succeeded' | 'failed' | 'skipped';
+  issues: number;
+  changelogEntries: number;
+  rowsWritten: number;
+  requests: number;
+  skipped: number;
+  rateLimitRemaining: number | null;
+  error?: string;
+}
+
+export interface JiraSyncContext {
+  db: Database;
+  api: JiraApi;
+  log: Logger;
+}
+
+interface BoardCursor {
+  id: number;
+  type: string;
+  /** Closed sprints Jira lists first, and the last of them: the next read starts there. */
+  closed: number;
+  lastClosedId: number | null;
+}
+
+/** Where one project's sync stands (ops.sync_state.cursor). */
+interface ProjectCursor {
+  mode: 'cloud' | 'datacenter';
+  discoveredAt: string;
+  projectId: string;
+  fields: ProjectFields;
+  /** Lower-cased field name → id, for Data Center changelog items (they carry no fieldId). */
+  fieldNames: Record<string, string>;
+  boards: BoardCursor[];
+  /** Sprints issues name that Jira would not show (deleted, or on a board we cannot see). */
+  missingSprints: number[];
+}
+
+interface Counters {
+  rows: number;
+  issues: number;
+  changes: number;
+  skipped: number;
+  skippedIds: string[];
+}
+
+/** What one run learns about the whole site once, for all its projects. */
+class Site {
+  private fieldList?: Promise<{ list: JiraField[]; ids: FieldIds }>;
+  private statusRefresh?: Promise<Set<string>>;
+
+  constructor(private readonly ctx: JiraSyncContext) {}
+
+  fields(): Promise<{ list: JiraField[]; ids: FieldIds }> {
+    this.fieldList ??= this.ctx.api
+      .call('fields', (c) =>
+        this.ctx.api.dataCenter ? c.v2.issueFields.getFields() : c.v3.issueFields.getFields(),
+      )
+      .then((raw) => {
+        const { ok } = parseEach(fieldSchema, raw as unknown[], 'field');
+        return { list: ok, ids: discoverFields(ok) };
+      });
+    return this.fieldList;
+  }
+
+  /** Reads every status (with its category) once per run; later calls reuse the answer. */
+  statuses(): Promise<Set<string>> {
+    this.statusRefresh ??= (async () => {
+      const raw = await this.ctx.api.call('statuses', (c) =>
+        this.ctx.api.dataCenter ? c.v2.workflowStatuses.getStatuses() : c.v3.workflowStatuses.getStatuses(),
+      );
+      const { ok, bad } = parseEach(statusSchema, raw as unknown[], 'status');
+      for (const b of bad)
+        this.ctx.log.warn({ source: 'jira', record: b.reason }, 'malformed record skipped');
+      await upsert(this.ctx.db, t.statuses, ok.map(mapStatus));
+      return new Set(ok.map((s) => s.id));
+    })();
+    return this.statusRefresh;
+  }
+
+  refreshed(): boolean {
+    return this.statusRefresh !== undefined;
+  }
+}
+
+export async function syncJira(ctx: JiraSyncContext, options: JiraSyncOptions): Promise<ProjectSyncResult[]> {
+  const site = new Site(ctx);
+  const keys = options.only?.length
+    ? options.only.map((k) => k.toUpperCase())
+    : options.projects.length
+      ? options.projects
+      : await listProjects(ctx);
+  const results: ProjectSyncResult[] = [];
+  let next = 0;
+  let done = 0;
+  const worker = async () => {
+    while (next < keys.length) {
+      const key = keys[next++]!;
+      const result = await syncOneProject(ctx, site, key, options, (issues) =>
+        options.onProgress?.({
+          project: key,
+          issues,
+          done: false,
+          projects: keys.length,
+          projectsDone: done,
+        }),
+      );
+      done += 1;
+      results.push(result);
+      options.onProgress?.({
+        project: key,
+        issues: result.issues,
+        done: true,
+        projects: keys.length,
+        projectsDone: done,
+      });
+    }
+  };
+  await Promise.all(
+    Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 2, keys.length)) }, worker),
+  );
+  return results.sort((a, b) => a.project.localeCompare(b.project));
+}
+
+async function listProjects(ctx: JiraSyncContext): Promise<string[]> {
+  if (ctx.api.dataCenter) {
+    // jira.js 5 dropped the v2 project list (Cloud deprecated it); Data Center still serves it.
+    const all = await ctx.api.call('projects', (c) =>
+      c.v2.sendRequest<unknown[]>({ url: '/rest/api/2/project', method: 'GET' }, undefined as never),
+    );
+    return (all as { key: string }[]).map((p) => p.key);
+  }
+  const keys: string[] = [];
+  for (let startAt = 0; ;) {
+    const page = await ctx.api.call('projects', (c) =>
+      c.v3.projects.searchProjects({ startAt, maxResults: 50 }),
+    );
+    const values = (page.values ?? []) as { key: string }[];
+    keys.push(...values.map((p) => p.key));
+    startAt += values.length;
+    if (page.isLast !== false || values.length === 0) return keys;
+  }
+}
+
+async function syncOneProject(
+  ctx: JiraSyncContext,
+  site: Site,
+  key: string,
+  options: JiraSyncOptions,
+  progress: (issues: number) => void,
+): Promise<ProjectSyncResult> {
+  const stats = newJiraStats();
+  const log = ctx.log.child({ source: 'jira', project: key });
+  const counters: Counters = { rows: 0, issues: 0, changes: 0, skipped: 0, skippedIds: [] };
+  const totals = () => ({
+    rowsWritten: counters.rows,
+    apiRequests: stats.requests,
+    apiPoints: 0,
+    rateLimitRemaining: stats.rateLimitRemaining,
+    recordsSkipped: counters.skipped,
+    details: {
+      issues: counters.issues,
+      changelogEntries: counters.changes,
+      retries: stats.retries,
+      skippedRecords: counters.skippedIds.slice(0, 50),
+    },
+  });
+  const locked = await ctx.db.withLock(`sync:jira:${key}`, async () => {
+    const run = await SyncRun.start(ctx.db, 'jira', key);
+    try {
+      await jiraRequestScope.run(stats, () => syncProject(ctx, site, key, options, log, counters, progress));
+      await run.finish('succeeded', totals());
+      log.info(
+        {
+          issues: counters.issues,
+          changelogEntries: counters.changes,
+          rows: counters.rows,
+          requests: stats.requests,
+          skipped: counters.skipped,
+        },
+        'project synced',
+      );
+      return { status: 'succeeded' as const };
+    } catch (err) {
+      const message = errorMessage(err);
+      log.error({ err: message }, 'project sync failed');
+      await run.finish('failed', totals(), message);
+      return { status: 'failed' as const, error: message };
+    }
+  });
+  const base = {
+    project: key,
+    issues: counters.issues,
+    changelogEntries: counters.changes,
+    rowsWritten: counters.rows,
+    requests: stats.requests,
+    skipped: counters.skipped,
+    rateLimitRemaining: stats.rateLimitRemaining,
+  };
+  if (!locked.acquired) {
+    log.info('another sync holds this project; skipped');
+    const run = await SyncRun.start(ctx.db, 'jira', key);
+    await run.finish('skipped', totals(), 'locked by another sync');
+    return { ...base, status: 'skipped' };
+  }
+  return { ...base, ...locked.result };
+}
+
+async function syncProject(
+  ctx: JiraSyncContext,
+  site: Site,
+  key: string,
+  options: JiraSyncOptions,
+  log: Logger,
+  counters: Counters,
+  progress: (issues: number) => void,
+): Promise<void> {
+  const { db } = ctx;
+  const state = await readSyncState<ProjectCursor>(db, 'jira', key);
+  const mode = ctx.api.dataCenter ? 'datacenter' : 'cloud';
+  const full = options.full === true || state.cursor === null || state.cursor.mode !== mode;
+  const maxAge = options.discoveryMaxAgeMs ?? 24 * HOUR;
+  let cursor = state.cursor;
+  if (full || cursor === null || Date.now() - Date.parse(cursor.discoveredAt) > maxAge)
+    cursor = await discover(ctx, site, key, cursor, log, counters);
+  const skip = (bad: { id: string; reason: string }[]) => {
+    for (const b of bad) {
+      log.warn({ record: b.reason }, 'malformed record skipped');
+      counters.skippedIds.push(b.id);
+    }
+    counters.skipped += bad.length;
+  };
+
+  counters.rows += await syncSprints(ctx, cursor, full, skip, log);
+  await writeSyncState(db, 'jira', key, { watermark: state.watermark, cursor });
+
+  const since =
+    !full && state.watermark ? state.watermark.getTime() - (options.overlapMs ?? 10 * MINUTE) : null;
+  await syncIssues(ctx, site, key, cursor, since, full, state.watermark, skip, counters, progress, log);
+  counters.rows += await fetchUnknownSprints(ctx, key, cursor, full, skip, log);
+  const latest = await readSyncState<ProjectCursor>(db, 'jira', key);
+  await writeSyncState(db, 'jira', key, { watermark: latest.watermark ?? new Date(0), cursor });
+}
+
+/** Fields, statuses, the project and its boards (with each board's estimation field). */
+async function discover(
+  ctx: JiraSyncContext,
+  site: Site,
+  key: string,
+  previous: ProjectCursor | null,
+  log: Logger,
+  counters: Counters,
+): Promise<ProjectCursor> {
+  const { api, db } = ctx;
+  const fields = await site.fields();
+  await site.statuses();
+  const rawProject = api.dataCenter
+    ? await api.call('project', (c) => c.v2.projects.getProject({ projectIdOrKey: key }))
+    : ((await api.call('project', (c) => c.v3.projects.searchProjects({ keys: [key], maxResults: 1 })))
+        .values?.[0] as unknown);
+  const project = projectSchema.safeParse(rawProject);
+  if (!project.success) throw new Error(`Jira project ${key} does not exist or this user cannot browse it`);
+  counters.rows += await upsert(db, t.projects, [
+    {
+      id: project.data.id,
+      key: project.data.key,
+      name: project.data.name,
+      raw: stripForStorage(project.data),
+    },
+  ]);
+
+  const boards: {
+    board: ReturnType<typeof boardSchema.parse>;
+    estimation: string | null;
+    config: unknown;
+  }[] = [];
+  for (let startAt = 0; ;) {
+    const page = await api.call('boards', (c) =>
+      c.agile.board.getAllBoards({ projectKeyOrId: key, startAt, maxResults: 50 }),
+    );
+    const values = (page.values ?? []) as unknown[];
+    const { ok, bad } = parseEach(boardSchema, values, 'board');
+    for (const b of bad) log.warn({ record: b.reason }, 'malformed record skipped');
+    counters.skipped += bad.length;
+    for (const board of ok) {
+      let estimation: string | null = null;
+      let config: unknown = null;
+      if (board.type === 'scrum' || board.type === 'kanban') {
+        config = await api.call('board configuration', (c) =>
+          c.agile.board.getConfiguration({ boardId: board.id }),
+        );
+        const parsed = boardConfigSchema.safeParse(config);
+        if (parsed.success && parsed.data.estimation?.type === 'field')
+          estimation = parsed.data.estimation.field?.fieldId ?? null;
+      }
+      boards.push({ board, estimation, config });
+    }
+    startAt += values.length;
+    if (page.isLast !== false || values.length === 0) break;
+  }
+  counters.rows += await upsert(
+    db,
+    t.boards,
+    boards.map(({ board, estimation, config }) => ({
+      id: board.id,
+      name: board.name,
+      type: board.type,
+      project_key: board.location?.projectKey ?? key,
+      project_id:
+        board.location?.projectId !== undefined ? String(board.location.projectId) : project.data.id,
+      estimation_field_id: estimation,
+      raw: stripForStorage({ board, configuration: config }),
+    })),
+  );
+
+  // The board's estimation field is what the team estimates in; the site's fields are the fallback.
+  const known = new Set(fields.list.map((f) => f.id));
+  const estimation = boards.map((b) => b.estimation).find((e) => e !== null && known.has(e)) ?? null;
+  const chosen: ProjectFields = {
+    sprint: fields.ids.sprint,
+    points: estimation ?? fields.ids.points[0] ?? null,
+    flagged: fields.ids.flagged,
+    epicLink: fields.ids.epicLink,
+  };
+  const fieldNames: Record<string, string> = {};
+  for (const f of fields.list)
+    if (Object.values(chosen).includes(f.id)) fieldNames[f.name.toLowerCase()] = f.id;
+  if (!chosen.sprint) log.warn('no Sprint field (gh-sprint) on this site: sprint history will be empty');
+  if (!chosen.points) log.warn('no story-point field found: points will be empty');
+  const before = new Map((previous?.boards ?? []).map((b) => [b.id, b]));
+  return {
+    mode: api.dataCenter ? 'datacenter' : 'cloud',
+    discoveredAt: new Date().toISOString(),
+    projectId: project.data.id,
+    fields: chosen,
+    fieldNames,
+    boards: boards.map(({ board }) => ({
+      id: board.id,
+      type: board.type,
+      closed: before.get(board.id)?.closed ?? 0,
+      lastClosedId: before.get(board.id)?.lastClosedId ?? null,
+    })),
+    missingSprints: previous?.missingSprints ?? [],
+  };
+}
+
+/**
+ * Each scrum board's sprints. Jira lists closed sprints first (in the order they closed),
+ * then active, then future ones; a re-sync starts at the last closed sprint it knew, so one
+ * request sees what closed since, what is running and what is planned. If that sprint is
+ * not where it was (one deleted, reordered), the list is read whole.
+ */
+async function syncSprints(
+  ctx: JiraSyncContext,
+  cursor: ProjectCursor,
+  full: boolean,
+  skip: (bad: { id: string; reason: string }[]) => void,
+  log: Logger,
+): Promise<number> {
+  let written = 0;
+  for (const b of cursor.boards.filter((x) => x.type === 'scrum')) {
+    const resume = !full && b.lastClosedId !== null && b.closed > 0;
+    let startAt = resume ? b.closed - 1 : 0;
+    let check = resume;
+    let closed = startAt;
+    let lastClosed: number | null = null;
+    const rows: ReturnType<typeof mapSprint>[] = [];
+    for (;;) {
+      const page = await ctx.api.call('sprints', (c) =>
+        c.agile.board.getAllSprints({ boardId: b.id, startAt, maxResults: 50 }),
+      );
+      const values = (page.values ?? []) as unknown as { id?: unknown; state?: unknown }[];
+      if (check) {
+        check = false;
+        if (values[0]?.id !== b.lastClosedId || values[0]?.state !== 'closed') {
+          log.info({ board: b.id }, 'the board’s sprint list changed order; reading it whole');
+          startAt = 0;
+          closed = 0;
+          continue;
+        }
+      }
+      for (const v of values)
+        if (v.state === 'closed' && typeof v.id === 'number') {
+          closed += 1;
+          lastClosed = v.id;
+        }
+      const { ok, bad } = parseEach(sprintSchema, values, 'sprint');
+      skip(bad);
+      rows.push(...ok.map(mapSprint));
+      startAt += values.length;
+      if (page.isLast !== false || values.length === 0) break;
+    }
+    written += await upsert(ctx.db, t.sprints, rows);
+    b.closed = closed;
+    if (lastClosed !== null) b.lastClosedId = lastClosed;
+    else if (closed === 0) b.lastClosedId = null;
+  }
+  return written;
+}
+
+interface Pending {
+  issue: JiraIssue;
+  mapped: MappedIssue;
+  /** Data Center embeds the whole changelog in the search answer. */
+  histories?: unknown[];
+}
+
+/**
+ * Issues updated since the watermark (minus the overlap), oldest change first, in
+ * batches of up to 1,000: one transaction per batch writes the issues, the full
+ * histories of those that changed, and the watermark they vouch for. A crash loses
+ * at most the batch in flight, which the next run reads again.
+ */
+async function syncIssues(
+  ctx: JiraSyncContext,
+  site: Site,
+  key: string,
+  cursor: ProjectCursor,
+  since: number | null,
+  full: boolean,
+  watermark: Date | null,
+  skip: (bad: { id: string; reason: string }[]) => void,
+  counters: Counters,
+  progress: (issues: number) => void,
+  log: Logger,
+): Promise<void> {
+  const { api, db } = ctx;
+  const f = cursor.fields;
+  const fields = [...BASE_FIELDS, f.sprint, f.points, f.flagged, f.epicLink].filter((x): x is string => !!x);
+  const from = since === null ? null : Math.floor(since / MINUTE) * MINUTE;
+  // An epoch-milliseconds number is read as UTC whatever the API user's time zone is.
+  const jql = `project = "${key}"${from === null ? '' : ` AND updated >= ${from}`} ORDER BY updated ASC, key ASC`;
+  const resolve = kindResolver(f, new Map(Object.entries(cursor.fieldNames)));
+  const knownStatuses = new Set(
+    (await db.query<{ id: string }>('SELECT id FROM source.jira_statuses')).rows.map((r) => r.id),
+  );
+  let mark = watermark?.getTime() ?? 0;
+  let pending: Pending[] = [];
+
+  const accept = (raw: unknown[]) => {
+    for (const item of raw) {
+      const { ok, bad } = parseEach(issueSchema, [item], 'issue');
+      skip(bad);
+      const issue = ok[0];
+      if (!issue) continue;
+      try {
+        const mapped = mapIssue(issue, f);
+        const histories = (item as { changelog?: { histories?: unknown[] } }).changelog?.histories;
+        pending.push({ issue, mapped, histories: api.dataCenter ? (histories ?? []) : undefined });
+      } catch (err) {
+        skip([{ id: issue.key, reason: `issue ${issue.key}: ${errorMessage(err)}` }]);
+      }
+    }
+  };
+
+  const flush = async (all: boolean) => {
+    while (pending.length >= BATCH || (all && pending.length > 0)) {
+      const batch = pending.slice(0, BATCH);
+      pending = pending.slice(batch.length);
+      for (const p of batch)
+        if (!knownStatuses.has(p.mapped.issue.status_id) && !site.refreshed())
+          for (const id of await site.statuses()) knownStatuses.add(id);
+      const ids = batch.map((p) => p.issue.id);
+      const stored = new Map(
+        (
+          await db.query<{ id: string; updated_at: Date }>(
+            'SELECT id, updated_at FROM source.jira_issues WHERE id = ANY($1::text[])',
+            [ids],
+          )
+        ).rows.map((r) => [r.id, r.updated_at.getTime()]),
+      );
+      const changed = batch.filter(
+        (p) => full || stored.get(p.issue.id) !== Date.parse(p.mapped.issue.updated_at),
+      );
+      const histories = api.dataCenter
+        ? new Map(changed.map((p) => [p.issue.id, p.histories ?? []]))
+        : await bulkChangelogs(
+            ctx,
+            changed.map((p) => p.issue.id),
+            [...new Set(['status', f.sprint, f.points, f.flagged].filter((x): x is string => !!x))],
+          );
+      const users: UserRow[] = batch.flatMap((p) => p.mapped.users);
+      const changes: ChangeRow[] = [];
+      const periods: Periods = { status: [], memberships: [], points: [], flags: [] };
+      for (const p of changed) {
+        const { ok, bad } = parseEach(
+          historySchema,
+          histories.get(p.issue.id) ?? [],
+          `changelog of ${p.issue.key}:`,
+        );
+        skip(bad);
+        const mapped = mapChangelog(p.issue.id, ok, resolve);
+        counters.changes += new Set(mapped.changes.map((c) => c.history_id)).size;
+        changes.push(...mapped.changes);
+        users.push(...mapped.users);
+        const d = derivePeriods(
+          { id: p.issue.id, createdAt: p.mapped.issue.created_at },
+          p.mapped.current,
+          mapped.changes,
+        );
+        periods.status.push(...d.status);
+        periods.memberships.push(...d.memberships);
+        periods.points.push(...d.points);
+        periods.flags.push(...d.flags);
+      }
+      const replaced = changed.map((p) => p.issue.id).filter((id) => stored.has(id));
+      for (const p of batch) mark = Math.max(mark, Date.parse(p.mapped.issue.updated_at));
+      counters.rows += await db.tx(async (c) => {
+        let n = await upsert(c, t.users, users);
+        n += await upsert(
+          c,
+          t.issues,
+          batch.map((p) => p.mapped.issue),
+        );
+        n += await pruneRows(c, t.changelog, 'issue_id', replaced, changes);
+        n += await pruneRows(c, t.statusPeriods, 'issue_id', replaced, periods.status);
+        n += await pruneRows(c, t.memberships, 'issue_id', replaced, periods.memberships);
+        n += await pruneRows(c, t.pointEstimates, 'issue_id', replaced, periods.points);
+        n += await pruneRows(c, t.flagPeriods, 'issue_id', replaced, periods.flags);
+        n += await upsert(c, t.changelog, changes);
+        n += await upsert(c, t.statusPeriods, periods.status);
+        n += await upsert(c, t.memberships, periods.memberships);
+        n += await upsert(c, t.pointEstimates, periods.points);
+        n += await upsert(c, t.flagPeriods, periods.flags);
+        // The watermark moves with the rows it vouches for, never ahead of them.
+        await writeSyncState(c, 'jira', key, { watermark: new Date(mark), cursor });
+        return n;
+      });
+      counters.issues += batch.length;
+      progress(counters.issues);
+    }
+  };
+
+  if (api.dataCenter) {
+    for (let startAt = 0; ;) {
+      const page = await api.call('search', (c) =>
+        c.v2.issueSearch.searchForIssuesUsingJqlPost({
+          jql,
+          startAt,
+          maxResults: 1000,
+          fields,
+          expand: ['changelog'],
+        }),
+      );
+      const raw = (page.issues ?? []) as unknown[];
+      accept(raw);
+      await flush(false);
+      startAt += raw.length;
+      if (raw.length === 0 || startAt >= (page.total ?? 0)) break;
+    }
+  } else {
+    let token: string | undefined;
+    for (;;) {
+      const page = await api.call('search', (c) =>
+        c.v3.issueSearch.searchForIssuesUsingJqlEnhancedSearchPost({
+          jql,
+          fields,
+          maxResults: 1000,
+          ...(token ? { nextPageToken: token } : {}),
+        }),
+      );
+      accept((page.issues ?? []) as unknown[]);
+      await flush(false);
+      token = page.nextPageToken ?? undefined;
+      if (!token || (page as { isLast?: boolean }).isLast === true) break;
+    }
+  }
+  await flush(true);
+  if (counters.issues === 0) log.debug('no issue changed since the last sync');
+}
+
+/** The full tracked history of each issue, in as few bulkfetch requests as Jira allows. */
+async function bulkChangelogs(
+  ctx: JiraSyncContext,
+  ids: string[],
+  fieldIds: string[],
+): Promise<Map<string, unknown[]>> {
+  const out = new Map<string, unknown[]>();
+  for (let i = 0; i < ids.length; i += BATCH) {
+    const chunk = ids.slice(i, i + BATCH);
+    let token: string | undefined;
+    do {
+      const r = await ctx.api.call('changelogs', (c) =>
+        c.v3.issues.getBulkChangelogs({
+          issueIdsOrKeys: chunk,
+          fieldIds,
+          maxResults: 10_000,
+          ...(token ? { nextPageToken: token } : {}),
+        }),
+      );
+      for (const log of r.issueChangeLogs ?? []) {
+        if (!log.issueId) continue;
+        let list = out.get(log.issueId);
+        if (!list) out.set(log.issueId, (list = []));
+        list.push(...((log.changeHistories ?? []) as unknown[]));
+      }
+      token = r.nextPageToken ?? undefined;
+    } while (token);
+  }
+  return out;
+}
+
+/**
+ * Sprints the project's issues have been in that no board listed: sprints of other
+ * projects' boards, or sprints a malformed list entry hid. Each is read once.
+ */
+async function fetchUnknownSprints(
+  ctx: JiraSyncContext,
+  key: string,
+  cursor: ProjectCursor,
+  full: boolean,
+  skip: (bad: { id: string; reason: string }[]) => void,
+  log: Logger,
+): Promise<number> {
+  const missing = new Set(full ? [] : cursor.missingSprints);
+  const { rows } = await ctx.db.query<{ sprint_id: string }>(
+    `SELECT DISTINCT m.sprint_id FROM source.jira_sprint_memberships m
+       JOIN source.jira_issues i ON i.id = m.issue_id
+      WHERE i.project_key = $1
+        AND NOT EXISTS (SELECT 1 FROM source.jira_sprints s WHERE s.id = m.sprint_id)`,
+    [key],
+  );
+  let written = 0;
+  for (const { sprint_id } of rows) {
+    const id = Number(sprint_id);
+    if (missing.has(id)) continue;
+    try {
+      const raw = await ctx.api.call('sprint', (c) => c.agile.sprint.getSprint({ sprintId: id }));
+      const { ok, bad } = parseEach(sprintSchema, [raw], 'sprint');
+      skip(bad);
+      written += await upsert(ctx.db, t.sprints, ok.map(mapSprint));
+      if (ok.length === 0) missing.add(id);
+    } catch (err) {
+      if (!/ 404 /.test(errorMessage(err))) throw err;
+      log.warn({ sprint: id }, 'an issue names a sprint Jira does not show; its dates stay unknown');
+      missing.add(id);
+    }
+  }
+  cursor.missingSprints = [...missing];
+  return written;
+}
+
+export type { JiraRequestStats };
