@@ -18,9 +18,10 @@ export const SCREENSHOT_DIR = path.resolve(__dirname, '../build/screenshots');
 
 const skipReason = !API_URL || !API_TOKEN ? 'ENGMETRICS_API_URL and API_TOKEN are not set' : undefined;
 if (skipReason) {
-  console.warn(
-    `Browser check skipped: ${skipReason}. Start the API with the demo data and set both ` +
-      '(e.g. ENGMETRICS_API_URL=http://127.0.0.1:8080 API_TOKEN=… npm run test:browser -w plugin).'
+  // Straight to stderr: jest drops console output of a file whose tests are all skipped.
+  process.stderr.write(
+    `\nBrowser check skipped: ${skipReason}. Start the API with the demo data and set both ` +
+      '(e.g. ENGMETRICS_API_URL=http://127.0.0.1:8080 API_TOKEN=… npm run test:browser -w plugin).\n\n'
   );
 }
 
@@ -179,7 +180,9 @@ async function expectInsight(page: Page) {
   await expect(page.locator(sel.summary).innerText()).resolves.toMatch(/\w+(\s+\S+){5,}/);
   await expect(page.locator(sel.sprint).innerText()).resolves.toContain(TEAM);
   await expect(page.locator(sel.source).innerText()).resolves.toMatch(/(Written by \S+|Rule-based).*generated .+ ago/s);
-  const hrefs = await page.locator(`${sel.root} a[target="_blank"]`).evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+  const hrefs = await page
+    .locator(`${sel.root} a[target="_blank"]`)
+    .evaluateAll((as) => as.map((a) => a.getAttribute('href')));
   for (const href of hrefs) {
     expect(href).toMatch(/^https?:\/\//);
   }

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-require-imports -- a CommonJS config file, loaded as such by its tool */
 // Checks of the built plugin (npm run build first): dist/ and the browser check. Node environment,
 // the scaffold's SWC transform; kept apart from the jsdom unit tests in src/.
 const path = require('path');

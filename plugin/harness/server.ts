@@ -78,7 +78,9 @@ async function proxy(
   routes: Route[],
   settings: AppSettings
 ) {
-  const route = routes.find((r) => (!r.method || r.method === '*' || r.method === req.method) && matches(r.path, proxyPath));
+  const route = routes.find(
+    (r) => (!r.method || r.method === '*' || r.method === req.method) && matches(r.path, proxyPath)
+  );
   if (!route) {
     return send(res, 404, 'application/json', JSON.stringify({ message: 'plugin route match not found' }));
   }
@@ -90,14 +92,20 @@ async function proxy(
   }
   let upstream: Response;
   try {
-    upstream = await fetch(`${base}/${rest}${search}`, { method: req.method, headers, signal: AbortSignal.timeout(30_000) });
+    upstream = await fetch(`${base}/${rest}${search}`, {
+      method: req.method,
+      headers,
+      signal: AbortSignal.timeout(30_000),
+    });
   } catch (err) {
     // Grafana's reverse proxy: 504 on a timeout, 502 on anything else, with no body.
     res.writeHead((err as Error).name === 'TimeoutError' ? 504 : 502).end();
     return;
   }
   const body = Buffer.from(await upstream.arrayBuffer());
-  res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/octet-stream' });
+  res.writeHead(upstream.status, {
+    'content-type': upstream.headers.get('content-type') ?? 'application/octet-stream',
+  });
   res.end(body);
 }
 

@@ -74,9 +74,16 @@ const backendSrv = {
           let data: unknown = text;
           try {
             data = JSON.parse(text);
-          } catch {}
+          } catch {
+            // Not JSON: the text itself, as Grafana's backendSrv does.
+          }
           if (res.ok) {
-            subscriber.next({ data, status: res.status, statusText: res.statusText, ok: true } as grafanaRuntime.FetchResponse<T>);
+            subscriber.next({
+              data,
+              status: res.status,
+              statusText: res.statusText,
+              ok: true,
+            } as grafanaRuntime.FetchResponse<T>);
             subscriber.complete();
           } else {
             subscriber.error({ status: res.status, statusText: res.statusText, data, config: options });

@@ -29,7 +29,8 @@ export const atRiskInsight: SprintHealthInsight = {
   risks: [
     {
       title: 'Scope grew by 31% after the sprint started',
-      detail: 'Five issues (13 points) were added after day 2, three of them unestimated bugs from the refunds incident.',
+      detail:
+        'Five issues (13 points) were added after day 2, three of them unestimated bugs from the refunds incident.',
       severity: 'high',
       facts: ['scope_change_pct', 'added_after_start'],
       refs: [jira('PAY-311'), jira('PAY-318'), jira('PAY-322')],
@@ -155,7 +156,8 @@ export const onTrackInsight: SprintHealthInsight = {
   },
   status: 'on_track',
   score: 91,
-  summary: 'The team has finished 62% of the committed points at the sprint’s midpoint. Scope is unchanged and reviews start within 3 hours.',
+  summary:
+    'The team has finished 62% of the committed points at the sprint’s midpoint. Scope is unchanged and reviews start within 3 hours.',
   risks: [],
   bottlenecks: [],
   recommendations: [

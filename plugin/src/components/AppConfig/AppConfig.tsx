@@ -14,7 +14,7 @@ export interface AppSecureJsonData {
   apiToken?: string;
 }
 
-export interface AppConfigProps extends PluginConfigPageProps<AppPluginMeta<AppJsonData>> {}
+export type AppConfigProps = PluginConfigPageProps<AppPluginMeta<AppJsonData>>;
 
 type SaveState = { kind: 'idle' } | { kind: 'saving' } | { kind: 'saved' } | { kind: 'failed'; message: string };
 
@@ -61,8 +61,8 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
     <form onSubmit={onSubmit} data-testid={testIds.appConfig.form} className={styles.form}>
       <FieldSet label="engmetrics API">
         <Text element="p" color="secondary">
-          The Sprint Health panel asks the engmetrics API through Grafana&apos;s plugin proxy. Grafana adds the
-          token on the server, so it never reaches viewers&apos; browsers.
+          The Sprint Health panel asks the engmetrics API through Grafana&apos;s plugin proxy. Grafana adds the token on
+          the server, so it never reaches viewers&apos; browsers.
         </Text>
         <Field
           label="API URL"
@@ -83,11 +83,7 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
             }}
           />
         </Field>
-        <Field
-          label="API token"
-          description="The API_TOKEN the engmetrics API was started with"
-          required
-        >
+        <Field label="API token" description="The API_TOKEN the engmetrics API was started with" required>
           <SecretInput
             width={60}
             id="config-api-token"
@@ -117,7 +113,12 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
           </Alert>
         )}
         {save.kind === 'failed' && (
-          <Alert title="The settings were not saved" severity="error" data-testid={testIds.appConfig.error} className={styles.alert}>
+          <Alert
+            title="The settings were not saved"
+            severity="error"
+            data-testid={testIds.appConfig.error}
+            className={styles.alert}
+          >
             {save.message}
           </Alert>
         )}
@@ -139,7 +140,9 @@ function isHttpUrl(value: string): boolean {
 
 function errorMessage(err: unknown): string {
   const e = err as { status?: number; data?: { message?: string }; message?: string };
-  return e?.data?.message ?? e?.message ?? (e?.status ? `Grafana answered ${e.status}` : 'Grafana could not be reached');
+  return (
+    e?.data?.message ?? e?.message ?? (e?.status ? `Grafana answered ${e.status}` : 'Grafana could not be reached')
+  );
 }
 
 const getStyles = (theme: GrafanaTheme2) => ({

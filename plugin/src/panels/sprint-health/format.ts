@@ -14,7 +14,11 @@ export const statusIcon: Record<InsightStatus, IconName> = {
 };
 
 export function statusColor(theme: GrafanaTheme2, status: InsightStatus): ThemeRichColor {
-  return status === 'on_track' ? theme.colors.success : status === 'at_risk' ? theme.colors.warning : theme.colors.error;
+  return status === 'on_track'
+    ? theme.colors.success
+    : status === 'at_risk'
+      ? theme.colors.warning
+      : theme.colors.error;
 }
 
 export function severityColor(theme: GrafanaTheme2, severity: Severity): string {
@@ -40,17 +44,20 @@ export function sourceLabel(insight: SprintHealthInsight): string {
   return insight.source === 'llm' ? `Written by ${insight.model ?? 'an LLM'}` : 'Rule-based';
 }
 
+/** "3 days left", "last day", "ended" */
+export function sprintProgress(sprint: SprintHealthInsight['sprint'], now: number): string {
+  if (sprint.state === 'closed') {
+    return 'ended';
+  }
+  if (sprint.state === 'future') {
+    return 'not started';
+  }
+  const days = Math.ceil((Date.parse(sprint.endAt) - now) / 86_400_000);
+  return days > 1 ? `${days} days left` : days === 1 ? '1 day left' : 'last day';
+}
+
 /** "2 Mar – 16 Mar · 3 days left", in the dashboard's time zone. */
 export function sprintDates(sprint: SprintHealthInsight['sprint'], now: number, timeZone?: string): string {
   const fmt = (iso: string) => dateTimeFormat(iso, { format: 'D MMM', timeZone });
-  const range = `${fmt(sprint.startAt)} – ${fmt(sprint.endAt)}`;
-  if (sprint.state === 'closed') {
-    return `${range} · ended`;
-  }
-  if (sprint.state === 'future') {
-    return `${range} · not started`;
-  }
-  const days = Math.ceil((Date.parse(sprint.endAt) - now) / 86_400_000);
-  const left = days > 1 ? `${days} days left` : days === 1 ? '1 day left' : 'last day';
-  return `${range} · ${left}`;
+  return `${fmt(sprint.startAt)} – ${fmt(sprint.endAt)} · ${sprintProgress(sprint, now)}`;
 }

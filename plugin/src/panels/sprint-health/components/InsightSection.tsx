@@ -45,9 +45,7 @@ function Item({ item, compact }: { item: InsightItem; compact: boolean }) {
   return (
     <li className={cx(styles.item, styles.border[item.severity])}>
       <div className={styles.itemHead}>
-        <span className={cx(styles.severity, styles.text[item.severity])}>
-          {item.severity}
-        </span>
+        <span className={cx(styles.severity, styles.text[item.severity])}>{item.severity}</span>
         <span className={cx(styles.title, compact && styles.titleCompact)}>{item.title}</span>
       </div>
       {!compact && item.detail && <div className={styles.detail}>{item.detail}</div>}
@@ -84,9 +82,10 @@ function Ref({ ref_ }: { ref_: InsightRef }) {
 const severities: Severity[] = ['high', 'medium', 'low'];
 
 const getStyles = (theme: GrafanaTheme2) => ({
-  border: Object.fromEntries(
-    severities.map((s) => [s, css({ borderLeftColor: severityColor(theme, s) })])
-  ) as Record<Severity, string>,
+  border: Object.fromEntries(severities.map((s) => [s, css({ borderLeftColor: severityColor(theme, s) })])) as Record<
+    Severity,
+    string
+  >,
   text: Object.fromEntries(severities.map((s) => [s, css({ color: severityColor(theme, s) })])) as Record<
     Severity,
     string

@@ -179,7 +179,11 @@ describe('states', () => {
     expect(within(bottlenecks).queryByRole('link', { name: /LED-77/ })).not.toBeInTheDocument();
 
     const risks = screen.getByTestId(testIds.panel.section('risks'));
-    expect(within(risks).getAllByRole('link').map((a) => a.getAttribute('href'))).toEqual([
+    expect(
+      within(risks)
+        .getAllByRole('link')
+        .map((a) => a.getAttribute('href'))
+    ).toEqual([
       'https://acme.atlassian.net/browse/PAY-311',
       'https://acme.atlassian.net/browse/PAY-318',
       'https://acme.atlassian.net/browse/PAY-322',
@@ -192,7 +196,9 @@ describe('states', () => {
     expect(await screen.findByTestId(testIds.panel.status)).toHaveTextContent('Off track');
     const source = screen.getByTestId(testIds.panel.source);
     expect(source).toHaveTextContent('Rule-based');
-    expect(within(source).getByLabelText('Why rule-based: The model cited facts that are not in the fact sheet')).toBeInTheDocument();
+    expect(
+      within(source).getByLabelText('Why rule-based: The model cited facts that are not in the fact sheet')
+    ).toBeInTheDocument();
   });
 
   it('shows an on-track sprint with empty sections', async () => {

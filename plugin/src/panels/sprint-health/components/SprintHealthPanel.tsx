@@ -1,6 +1,13 @@
 import React, { useEffect, useState } from 'react';
 import { css, cx } from '@emotion/css';
-import { type GrafanaTheme2, type InterpolateFunction, type PanelProps, dateTimeFormat, dateTimeFormatTimeAgo, locationUtil } from '@grafana/data';
+import {
+  type GrafanaTheme2,
+  type InterpolateFunction,
+  type PanelProps,
+  dateTimeFormat,
+  dateTimeFormatTimeAgo,
+  locationUtil,
+} from '@grafana/data';
 import { Icon, IconButton, LoadingBar, LoadingPlaceholder, Tooltip, useStyles2 } from '@grafana/ui';
 import type { InsightFailure } from '../../../insight/api';
 import type { InsightStatus, SprintHealthInsight } from '../../../insight/types';
@@ -8,7 +15,7 @@ import { APP_ID } from '../../../constants';
 import { testIds } from '../../../components/testIds';
 import type { SprintHealthOptions } from '../types';
 import { useInsight } from '../useInsight';
-import { sourceLabel, sprintDates, statusColor, statusIcon, statusLabel } from '../format';
+import { sourceLabel, sprintDates, sprintProgress, statusColor, statusIcon, statusLabel } from '../format';
 import { InsightSection } from './InsightSection';
 import { PanelMessage } from './PanelMessage';
 
@@ -24,7 +31,8 @@ export function SprintHealthPanel({ options, width, height, replaceVariables, ti
   const sprint = readSelection(replaceVariables, options.sprint);
   // The dashboard's refresh (manual or on a timer) moves the time range: ask again then.
   const { state, reload, refresh } = useInsight({ team, sprint }, timeRange.to.valueOf());
-  const compact = options.compact === 'on' || (options.compact === 'auto' && (width < COMPACT_WIDTH || height < COMPACT_HEIGHT));
+  const compact =
+    options.compact === 'on' || (options.compact === 'auto' && (width < COMPACT_WIDTH || height < COMPACT_HEIGHT));
 
   let body: React.ReactNode;
   switch (state.kind) {
@@ -67,7 +75,11 @@ export function SprintHealthPanel({ options, width, height, replaceVariables, ti
   }
 
   return (
-    <div className={cx(styles.root, compact && styles.rootCompact)} data-testid={testIds.panel.root} data-compact={compact}>
+    <div
+      className={cx(styles.root, compact && styles.rootCompact)}
+      data-testid={testIds.panel.root}
+      data-compact={compact}
+    >
       {body}
     </div>
   );
@@ -98,7 +110,12 @@ function InsightView({ insight, options, compact, timeZone, refreshing, onRefres
   const styles = useStyles2(getStyles);
   const now = useNow(60_000);
   const sections = [
-    options.showRisks && { name: 'risks' as const, title: 'Risks', icon: 'exclamation-triangle' as const, items: insight.risks },
+    options.showRisks && {
+      name: 'risks' as const,
+      title: 'Risks',
+      icon: 'exclamation-triangle' as const,
+      items: insight.risks,
+    },
     options.showBottlenecks && {
       name: 'bottlenecks' as const,
       title: 'Bottlenecks',
@@ -113,22 +130,34 @@ function InsightView({ insight, options, compact, timeZone, refreshing, onRefres
     },
   ].filter((s): s is Exclude<typeof s, false> => Boolean(s));
 
+  // Beside the score when there is room; on its own line in the compact layout.
+  const sprintInfo = (
+    <div className={cx(styles.sprint, compact && styles.sprintInline)} data-testid={testIds.panel.sprint}>
+      <div className={styles.sprintName} title={insight.sprint.name}>
+        {insight.sprint.name}
+      </div>
+      <div className={styles.sprintMeta}>
+        {compact
+          ? sprintProgress(insight.sprint, now)
+          : `${insight.sprint.team} · ${sprintDates(insight.sprint, now, timeZone)}`}
+      </div>
+    </div>
+  );
+
   return (
     <div className={cx(styles.view, compact && styles.viewCompact)}>
       <header className={styles.header}>
         <StatusBadge status={insight.status} compact={compact} />
-        <div className={cx(styles.score, compact && styles.scoreCompact, styles.scoreColor[insight.status])} data-testid={testIds.panel.score} aria-label={`Score ${insight.score} out of 100`}>
+        <div
+          className={cx(styles.score, compact && styles.scoreCompact, styles.scoreColor[insight.status])}
+          data-testid={testIds.panel.score}
+          aria-label={`Score ${insight.score} out of 100`}
+        >
           {insight.score}
           <span className={styles.scoreMax}>/100</span>
         </div>
-        <div className={styles.sprint} data-testid={testIds.panel.sprint}>
-          <div className={styles.sprintName} title={insight.sprint.name}>
-            {insight.sprint.name}
-          </div>
-          <div className={styles.sprintMeta}>
-            {insight.sprint.team} · {sprintDates(insight.sprint, now, timeZone)}
-          </div>
-        </div>
+        {!compact && sprintInfo}
+        {compact && <div className={styles.spacer} />}
         <IconButton
           name="sync"
           size={compact ? 'md' : 'lg'}
@@ -139,6 +168,8 @@ function InsightView({ insight, options, compact, timeZone, refreshing, onRefres
           className={styles.refresh}
         />
       </header>
+
+      {compact && sprintInfo}
 
       <p className={cx(styles.summary, compact && styles.summaryCompact)} data-testid={testIds.panel.summary}>
         {insight.summary}
@@ -174,7 +205,10 @@ function InsightView({ insight, options, compact, timeZone, refreshing, onRefres
 function StatusBadge({ status, compact }: { status: InsightStatus; compact: boolean }) {
   const styles = useStyles2(getStyles);
   return (
-    <div className={cx(styles.status, compact && styles.statusCompact, styles.statusTone[status])} data-testid={testIds.panel.status}>
+    <div
+      className={cx(styles.status, compact && styles.statusCompact, styles.statusTone[status])}
+      data-testid={testIds.panel.status}
+    >
       <Icon name={statusIcon[status]} size={compact ? 'md' : 'lg'} aria-hidden />
       {statusLabel[status]}
     </div>
@@ -201,7 +235,12 @@ function FailureMessage({
   switch (failure.kind) {
     case 'not_found':
       return (
-        <PanelMessage icon="calendar-slash" tone="neutral" title={sprint ? 'Sprint not found' : 'No active sprint'} testId={testIds.panel.empty}>
+        <PanelMessage
+          icon="calendar-slash"
+          tone="neutral"
+          title={sprint ? 'Sprint not found' : 'No active sprint'}
+          testId={testIds.panel.empty}
+        >
           {failure.problem.detail || (sprint ? `There is no sprint ${sprint}.` : `Team ${team} has no active sprint.`)}
         </PanelMessage>
       );
@@ -220,7 +259,12 @@ function FailureMessage({
       );
     case 'forbidden':
       return (
-        <PanelMessage icon="lock" tone="error" title="Your Grafana role cannot read Sprint Health" testId={testIds.panel.error}>
+        <PanelMessage
+          icon="lock"
+          tone="error"
+          title="Your Grafana role cannot read Sprint Health"
+          testId={testIds.panel.error}
+        >
           {failure.message ?? 'Ask an admin for at least the Viewer role in this organisation.'}
         </PanelMessage>
       );
@@ -241,7 +285,12 @@ function FailureMessage({
       );
     case 'bad_request':
       return (
-        <PanelMessage icon="exclamation-triangle" tone="warning" title="The API rejected this team or sprint" testId={testIds.panel.error}>
+        <PanelMessage
+          icon="exclamation-triangle"
+          tone="warning"
+          title="The API rejected this team or sprint"
+          testId={testIds.panel.error}
+        >
           {failure.problem.detail}
         </PanelMessage>
       );
@@ -263,7 +312,9 @@ function FailureMessage({
         <PanelMessage
           icon="exclamation-circle"
           tone="error"
-          title={failure.problem ? `${failure.problem.title} (${failure.status})` : `The API answered ${failure.status}`}
+          title={
+            failure.problem ? `${failure.problem.title} (${failure.status})` : `The API answered ${failure.status}`
+          }
           testId={testIds.panel.error}
           action={retry}
         >
@@ -371,6 +422,16 @@ const getStyles = (theme: GrafanaTheme2) => ({
     minWidth: 0,
     flex: 1,
   }),
+  sprintInline: css({
+    flex: 'none',
+    display: 'flex',
+    alignItems: 'baseline',
+    gap: theme.spacing(1),
+    '& > :first-child': {
+      flexShrink: 0,
+      maxWidth: '70%',
+    },
+  }),
   sprintName: css({
     fontWeight: theme.typography.fontWeightMedium,
     color: theme.colors.text.primary,
@@ -379,11 +440,15 @@ const getStyles = (theme: GrafanaTheme2) => ({
     whiteSpace: 'nowrap',
   }),
   sprintMeta: css({
+    minWidth: 0,
     ...theme.typography.bodySmall,
     color: theme.colors.text.secondary,
     overflow: 'hidden',
     textOverflow: 'ellipsis',
     whiteSpace: 'nowrap',
+  }),
+  spacer: css({
+    flex: 1,
   }),
   refresh: css({
     flexShrink: 0,
@@ -400,7 +465,7 @@ const getStyles = (theme: GrafanaTheme2) => ({
     ...theme.typography.body,
     margin: 0,
     display: '-webkit-box',
-    WebkitLineClamp: 3,
+    WebkitLineClamp: 2,
     WebkitBoxOrient: 'vertical',
     overflow: 'hidden',
   }),
