@@ -5,6 +5,8 @@ import { migrationStatus } from '../db/migrations.js';
 import { ConfigError } from '../errors.js';
 import { connectGitHub } from '../sources/github/client.js';
 import { syncGitHub } from '../sources/github/sync.js';
+import { connectJira } from '../sources/jira/client.js';
+import { syncJira } from '../sources/jira/sync.js';
 import { boot, exitWithConfigError } from './bootstrap.js';
 import { formatTable } from './doctor.js';
 import { progress } from './progress.js';
@@ -17,6 +19,12 @@ export function parseDate(value: string): Date {
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+const projectKey = (value: string, previous: string[] = []) => {
+  if (!/^[A-Za-z][A-Za-z0-9_]+$/.test(value))
+    throw new InvalidArgumentError('expected a Jira project key such as PAY');
+  return [...previous, value.toUpperCase()];
+};
 
 export function syncCommands(program: Command): void {
   const sync = program
@@ -127,4 +135,93 @@ export function syncCommands(program: Command): void {
         }
       },
     );
+
+  sync
+    .command('jira')
+    .description(
+      'issues with their full status, sprint, story-point and flag histories; boards and sprints of each project',
+    )
+    .option('--full', 'ignore the saved watermarks and read every issue again')
+    .option('--project <key>', 'only this project (repeatable)', projectKey)
+    .option(
+      '--concurrency <n>',
+      'projects synced side by side',
+      (v) => {
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 1 || n > 8) throw new InvalidArgumentError('expected 1 to 8');
+        return n;
+      },
+      2,
+    )
+    .action(async (opts: { full?: boolean; project?: string[]; concurrency: number }) => {
+      const { settings, log } = boot();
+      const j = settings.jira;
+      if (!j.baseUrl) exitWithConfigError(new ConfigError('JIRA_BASE_URL', 'is required to sync Jira'));
+      if (!j.auth)
+        exitWithConfigError(
+          new ConfigError(
+            'JIRA_API_TOKEN',
+            'is required to sync Jira (with JIRA_EMAIL, for Cloud; or set JIRA_PAT for Data Center)',
+          ),
+        );
+      const { db } = await openDatabase(settings, log);
+      try {
+        const status = await migrationStatus(db);
+        if (!status.current)
+          throw new Error(
+            `the database needs migrations (${status.pending.join(', ')}); run engmetrics migrate`,
+          );
+        const api = connectJira(j, log);
+        const bar = progress('jira', log);
+        const perProject = new Map<string, number>();
+        const results = await syncJira(
+          { db, api, log },
+          {
+            projects: j.projects,
+            only: opts.project,
+            full: opts.full,
+            concurrency: opts.concurrency,
+            onProgress: (p) => {
+              perProject.set(p.project, p.issues);
+              const issues = [...perProject.values()].reduce((a, b) => a + b, 0);
+              bar.update(
+                p.projectsDone,
+                p.projects,
+                `${issues} issues${p.done ? `, ${p.project} done` : ''}`,
+              );
+            },
+          },
+        );
+        bar.finish();
+        console.log(
+          formatTable(
+            results.map((r) => ({
+              project: r.project,
+              status: r.status,
+              issues: String(r.issues),
+              'changelog entries': String(r.changelogEntries),
+              'rows written': String(r.rowsWritten),
+              requests: String(r.requests),
+              'rate limit left': r.rateLimitRemaining === null ? '' : String(r.rateLimitRemaining),
+              skipped: String(r.skipped),
+              error: r.error ?? '',
+            })),
+            [
+              'project',
+              'status',
+              'issues',
+              'changelog entries',
+              'rows written',
+              'requests',
+              'rate limit left',
+              'skipped',
+              'error',
+            ],
+          ),
+        );
+        if (results.some((r) => r.status === 'failed')) process.exitCode = 1;
+      } finally {
+        await db.close();
+      }
+    });
 }
