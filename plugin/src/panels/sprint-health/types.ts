@@ -12,6 +12,8 @@ export interface SprintHealthOptions {
   maxItems: number;
   /** `auto` switches to the compact layout when the panel is small. */
   compact: CompactMode;
+  /** Ask again every so many minutes, for screens nobody refreshes; 0 leaves it to the dashboard. */
+  reloadMinutes: number;
 }
 
 export const defaultOptions: SprintHealthOptions = {
@@ -22,4 +24,5 @@ export const defaultOptions: SprintHealthOptions = {
   showRecommendations: true,
   maxItems: 3,
   compact: 'auto',
+  reloadMinutes: 5,
 };

@@ -11,10 +11,11 @@ export type InsightState =
 type Outcome = { kind: 'data'; insight: SprintHealthInsight } | { kind: 'failed'; failure: InsightFailure };
 
 /**
- * Asks for the insight whenever the selection or `reloadKey` (the dashboard's refresh) changes.
- * `refresh()` asks the API to write the insight anew from the latest facts (`refresh=true`).
+ * Asks for the insight whenever the selection or `reloadKey` (the dashboard's refresh) changes, and
+ * every `reloadEveryMs` (0: never). `refresh()` asks the API to write the insight anew from the
+ * latest facts (`refresh=true`).
  */
-export function useInsight(selection: { team?: string; sprint?: string }, reloadKey: number) {
+export function useInsight(selection: { team?: string; sprint?: string }, reloadKey: number, reloadEveryMs = 0) {
   const { team, sprint } = selection;
   const [nonce, setNonce] = useState(0);
   const [result, setResult] = useState<{ selection: string; request: string; outcome: Outcome }>();
@@ -41,6 +42,14 @@ export function useInsight(selection: { team?: string; sprint?: string }, reload
   }, [selected, team, sprint, selectionKey, requestKey]);
 
   const reload = useCallback(() => setNonce((n) => n + 1), []);
+
+  useEffect(() => {
+    if (!selected || !(reloadEveryMs > 0)) {
+      return;
+    }
+    const id = setInterval(reload, reloadEveryMs);
+    return () => clearInterval(id);
+  }, [selected, reloadEveryMs, reload]);
   const refresh = useCallback(() => {
     forceRefresh.current = true;
     setNonce((n) => n + 1);

@@ -287,6 +287,22 @@ describe('refresh', () => {
 });
 
 describe('options', () => {
+  it('asks again every "reload every" minutes, for screens nobody refreshes', async () => {
+    jest.useFakeTimers({ now: NOW });
+    try {
+      render(<SprintHealthPanel {...props({ reloadMinutes: 5 })} />);
+      await act(async () => {});
+      expect(fetch).toHaveBeenCalledTimes(1);
+      await act(async () => {
+        jest.advanceTimersByTime(5 * 60_000);
+      });
+      expect(fetch).toHaveBeenCalledTimes(2);
+      expect(lastRequest().params).toEqual({ team: 'payments' });
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it('hides the sections switched off', async () => {
     render(<SprintHealthPanel {...props({ showRisks: false, showRecommendations: false })} />);
     await screen.findByTestId(testIds.panel.status);

@@ -30,7 +30,11 @@ export function SprintHealthPanel({ options, width, height, replaceVariables, ti
   const team = readSelection(replaceVariables, options.team);
   const sprint = readSelection(replaceVariables, options.sprint);
   // The dashboard's refresh (manual or on a timer) moves the time range: ask again then.
-  const { state, reload, refresh } = useInsight({ team, sprint }, timeRange.to.valueOf());
+  const { state, reload, refresh } = useInsight(
+    { team, sprint },
+    timeRange.to.valueOf(),
+    (options.reloadMinutes ?? 0) * 60_000
+  );
   const compact =
     options.compact === 'on' || (options.compact === 'auto' && (width < COMPACT_WIDTH || height < COMPACT_HEIGHT));
 
