@@ -158,8 +158,7 @@ CREATE TABLE source.github_compares (
   base_ref        text        NOT NULL,
   status          text        NOT NULL,
   merge_base_oid  text,
-  ahead_by        integer     NOT NULL,
-  behind_by       integer     NOT NULL,
+  ahead_by        integer     NOT NULL,   -- (how far behind it is keeps growing: not kept)
   ahead_oids      text[]      NOT NULL DEFAULT '{}',
   fetched_at      timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (repo_id, head_oid)

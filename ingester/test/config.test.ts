@@ -138,8 +138,8 @@ flowItems: { Story: feature, Bug: defect }
     expect(org.teams.map((t) => t.name)).toEqual(['payments', 'platform']);
     expect(org.teams[1]!.github.repos).toEqual([]);
     expect(org.statusStages['In Review']).toBe('waiting');
-    expect(org.deployments.productionPattern).toBe('^(prod|production)$');
-    expect(org.deployments.attributionWindowHours).toBe(72);
+    expect(org.deployments.productionPattern).toBeUndefined();
+    expect(org.deployments.repos).toEqual({});
     expect(org.incidents.issueTypes).toEqual(['Incident']);
   });
 

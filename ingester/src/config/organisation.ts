@@ -42,7 +42,7 @@ const teamSchema = z
 
 const repoDeploymentSchema = z
   .object({
-    source: deploymentSource.default('deployments'),
+    source: deploymentSource.or(z.literal('auto')).default('auto'),
     productionPattern: z.string().optional(),
     workflow: z.string().optional(),
   })
@@ -61,14 +61,15 @@ export const organisationSchema = z
       })
       .strict()
       .default({ issueTypes: ['Incident'], labels: ['incident'] }),
+    // Unset values keep what the database holds (seeded with the documented defaults).
     deployments: z
       .object({
-        productionPattern: z.string().default('^(prod|production)$'),
-        attributionWindowHours: z.number().positive().default(72),
+        productionPattern: z.string().optional(),
+        attributionWindowHours: z.number().positive().optional(),
         repos: z.record(z.string(), repoDeploymentSchema).default({}),
       })
       .strict()
-      .default({ productionPattern: '^(prod|production)$', attributionWindowHours: 72, repos: {} }),
+      .default({ repos: {} }),
   })
   .strict()
   .superRefine((org, ctx) => {
@@ -78,7 +79,9 @@ export const organisationSchema = z
         ctx.addIssue({ code: 'custom', path: ['teams', i, 'name'], message: `duplicate team "${t.name}"` });
       seen.add(t.name);
     });
-    const patterns: [string, string][] = [['deployments', org.deployments.productionPattern]];
+    const patterns: [string, string][] = org.deployments.productionPattern
+      ? [['deployments.productionPattern', org.deployments.productionPattern]]
+      : [];
     for (const [repo, r] of Object.entries(org.deployments.repos)) {
       if (r.productionPattern)
         patterns.push([`deployments.repos.${repo}.productionPattern`, r.productionPattern]);
@@ -99,6 +102,9 @@ export const organisationSchema = z
   });
 
 export type Organisation = z.infer<typeof organisationSchema>;
+
+/** The default production environments, as seeded in metrics.setting_values. */
+export const DEFAULT_PRODUCTION_PATTERN = '^(prod|production)$';
 export type Team = Organisation['teams'][number];
 
 export const defaultOrganisation: Organisation = organisationSchema.parse({});

@@ -1,8 +1,8 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { ConfigError } from '../errors.js';
+import { WireServer } from './wire.js';
 
 export interface EmbeddedServer {
   /** A postgres:// URL for the `pg` driver, psql or Grafana. */
@@ -14,7 +14,7 @@ export interface EmbeddedServer {
 }
 
 /**
- * PGlite (PostgreSQL compiled to WebAssembly) behind a loopback socket.
+ * PGlite (PostgreSQL compiled to WebAssembly) behind a loopback socket (wire.ts).
  * `dataDir: null` keeps everything in memory (tests). Listens on 127.0.0.1 only:
  * every login there is the superuser, whatever user it names.
  */
@@ -34,9 +34,10 @@ export async function startEmbedded(options: {
   try {
     db = await PGlite.create(dataDir ?? undefined);
     const host = '127.0.0.1';
-    const server = new PGLiteSocketServer({ db, host, port: options.port, maxConnections: 16 });
+    const server = new WireServer(db);
+    let port: number;
     try {
-      await server.start();
+      port = await server.listen(options.port, host);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE')
         throw new ConfigError(
@@ -45,7 +46,6 @@ export async function startEmbedded(options: {
         );
       throw err;
     }
-    const port = Number(server.getServerConn().split(':').pop());
     const opened = db;
     return {
       url: `postgres://postgres@${host}:${port}/postgres?sslmode=disable`,
@@ -53,7 +53,7 @@ export async function startEmbedded(options: {
       port,
       dataDir,
       async stop() {
-        await server.stop().catch(() => {});
+        await server.close().catch(() => {});
         await opened.close().catch(() => {});
         if (lockFile) rmSync(lockFile, { force: true });
       },

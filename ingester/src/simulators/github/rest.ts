@@ -29,7 +29,7 @@ export function simpleUser(
     avatar_url: `https://avatars.githubusercontent.com/u/${id}?v=4`,
     gravatar_id: '',
     url: u,
-    html_url: `${WEB}/${login}`,
+    html_url: type === 'Bot' ? `${WEB}/apps/${login.replace(/\[bot\]$/, '')}` : `${WEB}/${login}`,
     followers_url: `${u}/followers`,
     following_url: `${u}/following{/other_user}`,
     gists_url: `${u}/gists{/gist_id}`,
@@ -164,9 +164,9 @@ export function deploymentStatusesJson(world: World, repo: RepoWorld, d: Deploym
       creator: simpleUser(d.creator),
       description: '',
       environment: d.environment,
-      target_url: '',
-      log_url: '',
-      environment_url: '',
+      target_url: `https://github.com/${world.org.login}/${repo.name}/actions/runs/${d.databaseId}`,
+      log_url: `https://github.com/${world.org.login}/${repo.name}/actions/runs/${d.databaseId}`,
+      environment_url: `https://${d.environment.toLowerCase()}.${repo.name}.${world.org.login}.example`,
       created_at: isoSeconds(s.createdAt),
       updated_at: isoSeconds(s.createdAt),
       deployment_url: du,
@@ -199,8 +199,10 @@ export function releaseJson(world: World, repo: RepoWorld, r: ReleaseW, now: num
   };
 }
 
+/** GitHub's no-reply address: `<id>+<login>@users.noreply.github.com`. */
 function email(login: string | null): string {
-  return `${login ?? 'ghost'}@users.noreply.github.com`;
+  const name = (login ?? 'ghost').replace(/\[bot\]$/, '');
+  return `${numericId(login ?? 'ghost')}+${name}@users.noreply.github.com`;
 }
 
 export function commitJson(world: World, repo: RepoWorld, c: CommitW) {

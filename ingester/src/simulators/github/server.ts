@@ -334,6 +334,8 @@ export class GitHubSimulator {
       });
     }
     const variables = (req.variables ?? {}) as Record<string, unknown>;
+    const op = /^\s*(?:query|mutation)\s+(\w+)/.exec(req.query)?.[1] ?? 'anonymous';
+    this.stats.byRoute[`graphql ${op}`] = (this.stats.byRoute[`graphql ${op}`] ?? 0) + 1;
     const operationName = typeof req.operationName === 'string' ? req.operationName : undefined;
     let document = this.parsed.get(req.query);
     try {
@@ -669,6 +671,11 @@ export class GitHubSimulator {
     };
     if (req.method === 'GET' && url.pathname === '/app/installations')
       return this.json(res, 200, [installation]);
+    const org = /^\/orgs\/([^/]+)\/installation$/.exec(url.pathname);
+    if (req.method === 'GET' && org)
+      return org[1]!.toLowerCase() === this.world.org.login.toLowerCase()
+        ? this.json(res, 200, installation)
+        : this.json(res, 404, { message: 'Not Found' });
     const m = /^\/app\/installations\/(\d+)\/access_tokens$/.exec(url.pathname);
     if (req.method === 'POST' && m) {
       if (Number(m[1]) !== installationId) return this.json(res, 404, { message: 'Not Found' });

@@ -108,6 +108,7 @@ export function generateTeams(spec: WorldSpec) {
     oid: (r) => `${r.hex(32)}${(oidCounter++).toString(16).padStart(8, '0')}`,
   };
   let issueId = 10_000;
+  let malformedCount = 0;
   let repoDatabaseId = 600_000_000;
   const org = {
     login: spec.org,
@@ -162,6 +163,13 @@ export function generateTeams(spec: WorldSpec) {
       const drafts = [...r.prs.get(repo.name)!].sort((a, b) => a.createdAt - b.createdAt);
       drafts.forEach((d, n) => (d.number = n + 1));
       repo.pullRequests = drafts.map((d) => finalizePr(frng, spec, repo, d));
+      // A few records served broken on purpose, rotating through the ways GitHub data goes wrong.
+      if (spec.malformedShare) {
+        const kinds = ['bad-date', 'missing-number', 'odd-unicode'] as const;
+        for (const pr of repo.pullRequests)
+          if (pr.kind === 'chore' && frng.chance(spec.malformedShare * 4))
+            pr.malformed = kinds[malformedCount++ % kinds.length]!;
+      }
       const byNumber = new Map(repo.pullRequests.map((p) => [p.number, p]));
       for (const c of repo.mainline) {
         const pr = drafts.find((d) => d.mergeCommitOid === c.oid);
@@ -174,10 +182,10 @@ export function generateTeams(spec: WorldSpec) {
             : `${final.title} (#${final.number})`;
       }
     }
-    const deployments: DeploymentTruth[] = r.deployments.map(({ shipsDraft, ...d }) => ({
-      ...d,
-      ships: shipsDraft.map((p) => p.number!),
-    }));
+    // The world ends at spec.end: a deployment still running then has not happened yet.
+    const deployments: DeploymentTruth[] = r.deployments
+      .filter((d) => d.finishedAt <= spec.end)
+      .map(({ shipsDraft, ...d }) => ({ ...d, ships: shipsDraft.map((p) => p.number!) }));
     const issues: IssueW[] = byCreation.map((i) => i as IssueW);
     const jrng = rng.fork(`jira:${teamName}`);
     addSlippingWork(jrng, spec, key, r.sprints, issues, teamMembers, () => String(issueId++));
@@ -197,7 +205,7 @@ export function generateTeams(spec: WorldSpec) {
       sprints: r.sprints,
       issues,
       deployments,
-      failedAttempts: r.failedAttempts,
+      failedAttempts: r.failedAttempts.filter((a) => a.at <= spec.end),
       sprintTruth: sprintTruth(r.sprints, issues, spec.end),
     };
   }

@@ -67,7 +67,7 @@ export interface TeamResult {
   issues: DraftIssue[];
   sprints: SprintW[];
   deployments: (Omit<DeploymentTruth, 'ships'> & { shipsDraft: DraftPr[] })[];
-  failedAttempts: { repo: string; deploymentId: string }[];
+  failedAttempts: { repo: string; deploymentId: string; at: number }[];
 }
 
 export interface Counters {
@@ -935,7 +935,11 @@ export function simulateTeam(
     if (source === 'workflow') {
       if (rng.chance(0.05)) {
         const failed = run(repo, sha, t, 'failure');
-        result.failedAttempts.push({ repo: repo.plan.name, deploymentId: String(failed.id) });
+        result.failedAttempts.push({
+          repo: repo.plan.name,
+          deploymentId: String(failed.id),
+          at: failed.updatedAt,
+        });
         t = failed.updatedAt + rng.int(10, 30) * MINUTE;
       }
       const ok = run(repo, sha, t, 'success');
@@ -958,7 +962,11 @@ export function simulateTeam(
         'in_progress',
         rng.chance(0.8) ? 'failure' : 'error',
       ]);
-      result.failedAttempts.push({ repo: repo.plan.name, deploymentId: failed.id });
+      result.failedAttempts.push({
+        repo: repo.plan.name,
+        deploymentId: failed.id,
+        at: failed.statuses[failed.statuses.length - 1]!.createdAt,
+      });
       t = failed.statuses[1]!.createdAt + rng.int(10, 40) * MINUTE;
     }
     const prod = deployment(repo, repo.plan.productionEnvironment, sha, ref, t, [

@@ -265,8 +265,8 @@ export interface SprintTruth {
 export interface GroundTruth {
   attributionWindowMs: number;
   deployments: DeploymentTruth[];
-  /** Deployment attempts whose statuses ended in failure or error. */
-  failedAttempts: { repo: string; deploymentId: string }[];
+  /** Deployment attempts whose statuses ended in failure or error, and when. */
+  failedAttempts: { repo: string; deploymentId: string; at: number }[];
   sprints: SprintTruth[];
 }
 

@@ -95,7 +95,9 @@ export function createGitHubClient(
         auth: {
           appId: settings.app.appId,
           privateKey: settings.app.privateKey,
-          installationId: settings.app.installationId,
+          ...(settings.app.installationId !== undefined
+            ? { installationId: settings.app.installationId }
+            : {}),
         },
       }
     : settings.token
@@ -141,7 +143,11 @@ export function createGitHubClient(
         return retryCount < maxWaits;
       },
     },
-    retry: { doNotRetry: [400, 401, 403, 404, 410, 422, 451], retries: options.maxRetries ?? 3 },
+    retry: {
+      doNotRetry: [400, 401, 403, 404, 410, 422, 451],
+      retries: options.maxRetries ?? 3,
+      retryAfterBaseValue: options.waitMsPerSecond ?? 1000,
+    },
   });
   const timeoutMs = options.requestTimeoutMs ?? 60_000;
   const pace = new PointsPerMinute(options.graphqlPointsPerMinute ?? 1800);

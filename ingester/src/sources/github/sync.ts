@@ -1,5 +1,5 @@
 import { GraphqlResponseError } from '@octokit/graphql';
-import type { Organisation } from '../../config/organisation.js';
+import { DEFAULT_PRODUCTION_PATTERN, type Organisation } from '../../config/organisation.js';
 import type { Database } from '../../db/database.js';
 import { errorMessage } from '../../errors.js';
 import type { Logger } from '../../log.js';
@@ -220,7 +220,12 @@ interface RepoSyncData {
 }
 
 function productionPattern(org: Organisation, repo: string): RegExp {
-  return new RegExp(org.deployments.repos[repo]?.productionPattern ?? org.deployments.productionPattern, 'i');
+  return new RegExp(
+    org.deployments.repos[repo]?.productionPattern ??
+      org.deployments.productionPattern ??
+      DEFAULT_PRODUCTION_PATTERN,
+    'i',
+  );
 }
 
 const dayFloor = (t: number) => new Date(Math.floor(t / DAY) * DAY);
@@ -284,9 +289,14 @@ async function syncRepository(
       withReleases: !rels.done,
       releaseCursor: rels.cursor,
     });
+    log.debug(
+      { prs: prs.done, history: history.done, deployments: deps.done, releases: rels.done },
+      'repository page',
+    );
     const r = data.repository;
     if (!r) throw new Error(`GitHub did not return ${scope}: ${errors.join('; ') || 'not found'}`);
-    if (errors.length) skip(errors);
+    // GitHub nulls out a record it cannot serve and says why; the null is counted below.
+    for (const e of errors) log.warn({ error: e }, 'GitHub could not serve part of a response');
 
     // Default-branch history: collected now, placed once the walk is complete.
     const target = r.defaultBranchRef?.target ?? null;
@@ -583,7 +593,8 @@ async function syncWorkflowRuns(
       created_at: w.created_at,
       run_started_at: w.run_started_at ?? null,
       updated_at: w.updated_at,
-      raw: stripForStorage(w),
+      // The embedded repository objects change with every push; the repository is kept on its own.
+      raw: stripForStorage({ ...w, repository: undefined, head_repository: undefined }),
     }));
     written += await upsert(db, t.workflowRuns, rows);
     for (const w of rows) newest = Math.max(newest, Date.parse(w.created_at));
@@ -629,7 +640,6 @@ async function compareOffHistory(ctx: SyncContext, repo: RepoRef, production: Re
           status: data.status,
           merge_base_oid: data.merge_base_commit?.sha ?? null,
           ahead_by: data.ahead_by,
-          behind_by: data.behind_by,
           ahead_oids: data.commits.map((c) => c.sha),
         },
       ]);
@@ -644,7 +654,6 @@ async function compareOffHistory(ctx: SyncContext, repo: RepoRef, production: Re
           status: 'missing',
           merge_base_oid: null,
           ahead_by: 0,
-          behind_by: 0,
           ahead_oids: [],
         },
       ]);

@@ -233,7 +233,6 @@ export const compares: TableSpec<{
   status: string;
   merge_base_oid: string | null;
   ahead_by: number;
-  behind_by: number;
   ahead_oids: string[];
 }> = {
   table: 'source.github_compares',
@@ -245,7 +244,6 @@ export const compares: TableSpec<{
     status: 'text',
     merge_base_oid: 'text',
     ahead_by: 'integer',
-    behind_by: 'integer',
     ahead_oids: 'text[]',
   },
 };

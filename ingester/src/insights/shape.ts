@@ -1,0 +1,55 @@
+import { z } from 'zod';
+
+/**
+ * The Sprint Health insight: what both writers (LLM and rules) return, what the API
+ * serves and what the Grafana panel shows. Every item cites the facts it rests on
+ * (`facts`: keys of the sprint's fact sheet) and the Jira issues / pull requests it is
+ * about (`refs`), so a reader can check each sentence.
+ */
+
+export const insightStatus = z.enum(['on_track', 'at_risk', 'off_track']);
+
+export const insightItem = z.object({
+  title: z.string().min(1).max(160),
+  detail: z.string().max(600),
+  severity: z.enum(['high', 'medium', 'low']),
+  /** Keys of the fact sheet this item rests on, e.g. `scope_change_pct`. */
+  facts: z.array(z.string()).min(1),
+  refs: z.array(
+    z.object({
+      kind: z.enum(['issue', 'pull_request']),
+      key: z.string(),
+      url: z.url().nullable(),
+    }),
+  ),
+});
+
+export const sprintHealthInsight = z.object({
+  sprint: z.object({
+    id: z.number().int(),
+    name: z.string(),
+    team: z.string(),
+    state: z.enum(['active', 'closed', 'future']),
+    startAt: z.iso.datetime({ offset: true }),
+    endAt: z.iso.datetime({ offset: true }),
+  }),
+  status: insightStatus,
+  /** 0 (off the rails) to 100 (healthy). */
+  score: z.number().int().min(0).max(100),
+  /** Two sentences. */
+  summary: z.string().min(1).max(600),
+  risks: z.array(insightItem),
+  bottlenecks: z.array(insightItem),
+  recommendations: z.array(insightItem),
+  /** `llm` (with `model`) or `rules` (the deterministic writer). */
+  source: z.enum(['llm', 'rules']),
+  model: z.string().nullable(),
+  /** Why the rule-based writer answered, when an LLM was configured. */
+  fallbackReason: z.string().nullable(),
+  generated_at: z.iso.datetime({ offset: true }),
+  /** Hash of the fact sheet the insight was written from (the cache key). */
+  facts_hash: z.string(),
+});
+
+export type SprintHealthInsight = z.infer<typeof sprintHealthInsight>;
+export type InsightItem = z.infer<typeof insightItem>;
