@@ -129,11 +129,7 @@ export class GitHubGraph {
       ) => {
         let list = this.prsOf(repo, args.orderBy?.field ?? 'CREATED_AT', args.orderBy?.direction ?? 'ASC');
         if (args.states?.length) list = list.filter((p) => args.states!.includes(this.state(p)));
-        return connection(
-          'pullRequests',
-          list.map((p) => this.pullRequest(repo, p)),
-          args,
-        );
+        return connection('pullRequests', list, args, (p) => this.pullRequest(repo, p));
       },
       pullRequest: (args: { number: number }) => {
         const pr = repo.pullRequests.find((p) => p.number === args.number && p.createdAt <= now);
@@ -165,11 +161,7 @@ export class GitHubGraph {
         if (args.environments?.length) list = list.filter((d) => args.environments!.includes(d.environment));
         list = [...list].sort((a, b) => a.createdAt - b.createdAt || a.databaseId - b.databaseId);
         if (args.orderBy?.direction === 'DESC') list.reverse();
-        return connection(
-          'deployments',
-          list.map((d) => this.deployment(repo, d)),
-          args,
-        );
+        return connection('deployments', list, args, (d) => this.deployment(repo, d));
       },
       releases: (args: PageArgs & { orderBy?: { field: string; direction: string } }) => {
         let list = repo.releases.filter((r) => r.createdAt <= now);
@@ -180,28 +172,24 @@ export class GitHubGraph {
             : a.createdAt - b.createdAt || a.databaseId - b.databaseId,
         );
         if ((args.orderBy?.direction ?? 'DESC') === 'DESC') list.reverse();
-        return connection(
-          'releases',
-          list.map((r) => {
-            const published = r.publishedAt !== null && r.publishedAt <= now ? r.publishedAt : null;
-            return {
-              __typename: 'Release',
-              id: r.id,
-              databaseId: r.databaseId,
-              name: r.name,
-              tagName: r.tagName,
-              isDraft: r.isDraft || published === null,
-              isPrerelease: r.isPrerelease,
-              isLatest: false,
-              createdAt: iso(r.createdAt),
-              publishedAt: iso(published),
-              author: actor(r.author),
-              tagCommit: this.commitByOid(repo, r.sha),
-              url: `https://github.com/${org}/${repo.name}/releases/tag/${r.tagName}`,
-            };
-          }),
-          args,
-        );
+        return connection('releases', list, args, (r) => {
+          const published = r.publishedAt !== null && r.publishedAt <= now ? r.publishedAt : null;
+          return {
+            __typename: 'Release',
+            id: r.id,
+            databaseId: r.databaseId,
+            name: r.name,
+            tagName: r.tagName,
+            isDraft: r.isDraft || published === null,
+            isPrerelease: r.isPrerelease,
+            isLatest: false,
+            createdAt: iso(r.createdAt),
+            publishedAt: iso(published),
+            author: actor(r.author),
+            tagCommit: this.commitByOid(repo, r.sha),
+            url: `https://github.com/${org}/${repo.name}/releases/tag/${r.tagName}`,
+          };
+        });
       },
     };
   }
@@ -421,26 +409,22 @@ export class GitHubGraph {
           const until = Date.parse(args.until);
           list = list.filter((x) => x.committedAt <= until);
         }
-        return connection(
-          'history',
-          list.map((x) => ({
-            __typename: 'Commit',
-            id: `C_${x.oid.slice(0, 16)}`,
-            oid: x.oid,
-            abbreviatedOid: x.oid.slice(0, 7),
-            authoredDate: iso(x.authoredAt),
-            committedDate: iso(x.committedAt),
-            message: x.message,
-            messageHeadline: x.message.split('\n')[0],
-            author: {
-              name: x.author ?? 'ghost',
-              date: iso(x.authoredAt),
-              user: x.author ? actor(x.author) : null,
-            },
-            parents: (a: PageArgs) => connection('parents', parentsOf(x), a),
-          })),
-          args,
-        );
+        return connection('history', list, args, (x) => ({
+          __typename: 'Commit',
+          id: `C_${x.oid.slice(0, 16)}`,
+          oid: x.oid,
+          abbreviatedOid: x.oid.slice(0, 7),
+          authoredDate: iso(x.authoredAt),
+          committedDate: iso(x.committedAt),
+          message: x.message,
+          messageHeadline: x.message.split('\n')[0],
+          author: {
+            name: x.author ?? 'ghost',
+            date: iso(x.authoredAt),
+            user: x.author ? actor(x.author) : null,
+          },
+          parents: (a: PageArgs) => connection('parents', parentsOf(x), a),
+        }));
       },
     };
   }

@@ -139,7 +139,12 @@ export interface PageArgs {
  * A connection over a list, with GitHub's argument rules: 1–100 items, and `first` or
  * `last` required as soon as items are asked for (a bare `totalCount` needs neither).
  */
-export function connection<T>(name: string, items: readonly T[], args: PageArgs) {
+export function connection<T, U = T>(
+  name: string,
+  items: readonly T[],
+  args: PageArgs,
+  map?: (item: T) => U,
+) {
   const { first, last } = args;
   for (const [arg, v] of [
     ['first', first],
@@ -164,7 +169,8 @@ export function connection<T>(name: string, items: readonly T[], args: PageArgs)
   end = Math.min(Math.max(start, end), items.length);
   if (first != null) end = Math.min(end, start + first);
   if (last != null) start = Math.max(start, end - last);
-  const slice = items.slice(start, end);
+  // Only the page is turned into response objects: a repository may have thousands of items.
+  const slice = map ? items.slice(start, end).map(map) : (items.slice(start, end) as unknown as U[]);
   return {
     totalCount: items.length,
     get nodes() {

@@ -83,6 +83,7 @@ export class GitHubSimulator {
   private budgets = new Map<string, { core: Budget; graphql: Budget }>();
   private installationTokens = new Map<string, { installationId: number; expires: number }>();
   private parsed = new Map<string, DocumentNode>();
+  private validated = new WeakMap<DocumentNode, readonly GraphQLError[]>();
   url = '';
 
   constructor(
@@ -148,6 +149,9 @@ export class GitHubSimulator {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    // Control of a simulator running in another process (benchmarks, `engmetrics simulate`); not counted.
+    if (url.pathname.startsWith('/__simulator/'))
+      return this.control(req, res, url, req.method === 'POST' ? await readBody(req) : '');
     this.stats.requests += 1;
     res.setHeader('x-github-request-id', randomBytes(8).toString('hex').toUpperCase());
     res.setHeader('x-github-api-version-selected', '2022-11-28');
@@ -272,6 +276,24 @@ export class GitHubSimulator {
     res.writeHead(answer.status ?? 200).end(payload);
   }
 
+  private control(req: IncomingMessage, res: ServerResponse, url: URL, body: string): void {
+    if (url.pathname === '/__simulator/stats') return this.json(res, 200, { ...this.stats, now: this.now });
+    if (req.method === 'POST' && url.pathname === '/__simulator/reset') {
+      this.resetStats();
+      return this.json(res, 200, { ...this.stats, now: this.now });
+    }
+    if (req.method === 'POST' && url.pathname === '/__simulator/now') {
+      this.setNow(Number((JSON.parse(body) as { now: number }).now));
+      return this.json(res, 200, { now: this.now });
+    }
+    if (req.method === 'POST' && url.pathname === '/__simulator/faults') {
+      const f = JSON.parse(body) as { fault: Fault; times?: number; path?: string };
+      this.inject(f.fault, f.times ?? 1, f.path ? new RegExp(f.path) : undefined);
+      return this.json(res, 200, { queued: this.faults.length });
+    }
+    this.json(res, 404, { message: 'Not Found' });
+  }
+
   private takeFault(path: string): Fault | undefined {
     const i = this.faults.findIndex((f) => !f.path || f.path.test(path));
     if (i < 0) return undefined;
@@ -349,7 +371,8 @@ export class GitHubSimulator {
         errors: [{ message: (err as GraphQLError).message, locations: (err as GraphQLError).locations }],
       });
     }
-    const problems = validate(githubSchema(), document);
+    const problems = this.validated.get(document) ?? validate(githubSchema(), document);
+    this.validated.set(document, problems);
     if (problems.length) {
       limitHeaders();
       return this.json(res, 200, {
