@@ -140,7 +140,7 @@ flowItems: { Story: feature, Bug: defect }
     expect(org.statusStages['In Review']).toBe('waiting');
     expect(org.deployments.productionPattern).toBeUndefined();
     expect(org.deployments.repos).toEqual({});
-    expect(org.incidents.issueTypes).toEqual(['Incident']);
+    expect(org.incidents).toBeUndefined();
   });
 
   it.each([

@@ -54,13 +54,14 @@ export const organisationSchema = z
     statusStages: z.record(z.string(), stage).default({}),
     flowItems: z.record(z.string(), flowItem).default({}),
     bots: z.array(z.string()).default([]),
+    // Unset: the database's rules stand (seeded: type Incident, label incident).
     incidents: z
       .object({
-        issueTypes: z.array(z.string()).default(['Incident']),
-        labels: z.array(z.string()).default(['incident']),
+        issueTypes: z.array(z.string()).default([]),
+        labels: z.array(z.string()).default([]),
       })
       .strict()
-      .default({ issueTypes: ['Incident'], labels: ['incident'] }),
+      .optional(),
     // Unset values keep what the database holds (seeded with the documented defaults).
     deployments: z
       .object({

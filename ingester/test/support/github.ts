@@ -2,6 +2,7 @@ import { parseOrganisation, type Organisation } from '../../src/config/organisat
 import type { Database } from '../../src/db/database.js';
 import type { Logger } from '../../src/log.js';
 import { GitHubSimulator } from '../../src/simulators/github/server.js';
+import { organisationFileFor } from '../../src/simulators/organisation.js';
 import { DAY } from '../../src/simulators/world/calendar.js';
 import { defaultSpec, generateWorld } from '../../src/simulators/world/generate.js';
 import type { World, WorldSpec } from '../../src/simulators/world/types.js';
@@ -22,6 +23,11 @@ deployments:
   repos:
     infra-tools: { source: workflow, workflow: Deploy }
 `);
+
+/** The organisation file a user of the generated organisation would write (teams, stages, items). */
+export function organisationOf(world: World): Organisation {
+  return parseOrganisation(organisationFileFor(world));
+}
 
 export async function startGitHub(world: World): Promise<GitHubSimulator> {
   const sim = new GitHubSimulator(world);

@@ -1,0 +1,138 @@
+-- Sprints, from the sprint field's history and the sprints' dates. Definitions:
+-- docs/metrics.md ("Sprints"). A sprint is measured up to its completion, or up to now
+-- while it is active ("close" below).
+--   committed    : in the sprint at its start
+--   added        : came in after the start, before the close
+--   removed      : was in it after the start, gone by the close
+--   completed    : in it at the close, in a done stage
+--   carried over : in it at the close, not done, and put in a later sprint
+-- Points are those in force at the start (committed), and at the close (completed).
+
+CREATE MATERIALIZED VIEW metrics.sprint_issues AS
+WITH s AS (
+  SELECT sp.id AS sprint_id, sp.board_id, sp.name, sp.state, sp.start_at, sp.end_at, sp.complete_at,
+         coalesce(sp.complete_at, least(now(), sp.end_at + interval '30 days')) AS close_at
+    FROM source.jira_sprints sp
+   WHERE sp.start_at IS NOT NULL AND sp.state <> 'future'
+), m AS (
+  SELECT DISTINCT s.sprint_id, mb.issue_id
+    FROM s JOIN source.jira_sprint_memberships mb ON mb.sprint_id = s.sprint_id
+   WHERE mb.added_at <= s.close_at AND (mb.removed_at IS NULL OR mb.removed_at > s.start_at)
+), flags AS (
+  SELECT m.sprint_id, m.issue_id,
+         EXISTS (SELECT 1 FROM source.jira_sprint_memberships x
+                  WHERE x.issue_id = m.issue_id AND x.sprint_id = m.sprint_id
+                    AND x.added_at <= s.start_at AND (x.removed_at IS NULL OR x.removed_at > s.start_at)) AS committed,
+         EXISTS (SELECT 1 FROM source.jira_sprint_memberships x
+                  WHERE x.issue_id = m.issue_id AND x.sprint_id = m.sprint_id
+                    AND x.added_at <= s.close_at AND (x.removed_at IS NULL OR x.removed_at > s.close_at)) AS at_close,
+         (SELECT min(x.added_at) FROM source.jira_sprint_memberships x
+           WHERE x.issue_id = m.issue_id AND x.sprint_id = m.sprint_id AND x.added_at > s.start_at) AS added_at,
+         (SELECT max(x.removed_at) FROM source.jira_sprint_memberships x
+           WHERE x.issue_id = m.issue_id AND x.sprint_id = m.sprint_id AND x.removed_at > s.start_at AND x.removed_at <= s.close_at) AS removed_at,
+         (SELECT ss.stage FROM source.jira_status_periods sp JOIN metrics.status_stages ss ON ss.status_id = sp.status_id
+           WHERE sp.issue_id = m.issue_id AND sp.started_at <= s.close_at AND (sp.ended_at IS NULL OR sp.ended_at > s.close_at)
+           LIMIT 1) AS stage_at_close,
+         (SELECT pe.points FROM source.jira_point_estimates pe
+           WHERE pe.issue_id = m.issue_id AND pe.started_at <= s.start_at AND (pe.ended_at IS NULL OR pe.ended_at > s.start_at)
+           LIMIT 1) AS points_at_start,
+         (SELECT pe.points FROM source.jira_point_estimates pe
+           WHERE pe.issue_id = m.issue_id AND pe.started_at <= s.close_at AND (pe.ended_at IS NULL OR pe.ended_at > s.close_at)
+           LIMIT 1) AS points_at_close,
+         EXISTS (SELECT 1 FROM source.jira_sprint_memberships x
+                   JOIN source.jira_sprints later ON later.id = x.sprint_id
+                  WHERE x.issue_id = m.issue_id AND later.start_at IS DISTINCT FROM s.start_at
+                    AND (later.start_at > s.start_at OR later.start_at IS NULL)
+                    AND x.added_at >= s.close_at - interval '1 second') AS moved_on,
+         (SELECT coalesce(sum(extract(epoch FROM upper(r) - lower(r))), 0)
+            FROM metrics.issues i, unnest(i.blocked_spans * tstzmultirange(tstzrange(s.start_at, s.close_at))) r
+           WHERE i.issue_id = m.issue_id) AS blocked_s
+    FROM m JOIN s ON s.sprint_id = m.sprint_id
+)
+SELECT s.sprint_id, s.board_id, i.id AS issue_id, i.key, i.summary, i.issue_type, i.project_key,
+       f.committed,
+       NOT f.committed AND f.added_at IS NOT NULL AS added,
+       f.added_at,
+       f.removed_at IS NOT NULL AND NOT f.at_close AS removed,
+       f.removed_at,
+       f.at_close,
+       f.at_close AND f.stage_at_close = 'done' AS completed,
+       s.complete_at IS NOT NULL AND f.at_close AND f.stage_at_close IS DISTINCT FROM 'done' AND f.moved_on AS carried_over,
+       f.stage_at_close,
+       f.points_at_start,
+       f.points_at_close,
+       f.blocked_s
+  FROM flags f
+  JOIN s ON s.sprint_id = f.sprint_id
+  JOIN source.jira_issues i ON i.id = f.issue_id;
+
+CREATE UNIQUE INDEX sprint_issues_key ON metrics.sprint_issues (sprint_id, issue_id);
+CREATE INDEX sprint_issues_issue ON metrics.sprint_issues (issue_id);
+
+CREATE MATERIALIZED VIEW metrics.sprints AS
+WITH agg AS (
+  SELECT sprint_id,
+         count(*) FILTER (WHERE committed) AS committed_issues,
+         coalesce(sum(points_at_start) FILTER (WHERE committed), 0) AS committed_points,
+         count(*) FILTER (WHERE added) AS added_issues,
+         coalesce(sum(points_at_close) FILTER (WHERE added), 0) AS added_points,
+         count(*) FILTER (WHERE removed) AS removed_issues,
+         coalesce(sum(coalesce(points_at_close, points_at_start)) FILTER (WHERE removed), 0) AS removed_points,
+         count(*) FILTER (WHERE completed) AS completed_issues,
+         coalesce(sum(points_at_close) FILTER (WHERE completed), 0) AS completed_points,
+         coalesce(sum(points_at_close) FILTER (WHERE completed AND committed), 0) AS completed_committed_points,
+         count(*) FILTER (WHERE carried_over) AS carried_over_issues,
+         count(*) FILTER (WHERE at_close) AS issues_at_close,
+         coalesce(sum(points_at_close) FILTER (WHERE at_close), 0) AS points_at_close,
+         coalesce(sum(points_at_close - points_at_start) FILTER (WHERE committed AND at_close AND points_at_close IS DISTINCT FROM points_at_start), 0) AS reestimated_points,
+         coalesce(sum(blocked_s), 0) / 3600 AS blocked_h
+    FROM metrics.sprint_issues GROUP BY sprint_id
+)
+SELECT sp.id AS sprint_id, sp.board_id, sp.name, sp.goal, sp.state, sp.start_at, sp.end_at, sp.complete_at,
+       coalesce(a.committed_issues, 0) AS committed_issues, coalesce(a.committed_points, 0) AS committed_points,
+       coalesce(a.added_issues, 0) AS added_issues, coalesce(a.added_points, 0) AS added_points,
+       coalesce(a.removed_issues, 0) AS removed_issues, coalesce(a.removed_points, 0) AS removed_points,
+       coalesce(a.completed_issues, 0) AS completed_issues, coalesce(a.completed_points, 0) AS completed_points,
+       coalesce(a.carried_over_issues, 0) AS carried_over_issues,
+       coalesce(a.reestimated_points, 0) AS reestimated_points,
+       coalesce(a.blocked_h, 0) AS blocked_h,
+       -- say/do: committed work completed; capacity accuracy: all completed work, against what was committed
+       100.0 * a.completed_committed_points / nullif(a.committed_points, 0) AS say_do_pct,
+       100.0 * a.completed_points / nullif(a.committed_points, 0) AS capacity_accuracy_pct,
+       100.0 * (a.added_points + a.removed_points) / nullif(a.committed_points, 0) AS scope_change_pct
+  FROM source.jira_sprints sp
+  LEFT JOIN agg a ON a.sprint_id = sp.id;
+
+CREATE UNIQUE INDEX sprints_id ON metrics.sprints (sprint_id);
+
+CREATE VIEW metrics.team_sprints AS
+SELECT tb.team, s.* FROM metrics.sprints s JOIN metrics.team_boards tb ON tb.board_id = s.board_id;
+
+-- Remaining points at the end of each day of a sprint, the ideal line, and the scope.
+CREATE MATERIALIZED VIEW metrics.sprint_burndown AS
+WITH s AS (
+  SELECT sp.id AS sprint_id, sp.start_at, sp.end_at, coalesce(sp.complete_at, least(now(), sp.end_at)) AS close_at
+    FROM source.jira_sprints sp WHERE sp.start_at IS NOT NULL AND sp.state <> 'future'
+), days AS (
+  SELECT s.sprint_id, s.start_at, s.end_at,
+         least(d + interval '1 day' - interval '1 second', s.close_at) AS at
+    FROM s CROSS JOIN LATERAL generate_series(date_trunc('day', s.start_at, 'UTC'), date_trunc('day', least(s.end_at, s.close_at), 'UTC'), interval '1 day') d
+), committed AS (
+  SELECT sprint_id, committed_points FROM metrics.sprints
+)
+SELECT d.sprint_id, d.at,
+       coalesce(sum(pe.points) FILTER (WHERE ss.stage IS DISTINCT FROM 'done'), 0) AS remaining_points,
+       coalesce(sum(pe.points), 0) AS scope_points,
+       greatest(0, c.committed_points * (1 - extract(epoch FROM d.at - d.start_at) / nullif(extract(epoch FROM d.end_at - d.start_at), 0))) AS ideal_points
+  FROM days d
+  JOIN committed c ON c.sprint_id = d.sprint_id
+  LEFT JOIN source.jira_sprint_memberships mb
+         ON mb.sprint_id = d.sprint_id AND mb.added_at <= d.at AND (mb.removed_at IS NULL OR mb.removed_at > d.at)
+  LEFT JOIN source.jira_point_estimates pe
+         ON pe.issue_id = mb.issue_id AND pe.started_at <= d.at AND (pe.ended_at IS NULL OR pe.ended_at > d.at)
+  LEFT JOIN source.jira_status_periods sp
+         ON sp.issue_id = mb.issue_id AND sp.started_at <= d.at AND (sp.ended_at IS NULL OR sp.ended_at > d.at)
+  LEFT JOIN metrics.status_stages ss ON ss.status_id = sp.status_id
+ GROUP BY d.sprint_id, d.at, d.start_at, d.end_at, c.committed_points;
+
+CREATE UNIQUE INDEX sprint_burndown_key ON metrics.sprint_burndown (sprint_id, at);
