@@ -138,7 +138,9 @@ WITH win AS (
        ORDER BY d.finished_at DESC LIMIT 1) bad
    WHERE h.is_hotfix AND h.deployment_id IS NOT NULL
 ), incidents AS (
-  SELECT bad.id, 'incident', i.key, i.started_at, fix.id, greatest(fix.finished_at, i.resolved_at)
+  -- An unresolved incident has not been recovered from, whatever was deployed since.
+  SELECT bad.id, 'incident', i.key, i.started_at, fix.id,
+         CASE WHEN i.resolved_at IS NOT NULL THEN greatest(fix.finished_at, i.resolved_at) END
     FROM metrics.incident_issues i
     CROSS JOIN LATERAL (
       SELECT d.id, d.finished_at FROM metrics.deployments d
