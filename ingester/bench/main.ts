@@ -1,3 +1,5 @@
+import { jiraBenchmark } from './jira.js';
+
 /**
  * `npm run bench -- NAME [options] [--json]`: runs one benchmark and prints its result
  * lines. Benchmarks measure speed, requests and memory; tests never assert timings.
@@ -8,7 +10,7 @@ export interface Benchmark {
   run(args: string[], json: boolean): Promise<void>;
 }
 
-const benchmarks: Benchmark[] = [];
+const benchmarks: Benchmark[] = [jiraBenchmark];
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;

@@ -151,7 +151,7 @@ export function syncCommands(program: Command): void {
         if (!Number.isInteger(n) || n < 1 || n > 8) throw new InvalidArgumentError('expected 1 to 8');
         return n;
       },
-      2,
+      1,
     )
     .action(async (opts: { full?: boolean; project?: string[]; concurrency: number }) => {
       const { settings, log } = boot();

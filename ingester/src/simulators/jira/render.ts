@@ -100,7 +100,6 @@ export class Renderer {
       name: s.name,
       id: s.id,
       statusCategory: this.category(s.category),
-      ...(this.flavour === 'cloud' ? { scope: { type: 'GLOBAL' } } : {}),
     };
   }
 

@@ -35,6 +35,32 @@ export const userSchema = z
   });
 export type JiraUser = z.infer<typeof userSchema>;
 
+/**
+ * A Jira payload as stored: no email fields (stripForStorage), people reduced to their
+ * account id (or Data Center key) and display name, and no avatar or icon links, which
+ * only say how Jira draws things and make up much of every payload.
+ */
+export function jiraPayload(value: unknown): unknown {
+  const walk = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(walk);
+    if (!v || typeof v !== 'object') return v;
+    const o = v as Record<string, unknown>;
+    if (
+      typeof o.accountId === 'string' ||
+      (typeof o.key === 'string' && typeof o.name === 'string' && 'displayName' in o)
+    ) {
+      const person: Record<string, unknown> = {};
+      for (const k of ['accountId', 'key', 'name', 'displayName', 'active', 'accountType'])
+        if (o[k] !== undefined) person[k] = o[k];
+      return person;
+    }
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(o)) if (k !== 'avatarUrls' && k !== 'iconUrl') out[k] = walk(x);
+    return out;
+  };
+  return stripForStorage(walk(value));
+}
+
 export const accountOf = (u: JiraUser | null | undefined): string | null =>
   u ? (u.accountId ?? u.key ?? u.name ?? null) : null;
 
@@ -71,7 +97,7 @@ export function mapStatus(s: z.infer<typeof statusSchema>) {
     category_key: s.statusCategory.key,
     category_id: s.statusCategory.id ?? null,
     category_name: s.statusCategory.name ?? null,
-    raw: stripForStorage(s),
+    raw: jiraPayload(s),
   };
 }
 
@@ -167,7 +193,7 @@ export function mapSprint(s: JiraSprint) {
     start_at: t(s.startDate),
     end_at: t(s.endDate),
     complete_at: t(s.completeDate),
-    raw: stripForStorage(s),
+    raw: jiraPayload(s),
   };
 }
 
@@ -334,7 +360,7 @@ export function mapIssue(issue: JiraIssue, f: ProjectFields): MappedIssue {
       points_field_id: f.points,
       sprint_ids: sprintIds,
       flagged,
-      raw: stripForStorage({ ...withoutChangelog(issue), fields: rawFields }),
+      raw: jiraPayload({ ...withoutChangelog(issue), fields: rawFields }),
     },
     users,
     current: { statusId: x.status.id, sprintIds, points, flagged },
@@ -360,29 +386,40 @@ function ownValues(v: unknown): unknown {
   return out;
 }
 
-export const historySchema = z
+/** A changelog author: only what rows keep (histories are not stored whole). */
+const authorSchema = z
   .object({
-    id: z.string().min(1),
-    author: userSchema.nullable().optional(),
-    created: time,
-    items: z.array(
-      z.preprocess(
-        ownValues,
-        z
-          .object({
-            field: z.string(),
-            fieldId: z.string().optional(),
-            fieldtype: z.string().optional(),
-            from: z.string().nullish(),
-            fromString: z.string().nullish(),
-            to: z.string().nullish(),
-            toString: z.string().nullish(),
-          })
-          .loose(),
-      ),
-    ),
+    accountId: z.string().min(1).optional(),
+    key: z.string().min(1).optional(),
+    name: z.string().min(1).optional(),
+    displayName: z.string().optional(),
+    active: z.boolean().optional(),
+    accountType: z.string().optional(),
   })
-  .loose();
+  .refine((u) => u.accountId !== undefined || u.key !== undefined || u.name !== undefined, {
+    message: 'a user needs an accountId (Cloud) or a key (Data Center)',
+  });
+
+/** One change history, reduced to what the rows need: a sync holds a thousand issues' worth at once. */
+export const historySchema = z.object({
+  id: z.string().min(1),
+  author: authorSchema.nullable().optional(),
+  created: time,
+  items: z.array(
+    z.preprocess(
+      ownValues,
+      z.object({
+        field: z.string(),
+        fieldId: z.string().optional(),
+        fieldtype: z.string().optional(),
+        from: z.string().nullish(),
+        fromString: z.string().nullish(),
+        to: z.string().nullish(),
+        toString: z.string().nullish(),
+      }),
+    ),
+  ),
+});
 export type JiraHistory = z.infer<typeof historySchema>;
 
 export type ChangeKind = 'status' | 'sprint' | 'points' | 'flagged';

@@ -12,6 +12,7 @@ import {
   fieldSchema,
   historySchema,
   issueSchema,
+  jiraPayload,
   kindResolver,
   mapChangelog,
   mapIssue,
@@ -24,13 +25,12 @@ import {
   type ChangeRow,
   type FieldIds,
   type JiraField,
-  type JiraIssue,
+  type JiraHistory,
   type MappedIssue,
   type Periods,
   type ProjectFields,
   type UserRow,
 } from './map.js';
-import { stripForStorage } from '../../store/payload.js';
 import * as t from './tables.js';
 
 const MINUTE = 60_000;
@@ -64,7 +64,10 @@ export interface JiraSyncOptions {
   overlapMs?: number;
   /** Field, status and board discovery is reused for this long (default 24 hours). */
   discoveryMaxAgeMs?: number;
-  /** Projects synced side by side. */
+  /**
+   * Projects synced side by side (default 1: Jira's rate limit is per site, and each
+   * project in flight holds a batch of a thousand issues' histories in memory).
+   */
   concurrency?: number;
   onProgress?: (p: {
     project: string;
@@ -126,8 +129,12 @@ interface Counters {
 class Site {
   private fieldList?: Promise<{ list: JiraField[]; ids: FieldIds }>;
   private statusRefresh?: Promise<Set<string>>;
+  private projectList?: Promise<Map<string, unknown>>;
 
-  constructor(private readonly ctx: JiraSyncContext) {}
+  constructor(
+    private readonly ctx: JiraSyncContext,
+    private readonly keys: string[],
+  ) {}
 
   fields(): Promise<{ list: JiraField[]; ids: FieldIds }> {
     this.fieldList ??= this.ctx.api
@@ -159,15 +166,44 @@ class Site {
   refreshed(): boolean {
     return this.statusRefresh !== undefined;
   }
+
+  /** The run's projects, looked up together (Cloud takes 50 keys a request; Data Center lists them all). */
+  async project(key: string): Promise<unknown> {
+    this.projectList ??= (async () => {
+      const found = new Map<string, unknown>();
+      const { api } = this.ctx;
+      if (api.dataCenter) {
+        for (const p of await dataCenterProjects(this.ctx))
+          found.set(String((p as { key?: unknown }).key), p);
+        return found;
+      }
+      for (let i = 0; i < this.keys.length; i += 50) {
+        const keys = this.keys.slice(i, i + 50);
+        const page = await api.call('projects', (c) =>
+          c.v3.projects.searchProjects({ keys, maxResults: 50 }),
+        );
+        for (const p of page.values ?? []) found.set(String(p.key), p);
+      }
+      return found;
+    })();
+    return (await this.projectList).get(key);
+  }
+}
+
+/** jira.js 5 dropped the v2 project list (Cloud deprecated it); Data Center still serves it. */
+function dataCenterProjects(ctx: JiraSyncContext): Promise<unknown[]> {
+  return ctx.api.call('projects', (c) =>
+    c.v2.sendRequest<unknown[]>({ url: '/rest/api/2/project', method: 'GET' }, undefined as never),
+  );
 }
 
 export async function syncJira(ctx: JiraSyncContext, options: JiraSyncOptions): Promise<ProjectSyncResult[]> {
-  const site = new Site(ctx);
   const keys = options.only?.length
     ? options.only.map((k) => k.toUpperCase())
     : options.projects.length
       ? options.projects
       : await listProjects(ctx);
+  const site = new Site(ctx, keys);
   const results: ProjectSyncResult[] = [];
   let next = 0;
   let done = 0;
@@ -195,19 +231,13 @@ export async function syncJira(ctx: JiraSyncContext, options: JiraSyncOptions): 
     }
   };
   await Promise.all(
-    Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 2, keys.length)) }, worker),
+    Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 1, keys.length)) }, worker),
   );
   return results.sort((a, b) => a.project.localeCompare(b.project));
 }
 
 async function listProjects(ctx: JiraSyncContext): Promise<string[]> {
-  if (ctx.api.dataCenter) {
-    // jira.js 5 dropped the v2 project list (Cloud deprecated it); Data Center still serves it.
-    const all = await ctx.api.call('projects', (c) =>
-      c.v2.sendRequest<unknown[]>({ url: '/rest/api/2/project', method: 'GET' }, undefined as never),
-    );
-    return (all as { key: string }[]).map((p) => p.key);
-  }
+  if (ctx.api.dataCenter) return ((await dataCenterProjects(ctx)) as { key: string }[]).map((p) => p.key);
   const keys: string[] = [];
   for (let startAt = 0; ;) {
     const page = await ctx.api.call('projects', (c) =>
@@ -332,18 +362,14 @@ async function discover(
   const { api, db } = ctx;
   const fields = await site.fields();
   await site.statuses();
-  const rawProject = api.dataCenter
-    ? await api.call('project', (c) => c.v2.projects.getProject({ projectIdOrKey: key }))
-    : ((await api.call('project', (c) => c.v3.projects.searchProjects({ keys: [key], maxResults: 1 })))
-        .values?.[0] as unknown);
-  const project = projectSchema.safeParse(rawProject);
+  const project = projectSchema.safeParse(await site.project(key));
   if (!project.success) throw new Error(`Jira project ${key} does not exist or this user cannot browse it`);
   counters.rows += await upsert(db, t.projects, [
     {
       id: project.data.id,
       key: project.data.key,
       name: project.data.name,
-      raw: stripForStorage(project.data),
+      raw: jiraPayload(project.data),
     },
   ]);
 
@@ -387,7 +413,7 @@ async function discover(
       project_id:
         board.location?.projectId !== undefined ? String(board.location.projectId) : project.data.id,
       estimation_field_id: estimation,
-      raw: stripForStorage({ board, configuration: config }),
+      raw: jiraPayload({ board, configuration: config }),
     })),
   );
 
@@ -477,10 +503,11 @@ async function syncSprints(
 }
 
 interface Pending {
-  issue: JiraIssue;
+  id: string;
+  key: string;
   mapped: MappedIssue;
   /** Data Center embeds the whole changelog in the search answer. */
-  histories?: unknown[];
+  histories?: JiraHistory[];
 }
 
 /**
@@ -505,6 +532,7 @@ async function syncIssues(
   const { api, db } = ctx;
   const f = cursor.fields;
   const fields = [...BASE_FIELDS, f.sprint, f.points, f.flagged, f.epicLink].filter((x): x is string => !!x);
+  const tracked = [...new Set(['status', f.sprint, f.points, f.flagged].filter((x): x is string => !!x))];
   const from = since === null ? null : Math.floor(since / MINUTE) * MINUTE;
   // An epoch-milliseconds number is read as UTC whatever the API user's time zone is.
   const jql = `project = "${key}"${from === null ? '' : ` AND updated >= ${from}`} ORDER BY updated ASC, key ASC`;
@@ -515,6 +543,7 @@ async function syncIssues(
   let mark = watermark?.getTime() ?? 0;
   let pending: Pending[] = [];
 
+  // Each record is reduced to its rows as it arrives, so a page's JSON is let go at once.
   const accept = (raw: unknown[]) => {
     for (const item of raw) {
       const { ok, bad } = parseEach(issueSchema, [item], 'issue');
@@ -523,8 +552,14 @@ async function syncIssues(
       if (!issue) continue;
       try {
         const mapped = mapIssue(issue, f);
-        const histories = (item as { changelog?: { histories?: unknown[] } }).changelog?.histories;
-        pending.push({ issue, mapped, histories: api.dataCenter ? (histories ?? []) : undefined });
+        let histories: JiraHistory[] | undefined;
+        if (api.dataCenter) {
+          const embedded = (item as { changelog?: { histories?: unknown[] } }).changelog?.histories ?? [];
+          const parsed = parseEach(historySchema, embedded, `changelog of ${issue.key}:`);
+          skip(parsed.bad);
+          histories = parsed.ok;
+        }
+        pending.push({ id: issue.id, key: issue.key, mapped, histories });
       } catch (err) {
         skip([{ id: issue.key, reason: `issue ${issue.key}: ${errorMessage(err)}` }]);
       }
@@ -538,41 +573,30 @@ async function syncIssues(
       for (const p of batch)
         if (!knownStatuses.has(p.mapped.issue.status_id) && !site.refreshed())
           for (const id of await site.statuses()) knownStatuses.add(id);
-      const ids = batch.map((p) => p.issue.id);
       const stored = new Map(
         (
           await db.query<{ id: string; updated_at: Date }>(
             'SELECT id, updated_at FROM source.jira_issues WHERE id = ANY($1::text[])',
-            [ids],
+            [batch.map((p) => p.id)],
           )
         ).rows.map((r) => [r.id, r.updated_at.getTime()]),
       );
-      const changed = batch.filter(
-        (p) => full || stored.get(p.issue.id) !== Date.parse(p.mapped.issue.updated_at),
-      );
+      // An issue whose `updated` has not moved has the history already stored.
+      const changed = batch.filter((p) => full || stored.get(p.id) !== Date.parse(p.mapped.issue.updated_at));
       const histories = api.dataCenter
-        ? new Map(changed.map((p) => [p.issue.id, p.histories ?? []]))
-        : await bulkChangelogs(
-            ctx,
-            changed.map((p) => p.issue.id),
-            [...new Set(['status', f.sprint, f.points, f.flagged].filter((x): x is string => !!x))],
-          );
+        ? new Map(changed.map((p) => [p.id, p.histories ?? []]))
+        : await bulkChangelogs(ctx, changed, tracked, skip);
       const users: UserRow[] = batch.flatMap((p) => p.mapped.users);
       const changes: ChangeRow[] = [];
       const periods: Periods = { status: [], memberships: [], points: [], flags: [] };
       for (const p of changed) {
-        const { ok, bad } = parseEach(
-          historySchema,
-          histories.get(p.issue.id) ?? [],
-          `changelog of ${p.issue.key}:`,
-        );
-        skip(bad);
-        const mapped = mapChangelog(p.issue.id, ok, resolve);
+        const mapped = mapChangelog(p.id, histories.get(p.id) ?? [], resolve);
+        histories.delete(p.id);
         counters.changes += new Set(mapped.changes.map((c) => c.history_id)).size;
         changes.push(...mapped.changes);
         users.push(...mapped.users);
         const d = derivePeriods(
-          { id: p.issue.id, createdAt: p.mapped.issue.created_at },
+          { id: p.id, createdAt: p.mapped.issue.created_at },
           p.mapped.current,
           mapped.changes,
         );
@@ -581,7 +605,7 @@ async function syncIssues(
         periods.points.push(...d.points);
         periods.flags.push(...d.flags);
       }
-      const replaced = changed.map((p) => p.issue.id).filter((id) => stored.has(id));
+      const replaced = changed.map((p) => p.id).filter((id) => stored.has(id));
       for (const p of batch) mark = Math.max(mark, Date.parse(p.mapped.issue.updated_at));
       counters.rows += await db.tx(async (c) => {
         let n = await upsert(c, t.users, users);
@@ -589,17 +613,18 @@ async function syncIssues(
           c,
           t.issues,
           batch.map((p) => p.mapped.issue),
+          500,
         );
         n += await pruneRows(c, t.changelog, 'issue_id', replaced, changes);
         n += await pruneRows(c, t.statusPeriods, 'issue_id', replaced, periods.status);
         n += await pruneRows(c, t.memberships, 'issue_id', replaced, periods.memberships);
         n += await pruneRows(c, t.pointEstimates, 'issue_id', replaced, periods.points);
         n += await pruneRows(c, t.flagPeriods, 'issue_id', replaced, periods.flags);
-        n += await upsert(c, t.changelog, changes);
-        n += await upsert(c, t.statusPeriods, periods.status);
-        n += await upsert(c, t.memberships, periods.memberships);
-        n += await upsert(c, t.pointEstimates, periods.points);
-        n += await upsert(c, t.flagPeriods, periods.flags);
+        n += await upsert(c, t.changelog, changes, 5000);
+        n += await upsert(c, t.statusPeriods, periods.status, 5000);
+        n += await upsert(c, t.memberships, periods.memberships, 5000);
+        n += await upsert(c, t.pointEstimates, periods.points, 5000);
+        n += await upsert(c, t.flagPeriods, periods.flags, 5000);
         // The watermark moves with the rows it vouches for, never ahead of them.
         await writeSyncState(c, 'jira', key, { watermark: new Date(mark), cursor });
         return n;
@@ -609,39 +634,44 @@ async function syncIssues(
     }
   };
 
-  if (api.dataCenter) {
-    for (let startAt = 0; ;) {
-      const page = await api.call('search', (c) =>
-        c.v2.issueSearch.searchForIssuesUsingJqlPost({
-          jql,
-          startAt,
-          maxResults: 1000,
-          fields,
-          expand: ['changelog'],
-        }),
-      );
-      const raw = (page.issues ?? []) as unknown[];
-      accept(raw);
-      await flush(false);
-      startAt += raw.length;
-      if (raw.length === 0 || startAt >= (page.total ?? 0)) break;
-    }
-  } else {
-    let token: string | undefined;
-    for (;;) {
-      const page = await api.call('search', (c) =>
-        c.v3.issueSearch.searchForIssuesUsingJqlEnhancedSearchPost({
-          jql,
-          fields,
-          maxResults: 1000,
-          ...(token ? { nextPageToken: token } : {}),
-        }),
-      );
-      accept((page.issues ?? []) as unknown[]);
-      await flush(false);
-      token = page.nextPageToken ?? undefined;
-      if (!token || (page as { isLast?: boolean }).isLast === true) break;
-    }
+  type Page = { raw: unknown[]; next: (() => Promise<Page>) | null };
+  const dataCenterPage = async (startAt: number): Promise<Page> => {
+    const page = await api.call('search', (c) =>
+      c.v2.issueSearch.searchForIssuesUsingJqlPost({
+        jql,
+        startAt,
+        maxResults: 1000,
+        fields,
+        expand: ['changelog'],
+      }),
+    );
+    const raw = (page.issues ?? []) as unknown[];
+    const after = startAt + raw.length;
+    return { raw, next: raw.length === 0 || after >= (page.total ?? 0) ? null : () => dataCenterPage(after) };
+  };
+  const cloudPage = async (token?: string): Promise<Page> => {
+    const page = await api.call('search', (c) =>
+      c.v3.issueSearch.searchForIssuesUsingJqlEnhancedSearchPost({
+        jql,
+        fields,
+        maxResults: 1000,
+        ...(token ? { nextPageToken: token } : {}),
+      }),
+    );
+    const next = page.nextPageToken ?? undefined;
+    const last = !next || (page as { isLast?: boolean }).isLast === true;
+    return { raw: (page.issues ?? []) as unknown[], next: last ? null : () => cloudPage(next) };
+  };
+
+  let page = await (api.dataCenter ? dataCenterPage(0) : cloudPage());
+  for (;;) {
+    accept(page.raw);
+    // The next page is read while this batch is written.
+    const next = page.next?.() ?? null;
+    next?.catch(() => {});
+    await flush(false);
+    if (!next) break;
+    page = await next;
   }
   await flush(true);
   if (counters.issues === 0) log.debug('no issue changed since the last sync');
@@ -650,12 +680,14 @@ async function syncIssues(
 /** The full tracked history of each issue, in as few bulkfetch requests as Jira allows. */
 async function bulkChangelogs(
   ctx: JiraSyncContext,
-  ids: string[],
+  issues: Pending[],
   fieldIds: string[],
-): Promise<Map<string, unknown[]>> {
-  const out = new Map<string, unknown[]>();
-  for (let i = 0; i < ids.length; i += BATCH) {
-    const chunk = ids.slice(i, i + BATCH);
+  skip: (bad: { id: string; reason: string }[]) => void,
+): Promise<Map<string, JiraHistory[]>> {
+  const out = new Map<string, JiraHistory[]>();
+  const keys = new Map(issues.map((p) => [p.id, p.key]));
+  for (let i = 0; i < issues.length; i += BATCH) {
+    const chunk = issues.slice(i, i + BATCH).map((p) => p.id);
     let token: string | undefined;
     do {
       const r = await ctx.api.call('changelogs', (c) =>
@@ -668,9 +700,15 @@ async function bulkChangelogs(
       );
       for (const log of r.issueChangeLogs ?? []) {
         if (!log.issueId) continue;
+        const { ok, bad } = parseEach(
+          historySchema,
+          (log.changeHistories ?? []) as unknown[],
+          `changelog of ${keys.get(log.issueId) ?? log.issueId}:`,
+        );
+        skip(bad);
         let list = out.get(log.issueId);
         if (!list) out.set(log.issueId, (list = []));
-        list.push(...((log.changeHistories ?? []) as unknown[]));
+        list.push(...ok);
       }
       token = r.nextPageToken ?? undefined;
     } while (token);
