@@ -1,0 +1,115 @@
+-- The DORA tiles of a team over a period, in one place: the API, `engmetrics report` and
+-- the Grafana stat panels all read this function, so the numbers agree everywhere.
+--   p_team '*' is the whole organisation (each deployment counted once).
+-- NULL means "no data" (no deployment, nothing shipped, nothing failed), never 0.
+
+CREATE FUNCTION metrics.dora_summary(p_team text, p_from timestamptz, p_to timestamptz)
+RETURNS TABLE (
+  deployments bigint,
+  deploy_days bigint,
+  weeks numeric,
+  deployments_per_week numeric,
+  median_deployments_per_week numeric,
+  deploy_days_per_week numeric,
+  deployment_frequency_band text,
+  prs_shipped bigint,
+  lead_time_p50_h double precision,
+  lead_time_p75_h double precision,
+  lead_time_p90_h double precision,
+  lead_time_band text,
+  failed_deployments bigint,
+  change_fail_rate_pct numeric,
+  change_fail_rate_band text,
+  recovery_p50_h double precision,
+  recovery_p90_h double precision,
+  recovery_band text,
+  rework_deployments bigint,
+  rework_rate_pct numeric,
+  fallback_deployments bigint,
+  band_year integer
+)
+LANGUAGE sql STABLE AS $$
+  WITH d AS (
+    SELECT * FROM metrics.team_deployments WHERE team = p_team AND finished_at >= p_from AND finished_at < p_to
+  ), l AS (
+    SELECT lead_time_s FROM metrics.team_pull_requests WHERE team = p_team AND deployed_at >= p_from AND deployed_at < p_to
+  ), w AS (
+    -- Every week of the period, with zero for weeks without a deployment.
+    SELECT g AS week, (SELECT count(*) FROM d WHERE date_trunc('week', d.finished_at, 'UTC') = g) AS n
+      FROM generate_series(date_trunc('week', p_from, 'UTC'), date_trunc('week', p_to - interval '1 microsecond', 'UTC'), interval '1 week') g
+  ), base AS (
+    SELECT (SELECT count(*) FROM d) AS deployments,
+           (SELECT count(DISTINCT date_trunc('day', finished_at, 'UTC')) FROM d) AS deploy_days,
+           round((extract(epoch FROM p_to - p_from) / 604800)::numeric, 2) AS weeks,
+           (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY n) FROM w)::numeric AS median_per_week,
+           (SELECT count(*) FROM l) AS prs_shipped,
+           (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY lead_time_s) FROM l) / 3600 AS lt50,
+           (SELECT percentile_cont(0.75) WITHIN GROUP (ORDER BY lead_time_s) FROM l) / 3600 AS lt75,
+           (SELECT percentile_cont(0.9) WITHIN GROUP (ORDER BY lead_time_s) FROM l) / 3600 AS lt90,
+           (SELECT count(*) FROM d WHERE failed) AS failed,
+           (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY recovery_s) FROM d WHERE failed) / 3600 AS rec50,
+           (SELECT percentile_cont(0.9) WITHIN GROUP (ORDER BY recovery_s) FROM d WHERE failed) / 3600 AS rec90,
+           (SELECT count(*) FROM d WHERE rework) AS rework,
+           (SELECT count(*) FROM d WHERE is_fallback) AS fallback
+  )
+  SELECT b.deployments, b.deploy_days, b.weeks,
+         round(b.deployments / nullif(b.weeks, 0), 2),
+         b.median_per_week,
+         round(b.deploy_days / nullif(b.weeks, 0), 2),
+         CASE WHEN b.deployments > 0 THEN metrics.dora_band('deployment_frequency', b.deployments / nullif(b.weeks, 0)) END,
+         b.prs_shipped, b.lt50, b.lt75, b.lt90,
+         metrics.dora_band('change_lead_time', b.lt50::numeric),
+         b.failed,
+         round(100.0 * b.failed / nullif(b.deployments, 0), 1),
+         metrics.dora_band('change_fail_rate', round(100.0 * b.failed / nullif(b.deployments, 0), 1)),
+         b.rec50, b.rec90,
+         metrics.dora_band('recovery_time', b.rec50::numeric),
+         b.rework,
+         round(100.0 * b.rework / nullif(b.deployments, 0), 1),
+         b.fallback,
+         (SELECT max(year) FROM metrics.dora_bands)
+    FROM base b
+$$;
+
+-- The flow summary of a team over a period, the same way.
+CREATE FUNCTION metrics.flow_summary(p_team text, p_from timestamptz, p_to timestamptz)
+RETURNS TABLE (
+  prs_merged bigint,
+  coding_p50_h double precision,
+  pickup_p50_h double precision,
+  review_p50_h double precision,
+  deploy_p50_h double precision,
+  pr_size_p50 double precision,
+  merged_without_review bigint,
+  items_done bigint,
+  flow_time_p50_d double precision,
+  flow_efficiency_pct numeric,
+  wip_now bigint,
+  features_pct numeric,
+  defects_pct numeric,
+  risks_pct numeric,
+  debts_pct numeric
+)
+LANGUAGE sql STABLE AS $$
+  WITH p AS (
+    SELECT * FROM metrics.team_pull_requests
+     WHERE team = p_team AND merged_at >= p_from AND merged_at < p_to AND NOT is_bot
+  ), i AS (
+    SELECT * FROM metrics.team_issues WHERE team = p_team AND done_at >= p_from AND done_at < p_to
+  )
+  SELECT (SELECT count(*) FROM p),
+         (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY coding_s) FROM p) / 3600,
+         (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY pickup_s) FROM p) / 3600,
+         (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY review_s) FROM p) / 3600,
+         (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY deploy_s) FROM p) / 3600,
+         (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY size) FROM p),
+         (SELECT count(*) FROM p WHERE merged_without_review),
+         (SELECT count(*) FROM i),
+         (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY flow_time_s) FROM i) / 86400,
+         round((SELECT 100 * sum(active_s) / nullif(sum(flow_time_s), 0) FROM i)::numeric, 1),
+         (SELECT count(*) FROM metrics.team_issues WHERE team = p_team AND done_at IS NULL AND current_stage IN ('active', 'waiting')),
+         round((SELECT 100.0 * count(*) FILTER (WHERE flow_item = 'feature') / nullif(count(*), 0) FROM i), 1),
+         round((SELECT 100.0 * count(*) FILTER (WHERE flow_item = 'defect') / nullif(count(*), 0) FROM i), 1),
+         round((SELECT 100.0 * count(*) FILTER (WHERE flow_item = 'risk') / nullif(count(*), 0) FROM i), 1),
+         round((SELECT 100.0 * count(*) FILTER (WHERE flow_item = 'debt') / nullif(count(*), 0) FROM i), 1)
+$$;
