@@ -9,6 +9,7 @@ import { migrate, migrationStatus } from '../db/migrations.js';
 import { AppError, ConfigError, errorMessage } from '../errors.js';
 import { boot, exitWithConfigError } from './bootstrap.js';
 import { formatTable, runDoctor } from './doctor.js';
+import { metricsCommands } from './report.js';
 import { simulateCommand } from './simulate.js';
 import { syncCommands } from './sync.js';
 
@@ -113,6 +114,7 @@ program
 
 syncCommands(program);
 simulateCommand(program);
+metricsCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ConfigError) exitWithConfigError(err);

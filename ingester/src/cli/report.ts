@@ -1,0 +1,150 @@
+import type { Command } from 'commander';
+import { openDatabase } from '../db/connect.js';
+import { migrationStatus } from '../db/migrations.js';
+import { refreshMetrics } from '../metrics/refresh.js';
+import { applyOrganisationSettings } from '../metrics/settings.js';
+import {
+  doraSummary,
+  flowSummary,
+  teamNames,
+  type DoraSummary,
+  type FlowSummary,
+} from '../metrics/summary.js';
+import { boot } from './bootstrap.js';
+import { formatTable } from './doctor.js';
+import { parseDate } from './sync.js';
+
+const num = (v: number | null, digits = 1, unit = '') => (v === null ? '—' : `${v.toFixed(digits)}${unit}`);
+const hours = (v: number | null) =>
+  v === null ? '—' : v < 48 ? `${v.toFixed(1)} h` : `${(v / 24).toFixed(1)} d`;
+
+/** Renders the numbers SQL computed; it computes none itself. */
+export function formatDora(s: DoraSummary): string {
+  const band = (b: string | null) => (b ? `${b} (DORA ${s.band_year})` : '');
+  return formatTable(
+    [
+      {
+        metric: 'Deployment frequency',
+        value: `${s.deployments} in ${s.weeks} weeks: ${num(s.deployments_per_week, 1)} a week (median ${num(s.median_deployments_per_week, 0)}), deploy days ${num(s.deploy_days_per_week, 1)} a week${s.fallback_deployments ? `, ${s.fallback_deployments} from fallback sources` : ''}`,
+        band: band(s.deployment_frequency_band),
+      },
+      {
+        metric: 'Change lead time',
+        value: s.prs_shipped
+          ? `p50 ${hours(s.lead_time_p50_h)}, p75 ${hours(s.lead_time_p75_h)}, p90 ${hours(s.lead_time_p90_h)} (${s.prs_shipped} changes)`
+          : '—',
+        band: band(s.lead_time_band),
+      },
+      {
+        metric: 'Change fail rate',
+        value:
+          s.change_fail_rate_pct === null
+            ? '—'
+            : `${num(s.change_fail_rate_pct)} % (${s.failed_deployments} of ${s.deployments})`,
+        band: band(s.change_fail_rate_band),
+      },
+      {
+        metric: 'Failed deployment recovery time',
+        value: s.failed_deployments ? `p50 ${hours(s.recovery_p50_h)}, p90 ${hours(s.recovery_p90_h)}` : '—',
+        band: band(s.recovery_band),
+      },
+      {
+        metric: 'Deployment rework rate',
+        value:
+          s.rework_rate_pct === null
+            ? '—'
+            : `${num(s.rework_rate_pct)} % (${s.rework_deployments} of ${s.deployments})`,
+        band: '',
+      },
+    ],
+    ['metric', 'value', 'band'],
+  );
+}
+
+export function formatFlow(f: FlowSummary): string {
+  return formatTable(
+    [
+      {
+        measure: 'PRs merged',
+        value: `${f.prs_merged} (${f.merged_without_review} without review), median size ${num(f.pr_size_p50, 0)} lines`,
+      },
+      {
+        measure: 'PR cycle time (p50)',
+        value: `coding ${hours(f.coding_p50_h)}, pickup ${hours(f.pickup_p50_h)}, review ${hours(f.review_p50_h)}, deploy ${hours(f.deploy_p50_h)}`,
+      },
+      {
+        measure: 'Items done',
+        value: `${f.items_done}, flow time p50 ${num(f.flow_time_p50_d)} d, flow efficiency ${num(f.flow_efficiency_pct, 0, ' %')}`,
+      },
+      {
+        measure: 'Flow distribution',
+        value: `features ${num(f.features_pct, 0, ' %')}, defects ${num(f.defects_pct, 0, ' %')}, risks ${num(f.risks_pct, 0, ' %')}, debts ${num(f.debts_pct, 0, ' %')}`,
+      },
+      { measure: 'Work in progress now', value: String(f.wip_now) },
+    ],
+    ['measure', 'value'],
+  );
+}
+
+export function metricsCommands(program: Command): void {
+  program
+    .command('refresh')
+    .description(
+      'apply the organisation file to the settings tables and refresh every materialized view (concurrently)',
+    )
+    .action(async () => {
+      const { settings, organisation, log } = boot();
+      const { db } = await openDatabase(settings, log);
+      try {
+        const status = await migrationStatus(db);
+        if (!status.current)
+          throw new Error(
+            `the database needs migrations (${status.pending.join(', ')}); run engmetrics migrate`,
+          );
+        await applyOrganisationSettings(db, organisation);
+        const { timings, totalMs } = await refreshMetrics(db);
+        console.log(
+          formatTable(
+            timings.map((t) => ({ view: `metrics.${t.view}`, seconds: (t.ms / 1000).toFixed(2) })),
+            ['view', 'seconds'],
+          ),
+        );
+        console.log(`refreshed ${timings.length} views in ${(totalMs / 1000).toFixed(2)} s`);
+      } finally {
+        await db.close();
+      }
+    });
+
+  program
+    .command('report')
+    .description('print the DORA tiles and the flow summary of a team (or all teams) for a period')
+    .option('--team <name>', 'a team, or * for the whole organisation', '*')
+    .option('--from <date>', 'start of the period (YYYY-MM-DD; default 90 days ago)', parseDate)
+    .option('--to <date>', 'end of the period (YYYY-MM-DD; default now)', parseDate)
+    .action(async (opts: { team: string; from?: Date; to?: Date }) => {
+      const { settings, log } = boot();
+      const { db } = await openDatabase(settings, log);
+      try {
+        const to = opts.to ?? new Date();
+        const from = opts.from ?? new Date(to.getTime() - 90 * 86_400_000);
+        if (from >= to) throw new Error('--from must be before --to');
+        const teams = await teamNames(db);
+        if (opts.team !== '*' && !teams.includes(opts.team))
+          throw new Error(`no team "${opts.team}"; teams: ${teams.join(', ') || '(none)'}`);
+        const [dora, flow] = await Promise.all([
+          doraSummary(db, opts.team, from, to),
+          flowSummary(db, opts.team, from, to),
+        ]);
+        const title = opts.team === '*' ? 'all teams' : `team ${opts.team}`;
+        console.log(
+          `\nDORA, ${title}, ${from.toISOString().slice(0, 10)} to ${to.toISOString().slice(0, 10)}\n`,
+        );
+        console.log(formatDora(dora));
+        console.log(`\nFlow\n`);
+        console.log(formatFlow(flow));
+        console.log('');
+      } finally {
+        await db.close();
+      }
+    });
+}
