@@ -37,6 +37,8 @@ const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 /** Issues whose changelogs are fetched together: bulkfetch takes at most 1,000 ids. */
 const BATCH = 1000;
+/** Issues written per transaction. */
+const WRITE = 250;
 /** Base fields every issue row needs; the project's custom fields are added to these. */
 const BASE_FIELDS = [
   'summary',
@@ -512,9 +514,10 @@ interface Pending {
 
 /**
  * Issues updated since the watermark (minus the overlap), oldest change first, in
- * batches of up to 1,000: one transaction per batch writes the issues, the full
- * histories of those that changed, and the watermark they vouch for. A crash loses
- * at most the batch in flight, which the next run reads again.
+ * batches of up to 1,000 (one bulk changelog request). Each transaction writes a part
+ * of a batch in order — the issues, the full histories of those that changed, and the
+ * watermark they vouch for — so a crash loses at most what was in flight, which the
+ * next run reads again.
  */
 async function syncIssues(
   ctx: JiraSyncContext,
@@ -586,51 +589,57 @@ async function syncIssues(
       const histories = api.dataCenter
         ? new Map(changed.map((p) => [p.id, p.histories ?? []]))
         : await bulkChangelogs(ctx, changed, tracked, skip);
-      const users: UserRow[] = batch.flatMap((p) => p.mapped.users);
-      const changes: ChangeRow[] = [];
-      const periods: Periods = { status: [], memberships: [], points: [], flags: [] };
-      for (const p of changed) {
-        const mapped = mapChangelog(p.id, histories.get(p.id) ?? [], resolve);
-        histories.delete(p.id);
-        counters.changes += new Set(mapped.changes.map((c) => c.history_id)).size;
-        changes.push(...mapped.changes);
-        users.push(...mapped.users);
-        const d = derivePeriods(
-          { id: p.id, createdAt: p.mapped.issue.created_at },
-          p.mapped.current,
-          mapped.changes,
-        );
-        periods.status.push(...d.status);
-        periods.memberships.push(...d.memberships);
-        periods.points.push(...d.points);
-        periods.flags.push(...d.flags);
+      const isChanged = new Set(changed.map((p) => p.id));
+      // Written a quarter at a time: each piece's rows are built just before they go, so
+      // the memory in use stays a fraction of what the batch's histories would take.
+      for (let i = 0; i < batch.length; i += WRITE) {
+        const part = batch.slice(i, i + WRITE);
+        const users: UserRow[] = part.flatMap((p) => p.mapped.users);
+        const changes: ChangeRow[] = [];
+        const periods: Periods = { status: [], memberships: [], points: [], flags: [] };
+        for (const p of part) {
+          if (!isChanged.has(p.id)) continue;
+          const mapped = mapChangelog(p.id, histories.get(p.id) ?? [], resolve);
+          histories.delete(p.id);
+          counters.changes += new Set(mapped.changes.map((c) => c.history_id)).size;
+          changes.push(...mapped.changes);
+          users.push(...mapped.users);
+          const d = derivePeriods(
+            { id: p.id, createdAt: p.mapped.issue.created_at },
+            p.mapped.current,
+            mapped.changes,
+          );
+          periods.status.push(...d.status);
+          periods.memberships.push(...d.memberships);
+          periods.points.push(...d.points);
+          periods.flags.push(...d.flags);
+        }
+        const replaced = part.map((p) => p.id).filter((id) => isChanged.has(id) && stored.has(id));
+        for (const p of part) mark = Math.max(mark, Date.parse(p.mapped.issue.updated_at));
+        counters.rows += await db.tx(async (c) => {
+          let n = await upsert(c, t.users, users);
+          n += await upsert(
+            c,
+            t.issues,
+            part.map((p) => p.mapped.issue),
+          );
+          n += await pruneRows(c, t.changelog, 'issue_id', replaced, changes);
+          n += await pruneRows(c, t.statusPeriods, 'issue_id', replaced, periods.status);
+          n += await pruneRows(c, t.memberships, 'issue_id', replaced, periods.memberships);
+          n += await pruneRows(c, t.pointEstimates, 'issue_id', replaced, periods.points);
+          n += await pruneRows(c, t.flagPeriods, 'issue_id', replaced, periods.flags);
+          n += await upsert(c, t.changelog, changes, 5000);
+          n += await upsert(c, t.statusPeriods, periods.status, 5000);
+          n += await upsert(c, t.memberships, periods.memberships, 5000);
+          n += await upsert(c, t.pointEstimates, periods.points, 5000);
+          n += await upsert(c, t.flagPeriods, periods.flags, 5000);
+          // The watermark moves with the rows it vouches for, never ahead of them.
+          await writeSyncState(c, 'jira', key, { watermark: new Date(mark), cursor });
+          return n;
+        });
+        counters.issues += part.length;
+        progress(counters.issues);
       }
-      const replaced = changed.map((p) => p.id).filter((id) => stored.has(id));
-      for (const p of batch) mark = Math.max(mark, Date.parse(p.mapped.issue.updated_at));
-      counters.rows += await db.tx(async (c) => {
-        let n = await upsert(c, t.users, users);
-        n += await upsert(
-          c,
-          t.issues,
-          batch.map((p) => p.mapped.issue),
-          500,
-        );
-        n += await pruneRows(c, t.changelog, 'issue_id', replaced, changes);
-        n += await pruneRows(c, t.statusPeriods, 'issue_id', replaced, periods.status);
-        n += await pruneRows(c, t.memberships, 'issue_id', replaced, periods.memberships);
-        n += await pruneRows(c, t.pointEstimates, 'issue_id', replaced, periods.points);
-        n += await pruneRows(c, t.flagPeriods, 'issue_id', replaced, periods.flags);
-        n += await upsert(c, t.changelog, changes, 5000);
-        n += await upsert(c, t.statusPeriods, periods.status, 5000);
-        n += await upsert(c, t.memberships, periods.memberships, 5000);
-        n += await upsert(c, t.pointEstimates, periods.points, 5000);
-        n += await upsert(c, t.flagPeriods, periods.flags, 5000);
-        // The watermark moves with the rows it vouches for, never ahead of them.
-        await writeSyncState(c, 'jira', key, { watermark: new Date(mark), cursor });
-        return n;
-      });
-      counters.issues += batch.length;
-      progress(counters.issues);
     }
   };
 
