@@ -1,5 +1,9 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import express, { Router, type Express } from 'express';
+import { insightRoutes } from '../insights/routes.js';
+import { InsightService } from '../insights/service.js';
+import { SlackPoster } from '../slack/post.js';
+import { slackRoutes } from '../slack/routes.js';
 import type { AppContext } from './context.js';
 import { mountDocs } from './docs.js';
 import { healthRoutes } from './health.js';
@@ -8,8 +12,10 @@ import { errorHandler, notFound } from './problem.js';
 import { mount, register, type AnyRoute } from './route.js';
 
 /** Every data route of the product, in the order the OpenAPI document lists them. */
-function dataRoutes(_ctx: AppContext): AnyRoute[] {
-  return [];
+function dataRoutes(ctx: AppContext): AnyRoute[] {
+  const insights = new InsightService(ctx);
+  const poster = new SlackPoster(ctx.settings, ctx.db, ctx.log);
+  return [...insightRoutes(insights), ...slackRoutes({ insights, poster, settings: ctx.settings })];
 }
 
 export function openApiDocument(routes: AnyRoute[]) {

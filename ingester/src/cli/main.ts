@@ -7,6 +7,7 @@ import { openDatabase } from '../db/connect.js';
 import { displayUrl } from '../db/database.js';
 import { migrate, migrationStatus } from '../db/migrations.js';
 import { AppError, ConfigError, errorMessage } from '../errors.js';
+import { Scheduler } from '../scheduler/scheduler.js';
 import { boot, exitWithConfigError } from './bootstrap.js';
 import { formatTable, runDoctor } from './doctor.js';
 import { metricsCommands } from './report.js';
@@ -72,10 +73,15 @@ program
       ];
       process.stdout.write(lines.join('\n') + '\n');
       log.info({ url: server.url }, 'serving');
+      const scheduler = settings.schedule.enabled
+        ? new Scheduler({ settings, organisation, db, log })
+        : undefined;
+      scheduler?.start();
       const shutdown = async (signal: string) => {
         if (closing) process.exit(130);
         closing = true;
         log.info({ signal }, 'shutting down: finishing in-flight requests');
+        await scheduler?.stop();
         await server.close();
         await db.close();
         log.info('stopped');

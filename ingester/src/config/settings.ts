@@ -1,4 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
+import cron from 'node-cron';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 
@@ -62,6 +63,37 @@ const list = z.preprocess(
     ),
 );
 
+/** A node-cron expression (five fields, or six with seconds first), or `off`. */
+const schedule = (fallback: string) =>
+  z.preprocess(
+    (v) => blankIsUnset(v) ?? fallback,
+    z
+      .string()
+      .transform((s) => s.trim().replace(/\s+/g, ' '))
+      .refine((s) => s.toLowerCase() === 'off' || cron.validate(s), {
+        message: 'must be a cron expression such as "0 * * * *" (minute hour day month weekday), or off',
+      })
+      .transform((s) => (s.toLowerCase() === 'off' ? null : s)),
+  );
+
+const timezone = z.preprocess(
+  blankIsUnset,
+  z
+    .string()
+    .refine(
+      (tz) => {
+        try {
+          new Intl.DateTimeFormat('en', { timeZone: tz });
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      { message: 'must be an IANA time zone such as Europe/Berlin or UTC' },
+    )
+    .optional(),
+);
+
 const postgresUrl = z.preprocess(
   blankIsUnset,
   z
@@ -116,6 +148,16 @@ const envSchema = z.object({
   OPENAI_API_KEY: secret(),
   OPENAI_BASE_URL: z.preprocess((v) => blankIsUnset(v) ?? 'https://api.openai.com/v1', httpUrl),
   OPENAI_MODEL: z.preprocess((v) => blankIsUnset(v) ?? 'gpt-4.1', z.string()),
+  OPENAI_TIMEOUT_MS: z.preprocess(
+    (v) => blankIsUnset(v) ?? '20000',
+    z
+      .string()
+      .regex(/^\d+$/, { message: 'must be a whole number of milliseconds from 100 to 300000' })
+      .transform(Number)
+      .refine((n) => n >= 100 && n <= 300_000, {
+        message: 'must be a whole number of milliseconds from 100 to 300000',
+      }),
+  ),
 
   SLACK_BOT_TOKEN: secret(),
   SLACK_CHANNEL: optionalString,
@@ -124,6 +166,16 @@ const envSchema = z.object({
 
   GRAFANA_URL: z.preprocess((v) => blankIsUnset(v) ?? 'http://localhost:3000', httpUrl),
   GRAFANA_READER_PASSWORD: secret(8),
+
+  SCHEDULER: z.preprocess(
+    (v) => (blankIsUnset(v) as string | undefined)?.toLowerCase() ?? 'on',
+    z.enum(['on', 'off'], { message: 'must be on or off' }),
+  ),
+  SCHEDULE_TIMEZONE: timezone,
+  SCHEDULE_GITHUB: schedule('0 * * * *'),
+  SCHEDULE_JIRA: schedule('30 */2 * * *'),
+  SCHEDULE_REFRESH: schedule('0 2 * * *'),
+  SCHEDULE_SLACK: schedule('0 9 * * 1-5'),
 });
 
 type Env = z.infer<typeof envSchema>;
@@ -145,9 +197,19 @@ export interface Settings {
     auth?: { kind: 'basic'; email: string; apiToken: string } | { kind: 'bearer'; pat: string };
     projects: string[];
   };
-  openai: { apiKey?: string; baseUrl: string; model: string };
+  openai: { apiKey?: string; baseUrl: string; model: string; timeoutMs: number };
   slack: { botToken?: string; channel?: string; apiUrl: string; webhookUrl?: string };
   grafana: { url: string; readerPassword?: string };
+  /** `engmetrics serve`'s jobs: cron expressions, null when switched off. */
+  schedule: {
+    enabled: boolean;
+    /** IANA zone the expressions (and Slack's one-post-a-day) are read in; unset: the host's. */
+    timezone?: string;
+    github: string | null;
+    jira: string | null;
+    refresh: string | null;
+    slack: string | null;
+  };
   /** Every secret value, so the logger can scrub them from any line. */
   secrets: string[];
 }
@@ -262,7 +324,12 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
             : undefined,
       projects: e.JIRA_PROJECTS,
     },
-    openai: { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL, model: e.OPENAI_MODEL },
+    openai: {
+      apiKey: e.OPENAI_API_KEY,
+      baseUrl: e.OPENAI_BASE_URL,
+      model: e.OPENAI_MODEL,
+      timeoutMs: e.OPENAI_TIMEOUT_MS,
+    },
     slack: {
       botToken: e.SLACK_BOT_TOKEN,
       channel: e.SLACK_CHANNEL,
@@ -270,6 +337,14 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       webhookUrl: e.SLACK_WEBHOOK_URL,
     },
     grafana: { url: e.GRAFANA_URL, readerPassword: e.GRAFANA_READER_PASSWORD },
+    schedule: {
+      enabled: e.SCHEDULER === 'on',
+      timezone: e.SCHEDULE_TIMEZONE,
+      github: e.SCHEDULE_GITHUB,
+      jira: e.SCHEDULE_JIRA,
+      refresh: e.SCHEDULE_REFRESH,
+      slack: e.SCHEDULE_SLACK,
+    },
     secrets: secretsOf(e),
   };
 }

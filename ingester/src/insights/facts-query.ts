@@ -1,0 +1,119 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Organisation } from '../config/organisation.js';
+import type { Database } from '../db/database.js';
+import { NotFoundError } from '../errors.js';
+import { sprintFacts, type SprintFacts } from './facts.js';
+import { teamOfBoard, teamProjects, teamRepoIds, teamBoards, type TeamScope } from './teams.js';
+
+/**
+ * The SQL lives beside this file so it can be read and changed as SQL (and later point at
+ * the metrics views). A build (dist/) has no copy of it: it is read from src/ then.
+ */
+function factsSqlPath(): string {
+  const here = new URL('./facts.sql', import.meta.url);
+  if (existsSync(here)) return fileURLToPath(here);
+  return fileURLToPath(new URL('../../src/insights/facts.sql', import.meta.url));
+}
+
+let factsSql: string | undefined;
+const sql = () => (factsSql ??= readFileSync(factsSqlPath(), 'utf8'));
+
+const HOUR = 3_600_000;
+
+/**
+ * The instant an active sprint is described at when nobody says: the start of the
+ * current hour. Facts (and so their hash, the cache key) then only change when the data
+ * does or the hour turns, which the hourly sync matches.
+ */
+export function defaultAsOf(now = new Date()): Date {
+  return new Date(Math.floor(now.getTime() / HOUR) * HOUR);
+}
+
+export interface FactsScope {
+  teams: TeamScope[];
+  organisation: Organisation;
+  /** JIRA_BASE_URL, for issue links; without it the site is read from each issue's payload. */
+  jiraBaseUrl?: string;
+  /** Where an active sprint is described (default: the start of this hour). */
+  asOf?: Date;
+}
+
+/** The team's active sprint: on one of its boards, the latest started; null when none is active. */
+export async function activeSprintOf(db: Database, team: TeamScope): Promise<number | null> {
+  const boards = await teamBoards(db, team);
+  const { rows } = await db.query<{ id: string }>(
+    `SELECT id FROM source.jira_sprints
+      WHERE state = 'active' AND board_id = ANY ($1::bigint[])
+      ORDER BY start_at DESC NULLS LAST, id DESC LIMIT 1`,
+    [boards],
+  );
+  return rows[0] ? Number(rows[0].id) : null;
+}
+
+/**
+ * The fact sheet of a sprint, computed by facts.sql and checked against `sprintFacts`.
+ * Throws NotFoundError for an unknown sprint or one without dates (a future sprint not
+ * planned yet): there is nothing to say about it.
+ */
+export async function loadSprintFacts(
+  db: Database,
+  sprintId: number,
+  scope: FactsScope,
+): Promise<SprintFacts> {
+  const { rows: found } = await db.query<{
+    board_id: string | null;
+    start_at: Date | null;
+    end_at: Date | null;
+  }>('SELECT board_id, start_at, end_at FROM source.jira_sprints WHERE id = $1', [sprintId]);
+  const sprint = found[0];
+  if (!sprint) throw new NotFoundError(`There is no sprint ${sprintId} (synced from Jira)`);
+  if (!sprint.start_at || !sprint.end_at)
+    throw new NotFoundError(`Sprint ${sprintId} has no start and end dates yet: there is nothing to report`);
+  const boardId = sprint.board_id === null ? null : Number(sprint.board_id);
+  const team = await teamOfBoard(db, scope.teams, boardId);
+  const teamName = team?.name ?? (await boardProject(db, boardId)) ?? 'unassigned';
+  const repoIds = team ? await teamRepoIds(db, team) : [];
+  const projects = team ? await teamProjects(db, team) : [];
+  const org = scope.organisation;
+  const options = {
+    stages: org.statusStages,
+    bots: org.bots,
+    incident_types: org.incidents?.issueTypes ?? ['Incident'],
+    incident_labels: org.incidents?.labels ?? ['incident'],
+    projects,
+  };
+  const asOf = scope.asOf ?? defaultAsOf();
+  // UTC for the session, so timestamps render the same on every server (and hash alike).
+  const rows = await db.tx(async (c) => {
+    await c.query(`SET LOCAL TIME ZONE 'UTC'`);
+    const { rows } = await c.query<{ facts: unknown }>(sql(), [
+      sprintId,
+      asOf.toISOString(),
+      teamName,
+      repoIds,
+      scope.jiraBaseUrl ?? null,
+      JSON.stringify(options),
+    ]);
+    return rows;
+  });
+  if (!rows[0]) throw new NotFoundError(`Sprint ${sprintId} has no usable dates: there is nothing to report`);
+  const parsed = sprintFacts.safeParse(rows[0].facts);
+  if (!parsed.success)
+    throw new Error(
+      `facts.sql gave a fact sheet that does not match sprintFacts: ${parsed.error.issues
+        .slice(0, 3)
+        .map((i) => `${i.path.join('.')}: ${i.message}`)
+        .join('; ')}`,
+    );
+  return parsed.data;
+}
+
+async function boardProject(db: Database, boardId: number | null): Promise<string | undefined> {
+  if (boardId === null) return undefined;
+  const { rows } = await db.query<{ project_key: string | null }>(
+    'SELECT project_key FROM source.jira_boards WHERE id = $1',
+    [boardId],
+  );
+  return rows[0]?.project_key ?? undefined;
+}

@@ -1,0 +1,174 @@
+import OpenAI, { APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
+import { zodResponseFormat } from 'openai/helpers/zod';
+import type { Settings } from '../config/settings.js';
+import { errorMessage } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { SprintFacts } from './facts.js';
+import { checkGrounding, indexFacts } from './grounding.js';
+import { buildPrompt, llmAnswer, PROMPT_VERSION, type LlmAnswer } from './prompt.js';
+import { sprintHealthInsight, type SprintHealthInsight } from './shape.js';
+
+/**
+ * The LLM writer: any OpenAI-compatible chat completions server (OPENAI_BASE_URL),
+ * structured output held to a zod schema, one deadline (OPENAI_TIMEOUT_MS) for the whole
+ * call including its one retry, and the grounding check on the answer. It never throws:
+ * it returns the insight or the reason it could not give one, and the caller serves the
+ * rule-based insight with that reason.
+ */
+
+export type LlmResult = { ok: true; insight: SprintHealthInsight } | { ok: false; reason: string };
+
+const ATTEMPTS = 2;
+/** Below this, a retry could not get an answer back before the deadline anyway. */
+const MIN_ATTEMPT_MS = 250;
+
+class Retryable extends Error {}
+
+export class LlmWriter {
+  private readonly client: OpenAI;
+
+  constructor(
+    private readonly settings: Settings['openai'] & { apiKey: string },
+    private readonly log: Logger,
+  ) {
+    this.client = new OpenAI({
+      apiKey: settings.apiKey,
+      baseURL: settings.baseUrl,
+      // Retries and time are budgeted here, against one deadline.
+      maxRetries: 0,
+      timeout: settings.timeoutMs,
+      logLevel: 'off',
+    });
+  }
+
+  get model(): string {
+    return this.settings.model;
+  }
+
+  async write(facts: SprintFacts, meta: { factsHash: string; generatedAt: Date }): Promise<LlmResult> {
+    const started = Date.now();
+    const deadline = started + this.settings.timeoutMs;
+    const prompt = buildPrompt(facts, meta.factsHash);
+    let reason = 'the LLM was not asked';
+    for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+      const left = deadline - Date.now();
+      if (left < MIN_ATTEMPT_MS) break;
+      try {
+        const answer = await this.ask(prompt.messages, left);
+        const result = this.accept(answer, facts, meta);
+        this.log.info(
+          { model: this.model, prompt: PROMPT_VERSION, attempt, ms: Date.now() - started, ok: result.ok },
+          result.ok ? 'LLM insight written' : 'LLM insight rejected',
+        );
+        return result;
+      } catch (err) {
+        reason = describe(err, this.settings.timeoutMs);
+        this.log.warn(
+          { model: this.model, prompt: PROMPT_VERSION, attempt, ms: Date.now() - started, reason },
+          'LLM insight writer failed',
+        );
+        if (!(err instanceof Retryable) && !retryable(err)) break;
+      }
+    }
+    return { ok: false, reason };
+  }
+
+  private async ask(
+    messages: ReturnType<typeof buildPrompt>['messages'],
+    timeoutMs: number,
+  ): Promise<LlmAnswer> {
+    let completion;
+    try {
+      completion = await this.client.chat.completions.parse(
+        {
+          model: this.settings.model,
+          messages,
+          temperature: 0,
+          response_format: zodResponseFormat(llmAnswer, 'sprint_health'),
+        },
+        { timeout: timeoutMs, signal: AbortSignal.timeout(timeoutMs), maxRetries: 0 },
+      );
+    } catch (err) {
+      // The client parses the answer itself: bad JSON or the wrong shape surface here.
+      if (err instanceof SyntaxError || (err instanceof Error && err.name === 'ZodError'))
+        throw new Retryable(`the LLM answer was not valid JSON of the insight's shape (${firstLine(err)})`);
+      throw err;
+    }
+    const message = completion.choices[0]?.message;
+    if (!message) throw new Retryable('the LLM answered with no message');
+    if (message.refusal) throw new Error(`the LLM refused: ${clip(message.refusal)}`);
+    if (!message.parsed) throw new Retryable('the LLM answered with no content');
+    return message.parsed;
+  }
+
+  /** The answer as an insight, if it has the shape and passes the grounding check. */
+  private accept(
+    answer: LlmAnswer,
+    facts: SprintFacts,
+    meta: { factsHash: string; generatedAt: Date },
+  ): LlmResult {
+    const index = indexFacts(facts);
+    const urlOf = (kind: 'issue' | 'pull_request', key: string) =>
+      (kind === 'issue' ? index.issues : index.pullRequests).get(key) ?? null;
+    const items = (list: LlmAnswer['risks']) =>
+      list.map((i) => ({ ...i, refs: i.refs.map((r) => ({ ...r, url: urlOf(r.kind, r.key) })) }));
+    const grounding = checkGrounding(answer, facts, index);
+    if (!grounding.ok)
+      return {
+        ok: false,
+        reason: `the LLM answer failed the grounding check: ${grounding.problems.slice(0, 3).join('; ')}`,
+      };
+    const insight = sprintHealthInsight.safeParse({
+      sprint: {
+        id: facts.sprint.id,
+        name: facts.sprint.name,
+        team: facts.sprint.team,
+        state: facts.sprint.state,
+        startAt: new Date(facts.sprint.start_at).toISOString(),
+        endAt: new Date(facts.sprint.end_at).toISOString(),
+      },
+      status: answer.status,
+      score: answer.score,
+      summary: answer.summary,
+      risks: items(answer.risks),
+      bottlenecks: items(answer.bottlenecks),
+      recommendations: items(answer.recommendations),
+      source: 'llm',
+      model: this.model,
+      fallbackReason: null,
+      generated_at: meta.generatedAt.toISOString(),
+      facts_hash: meta.factsHash,
+    });
+    if (!insight.success) {
+      const issue = insight.error.issues[0]!;
+      return {
+        ok: false,
+        reason: `the LLM answer does not fit the insight: ${issue.path.join('.')}: ${issue.message}`,
+      };
+    }
+    if (
+      insight.data.risks.length + insight.data.bottlenecks.length + insight.data.recommendations.length >
+      30
+    )
+      return { ok: false, reason: 'the LLM answer has more than 30 items' };
+    return { ok: true, insight: insight.data };
+  }
+}
+
+function retryable(err: unknown): boolean {
+  if (err instanceof APIUserAbortError || err instanceof APIConnectionTimeoutError) return false;
+  if (err instanceof APIError) return err.status === undefined || err.status === 429 || err.status >= 500;
+  return false;
+}
+
+function describe(err: unknown, timeoutMs: number): string {
+  if (err instanceof APIUserAbortError || err instanceof APIConnectionTimeoutError)
+    return `the LLM did not answer within ${timeoutMs} ms`;
+  if (err instanceof APIError && err.status !== undefined)
+    return `the LLM server answered HTTP ${err.status}${err.status === 401 ? ' (check OPENAI_API_KEY)' : ''}: ${clip(firstLine(err))}`;
+  if (err instanceof APIError) return `the LLM server could not be reached: ${clip(firstLine(err))}`;
+  return clip(errorMessage(err));
+}
+
+const firstLine = (err: unknown) => errorMessage(err).split('\n')[0]!;
+const clip = (s: string, n = 200) => (s.length > n ? `${s.slice(0, n)}…` : s);

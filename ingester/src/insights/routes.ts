@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { route, type AnyRoute } from '../api/route.js';
+import type { InsightService } from './service.js';
+import { sprintHealthInsight } from './shape.js';
+
+const sprintId = z
+  .string()
+  .regex(/^[1-9]\d{0,15}$/, { message: 'must be a sprint id (a positive whole number)' })
+  .transform(Number);
+const teamName = z.string().min(1).max(100);
+const flag = z
+  .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1');
+
+export const sprintHealthQuery = z
+  .object({
+    sprint: sprintId.optional().openapi({ description: 'A Jira sprint id', example: '1042' }),
+    team: teamName.optional().openapi({ description: "A team's name; its active sprint" }),
+    refresh: flag.optional().openapi({ description: 'Recompute instead of serving the cached insight' }),
+  })
+  .strict()
+  .refine((q) => q.sprint === undefined || q.team === undefined, {
+    message: 'give either sprint or team, not both',
+    path: ['team'],
+  });
+
+export function insightRoutes(insights: InsightService): AnyRoute[] {
+  return [
+    route({
+      method: 'get',
+      path: '/insights/sprint-health',
+      summary: 'The Sprint Health insight of a sprint, or of a team’s active sprint',
+      description:
+        'With `sprint`, that sprint; with `team`, its active sprint; with neither, the active sprint of the first team. ' +
+        'Written by the LLM when OPENAI_API_KEY is set and its answer is grounded in the facts, else by the rules ' +
+        '(`source`, `fallbackReason`). Cached by the hash of the sprint’s facts; `refresh=true` recomputes. ' +
+        'LLM trouble never fails the request: it answers within OPENAI_TIMEOUT_MS and a second.',
+      tags: ['insights'],
+      query: sprintHealthQuery,
+      response: sprintHealthInsight.openapi('SprintHealthInsight'),
+      problems: { 404: 'No such sprint or team, or the team has no active sprint' },
+      handler: async ({ query }) => (await insights.sprintHealth(query)).insight,
+    }),
+  ];
+}

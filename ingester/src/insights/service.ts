@@ -1,0 +1,165 @@
+import type { Organisation } from '../config/organisation.js';
+import type { Settings } from '../config/settings.js';
+import type { Database } from '../db/database.js';
+import { errorMessage, NotFoundError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { SprintFacts } from './facts.js';
+import { activeSprintOf, defaultAsOf, loadSprintFacts } from './facts-query.js';
+import { factsHash } from './hash.js';
+import { LlmWriter } from './llm.js';
+import { writeWithRules } from './rules.js';
+import { sprintHealthInsight, type SprintHealthInsight } from './shape.js';
+import { defaultTeam, findTeam, teamBoards, teamsOf, type TeamScope } from './teams.js';
+
+/**
+ * Sprint Health for the API, Slack and the scheduler: which sprint, its facts, the
+ * cache, and which writer answers. The LLM writer is used when OPENAI_API_KEY is set;
+ * whenever it cannot answer (or its answer is not grounded) the rule-based insight is
+ * served with the reason, so asking for an insight never fails because of the LLM.
+ */
+
+export interface InsightContext {
+  settings: Settings;
+  organisation: Organisation;
+  db: Database;
+  log: Logger;
+}
+
+export interface SprintSelector {
+  sprint?: number;
+  team?: string;
+}
+
+export interface InsightAnswer {
+  insight: SprintHealthInsight;
+  facts: SprintFacts;
+  cached: boolean;
+}
+
+/** A cached fallback is reused this long, so an LLM outage is retried but not on every request. */
+const FALLBACK_REUSE_MS = 10 * 60_000;
+
+export class InsightService {
+  readonly teams: TeamScope[];
+  private readonly llm?: LlmWriter;
+
+  constructor(private readonly ctx: InsightContext) {
+    this.teams = teamsOf(ctx.organisation, ctx.settings.github.org);
+    const openai = ctx.settings.openai;
+    if (openai.apiKey)
+      this.llm = new LlmWriter({ ...openai, apiKey: openai.apiKey }, ctx.log.child({ writer: 'llm' }));
+  }
+
+  /** The cache's writer key: the LLM's answers depend on its model, the rules' on nothing else. */
+  get writer(): string {
+    return this.llm ? `llm:${this.llm.model}` : 'rules';
+  }
+
+  team(name?: string): TeamScope {
+    if (name === undefined) return defaultTeam(this.teams);
+    const team = findTeam(this.teams, name);
+    if (!team)
+      throw new NotFoundError(
+        `There is no team "${name}"; teams: ${this.teams.map((t) => t.name).join(', ')}`,
+      );
+    return team;
+  }
+
+  /** The sprint asked for: by id, or the team's (default: the first team's) active sprint. */
+  async resolveSprint(sel: SprintSelector): Promise<number> {
+    if (sel.sprint !== undefined) return sel.sprint;
+    const team = this.team(sel.team);
+    const sprint = await activeSprintOf(this.ctx.db, team);
+    if (sprint === null) {
+      const boards = await teamBoards(this.ctx.db, team);
+      throw new NotFoundError(
+        boards.length
+          ? `Team "${team.name}" has no active sprint on its boards (${boards.join(', ')}); ask for one with ?sprint=ID`
+          : `Team "${team.name}" has no Jira board synced yet; sync Jira (engmetrics sync jira) or name its boards in the organisation file`,
+      );
+    }
+    return sprint;
+  }
+
+  async sprintHealth(sel: SprintSelector & { refresh?: boolean }): Promise<InsightAnswer> {
+    const { db, log } = this.ctx;
+    const sprintId = await this.resolveSprint(sel);
+    // Described as of the start of the hour (refresh too), so a refreshed insight is the
+    // one the next requests find in the cache.
+    const asOf = defaultAsOf();
+    const facts = await loadSprintFacts(db, sprintId, {
+      teams: this.teams,
+      organisation: this.ctx.organisation,
+      jiraBaseUrl: this.ctx.settings.jira.baseUrl,
+      asOf,
+    });
+    const hash = factsHash(facts);
+    const writer = this.writer;
+    if (!sel.refresh) {
+      const cached = await this.cached(sprintId, hash, writer);
+      if (cached) return { insight: cached, facts, cached: true };
+    }
+    const meta = { factsHash: hash, generatedAt: new Date() };
+    let insight: SprintHealthInsight;
+    let fallback = false;
+    if (this.llm) {
+      const result = await this.llm.write(facts, meta).catch((err: unknown) => ({
+        ok: false as const,
+        reason: `the LLM writer failed: ${errorMessage(err)}`,
+      }));
+      if (result.ok) insight = result.insight;
+      else {
+        fallback = true;
+        insight = { ...writeWithRules(facts, meta), fallbackReason: result.reason };
+        log.warn({ sprint: sprintId, reason: result.reason }, 'serving the rule-based insight');
+      }
+    } else {
+      insight = {
+        ...writeWithRules(facts, meta),
+        fallbackReason: 'no LLM is configured (OPENAI_API_KEY is not set)',
+      };
+    }
+    await this.store(sprintId, hash, writer, insight, facts, fallback).catch((err: unknown) =>
+      log.warn({ err: errorMessage(err), sprint: sprintId }, 'could not cache the insight'),
+    );
+    return { insight, facts, cached: false };
+  }
+
+  private async cached(
+    sprintId: number,
+    hash: string,
+    writer: string,
+  ): Promise<SprintHealthInsight | undefined> {
+    const { rows } = await this.ctx.db.query<{ insight: unknown; fallback: boolean; age_ms: number }>(
+      `SELECT insight, fallback, extract(epoch FROM now() - created_at) * 1000 AS age_ms
+         FROM ops.insights WHERE sprint_id = $1 AND facts_hash = $2 AND writer = $3`,
+      [sprintId, hash, writer],
+    );
+    const row = rows[0];
+    if (!row || (row.fallback && Number(row.age_ms) > FALLBACK_REUSE_MS)) return undefined;
+    const parsed = sprintHealthInsight.safeParse(row.insight);
+    return parsed.success ? parsed.data : undefined;
+  }
+
+  private async store(
+    sprintId: number,
+    hash: string,
+    writer: string,
+    insight: SprintHealthInsight,
+    facts: SprintFacts,
+    fallback: boolean,
+  ): Promise<void> {
+    await this.ctx.db.query(
+      `INSERT INTO ops.insights (sprint_id, facts_hash, writer, insight, facts, fallback)
+       VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (sprint_id, facts_hash, writer)
+       DO UPDATE SET insight = EXCLUDED.insight, facts = EXCLUDED.facts, fallback = EXCLUDED.fallback, created_at = now()`,
+      [sprintId, hash, writer, JSON.stringify(insight), JSON.stringify(facts), fallback],
+    );
+    // Hourly fact sheets pile up; a month of them is plenty to look back on.
+    await this.ctx.db.query(
+      `DELETE FROM ops.insights WHERE sprint_id = $1 AND created_at < now() - interval '30 days'`,
+      [sprintId],
+    );
+  }
+}

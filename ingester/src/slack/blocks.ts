@@ -1,0 +1,138 @@
+import type { InsightItem, SprintHealthInsight } from '../insights/shape.js';
+
+/**
+ * Block Kit for a Sprint Health insight: status with an emoji, score, the two-sentence
+ * summary, the top risks with links to the issues and pull requests they cite, and a
+ * button to the Sprint health dashboard. Every piece of text that came from Jira,
+ * GitHub or an LLM is escaped, so an issue title cannot ping a channel or fake a link.
+ */
+
+export interface TextObject {
+  type: 'plain_text' | 'mrkdwn';
+  text: string;
+  emoji?: boolean;
+}
+
+export type SlackBlock =
+  | { type: 'header'; text: TextObject }
+  | { type: 'section'; text?: TextObject; fields?: TextObject[] }
+  | { type: 'divider' }
+  | { type: 'context'; elements: TextObject[] }
+  | {
+      type: 'actions';
+      elements: { type: 'button'; text: TextObject; url: string; action_id: string; style?: 'primary' }[];
+    };
+
+export interface SlackMessage {
+  /** The notification and screen-reader text. */
+  text: string;
+  blocks: SlackBlock[];
+}
+
+export const STATUS_EMOJI: Record<SprintHealthInsight['status'], string> = {
+  on_track: ':large_green_circle:',
+  at_risk: ':large_yellow_circle:',
+  off_track: ':red_circle:',
+};
+const STATUS_LABEL: Record<SprintHealthInsight['status'], string> = {
+  on_track: 'On track',
+  at_risk: 'At risk',
+  off_track: 'Off track',
+};
+const SEVERITY_EMOJI: Record<InsightItem['severity'], string> = {
+  high: ':rotating_light:',
+  medium: ':warning:',
+  low: ':information_source:',
+};
+
+/** Slack's three control characters; everything else in mrkdwn is shown as written. */
+export function escapeMrkdwn(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** A link Slack cannot be tricked by: the URL's own `|` and `>` are percent-encoded. */
+function link(url: string | null, label: string): string {
+  if (!url || !/^https?:\/\//i.test(url)) return escapeMrkdwn(label);
+  const safe = url.replace(/\|/g, '%7C').replace(/>/g, '%3E').replace(/</g, '%3C');
+  return `<${safe}|${escapeMrkdwn(label)}>`;
+}
+
+const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+
+export function dashboardUrl(grafanaUrl: string, team: string, sprintId: number): string {
+  const q = new URLSearchParams({ 'var-team': team, 'var-sprint': String(sprintId) });
+  return `${grafanaUrl.replace(/\/+$/, '')}/d/engmetrics-sprint-health?${q.toString()}`;
+}
+
+export function renderSlack(
+  insight: SprintHealthInsight,
+  options: { grafanaUrl: string; topRisks?: number },
+): SlackMessage {
+  const { sprint } = insight;
+  const url = dashboardUrl(options.grafanaUrl, sprint.team, sprint.id);
+  const risks = insight.risks.slice(0, options.topRisks ?? 3);
+  const blocks: SlackBlock[] = [
+    {
+      type: 'header',
+      text: {
+        type: 'plain_text',
+        text: clip(`${STATUS_EMOJI[insight.status]} ${sprint.name}: ${STATUS_LABEL[insight.status]}`, 150),
+        emoji: true,
+      },
+    },
+    {
+      type: 'section',
+      fields: [
+        { type: 'mrkdwn', text: `*Score*\n${insight.score}/100` },
+        { type: 'mrkdwn', text: `*Team*\n${escapeMrkdwn(sprint.team)}` },
+      ],
+    },
+    { type: 'section', text: { type: 'mrkdwn', text: clip(escapeMrkdwn(insight.summary), 3000) } },
+  ];
+  if (risks.length) {
+    blocks.push({ type: 'divider' }, { type: 'section', text: { type: 'mrkdwn', text: '*Top risks*' } });
+    for (const r of risks) {
+      const refs = r.refs.map((x) => link(x.url, x.key)).join(' · ');
+      const text = `${SEVERITY_EMOJI[r.severity]} *${escapeMrkdwn(r.title)}*\n${escapeMrkdwn(r.detail)}${refs ? `\n${refs}` : ''}`;
+      blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(text, 3000) } });
+    }
+  } else {
+    blocks.push({
+      type: 'section',
+      text: { type: 'mrkdwn', text: ':white_check_mark: No risks stand out.' },
+    });
+  }
+  blocks.push(
+    {
+      type: 'actions',
+      elements: [
+        {
+          type: 'button',
+          text: { type: 'plain_text', text: 'Open Sprint health in Grafana' },
+          url,
+          action_id: 'open_sprint_health',
+          style: 'primary',
+        },
+      ],
+    },
+    {
+      type: 'context',
+      elements: [
+        {
+          type: 'mrkdwn',
+          text: clip(
+            `${insight.source === 'llm' ? `Written by ${escapeMrkdwn(insight.model ?? 'an LLM')}` : 'Rule-based'}${
+              insight.fallbackReason ? ` (${escapeMrkdwn(insight.fallbackReason)})` : ''
+            } · ${insight.generated_at.slice(0, 16).replace('T', ' ')} UTC`,
+            3000,
+          ),
+        },
+      ],
+    },
+  );
+  const text = clip(
+    `${sprint.name}: ${STATUS_LABEL[insight.status]} (score ${insight.score}). ${insight.summary}`,
+    3000,
+  );
+  return { text: escapeMrkdwn(text), blocks };
+}

@@ -1,0 +1,158 @@
+import { describe, expect, it } from '@jest/globals';
+import { checkGrounding, factKeyExists } from '../../src/insights/grounding.js';
+import { factsHash } from '../../src/insights/hash.js';
+import { writeWithRules } from '../../src/insights/rules.js';
+import { sprintHealthInsight } from '../../src/insights/shape.js';
+import type { SprintFacts } from '../../src/insights/facts.js';
+import { factsWith, healthyFacts, scenarios } from './fixtures.js';
+
+const write = (facts: SprintFacts) =>
+  writeWithRules(facts, { factsHash: factsHash(facts), generatedAt: new Date('2026-11-09T09:05:00Z') });
+
+const sentences = (s: string) => s.split(/(?<=[.!?])\s+(?=[A-Z])/).filter(Boolean);
+
+describe('the rule-based writer', () => {
+  it('calls a healthy sprint on track, with no risks and a two-sentence summary from the facts', () => {
+    const insight = write(healthyFacts());
+    expect(insight).toMatchObject({
+      status: 'on_track',
+      score: 100,
+      source: 'rules',
+      model: null,
+      risks: [],
+    });
+    expect(sentences(insight.summary)).toHaveLength(2);
+    expect(insight.summary).toContain('PAY Sprint 12 is on track (score 100)');
+    expect(insight.summary).toContain('17 of 32 points are done with 7 of 14 days gone');
+  });
+
+  it.each([
+    [
+      'scope creep',
+      scenarios.scopeCreep,
+      'at_risk',
+      /^Scope changed by 56\.7% since the start$/,
+      'scope.scope_change_pct',
+      'PAY-120',
+    ],
+    [
+      'blocked work',
+      scenarios.blockedWork,
+      'at_risk',
+      /^3 issues blocked, PAY-105 for 96 hours$/,
+      'blocked',
+      'PAY-105',
+    ],
+    [
+      'a review bottleneck',
+      scenarios.reviewBottleneck,
+      'at_risk',
+      /^Review pickup at 31\.5 hours, the team's usual is 4$/,
+      'pr_flow.median_pickup_hours',
+      'acme/payments-api#44',
+    ],
+    [
+      'nothing started',
+      scenarios.nothingStarted,
+      'off_track',
+      /^Nothing started with 40% of the sprint gone$/,
+      'progress.not_started_issues',
+      'PAY-101',
+    ],
+  ])(
+    'on %s: the right status and that problem as the first risk',
+    (_name, make, status, title, fact, ref) => {
+      const facts = make();
+      const insight = write(facts);
+      expect(insight.status).toBe(status);
+      expect(insight.score).toBeLessThan(75);
+      const first = insight.risks[0]!;
+      expect(first.title).toMatch(title);
+      expect(first.severity).toBe('high');
+      expect(first.facts).toContain(fact);
+      expect(first.refs.map((r) => r.key)).toContain(ref);
+      // Links come from the facts, never made up (an issue only a PR names has none).
+      for (const r of first.refs)
+        expect(r.url ?? 'none').toMatch(/^(https:\/\/(acme\.atlassian\.net\/browse|github\.com)\/|none$)/);
+      expect(first.refs[0]!.url).not.toBeNull();
+      expect(insight.recommendations[0]!.facts).toEqual(expect.arrayContaining([fact]));
+      expect(sentences(insight.summary)).toHaveLength(2);
+      expect(insight.summary).toContain(
+        `Main problem: ${first.title.replace(/^[A-Z](?=[a-z])/, (c) => c.toLowerCase())}`,
+      );
+    },
+  );
+
+  it('names the cause before the symptom: nothing started comes before being behind', () => {
+    const insight = write(scenarios.nothingStarted());
+    expect(insight.risks.map((r) => r.title)).toEqual([
+      'Nothing started with 40% of the sprint gone',
+      'Projected to leave 30 of 30 points undone',
+    ]);
+    expect(insight.score).toBe(25);
+  });
+
+  it('lists reviews and blocked issues as bottlenecks too', () => {
+    expect(write(scenarios.reviewBottleneck()).bottlenecks[0]!.facts).toContain('pr_flow.waiting_for_review');
+    expect(write(scenarios.blockedWork()).bottlenecks[0]!.refs).toHaveLength(3);
+    expect(write(scenarios.scopeCreep()).bottlenecks).toEqual([]);
+  });
+
+  it('sees carry-over chains, stale change requests, aging work and worsening delivery', () => {
+    const insight = write(
+      factsWith({
+        carry_over: {
+          carried_twice_or_more: [{ key: 'PAY-90', summary: 'Ledger rewrite', url: null, sprints: 3 }],
+        },
+        pr_flow: {
+          changes_requested: [
+            { key: 'acme/payments-api#39', title: 'Fees', url: null, issue_key: 'PAY-90', hours_waiting: 60 },
+          ],
+        },
+        aging: [
+          {
+            key: 'PAY-95',
+            summary: 'Payouts',
+            url: null,
+            status: 'In Review',
+            stage: 'waiting',
+            days_in_stage: 6,
+          },
+        ],
+        dora: { change_fail_rate_pct_28d: 25, change_fail_rate_pct_prev_28d: 9.1, deployments_28d: 8 },
+      }),
+    );
+    const titles = insight.risks.map((r) => r.title);
+    expect(titles).toEqual(
+      expect.arrayContaining([
+        'PAY-90 is in its sprint number 3',
+        'acme/payments-api#39 idle for 60 hours after changes were requested',
+        'PAY-95 stuck in In Review for 6 days',
+        'Delivery is getting worse',
+      ]),
+    );
+    const delivery = insight.risks.find((r) => r.title === 'Delivery is getting worse')!;
+    expect(delivery.detail).toContain('change fail rate rose from 9.1% to 25%');
+    expect(delivery.detail).toContain('deployments fell from 22 to 8');
+  });
+
+  it('is deterministic, fits the insight shape, cites existing facts and passes its own grounding check', () => {
+    for (const make of [healthyFacts, ...Object.values(scenarios)]) {
+      const facts = make();
+      const a = write(facts);
+      expect(write(facts)).toEqual(a);
+      expect(sprintHealthInsight.safeParse(a).success).toBe(true);
+      for (const i of [...a.risks, ...a.bottlenecks, ...a.recommendations])
+        for (const key of i.facts)
+          expect({ key, exists: factKeyExists(facts, key) }).toEqual({ key, exists: true });
+      expect(checkGrounding(a, facts)).toEqual({ ok: true, problems: [] });
+    }
+  });
+
+  it('writes about a closed sprint at its close', () => {
+    const insight = write(
+      factsWith({ sprint: { state: 'closed', complete_at: '2026-11-16T09:00:00+00:00' } }),
+    );
+    expect(insight.summary).toContain('17 of 32 points are done at its close');
+  });
+});
