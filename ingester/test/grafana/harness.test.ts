@@ -1,0 +1,165 @@
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import {
+  alertQueries,
+  describeRef,
+  evaluateAlert,
+  formatFailures,
+  loadAlertGroups,
+  loadDashboards,
+  runAsReader,
+  runHarness,
+  type HarnessReport,
+  type HarnessResult,
+} from '../../src/grafana/harness.js';
+import { freshDatabase, type TestDatabase } from '../support/database.js';
+import { loadOrganisation } from './world.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const DASHBOARDS = join(ROOT, 'provisioning/dashboards');
+const ALERTING = join(ROOT, 'provisioning/alerting');
+const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
+
+/**
+ * Panels that may legitimately return no rows for the loaded organisation. Each needs a reason;
+ * everything else must show data, or the dashboard would greet a new user with "No data".
+ */
+const MAY_BE_EMPTY: { container: string; title: string; reason: string }[] = [];
+
+/**
+ * Sync runs are stamped with the real clock, the generated organisation's history ends on its
+ * own date: each dashboard's "now" is the one its data lives at.
+ */
+const WORLD_NOW = Date.UTC(2026, 9, 30, 16, 0);
+const nowFor = (container: string) =>
+  container === 'engmetrics-ingestion' || container === 'engmetrics' || container === 'harness-fixture'
+    ? Date.now()
+    : WORLD_NOW;
+
+describe('every provisioned query, expanded as Grafana does and run as grafana_reader on a loaded organisation', () => {
+  let t: TestDatabase;
+  let report: HarnessReport;
+
+  beforeAll(async () => {
+    t = await freshDatabase({ migrated: true });
+    await loadOrganisation(t.db);
+    report = await runHarness({
+      db: t.db,
+      dashboards: loadDashboards(DASHBOARDS),
+      alertGroups: loadAlertGroups(ALERTING),
+      now: nowFor,
+      mayBeEmpty: MAY_BE_EMPTY,
+    });
+  }, 600_000);
+  afterAll(async () => t?.drop());
+
+  it('runs every panel, variable and alert query: each succeeds, returns rows and the shape its panel needs', () => {
+    // HARNESS_DUMP=1 prints every query as run, for whoever is writing a panel.
+    if (process.env.HARNESS_DUMP)
+      for (const r of report.results)
+        console.log(
+          `${r.scenario} ${describeRef(r.query)}: ${r.rows} rows (${r.columns.join(', ')})\n${r.expandedSql}`,
+        );
+    expect(report.results.length).toBeGreaterThan(0);
+    if (report.failures.length)
+      throw new Error(`${report.failures.length} queries fail:\n\n${formatFailures(report)}`);
+  });
+
+  it('found the queries of every dashboard and rule, and tried single, several and All values', () => {
+    const dashboards = loadDashboards(DASHBOARDS);
+    for (const { content: d } of dashboards)
+      expect(report.results.some((r) => r.query.container === d.uid)).toBe(true);
+    const ingestion = report.results.filter((r) => r.query.container === 'engmetrics-ingestion');
+    expect(new Set(ingestion.map((r) => r.scenario))).toEqual(new Set(['all', 'multi', 'single']));
+    expect(ingestion.filter((r) => r.query.kind === 'variable').map((r) => r.query.title)).toEqual(
+      expect.arrayContaining(['source', 'scope']),
+    );
+    expect(report.variables['engmetrics-ingestion']!.single.source).toEqual(['github']);
+    expect(report.variables['engmetrics-ingestion']!.all.source).toEqual(['github', 'jira', 'metrics']);
+    const rules = loadAlertGroups(ALERTING).flatMap((g) => alertQueries(g.file, g.content));
+    expect(rules.map((q) => q.title)).toContain('Ingestion stale for more than 3 hours');
+    for (const q of rules)
+      expect(report.results.some((r) => r.query.kind === 'alert' && r.query.title === q.title)).toBe(true);
+  });
+
+  it('the failed Jira run shows with its error on the ingestion dashboard', () => {
+    const failed = report.results.find(
+      (r) => r.query.title === 'Failed runs with errors' && r.scenario === 'all',
+    ) as HarnessResult;
+    expect(failed.rows).toBeGreaterThan(0);
+  });
+
+  it('the stale-ingestion rule stays quiet after a sync and fires once a source is 3 hours behind', async () => {
+    const group = loadAlertGroups(ALERTING).find((g) =>
+      g.content.rules.some((r) => r.uid === 'engmetrics-ingestion-stale'),
+    )!;
+    const rule = group.content.rules.find((r) => r.uid === 'engmetrics-ingestion-stale')!;
+    const sql = rule.data.find((d) => d.refId === 'A')!.model.rawSql!;
+    const fresh = evaluateAlert(rule, await runAsReader(t.db, sql));
+    expect(fresh.map((i) => i.labels.source).sort()).toEqual(['github', 'jira', 'metrics']);
+    expect(fresh.every((i) => !i.firing)).toBe(true);
+
+    await t.db.query(
+      `UPDATE ops.sync_runs SET started_at = started_at - interval '4 hours', finished_at = finished_at - interval '4 hours'
+        WHERE source = 'jira'`,
+    );
+    try {
+      const stale = evaluateAlert(rule, await runAsReader(t.db, sql));
+      expect(stale.filter((i) => i.firing)).toEqual([
+        { labels: { source: 'jira' }, value: expect.any(Number), firing: true },
+      ]);
+      expect(stale.find((i) => i.firing)!.value).toBeGreaterThan(4);
+    } finally {
+      await t.db.query(
+        `UPDATE ops.sync_runs SET started_at = started_at + interval '4 hours', finished_at = finished_at + interval '4 hours'
+          WHERE source = 'jira'`,
+      );
+    }
+  });
+
+  it('reports each broken query with its dashboard, panel title, the problem and the expanded SQL', async () => {
+    const fixture = await runHarness({ db: t.db, dashboards: loadDashboards(FIXTURES), now: nowFor });
+    const problemsOf = (title: string) =>
+      fixture.results.filter((r) => r.query.title === title).flatMap((r) => r.problems);
+
+    expect(problemsOf('Not a time series')).toContain(
+      'a time series needs its first column named "time" (got "source", "runs")',
+    );
+    expect(problemsOf('Reads ops').join()).toMatch(
+      /query failed: permission denied for (schema|table) ops|sync_runs/,
+    );
+    expect(problemsOf('Unknown macro')).toContain('expansion failed: unknown macro "__nope"');
+    expect(problemsOf('Bare multi variable').join()).toMatch(/\$source has no format/);
+    expect(problemsOf('Stat of text')).toContain('a stat panel needs a numeric column');
+    expect(problemsOf('Unsorted labels')).toContain(
+      'rows with label columns must be sorted by time ascending (ORDER BY 1)',
+    );
+    expect(problemsOf('Unknown variable')).toContain('$nothere is not a variable of this dashboard');
+
+    // The panels inside the collapsed row were found, and pass under every scenario.
+    for (const title of [
+      'Runs per bucket, in a collapsed row',
+      'Repositories, with a custom All value',
+      'Runs between epoch bounds',
+    ]) {
+      const runs = fixture.results.filter((r) => r.query.title === title);
+      expect(runs.length).toBeGreaterThan(0);
+      expect(runs.flatMap((r) => r.problems)).toEqual([]);
+    }
+    // A custom All value goes in as written; chosen values are quoted by :sqlstring.
+    const repos = fixture.results.filter((r) => r.query.title === 'Repositories, with a custom All value');
+    expect(repos.find((r) => r.scenario === 'all')!.expandedSql).toContain("WHERE '__all' IN ('__all')");
+    expect(repos.find((r) => r.scenario === 'single')!.expandedSql).toMatch(
+      /WHERE '__all' IN \('acme\/[^']+'\)/,
+    );
+    // $bucket (a custom variable, 1d) reaches $__timeGroupAlias and the server expands it.
+    expect(
+      fixture.results.find((r) => r.query.title === 'Runs per bucket, in a collapsed row')!.expandedSql,
+    ).toMatch(/^SELECT floor\(extract\(epoch from started_at\)\/86400\)\*86400 AS "time", source AS metric/);
+
+    const text = formatFailures(fixture);
+    expect(text).toContain('dashboard "Harness fixture" › panel "Reads ops" (A)');
+    expect(text).toContain('SELECT count(*) FROM ops.sync_runs');
+  });
+});
