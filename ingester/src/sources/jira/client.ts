@@ -1,15 +1,46 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { AgileClient, Version2Client, Version3Client, type Config } from 'jira.js';
+import { Board } from 'jira.js/agile/board';
+import { Sprint } from 'jira.js/agile/sprint';
+import { BaseClient } from 'jira.js/clients/baseClient';
+import type { Config } from 'jira.js/config';
+import { IssueFields as IssueFieldsV2 } from 'jira.js/version2/issueFields';
+import { IssueSearch as IssueSearchV2 } from 'jira.js/version2/issueSearch';
+import { Myself as MyselfV2 } from 'jira.js/version2/myself';
+import { WorkflowStatuses as WorkflowStatusesV2 } from 'jira.js/version2/workflowStatuses';
+import { IssueFields } from 'jira.js/version3/issueFields';
+import { Issues } from 'jira.js/version3/issues';
+import { IssueSearch } from 'jira.js/version3/issueSearch';
+import { Myself } from 'jira.js/version3/myself';
+import { Projects } from 'jira.js/version3/projects';
+import { WorkflowStatuses } from 'jira.js/version3/workflowStatuses';
 import type { Settings } from '../../config/settings.js';
 import { UpstreamError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 
+/**
+ * The jira.js API groups the ingester calls, on one jira.js BaseClient: the same parts
+ * Version3Client, Version2Client and AgileClient are assembled from, without the
+ * hundred-odd groups a sync never calls (loading those costs tens of megabytes).
+ */
 export interface JiraClients {
+  base: BaseClient;
   /** Jira Cloud's platform API. */
-  v3: Version3Client;
+  v3: {
+    issueSearch: IssueSearch;
+    issues: Issues;
+    issueFields: IssueFields;
+    workflowStatuses: WorkflowStatuses;
+    projects: Projects;
+    myself: Myself;
+  };
   /** Jira Data Center speaks only v2 of the platform API. */
-  v2: Version2Client;
-  agile: AgileClient;
+  v2: {
+    issueSearch: IssueSearchV2;
+    issueFields: IssueFieldsV2;
+    workflowStatuses: WorkflowStatusesV2;
+    myself: MyselfV2;
+  };
+  agile: { board: Board; sprint: Sprint };
   /** The rate-limit headers of the last response (Atlassian sends them on most answers). */
   rateLimit: { remaining: number | null; reset: string | null };
 }
@@ -57,10 +88,24 @@ export function createJiraClients(settings: Settings['jira'], options: JiraClien
       transformResponse: [transformResponse],
     },
   } as Config;
+  const base = new BaseClient(config);
   return {
-    v3: new Version3Client(config),
-    v2: new Version2Client(config),
-    agile: new AgileClient(config),
+    base,
+    v3: {
+      issueSearch: new IssueSearch(base),
+      issues: new Issues(base),
+      issueFields: new IssueFields(base),
+      workflowStatuses: new WorkflowStatuses(base),
+      projects: new Projects(base),
+      myself: new Myself(base),
+    },
+    v2: {
+      issueSearch: new IssueSearchV2(base),
+      issueFields: new IssueFieldsV2(base),
+      workflowStatuses: new WorkflowStatusesV2(base),
+      myself: new MyselfV2(base),
+    },
+    agile: { board: new Board(base), sprint: new Sprint(base) },
     rateLimit,
   };
 }

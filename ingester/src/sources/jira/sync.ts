@@ -195,7 +195,7 @@ class Site {
 /** jira.js 5 dropped the v2 project list (Cloud deprecated it); Data Center still serves it. */
 function dataCenterProjects(ctx: JiraSyncContext): Promise<unknown[]> {
   return ctx.api.call('projects', (c) =>
-    c.v2.sendRequest<unknown[]>({ url: '/rest/api/2/project', method: 'GET' }, undefined as never),
+    c.base.sendRequest<unknown[]>({ url: '/rest/api/2/project', method: 'GET' }, undefined as never),
   );
 }
 
