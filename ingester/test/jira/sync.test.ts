@@ -269,15 +269,25 @@ describe('faults', () => {
     const { log, lines } = capturedLogger();
     sim.inject({ kind: 'malformed' }, 1, /search\/jql/);
     sim.inject({ kind: 'malformed' }, 1, /bulkfetch/);
+    sim.inject({ kind: 'malformed' }, 1, /board\/\d+\/sprint$/);
+    sim.resetStats();
     const { results } = await syncSite(sim, target.db, { only: ['PAY'], concurrency: 1 }, log);
-    expect(results[0]).toMatchObject({ status: 'succeeded', skipped: 2 });
+    expect(results[0]).toMatchObject({ status: 'succeeded', skipped: 3 });
+    // The sprint whose list entry was broken is read on its own, since issues name it.
+    expect(sim.stats.byRoute['GET /rest/agile/1.0/sprint/:id']).toBe(1);
+    const sprints = await target.db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM source.jira_sprints',
+    );
+    expect(sprints.rows[0]!.n).toBe(
+      world.jira.sprints.filter((x) => x.boardId === 1 && x.createdAt <= END).length,
+    );
     const { rows } = await target.db.query<{
       records_skipped: number;
       details: { skippedRecords: string[] };
     }>(`SELECT records_skipped, details FROM ops.sync_runs WHERE source = 'jira' AND scope = 'PAY'`);
-    expect(rows[0]!.records_skipped).toBe(2);
-    expect(rows[0]!.details.skippedRecords).toHaveLength(2);
-    expect(lines.filter((l) => /malformed record skipped/.test(l))).toHaveLength(2);
+    expect(rows[0]!.records_skipped).toBe(3);
+    expect(rows[0]!.details.skippedRecords).toHaveLength(3);
+    expect(lines.filter((l) => /malformed record skipped/.test(l))).toHaveLength(3);
     const landed = await target.db.query<{ n: number }>('SELECT count(*)::int AS n FROM source.jira_issues');
     expect(landed.rows[0]!.n).toBe(
       world.jira.issues.filter((i) => i.project === 'PAY' && i.createdAt <= END).length - 1,
