@@ -1,0 +1,181 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from '@jest/globals';
+import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
+import {
+  DATASOURCE,
+  dashboard,
+  dashboardUrl,
+  dimensionVariable,
+  doraThresholds,
+  fieldValue,
+  inFilter,
+  place,
+  ref,
+  statPanel,
+} from '../../src/grafana/dashboards/common.js';
+import { DASHBOARDS_DIR, dashboardDrift } from '../../src/grafana/dashboards/generate.js';
+import { allDashboards } from '../../src/grafana/dashboards/index.js';
+import { allPanels, loadDashboards, type DashboardJson } from '../../src/grafana/harness.js';
+import { interpolate } from '../../src/grafana/variables.js';
+
+const SPECS = fileURLToPath(new URL('../../../../shared/specs/', import.meta.url));
+
+describe('provisioned dashboards', () => {
+  it('are exactly what the code generates (run `npm run dashboards -w ingester` after a change)', () => {
+    expect(dashboardDrift()).toEqual([]);
+  });
+
+  it('validate against the dashboard JSON schema', () => {
+    const schemaFile = `${SPECS}/grafana-dashboard.jsonschema.json`;
+    if (!existsSync(schemaFile)) {
+      console.info(
+        `skipped: ${schemaFile} is absent, so dashboards are not checked against Grafana's schema`,
+      );
+      return;
+    }
+    const schema = JSON.parse(readFileSync(schemaFile, 'utf8')) as {
+      definitions: Record<string, { properties: Record<string, unknown> }>;
+    };
+    // The schema renders two `any` fields of Grafana's model (`options?: unknown` and
+    // `value?: unknown` in @grafana/schema) as objects, yet a byName matcher's options is the
+    // field name and an override's value is often a string: those two accept anything here.
+    schema.definitions.MatcherConfig!.properties.options = {};
+    schema.definitions.DynamicConfigValue!.properties.value = {};
+    const ajv = new Ajv({ strict: false, allErrors: true });
+    addFormats.default(ajv);
+    const validate = ajv.compile(schema);
+    const dashboards = loadDashboards(DASHBOARDS_DIR);
+    expect(dashboards.length).toBe(Object.keys(allDashboards()).length);
+    for (const { file, content } of dashboards) {
+      const ok = validate(content);
+      if (!ok) throw new Error(`${file}:\n${ajv.errorsText(validate.errors, { separator: '\n' })}`);
+    }
+  });
+
+  it('have unique uids and panel titles, query only the engmetrics datasource, and say how fresh their data is', () => {
+    const dashboards = loadDashboards(DASHBOARDS_DIR).map((d) => d.content);
+    expect(new Set(dashboards.map((d) => d.uid)).size).toBe(dashboards.length);
+    for (const d of dashboards) {
+      const panels = allPanels(d).filter((p) => p.type !== 'row');
+      const titles = panels.map((p) => p.title);
+      expect({ uid: d.uid, duplicates: titles.filter((t, i) => titles.indexOf(t) !== i) }).toEqual({
+        uid: d.uid,
+        duplicates: [],
+      });
+      for (const p of panels)
+        for (const t of p.targets ?? []) expect(t.datasource ?? p.datasource).toEqual(DATASOURCE);
+      expect(
+        panels.some((p) => (p.targets ?? []).some((t) => /metrics\.source_freshness/.test(t.rawSql ?? ''))),
+      ).toBe(true);
+    }
+  });
+
+  it('lay panels out on the 24-column grid without overlaps', () => {
+    for (const { content: d } of loadDashboards(DASHBOARDS_DIR)) {
+      const cells = new Set<string>();
+      for (const p of (
+        d as DashboardJson & { panels: { gridPos: { x: number; y: number; w: number; h: number } }[] }
+      ).panels) {
+        const g = p.gridPos;
+        expect(g.x + g.w).toBeLessThanOrEqual(24);
+        for (let x = g.x; x < g.x + g.w; x++)
+          for (let y = g.y; y < g.y + g.h; y++) {
+            expect(cells.has(`${x},${y}`)).toBe(false);
+            cells.add(`${x},${y}`);
+          }
+      }
+    }
+  });
+});
+
+describe('dashboard building blocks', () => {
+  it('write variable references that survive TypeScript and come out as Grafana expects', () => {
+    expect(ref('team')).toBe('${team}');
+    expect(ref('team', 'sqlstring')).toBe('${team:sqlstring}');
+    expect(inFilter('t.team', 'team')).toBe('t.team IN (${team:sqlstring})');
+  });
+
+  it('link to another dashboard with the chosen values and the time range', () => {
+    const url = dashboardUrl('engmetrics-dora', { vars: ['team', 'repo'] });
+    expect(url).toBe('/d/engmetrics-dora?${team:queryparam}&${repo:queryparam}&${__url_time_range}');
+    const variables = {
+      team: { name: 'team', multi: true, includeAll: true, value: ['payments', 'core & platform'] },
+      repo: { name: 'repo', multi: true, includeAll: true, value: { customAll: '__all' } },
+      __url_time_range: { name: '__url_time_range', value: 'from=now-30d&to=now' },
+    };
+    // :queryparam ignores a formatted value's quotes; an All value travels as "All".
+    expect(interpolate(url, { variables, format: 'raw' })).toBe(
+      '/d/engmetrics-dora?var-team=payments&var-team=core%20%26%20platform&var-repo=All&from=now-30d&to=now',
+    );
+    expect(dashboardUrl('engmetrics-flow', { values: { repo: fieldValue('repo') }, keepTime: false })).toBe(
+      '/d/engmetrics-flow?var-repo=${__data.fields.repo:percentencode}',
+    );
+  });
+
+  it('colour DORA values by band, whichever way is better', () => {
+    expect(doraThresholds('leadTime').steps.map((s) => [s.value, s.color])).toEqual([
+      [null, 'dark-green'],
+      [24, 'green'],
+      [168, 'orange'],
+      [720, 'red'],
+    ]);
+    expect(doraThresholds('deploymentFrequency').steps.map((s) => s.color)).toEqual([
+      'red',
+      'orange',
+      'green',
+      'dark-green',
+    ]);
+    expect(doraThresholds('changeFailureRate', 0.01).steps.map((s) => s.value)).toEqual([
+      null,
+      0.05,
+      0.1,
+      0.15,
+    ]);
+  });
+
+  it('open every dashboard with the data-age header and number panels in layout order', () => {
+    const d = dashboard({
+      uid: 'example',
+      title: 'Example',
+      description: 'A dashboard as the metric dashboards will be written',
+      variables: [
+        dimensionVariable('team', 'SELECT team FROM metrics.teams ORDER BY 1'),
+        dimensionVariable(
+          'repo',
+          `SELECT repo FROM metrics.team_repos WHERE ${inFilter('team', 'team')} ORDER BY 1`,
+        ),
+      ],
+      rows: [
+        {
+          title: 'Throughput',
+          panels: [place(statPanel({ title: 'Deployments', sql: 'SELECT 1 AS n' }), 6, 4)],
+        },
+        {
+          title: 'Details',
+          collapsed: true,
+          panels: [place(statPanel({ title: 'Hidden', sql: 'SELECT 2 AS n' }), 6, 4)],
+        },
+      ],
+    });
+    const panels = d.panels as {
+      id: number;
+      type: string;
+      title: string;
+      panels?: { id: number; title: string }[];
+    }[];
+    expect(panels.map((p) => [p.id, p.type, p.title])).toEqual([
+      [1, 'stat', 'Data age'],
+      [2, 'row', 'Throughput'],
+      [3, 'stat', 'Deployments'],
+      [4, 'row', 'Details'],
+    ]);
+    expect(panels[3]!.panels!.map((p) => [p.id, p.title])).toEqual([[5, 'Hidden']]);
+    const variables = d.templating!.list!;
+    expect(variables.map((v) => [v.name, v.multi, v.includeAll, v.current?.value])).toEqual([
+      ['team', true, true, '$__all'],
+      ['repo', true, true, '$__all'],
+    ]);
+  });
+});
