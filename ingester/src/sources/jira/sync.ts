@@ -3,7 +3,7 @@ import { errorMessage } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { readSyncState, SyncRun, writeSyncState } from '../../store/runs.js';
 import { pruneRows, upsert } from '../../store/upsert.js';
-import { jiraRequestScope, newJiraStats, type JiraApi, type JiraRequestStats } from './client.js';
+import { jiraRequestScope, newJiraStats, type JiraApi } from './client.js';
 import {
   boardConfigSchema,
   boardSchema,
@@ -39,7 +39,7 @@ const HOUR = 60 * MINUTE;
 const BATCH = 1000;
 /** Issues written per transaction. */
 const WRITE = 250;
-/** Base fields every issue row needs; the project's custom fields are added to these. */
+/** The system fields the rows are made of (search/jql returns only ids unless told). */
 const BASE_FIELDS = [
   'summary',
   'issuetype',
@@ -764,5 +764,3 @@ async function fetchUnknownSprints(
   cursor.missingSprints = [...missing];
   return written;
 }
-
-export type { JiraRequestStats };
