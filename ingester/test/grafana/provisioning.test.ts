@@ -77,8 +77,8 @@ describe('environment variables in provisioning files', () => {
 });
 
 describe('datasource', () => {
-  const [{ doc }] = yamlFiles('datasources');
-  const ds = (doc!.datasources as Record<string, unknown>[])[0] as {
+  const { doc } = yamlFiles('datasources')[0]!;
+  const ds = (doc.datasources as Record<string, unknown>[])[0] as {
     uid: string;
     type: string;
     user: string;
