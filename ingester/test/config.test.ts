@@ -110,12 +110,63 @@ describe('settings', () => {
       { GRAFANA_READER_PASSWORD: 'pw' },
       /^GRAFANA_READER_PASSWORD: must be at least 8/,
     ],
+    [
+      'OPENAI_TIMEOUT_MS',
+      { OPENAI_TIMEOUT_MS: '20s' },
+      /^OPENAI_TIMEOUT_MS: must be a whole number of milliseconds/,
+    ],
+    [
+      'OPENAI_TIMEOUT_MS',
+      { OPENAI_TIMEOUT_MS: '50' },
+      /^OPENAI_TIMEOUT_MS: must be a whole number of milliseconds/,
+    ],
+    ['SCHEDULER', { SCHEDULER: 'maybe' }, /^SCHEDULER: must be on or off$/],
+    [
+      'SCHEDULE_GITHUB',
+      { SCHEDULE_GITHUB: 'every hour' },
+      /^SCHEDULE_GITHUB: must be a cron expression such as/,
+    ],
+    ['SCHEDULE_JIRA', { SCHEDULE_JIRA: '* * * *' }, /^SCHEDULE_JIRA: must be a cron expression/],
+    ['SCHEDULE_REFRESH', { SCHEDULE_REFRESH: '61 2 * * *' }, /^SCHEDULE_REFRESH: must be a cron expression/],
+    ['SCHEDULE_SLACK', { SCHEDULE_SLACK: '0 25 * * *' }, /^SCHEDULE_SLACK: must be a cron expression/],
+    [
+      'SCHEDULE_TIMEZONE',
+      { SCHEDULE_TIMEZONE: 'Mars/Olympus' },
+      /^SCHEDULE_TIMEZONE: must be an IANA time zone/,
+    ],
   ];
   it.each(cases)('name %s in a one-line error', (variable, env, message) => {
     const err = errorOf(env);
     expect(err.variable).toBe(variable);
     expect(err.message).toMatch(message);
     expect(err.message).not.toContain('\n');
+  });
+
+  it('default the schedules, read off as switched off, and take a time zone', () => {
+    const s = loadSettings({});
+    expect(s.openai.timeoutMs).toBe(20_000);
+    expect(s.schedule).toEqual({
+      enabled: true,
+      timezone: undefined,
+      github: '0 * * * *',
+      jira: '30 */2 * * *',
+      refresh: '0 2 * * *',
+      slack: '0 9 * * 1-5',
+    });
+    const custom = loadSettings({
+      SCHEDULER: 'OFF',
+      SCHEDULE_GITHUB: ' */15  * * * * ',
+      SCHEDULE_SLACK: 'off',
+      SCHEDULE_TIMEZONE: 'Europe/Berlin',
+      OPENAI_TIMEOUT_MS: '5000',
+    });
+    expect(custom.schedule).toMatchObject({
+      enabled: false,
+      github: '*/15 * * * *',
+      slack: null,
+      timezone: 'Europe/Berlin',
+    });
+    expect(custom.openai.timeoutMs).toBe(5000);
   });
 
   it('never echo a secret value in an error', () => {
