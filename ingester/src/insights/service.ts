@@ -38,10 +38,13 @@ export interface InsightAnswer {
 
 /** A cached fallback is reused this long, so an LLM outage is retried but not on every request. */
 const FALLBACK_REUSE_MS = 10 * 60_000;
+const MEMO_SIZE = 200;
 
 export class InsightService {
   readonly teams: TeamScope[];
   private readonly llm?: LlmWriter;
+  /** Recent fact sheets by sprint, hour and data version (see `facts`), oldest first. */
+  private readonly memo = new Map<string, { facts: SprintFacts; hash: string }>();
 
   constructor(private readonly ctx: InsightContext) {
     this.teams = teamsOf(ctx.organisation, ctx.settings.github.org);
@@ -82,18 +85,9 @@ export class InsightService {
   }
 
   async sprintHealth(sel: SprintSelector & { refresh?: boolean }): Promise<InsightAnswer> {
-    const { db, log } = this.ctx;
+    const { log } = this.ctx;
     const sprintId = await this.resolveSprint(sel);
-    // Described as of the start of the hour (refresh too), so a refreshed insight is the
-    // one the next requests find in the cache.
-    const asOf = defaultAsOf();
-    const facts = await loadSprintFacts(db, sprintId, {
-      teams: this.teams,
-      organisation: this.ctx.organisation,
-      jiraBaseUrl: this.ctx.settings.jira.baseUrl,
-      asOf,
-    });
-    const hash = factsHash(facts);
+    const { facts, hash } = await this.facts(sprintId, sel.refresh ?? false);
     const writer = this.writer;
     if (!sel.refresh) {
       const cached = await this.cached(sprintId, hash, writer);
@@ -123,6 +117,37 @@ export class InsightService {
       log.warn({ err: errorMessage(err), sprint: sprintId }, 'could not cache the insight'),
     );
     return { insight, facts, cached: false };
+  }
+
+  /**
+   * The sprint's facts and their hash. Described as of the start of the hour (refresh
+   * too), so a refreshed insight is the one the next requests find in the cache. The
+   * source tables only change in a sync, which leaves a run in ops.sync_runs as it starts
+   * and as it ends; until either happens (or the hour turns) the facts are the ones
+   * computed last, so a cached insight costs a few index lookups, not the facts query.
+   */
+  private async facts(sprintId: number, fresh: boolean): Promise<{ facts: SprintFacts; hash: string }> {
+    const asOf = defaultAsOf();
+    const { rows } = await this.ctx.db.query<{ v: string }>(
+      // The latest runs by id (an index scan): a run that ends after 200 newer ones have
+      // started is seen when the hour turns.
+      `SELECT coalesce(max(id), 0) || '/' || coalesce(max(finished_at)::text, '') AS v
+         FROM (SELECT id, finished_at FROM ops.sync_runs ORDER BY id DESC LIMIT 200) r`,
+    );
+    const key = `${sprintId}|${asOf.toISOString()}|${rows[0]?.v ?? ''}`;
+    const known = fresh ? undefined : this.memo.get(key);
+    if (known) return known;
+    const facts = await loadSprintFacts(this.ctx.db, sprintId, {
+      teams: this.teams,
+      organisation: this.ctx.organisation,
+      jiraBaseUrl: this.ctx.settings.jira.baseUrl,
+      asOf,
+    });
+    const entry = { facts, hash: factsHash(facts) };
+    this.memo.delete(key);
+    this.memo.set(key, entry);
+    while (this.memo.size > MEMO_SIZE) this.memo.delete(this.memo.keys().next().value!);
+    return entry;
   }
 
   private async cached(

@@ -3,6 +3,7 @@ import { createApp } from '../../src/api/app.js';
 import { listen, type RunningServer } from '../../src/api/server.js';
 import { loadSettings } from '../../src/config/settings.js';
 import { sprintHealthInsight, type SprintHealthInsight } from '../../src/insights/shape.js';
+import { SyncRun } from '../../src/store/runs.js';
 import { freshDatabase, type TestDatabase } from '../support/database.js';
 import { capturedLogger } from '../support/logs.js';
 import { FakeOpenAI, groundedAnswer } from './fake-openai.js';
@@ -105,6 +106,24 @@ describe('GET /insights/sprint-health without an LLM', () => {
       `SELECT count(*)::int AS n FROM ops.insights WHERE sprint_id = 501 AND writer = 'rules'`,
     );
     expect(rows[0]!.n).toBeGreaterThanOrEqual(1);
+  });
+
+  it('sees new data once a sync has run', async () => {
+    const before = (await get(rulesApi, '/insights/sprint-health?sprint=501')).body as SprintHealthInsight;
+    const run = await SyncRun.start(t.db, 'jira', 'PAY');
+    await t.db.query(
+      `INSERT INTO source.jira_flag_periods (issue_id, started_at) VALUES ('20003', now() - interval '2 days')`,
+    );
+    await run.finish('succeeded', {
+      rowsWritten: 1,
+      apiRequests: 1,
+      apiPoints: 0,
+      rateLimitRemaining: null,
+      recordsSkipped: 0,
+    });
+    const after = (await get(rulesApi, '/insights/sprint-health?sprint=501')).body as SprintHealthInsight;
+    expect(after.facts_hash).not.toBe(before.facts_hash);
+    expect(after.risks[0]!.refs.map((r) => r.key)).toEqual(expect.arrayContaining(['PAY-3', 'PAY-4']));
   });
 
   it('describes a closed sprint at its close', async () => {
@@ -232,6 +251,16 @@ describe('GET /insights/sprint-health with the LLM writer', () => {
     expect(res.status).toBe(200);
     expect(res.body.source).toBe('rules');
     expect(res.body.fallbackReason).toMatch(/not valid JSON/);
+    expect(res.calls).toBe(2);
+  });
+
+  it('rejects an answer of the wrong shape (after one retry)', async () => {
+    const res = await ask((facts) => ({
+      kind: 'answer',
+      content: { ...groundedAnswer(facts), status: 'fine', score: 'high' },
+    }));
+    expect(res.body.source).toBe('rules');
+    expect(res.body.fallbackReason).toMatch(/not valid JSON of the insight's shape/);
     expect(res.calls).toBe(2);
   });
 
