@@ -7,7 +7,7 @@ import {
   DATASOURCE,
   dashboard,
   dashboardUrl,
-  dimensionVariable,
+  dimensionVariables,
   doraThresholds,
   fieldValue,
   inFilter,
@@ -140,13 +140,10 @@ describe('dashboard building blocks', () => {
       uid: 'example',
       title: 'Example',
       description: 'A dashboard as the metric dashboards will be written',
-      variables: [
-        dimensionVariable('team', 'SELECT team FROM metrics.teams ORDER BY 1'),
-        dimensionVariable(
-          'repo',
-          `SELECT repo FROM metrics.team_repos WHERE ${inFilter('team', 'team')} ORDER BY 1`,
-        ),
-      ],
+      variables: dimensionVariables({
+        repo: `SELECT repo FROM metrics.team_repos WHERE ${inFilter('team', 'team')} ORDER BY 1`,
+        team: 'SELECT team FROM metrics.teams ORDER BY 1',
+      }),
       rows: [
         {
           title: 'Throughput',

@@ -131,6 +131,16 @@ export function dimensionVariable(dimension: Dimension, sql: string): Variable {
   return queryVariable({ name: dimension, sql, ...DIMENSIONS[dimension] });
 }
 
+/** The SQL behind each dimension, from the metrics views; a dashboard names the ones it uses. */
+export type DimensionQueries = Record<Dimension, string>;
+
+/** The variables for the given dimensions, in the order they depend on each other. */
+export function dimensionVariables(queries: Partial<DimensionQueries>): Variable[] {
+  return (Object.keys(DIMENSIONS) as Dimension[])
+    .filter((d) => queries[d] !== undefined)
+    .map((d) => dimensionVariable(d, queries[d]!));
+}
+
 // Units, thresholds, colours -------------------------------------------------------------------
 
 /** Grafana unit ids by what a number means. */
