@@ -16,10 +16,10 @@ SELECT r.id AS run_id,
        r.api_points,
        r.rate_limit_remaining,
        r.records_skipped,
-       -- An error message can quote a URL; whatever looks like a credential in it is masked.
-       nullif(left(regexp_replace(split_part(r.error, E'\n', 1),
-                                  '((token|password|secret|key|authorization)[=:]\s*)[^\s&,;]+|(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+',
-                                  '\1***', 'gi'),
+       -- An error message can quote a URL or a header; whatever looks like a credential in it is masked.
+       nullif(left(regexp_replace(regexp_replace(split_part(r.error, E'\n', 1),
+                                                 '(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+', '\1 ***', 'gi'),
+                                  '((token|password|secret|key|authorization)[=:]\s*)[^\s&,;]+', '\1***', 'gi'),
                    500), '') AS error
   FROM ops.sync_runs r;
 

@@ -88,6 +88,30 @@ describe('every provisioned query, expanded as Grafana does and run as grafana_r
     expect(failed.rows).toBeGreaterThan(0);
   });
 
+  it('shows grafana_reader the run history without details, stack traces or credentials', async () => {
+    class Rollback extends Error {}
+    let seen: Record<string, unknown>[] = [];
+    await t.db
+      .tx(async (c) => {
+        await c.query(
+          `INSERT INTO ops.sync_runs (source, scope, status, finished_at, error, details)
+           VALUES ('github', 'acme/secret-check', 'failed', now(), $1, '{"token": "ghp_in_details"}')`,
+          [
+            'GET /repos?access_token=ghp_abc123 failed: Authorization: Bearer ghp_xyz789\n    at request (client.js:1:1)',
+          ],
+        );
+        await c.query('SET LOCAL ROLE grafana_reader');
+        seen = (await c.query(`SELECT * FROM metrics.sync_runs WHERE scope = 'acme/secret-check'`)).rows;
+        throw new Rollback();
+      })
+      .catch((e: unknown) => {
+        if (!(e instanceof Rollback)) throw e;
+      });
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!.error).toBe('GET /repos?access_token=*** failed: Authorization: *** ***');
+    expect(JSON.stringify(seen[0])).not.toMatch(/ghp_|client\.js|details/);
+  });
+
   it('the stale-ingestion rule stays quiet after a sync and fires once a source is 3 hours behind', async () => {
     const group = loadAlertGroups(ALERTING).find((g) =>
       g.content.rules.some((r) => r.uid === 'engmetrics-ingestion-stale'),
