@@ -1,14 +1,17 @@
--- DORA's five metrics and the PR flow, per team. Definitions: docs/metrics.md.
--- Every team-keyed view also has rows for team '*', the whole organisation counted once.
+-- DORA's five metrics and the PR flow. Definitions: docs/metrics.md.
+--
+-- Shape, for speed at a million pull requests: one materialized view per kind of item
+-- (pull requests, reviews, deployment outcomes), indexed by repository and time; plain
+-- team_* views on top (a team's rows, or team '*' for the whole organisation counted
+-- once), which the planner turns into index scans of the team's repositories; and
+-- weekly rollups materialized per team.
 
 -- People and links -------------------------------------------------------------------------
 
-CREATE FUNCTION metrics.is_bot(p_login text) RETURNS boolean
-LANGUAGE sql STABLE AS $$
-  SELECT p_login IS NOT NULL AND (
-    p_login ~* (SELECT value FROM metrics.setting_values WHERE key = 'bot_login_pattern')
-    OR EXISTS (SELECT 1 FROM metrics.setting_bots b WHERE lower(b.login) = lower(p_login)))
-$$;
+-- Bots: logins matching the pattern setting, or listed in setting_bots (lower case).
+CREATE VIEW metrics.bot_rules AS
+SELECT (SELECT value FROM metrics.setting_values WHERE key = 'bot_login_pattern') AS pattern,
+       coalesce((SELECT array_agg(lower(login)) FROM metrics.setting_bots), '{}') AS logins;
 
 -- A PR names a Jira issue when its title, branch or body holds a key of a known project.
 CREATE VIEW metrics.pr_issue_links AS
@@ -17,17 +20,22 @@ SELECT r.pr_id, r.issue_key, r.found_in, i.id AS issue_id
   JOIN source.jira_projects p ON p.key = split_part(r.issue_key, '-', 1)
   LEFT JOIN source.jira_issues i ON i.key = r.issue_key;
 
--- Jira issues that are incidents (by type or label), with their teams.
+-- Jira issues that are incidents (by type or label). They start when created and end
+-- when resolved (or, without a resolution date, when they reached a done stage).
 CREATE VIEW metrics.incident_issues AS
+WITH rules AS (
+  SELECT array_agg(lower(value)) FILTER (WHERE match = 'type') AS types,
+         array_agg(lower(value)) FILTER (WHERE match = 'label') AS labels
+    FROM metrics.setting_incident_rules
+)
 SELECT i.id AS issue_id, i.key, i.summary, i.project_key, i.created_at AS started_at,
        coalesce(i.resolved_at,
                 (SELECT min(sp.started_at) FROM source.jira_status_periods sp
                    JOIN metrics.status_stages ss ON ss.status_id = sp.status_id
                   WHERE sp.issue_id = i.id AND ss.stage = 'done' AND sp.ended_at IS NULL)) AS resolved_at
-  FROM source.jira_issues i
- WHERE EXISTS (SELECT 1 FROM metrics.setting_incident_rules r
-                WHERE (r.match = 'type' AND lower(r.value) = lower(i.issue_type))
-                   OR (r.match = 'label' AND lower(r.value) = ANY (SELECT lower(l) FROM unnest(i.labels) l)));
+  FROM source.jira_issues i, rules r
+ WHERE lower(i.issue_type) = ANY (coalesce(r.types, '{}'))
+    OR EXISTS (SELECT 1 FROM unnest(i.labels) l WHERE lower(l) = ANY (coalesce(r.labels, '{}')));
 
 -- Pull requests ------------------------------------------------------------------------------
 -- One row per pull request with its stages:
@@ -37,28 +45,37 @@ SELECT i.id AS issue_id, i.key, i.summary, i.project_key, i.created_at AS starte
 --   deploy : merged → shipped in a production deployment
 -- and its change lead time (first commit → shipped).
 CREATE MATERIALIZED VIEW metrics.pull_requests AS
-WITH reviews AS (
-  SELECT rv.pr_id,
-         count(*) AS reviews,
-         count(*) FILTER (WHERE rv.state = 'CHANGES_REQUESTED') AS review_rounds,
-         min(rv.submitted_at) FILTER (WHERE rv.submitted_at >= coalesce(p.ready_at, p.created_at)) AS first_review_at
+WITH bots AS (
+  SELECT * FROM metrics.bot_rules
+), others AS (
+  -- Reviews by someone other than the author, bots excluded.
+  SELECT rv.pr_id, rv.state, rv.submitted_at, p.ready_at, p.created_at
     FROM source.github_pr_reviews rv
-    JOIN source.github_pull_requests p ON p.id = rv.pr_id
+    JOIN source.github_pull_requests p ON p.id = rv.pr_id, bots b
    WHERE rv.submitted_at IS NOT NULL
      AND rv.author_login IS DISTINCT FROM p.author_login
-     AND NOT metrics.is_bot(rv.author_login)
-   GROUP BY rv.pr_id
+     AND NOT (rv.author_login IS NOT NULL AND (rv.author_login ~* b.pattern OR lower(rv.author_login) = ANY (b.logins)))
+), reviews AS (
+  SELECT pr_id,
+         count(*) AS reviews,
+         count(*) FILTER (WHERE state = 'CHANGES_REQUESTED') AS review_rounds,
+         min(submitted_at) FILTER (WHERE submitted_at >= coalesce(ready_at, created_at)) AS first_review_at
+    FROM others GROUP BY pr_id
 ), commits AS (
-  SELECT c.pr_id, min(c.authored_at) AS first_commit_at, count(*) AS commits
-    FROM source.github_pr_commits c
-   GROUP BY c.pr_id
+  SELECT pr_id, min(authored_at) AS first_commit_at, count(*) AS commits
+    FROM source.github_pr_commits GROUP BY pr_id
 ), links AS (
-  SELECT l.pr_id, array_agg(l.issue_key ORDER BY l.issue_key) AS issue_keys
-    FROM metrics.pr_issue_links l
-   GROUP BY l.pr_id
+  SELECT pr_id, array_agg(issue_key ORDER BY issue_key) AS issue_keys
+    FROM metrics.pr_issue_links GROUP BY pr_id
 ), hotfix AS (
   SELECT (SELECT value FROM metrics.setting_values WHERE key = 'hotfix_label') AS label,
          (SELECT value FROM metrics.setting_values WHERE key = 'hotfix_branch_pattern') AS branch
+), pr AS (
+  SELECT p.*, coalesce(p.ready_at, p.created_at) AS ready,
+         least(cm.first_commit_at, coalesce(p.ready_at, p.created_at)) AS first_commit,
+         cm.commits
+    FROM source.github_pull_requests p
+    LEFT JOIN commits cm ON cm.pr_id = p.id
 )
 SELECT p.id AS pr_id,
        p.repo_id,
@@ -68,42 +85,66 @@ SELECT p.id AS pr_id,
        p.raw ->> 'url' AS url,
        p.title,
        p.author_login AS author,
-       metrics.is_bot(p.author_login) AS is_bot,
+       (p.author_login IS NOT NULL AND (p.author_login ~* b.pattern OR lower(p.author_login) = ANY (b.logins))) AS is_bot,
        p.state,
        p.is_draft,
        p.created_at,
-       coalesce(p.ready_at, p.created_at) AS ready_at,
-       least(cm.first_commit_at, coalesce(p.ready_at, p.created_at)) AS first_commit_at,
+       p.ready AS ready_at,
+       p.first_commit AS first_commit_at,
        rv.first_review_at,
        p.merged_at,
        p.closed_at,
        dc.deployed_at,
        dc.deployment_id,
        dc.method AS ship_method,
-       extract(epoch FROM coalesce(p.ready_at, p.created_at) - least(cm.first_commit_at, coalesce(p.ready_at, p.created_at))) AS coding_s,
-       extract(epoch FROM rv.first_review_at - coalesce(p.ready_at, p.created_at)) AS pickup_s,
+       extract(epoch FROM p.ready - p.first_commit) AS coding_s,
+       extract(epoch FROM rv.first_review_at - p.ready) AS pickup_s,
        extract(epoch FROM p.merged_at - rv.first_review_at) AS review_s,
        extract(epoch FROM dc.deployed_at - p.merged_at) AS deploy_s,
-       extract(epoch FROM dc.deployed_at - least(cm.first_commit_at, coalesce(p.ready_at, p.created_at))) AS lead_time_s,
+       extract(epoch FROM dc.deployed_at - p.first_commit) AS lead_time_s,
        p.additions + p.deletions AS size,
        p.changed_files,
-       coalesce(cm.commits, 0) AS commits,
+       coalesce(p.commits, 0) AS commits,
        coalesce(rv.reviews, 0) AS reviews,
        coalesce(rv.review_rounds, 0) AS review_rounds,
        p.merged_at IS NOT NULL AND coalesce(rv.reviews, 0) = 0 AS merged_without_review,
        p.reverts_number IS NOT NULL AS is_revert,
        p.reverts_number,
-       ((SELECT label FROM hotfix) = ANY (p.labels) OR p.head_ref ~* (SELECT branch FROM hotfix)) AS is_hotfix,
+       (h.label = ANY (p.labels) OR p.head_ref ~* h.branch) AS is_hotfix,
        coalesce(lk.issue_keys, '{}') AS issue_keys
-  FROM source.github_pull_requests p
+  FROM pr p
   JOIN source.github_repos r ON r.id = p.repo_id
+  CROSS JOIN bots b
+  CROSS JOIN hotfix h
   LEFT JOIN reviews rv ON rv.pr_id = p.id
-  LEFT JOIN commits cm ON cm.pr_id = p.id
   LEFT JOIN links lk ON lk.pr_id = p.id
   LEFT JOIN metrics.deployment_changes dc ON dc.pr_id = p.id;
 
 CREATE UNIQUE INDEX pull_requests_id ON metrics.pull_requests (pr_id);
 CREATE INDEX pull_requests_repo_number ON metrics.pull_requests (repo_id, number);
+-- Covering indexes: a period's percentiles are read from the index alone.
+CREATE INDEX pull_requests_repo_deployed ON metrics.pull_requests (repo_id, deployed_at) INCLUDE (lead_time_s) WHERE deployed_at IS NOT NULL;
+CREATE INDEX pull_requests_deployed ON metrics.pull_requests (deployed_at) INCLUDE (lead_time_s) WHERE deployed_at IS NOT NULL;
+CREATE INDEX pull_requests_repo_merged ON metrics.pull_requests (repo_id, merged_at)
+  INCLUDE (is_bot, coding_s, pickup_s, review_s, deploy_s, size, merged_without_review) WHERE merged_at IS NOT NULL;
+CREATE INDEX pull_requests_merged ON metrics.pull_requests (merged_at)
+  INCLUDE (is_bot, coding_s, pickup_s, review_s, deploy_s, size, merged_without_review) WHERE merged_at IS NOT NULL;
+CREATE INDEX pull_requests_open ON metrics.pull_requests (repo_id) WHERE state = 'OPEN';
+CREATE INDEX pull_requests_deployment ON metrics.pull_requests (deployment_id) WHERE deployment_id IS NOT NULL;
+
+-- Reviews by people other than the author, bots excluded: the review load.
+CREATE MATERIALIZED VIEW metrics.reviews AS
+SELECT rv.id AS review_id, p.repo_id, rv.pr_id, rv.author_login AS reviewer, rv.submitted_at, rv.state
+  FROM source.github_pr_reviews rv
+  JOIN source.github_pull_requests p ON p.id = rv.pr_id
+  CROSS JOIN metrics.bot_rules b
+ WHERE rv.submitted_at IS NOT NULL
+   AND rv.author_login IS DISTINCT FROM p.author_login
+   AND NOT (rv.author_login IS NOT NULL AND (rv.author_login ~* b.pattern OR lower(rv.author_login) = ANY (b.logins)));
+
+CREATE UNIQUE INDEX reviews_id ON metrics.reviews (review_id);
+CREATE INDEX reviews_repo_time ON metrics.reviews (repo_id, submitted_at);
+CREATE INDEX reviews_time ON metrics.reviews (submitted_at);
 
 -- Deployments that failed, and how each was put right ---------------------------------------
 -- A deployment failed if, within the attribution window after it finished:
@@ -112,7 +153,7 @@ CREATE INDEX pull_requests_repo_number ON metrics.pull_requests (repo_id, number
 --   hotfix   : a hotfix PR (label or branch) was opened while it was the latest deployment, and deployed
 --   incident : an incident of its teams' projects started while it was their latest deployment
 -- Service is restored by the deployment carrying the rollback, revert or fix, or at the
--- incident's resolution when that is later.
+-- incident's resolution when that is later (an unresolved incident is not recovered).
 CREATE MATERIALIZED VIEW metrics.deployment_failure_evidence AS
 WITH win AS (
   SELECT (value::numeric * interval '1 hour') AS win FROM metrics.setting_values WHERE key = 'attribution_window_hours'
@@ -123,45 +164,50 @@ WITH win AS (
     JOIN metrics.deployments prev ON prev.repo_id = cur.repo_id AND prev.seq = cur.seq - 1
    WHERE cur.position < cur.previous_position
 ), reverts AS (
-  SELECT bad.id, 'revert', rv.pr_key, rv.merged_at, rv.deployment_id, rd.finished_at
+  SELECT x.deployment_id, 'revert', rv.pr_key, rv.merged_at, rv.deployment_id, rv.deployed_at
     FROM metrics.pull_requests rv
     JOIN metrics.pull_requests x ON x.repo_id = rv.repo_id AND x.number = rv.reverts_number
-    JOIN metrics.deployments bad ON bad.id = x.deployment_id
-    LEFT JOIN metrics.deployments rd ON rd.id = rv.deployment_id
-   WHERE rv.is_revert AND rv.merged_at > bad.finished_at
+   WHERE rv.is_revert AND x.deployment_id IS NOT NULL AND rv.merged_at > x.deployed_at
 ), hotfixes AS (
   SELECT bad.id, 'hotfix', h.pr_key, h.created_at, h.deployment_id, h.deployed_at
     FROM metrics.pull_requests h
     CROSS JOIN LATERAL (
-      SELECT d.id, d.finished_at FROM metrics.deployments d
+      SELECT d.id FROM metrics.deployments d
        WHERE d.repo_id = h.repo_id AND d.finished_at < h.created_at
        ORDER BY d.finished_at DESC LIMIT 1) bad
    WHERE h.is_hotfix AND h.deployment_id IS NOT NULL
-), incidents AS (
-  -- An unresolved incident has not been recovered from, whatever was deployed since.
-  SELECT bad.id, 'incident', i.key, i.started_at, fix.id,
-         CASE WHEN i.resolved_at IS NOT NULL THEN greatest(fix.finished_at, i.resolved_at) END
+), incident_repos AS (
+  SELECT DISTINCT i.issue_id, tr.repo_id
     FROM metrics.incident_issues i
-    CROSS JOIN LATERAL (
-      SELECT d.id, d.finished_at FROM metrics.deployments d
-       WHERE d.finished_at <= i.started_at
-         AND d.repo_id IN (SELECT tr.repo_id FROM metrics.team_repos tr
-                            JOIN metrics.team_projects tp ON tp.team = tr.team
-                           WHERE tp.project_key = i.project_key)
-       ORDER BY d.finished_at DESC LIMIT 1) bad
-    LEFT JOIN LATERAL (
-      SELECT d.id, d.finished_at FROM metrics.pull_requests p
-        JOIN metrics.deployments d ON d.id = p.deployment_id
-       WHERE i.key = ANY (p.issue_keys) AND d.finished_at >= i.started_at
-       ORDER BY d.finished_at LIMIT 1) fix ON true
+    JOIN metrics.team_projects tp ON tp.project_key = i.project_key
+    JOIN metrics.team_repos tr ON tr.team = tp.team
+), incident_bad AS (
+  -- The latest deployment of the incident's teams' repositories before it started.
+  SELECT DISTINCT ON (i.issue_id) i.issue_id, i.key, i.started_at, i.resolved_at, d.id AS deployment_id
+    FROM metrics.incident_issues i
+    JOIN incident_repos ir ON ir.issue_id = i.issue_id
+    JOIN metrics.deployments d ON d.repo_id = ir.repo_id AND d.finished_at <= i.started_at
+   ORDER BY i.issue_id, d.finished_at DESC
+), incident_fix AS (
+  -- The first deployment of a pull request naming the incident.
+  SELECT DISTINCT ON (i.issue_id) i.issue_id, p.deployment_id, p.deployed_at
+    FROM metrics.incident_issues i
+    JOIN metrics.pr_issue_links l ON l.issue_key = i.key
+    JOIN metrics.pull_requests p ON p.pr_id = l.pr_id
+   WHERE p.deployed_at >= i.started_at
+   ORDER BY i.issue_id, p.deployed_at
+), incidents AS (
+  SELECT b.deployment_id, 'incident', b.key, b.started_at, f.deployment_id,
+         CASE WHEN b.resolved_at IS NOT NULL THEN greatest(f.deployed_at, b.resolved_at) END
+    FROM incident_bad b
+    LEFT JOIN incident_fix f ON f.issue_id = b.issue_id
 ), evidence AS (
   SELECT * FROM rollbacks
   UNION ALL SELECT * FROM reverts
   UNION ALL SELECT * FROM hotfixes
   UNION ALL SELECT * FROM incidents
 )
-SELECT e.deployment_id, d.repo_id, d.finished_at, e.kind, e.evidence, e.signal_at, e.restored_by,
-       e.restored_at,
+SELECT e.deployment_id, d.repo_id, d.finished_at, e.kind, e.evidence, e.signal_at, e.restored_by, e.restored_at,
        e.signal_at - d.finished_at <= (SELECT win FROM win) AS within_window
   FROM evidence e
   JOIN metrics.deployments d ON d.id = e.deployment_id;
@@ -174,15 +220,19 @@ CREATE VIEW metrics.deployment_rework AS
 SELECT d.id AS deployment_id, 'rollback'::text AS kind
   FROM metrics.deployments d WHERE d.position < d.previous_position
 UNION
-SELECT p.deployment_id, CASE WHEN p.is_revert THEN 'revert' WHEN p.is_hotfix THEN 'hotfix' ELSE 'incident' END
+SELECT p.deployment_id, CASE WHEN p.is_revert THEN 'revert' ELSE 'hotfix' END
   FROM metrics.pull_requests p
- WHERE p.deployment_id IS NOT NULL
-   AND (p.is_revert OR p.is_hotfix
-        OR EXISTS (SELECT 1 FROM metrics.incident_issues i WHERE i.key = ANY (p.issue_keys)));
+ WHERE p.deployment_id IS NOT NULL AND (p.is_revert OR p.is_hotfix)
+UNION
+SELECT p.deployment_id, 'incident'
+  FROM metrics.incident_issues i
+  JOIN metrics.pr_issue_links l ON l.issue_key = i.key
+  JOIN metrics.pull_requests p ON p.pr_id = l.pr_id
+ WHERE p.deployment_id IS NOT NULL;
 
--- Per team ----------------------------------------------------------------------------------
-
-CREATE MATERIALIZED VIEW metrics.team_deployments AS
+-- One row per production deployment: what it shipped, whether it failed, how long until
+-- service was restored, whether it was rework.
+CREATE MATERIALIZED VIEW metrics.deployment_outcomes AS
 WITH failures AS (
   SELECT deployment_id,
          array_agg(DISTINCT kind ORDER BY kind) AS failure_kinds,
@@ -196,55 +246,42 @@ WITH failures AS (
     FROM metrics.deployment_rework GROUP BY deployment_id
 ), shipped AS (
   SELECT deployment_id, count(*) AS prs_shipped FROM metrics.deployment_changes GROUP BY deployment_id
-), base AS (
-  SELECT d.id AS deployment_id, d.repo_id, r.repo, d.source, d.is_fallback, d.environment, d.sha,
-         d.finished_at, d.baseline,
-         f.deployment_id IS NOT NULL AS failed,
-         coalesce(f.failure_kinds, '{}') AS failure_kinds,
-         f.signal_at, f.restored_at,
-         extract(epoch FROM f.restored_at - d.finished_at) AS recovery_s,
-         rw.deployment_id IS NOT NULL AS rework,
-         coalesce(rw.rework_kinds, '{}') AS rework_kinds,
-         coalesce(s.prs_shipped, 0) AS prs_shipped
-    FROM metrics.deployments d
-    JOIN metrics.repos r ON r.repo_id = d.repo_id
-    LEFT JOIN failures f ON f.deployment_id = d.id
-    LEFT JOIN rework rw ON rw.deployment_id = d.id
-    LEFT JOIN shipped s ON s.deployment_id = d.id
 )
-SELECT tr.team, b.* FROM base b JOIN metrics.team_repos tr ON tr.repo_id = b.repo_id
+SELECT d.id AS deployment_id, d.repo_id, r.repo, d.source, d.is_fallback, d.environment, d.sha,
+       d.finished_at, d.baseline,
+       f.deployment_id IS NOT NULL AS failed,
+       coalesce(f.failure_kinds, '{}') AS failure_kinds,
+       f.signal_at, f.restored_at,
+       extract(epoch FROM f.restored_at - d.finished_at) AS recovery_s,
+       rw.deployment_id IS NOT NULL AS rework,
+       coalesce(rw.rework_kinds, '{}') AS rework_kinds,
+       coalesce(s.prs_shipped, 0) AS prs_shipped
+  FROM metrics.deployments d
+  JOIN metrics.repos r ON r.repo_id = d.repo_id
+  LEFT JOIN failures f ON f.deployment_id = d.id
+  LEFT JOIN rework rw ON rw.deployment_id = d.id
+  LEFT JOIN shipped s ON s.deployment_id = d.id;
+
+CREATE UNIQUE INDEX deployment_outcomes_id ON metrics.deployment_outcomes (deployment_id);
+CREATE INDEX deployment_outcomes_repo_time ON metrics.deployment_outcomes (repo_id, finished_at) INCLUDE (failed, rework, recovery_s, is_fallback);
+CREATE INDEX deployment_outcomes_time ON metrics.deployment_outcomes (finished_at) INCLUDE (failed, rework, recovery_s, is_fallback);
+
+-- Per team: a team's rows, and '*' for everything once --------------------------------------
+
+CREATE VIEW metrics.team_deployments AS
+SELECT tr.team, o.* FROM metrics.deployment_outcomes o JOIN metrics.team_repos tr ON tr.repo_id = o.repo_id
 UNION ALL
-SELECT '*', b.* FROM base b;
+SELECT '*', o.* FROM metrics.deployment_outcomes o;
 
-CREATE UNIQUE INDEX team_deployments_key ON metrics.team_deployments (team, deployment_id);
-CREATE INDEX team_deployments_time ON metrics.team_deployments (team, finished_at);
-
-CREATE MATERIALIZED VIEW metrics.team_pull_requests AS
+CREATE VIEW metrics.team_pull_requests AS
 SELECT tr.team, p.* FROM metrics.pull_requests p JOIN metrics.team_repos tr ON tr.repo_id = p.repo_id
 UNION ALL
 SELECT '*', p.* FROM metrics.pull_requests p;
 
-CREATE UNIQUE INDEX team_pull_requests_key ON metrics.team_pull_requests (team, pr_id);
-CREATE INDEX team_pull_requests_deployed ON metrics.team_pull_requests (team, deployed_at) WHERE deployed_at IS NOT NULL;
-CREATE INDEX team_pull_requests_merged ON metrics.team_pull_requests (team, merged_at) WHERE merged_at IS NOT NULL;
-CREATE INDEX team_pull_requests_open ON metrics.team_pull_requests (team) WHERE state = 'OPEN';
-
--- Reviews by people other than the author, bots excluded: the review load.
-CREATE MATERIALIZED VIEW metrics.team_reviews AS
-WITH r AS (
-  SELECT rv.id AS review_id, p.repo_id, rv.author_login AS reviewer, rv.submitted_at, rv.state
-    FROM source.github_pr_reviews rv
-    JOIN source.github_pull_requests p ON p.id = rv.pr_id
-   WHERE rv.submitted_at IS NOT NULL
-     AND rv.author_login IS DISTINCT FROM p.author_login
-     AND NOT metrics.is_bot(rv.author_login)
-)
-SELECT tr.team, r.* FROM r JOIN metrics.team_repos tr ON tr.repo_id = r.repo_id
+CREATE VIEW metrics.team_reviews AS
+SELECT tr.team, r.* FROM metrics.reviews r JOIN metrics.team_repos tr ON tr.repo_id = r.repo_id
 UNION ALL
-SELECT '*', r.* FROM r;
-
-CREATE UNIQUE INDEX team_reviews_key ON metrics.team_reviews (team, review_id);
-CREATE INDEX team_reviews_time ON metrics.team_reviews (team, submitted_at);
+SELECT '*', r.* FROM metrics.reviews r;
 
 -- Rollups -------------------------------------------------------------------------------------
 -- Weeks start on Monday (ISO), days are UTC.

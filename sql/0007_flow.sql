@@ -26,62 +26,68 @@ WITH p AS (
     FROM p ORDER BY issue_id, seq DESC
 ), first_active AS (
   SELECT issue_id, min(started_at) AS first_active_at FROM p WHERE stage <> 'todo' GROUP BY issue_id
+), span AS (
+  -- Flow is measured from first leaving todo up to done (or now for open items).
+  SELECT c.issue_id, fa.first_active_at,
+         CASE WHEN c.stage = 'done' THEN c.stage_since END AS done_at,
+         CASE WHEN c.stage = 'done' THEN c.stage_since ELSE now() END AS until
+    FROM current c LEFT JOIN first_active fa ON fa.issue_id = c.issue_id
+), stage_time AS (
+  SELECT p.issue_id,
+         sum(extract(epoch FROM least(coalesce(p.ended_at, now()), s.until) - p.started_at)) FILTER (WHERE p.stage = 'active') AS active_s,
+         sum(extract(epoch FROM least(coalesce(p.ended_at, now()), s.until) - p.started_at)) FILTER (WHERE p.stage = 'waiting') AS waiting_s
+    FROM p JOIN span s ON s.issue_id = p.issue_id
+   WHERE p.stage IN ('active', 'waiting') AND p.started_at >= s.first_active_at AND p.started_at < s.until
+   GROUP BY p.issue_id
 ), blocked AS (
   SELECT issue_id, range_agg(tstzrange(started_at, coalesce(ended_at, now()))) AS spans
     FROM (SELECT issue_id, started_at, ended_at FROM p WHERE blocked_status
           UNION ALL
           SELECT issue_id, started_at, ended_at FROM source.jira_flag_periods) b
    GROUP BY issue_id
-), item AS (
-  SELECT i.id AS issue_id,
-         coalesce(
-           (SELECT f.item FROM metrics.setting_flow_items f
-             WHERE f.match = 'label' AND lower(f.value) = ANY (SELECT lower(l) FROM unnest(i.labels) l)
-             ORDER BY f.value LIMIT 1),
-           (SELECT f.item FROM metrics.setting_flow_items f WHERE f.match = 'type' AND lower(f.value) = lower(i.issue_type)),
-           'feature') AS flow_item
-    FROM source.jira_issues i
+), flow_items AS (
+  SELECT * FROM metrics.setting_flow_items
 ), points AS (
   SELECT DISTINCT ON (issue_id) issue_id, points FROM source.jira_point_estimates ORDER BY issue_id, seq DESC
 )
-SELECT i.id AS issue_id, i.key, i.project_key, i.issue_type, it.flow_item, i.summary, i.labels, i.epic_key,
+SELECT i.id AS issue_id, i.key, i.project_key, i.issue_type,
+       coalesce((SELECT f.item FROM flow_items f
+                  WHERE f.match = 'label' AND lower(f.value) = ANY (SELECT lower(l) FROM unnest(i.labels) l)
+                  ORDER BY f.value LIMIT 1),
+                ty.item, 'feature') AS flow_item,
+       i.summary, i.labels, i.epic_key,
        i.assignee_account_id, u.display_name AS assignee,
-       i.created_at, fa.first_active_at,
-       CASE WHEN c.stage = 'done' THEN c.stage_since END AS done_at,
+       i.created_at, sp.first_active_at, sp.done_at,
        c.status AS current_status, c.stage AS current_stage, c.stage_since,
        pt.points,
-       EXISTS (SELECT 1 FROM metrics.incident_issues ii WHERE ii.issue_id = i.id) AS is_incident,
-       -- Durations are measured up to done (or now for open items).
-       extract(epoch FROM CASE WHEN c.stage = 'done' THEN c.stage_since END - i.created_at) AS lead_time_s,
-       extract(epoch FROM CASE WHEN c.stage = 'done' THEN c.stage_since END - fa.first_active_at) AS flow_time_s,
-       (SELECT coalesce(sum(extract(epoch FROM least(coalesce(x.ended_at, now()), CASE WHEN c.stage = 'done' THEN c.stage_since ELSE now() END)
-                                           - greatest(x.started_at, fa.first_active_at))), 0)
-          FROM p x WHERE x.issue_id = i.id AND x.stage = 'active' AND x.started_at >= fa.first_active_at) AS active_s,
-       (SELECT coalesce(sum(extract(epoch FROM least(coalesce(x.ended_at, now()), CASE WHEN c.stage = 'done' THEN c.stage_since ELSE now() END)
-                                           - greatest(x.started_at, fa.first_active_at))), 0)
-          FROM p x WHERE x.issue_id = i.id AND x.stage = 'waiting' AND x.started_at >= fa.first_active_at) AS waiting_s,
-       coalesce((SELECT sum(extract(epoch FROM upper(s) - lower(s))) FROM unnest(b.spans) s), 0) AS blocked_s,
+       ii.issue_id IS NOT NULL AS is_incident,
+       extract(epoch FROM sp.done_at - i.created_at) AS lead_time_s,
+       extract(epoch FROM sp.done_at - sp.first_active_at) AS flow_time_s,
+       coalesce(st.active_s, 0) AS active_s,
+       coalesce(st.waiting_s, 0) AS waiting_s,
+       coalesce((SELECT sum(extract(epoch FROM upper(r) - lower(r))) FROM unnest(b.spans) r), 0) AS blocked_s,
        b.spans AS blocked_spans
   FROM source.jira_issues i
   JOIN current c ON c.issue_id = i.id
-  JOIN item it ON it.issue_id = i.id
-  LEFT JOIN first_active fa ON fa.issue_id = i.id
+  JOIN span sp ON sp.issue_id = i.id
+  LEFT JOIN stage_time st ON st.issue_id = i.id
   LEFT JOIN blocked b ON b.issue_id = i.id
   LEFT JOIN points pt ON pt.issue_id = i.id
+  LEFT JOIN flow_items ty ON ty.match = 'type' AND lower(ty.value) = lower(i.issue_type)
+  LEFT JOIN metrics.incident_issues ii ON ii.issue_id = i.id
   LEFT JOIN source.jira_users u ON u.account_id = i.assignee_account_id
  WHERE i.issue_type <> 'Epic';
 
 CREATE UNIQUE INDEX issues_id ON metrics.issues (issue_id);
 CREATE UNIQUE INDEX issues_key ON metrics.issues (key);
+CREATE INDEX issues_project_done ON metrics.issues (project_key, done_at) INCLUDE (flow_time_s, active_s, flow_item) WHERE done_at IS NOT NULL;
+CREATE INDEX issues_done ON metrics.issues (done_at) INCLUDE (flow_time_s, active_s, flow_item) WHERE done_at IS NOT NULL;
+CREATE INDEX issues_open ON metrics.issues (project_key) WHERE done_at IS NULL;
 
-CREATE MATERIALIZED VIEW metrics.team_issues AS
+CREATE VIEW metrics.team_issues AS
 SELECT tp.team, i.* FROM metrics.issues i JOIN metrics.team_projects tp ON tp.project_key = i.project_key
 UNION ALL
 SELECT '*', i.* FROM metrics.issues i;
-
-CREATE UNIQUE INDEX team_issues_key ON metrics.team_issues (team, issue_id);
-CREATE INDEX team_issues_done ON metrics.team_issues (team, done_at) WHERE done_at IS NOT NULL;
-CREATE INDEX team_issues_open ON metrics.team_issues (team) WHERE done_at IS NULL;
 
 CREATE MATERIALIZED VIEW metrics.flow_weekly AS
 SELECT team, date_trunc('week', done_at, 'UTC') AS week,
@@ -115,7 +121,9 @@ SELECT ti.team, d.day,
        count(*) FILTER (WHERE d.stage = 'waiting') AS waiting,
        count(*) AS wip
   FROM days d
-  JOIN metrics.team_issues ti ON ti.issue_id = d.issue_id
+  JOIN metrics.issues i ON i.issue_id = d.issue_id
+  JOIN (SELECT team, project_key FROM metrics.team_projects UNION ALL SELECT '*', key FROM source.jira_projects) ti
+    ON ti.project_key = i.project_key
  GROUP BY 1, 2;
 
 CREATE UNIQUE INDEX flow_load_daily_key ON metrics.flow_load_daily (team, day);

@@ -10,61 +10,61 @@
 
 CREATE MATERIALIZED VIEW metrics.sprint_issues AS
 WITH s AS (
-  SELECT sp.id AS sprint_id, sp.board_id, sp.name, sp.state, sp.start_at, sp.end_at, sp.complete_at,
+  SELECT sp.id AS sprint_id, sp.board_id, sp.start_at, sp.complete_at,
          coalesce(sp.complete_at, least(now(), sp.end_at + interval '30 days')) AS close_at
     FROM source.jira_sprints sp
    WHERE sp.start_at IS NOT NULL AND sp.state <> 'future'
-), m AS (
-  SELECT DISTINCT s.sprint_id, mb.issue_id
+), per AS (
+  -- Each issue's stays in the sprint between its start and its close, folded into one row.
+  SELECT s.sprint_id, mb.issue_id, min(s.start_at) AS start_at, min(s.close_at) AS close_at, bool_or(s.complete_at IS NOT NULL) AS closed,
+         bool_or(mb.added_at <= s.start_at AND (mb.removed_at IS NULL OR mb.removed_at > s.start_at)) AS committed,
+         bool_or(mb.added_at <= s.close_at AND (mb.removed_at IS NULL OR mb.removed_at > s.close_at)) AS at_close,
+         min(mb.added_at) FILTER (WHERE mb.added_at > s.start_at) AS added_at,
+         max(mb.removed_at) FILTER (WHERE mb.removed_at > s.start_at AND mb.removed_at <= s.close_at) AS removed_at
     FROM s JOIN source.jira_sprint_memberships mb ON mb.sprint_id = s.sprint_id
    WHERE mb.added_at <= s.close_at AND (mb.removed_at IS NULL OR mb.removed_at > s.start_at)
-), flags AS (
-  SELECT m.sprint_id, m.issue_id,
-         EXISTS (SELECT 1 FROM source.jira_sprint_memberships x
-                  WHERE x.issue_id = m.issue_id AND x.sprint_id = m.sprint_id
-                    AND x.added_at <= s.start_at AND (x.removed_at IS NULL OR x.removed_at > s.start_at)) AS committed,
-         EXISTS (SELECT 1 FROM source.jira_sprint_memberships x
-                  WHERE x.issue_id = m.issue_id AND x.sprint_id = m.sprint_id
-                    AND x.added_at <= s.close_at AND (x.removed_at IS NULL OR x.removed_at > s.close_at)) AS at_close,
-         (SELECT min(x.added_at) FROM source.jira_sprint_memberships x
-           WHERE x.issue_id = m.issue_id AND x.sprint_id = m.sprint_id AND x.added_at > s.start_at) AS added_at,
-         (SELECT max(x.removed_at) FROM source.jira_sprint_memberships x
-           WHERE x.issue_id = m.issue_id AND x.sprint_id = m.sprint_id AND x.removed_at > s.start_at AND x.removed_at <= s.close_at) AS removed_at,
-         (SELECT ss.stage FROM source.jira_status_periods sp JOIN metrics.status_stages ss ON ss.status_id = sp.status_id
-           WHERE sp.issue_id = m.issue_id AND sp.started_at <= s.close_at AND (sp.ended_at IS NULL OR sp.ended_at > s.close_at)
-           LIMIT 1) AS stage_at_close,
-         (SELECT pe.points FROM source.jira_point_estimates pe
-           WHERE pe.issue_id = m.issue_id AND pe.started_at <= s.start_at AND (pe.ended_at IS NULL OR pe.ended_at > s.start_at)
-           LIMIT 1) AS points_at_start,
-         (SELECT pe.points FROM source.jira_point_estimates pe
-           WHERE pe.issue_id = m.issue_id AND pe.started_at <= s.close_at AND (pe.ended_at IS NULL OR pe.ended_at > s.close_at)
-           LIMIT 1) AS points_at_close,
-         EXISTS (SELECT 1 FROM source.jira_sprint_memberships x
-                   JOIN source.jira_sprints later ON later.id = x.sprint_id
-                  WHERE x.issue_id = m.issue_id AND later.start_at IS DISTINCT FROM s.start_at
-                    AND (later.start_at > s.start_at OR later.start_at IS NULL)
-                    AND x.added_at >= s.close_at - interval '1 second') AS moved_on,
-         (SELECT coalesce(sum(extract(epoch FROM upper(r) - lower(r))), 0)
-            FROM metrics.issues i, unnest(i.blocked_spans * tstzmultirange(tstzrange(s.start_at, s.close_at))) r
-           WHERE i.issue_id = m.issue_id) AS blocked_s
-    FROM m JOIN s ON s.sprint_id = m.sprint_id
+   GROUP BY s.sprint_id, mb.issue_id
+), stage_at_close AS (
+  SELECT per.sprint_id, per.issue_id, ss.stage
+    FROM per
+    JOIN source.jira_status_periods sp ON sp.issue_id = per.issue_id
+     AND sp.started_at <= per.close_at AND (sp.ended_at IS NULL OR sp.ended_at > per.close_at)
+    JOIN metrics.status_stages ss ON ss.status_id = sp.status_id
+), points AS (
+  SELECT per.sprint_id, per.issue_id,
+         max(pe.points) FILTER (WHERE pe.started_at <= per.start_at AND (pe.ended_at IS NULL OR pe.ended_at > per.start_at)) AS at_start,
+         max(pe.points) FILTER (WHERE pe.started_at <= per.close_at AND (pe.ended_at IS NULL OR pe.ended_at > per.close_at)) AS at_close
+    FROM per JOIN source.jira_point_estimates pe ON pe.issue_id = per.issue_id
+   GROUP BY per.sprint_id, per.issue_id
+), moved_on AS (
+  -- Put in a later sprint at (or after) this one's close.
+  SELECT DISTINCT per.sprint_id, per.issue_id
+    FROM per
+    JOIN source.jira_sprint_memberships x ON x.issue_id = per.issue_id AND x.sprint_id <> per.sprint_id
+    JOIN source.jira_sprints later ON later.id = x.sprint_id
+   WHERE (later.start_at > per.start_at OR later.start_at IS NULL) AND x.added_at >= per.close_at - interval '1 second'
 )
-SELECT s.sprint_id, s.board_id, i.id AS issue_id, i.key, i.summary, i.issue_type, i.project_key,
-       f.committed,
-       NOT f.committed AND f.added_at IS NOT NULL AS added,
-       f.added_at,
-       f.removed_at IS NOT NULL AND NOT f.at_close AS removed,
-       f.removed_at,
-       f.at_close,
-       f.at_close AND f.stage_at_close = 'done' AS completed,
-       s.complete_at IS NOT NULL AND f.at_close AND f.stage_at_close IS DISTINCT FROM 'done' AND f.moved_on AS carried_over,
-       f.stage_at_close,
-       f.points_at_start,
-       f.points_at_close,
-       f.blocked_s
-  FROM flags f
-  JOIN s ON s.sprint_id = f.sprint_id
-  JOIN source.jira_issues i ON i.id = f.issue_id;
+SELECT per.sprint_id, s.board_id, i.id AS issue_id, i.key, i.summary, i.issue_type, i.project_key,
+       per.committed,
+       NOT per.committed AND per.added_at IS NOT NULL AS added,
+       per.added_at,
+       per.removed_at IS NOT NULL AND NOT per.at_close AS removed,
+       per.removed_at,
+       per.at_close,
+       per.at_close AND sc.stage = 'done' AS completed,
+       per.closed AND per.at_close AND sc.stage IS DISTINCT FROM 'done' AND mo.issue_id IS NOT NULL AS carried_over,
+       sc.stage AS stage_at_close,
+       pt.at_start AS points_at_start,
+       pt.at_close AS points_at_close,
+       coalesce((SELECT sum(extract(epoch FROM upper(r) - lower(r)))
+                   FROM unnest(mi.blocked_spans * tstzmultirange(tstzrange(per.start_at, per.close_at))) r), 0) AS blocked_s
+  FROM per
+  JOIN s ON s.sprint_id = per.sprint_id
+  JOIN source.jira_issues i ON i.id = per.issue_id
+  LEFT JOIN stage_at_close sc ON sc.sprint_id = per.sprint_id AND sc.issue_id = per.issue_id
+  LEFT JOIN points pt ON pt.sprint_id = per.sprint_id AND pt.issue_id = per.issue_id
+  LEFT JOIN moved_on mo ON mo.sprint_id = per.sprint_id AND mo.issue_id = per.issue_id
+  LEFT JOIN metrics.issues mi ON mi.issue_id = per.issue_id;
 
 CREATE UNIQUE INDEX sprint_issues_key ON metrics.sprint_issues (sprint_id, issue_id);
 CREATE INDEX sprint_issues_issue ON metrics.sprint_issues (issue_id);

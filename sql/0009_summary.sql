@@ -33,22 +33,23 @@ LANGUAGE sql STABLE AS $$
     SELECT * FROM metrics.team_deployments WHERE team = p_team AND finished_at >= p_from AND finished_at < p_to
   ), l AS (
     SELECT lead_time_s FROM metrics.team_pull_requests WHERE team = p_team AND deployed_at >= p_from AND deployed_at < p_to
+  ), per_week AS (
+    SELECT date_trunc('week', finished_at, 'UTC') AS week, count(*) AS n FROM d GROUP BY 1
   ), w AS (
     -- Every week of the period, with zero for weeks without a deployment.
-    SELECT g AS week, (SELECT count(*) FROM d WHERE date_trunc('week', d.finished_at, 'UTC') = g) AS n
+    SELECT g AS week, coalesce(pw.n, 0) AS n
       FROM generate_series(date_trunc('week', p_from, 'UTC'), date_trunc('week', p_to - interval '1 microsecond', 'UTC'), interval '1 week') g
+      LEFT JOIN per_week pw ON pw.week = g
   ), base AS (
     SELECT (SELECT count(*) FROM d) AS deployments,
            (SELECT count(DISTINCT date_trunc('day', finished_at, 'UTC')) FROM d) AS deploy_days,
            round((extract(epoch FROM p_to - p_from) / 604800)::numeric, 2) AS weeks,
            (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY n) FROM w)::numeric AS median_per_week,
            (SELECT count(*) FROM l) AS prs_shipped,
-           (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY lead_time_s) FROM l) / 3600 AS lt50,
-           (SELECT percentile_cont(0.75) WITHIN GROUP (ORDER BY lead_time_s) FROM l) / 3600 AS lt75,
-           (SELECT percentile_cont(0.9) WITHIN GROUP (ORDER BY lead_time_s) FROM l) / 3600 AS lt90,
+           -- One sort gives the three lead-time percentiles.
+           (SELECT percentile_cont(ARRAY[0.5, 0.75, 0.9]) WITHIN GROUP (ORDER BY lead_time_s) FROM l) AS lt,
            (SELECT count(*) FROM d WHERE failed) AS failed,
-           (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY recovery_s) FROM d WHERE failed) / 3600 AS rec50,
-           (SELECT percentile_cont(0.9) WITHIN GROUP (ORDER BY recovery_s) FROM d WHERE failed) / 3600 AS rec90,
+           (SELECT percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY recovery_s) FROM d WHERE failed) AS rec,
            (SELECT count(*) FROM d WHERE rework) AS rework,
            (SELECT count(*) FROM d WHERE is_fallback) AS fallback
   )
@@ -57,13 +58,13 @@ LANGUAGE sql STABLE AS $$
          b.median_per_week,
          round(b.deploy_days / nullif(b.weeks, 0), 2),
          CASE WHEN b.deployments > 0 THEN metrics.dora_band('deployment_frequency', b.deployments / nullif(b.weeks, 0)) END,
-         b.prs_shipped, b.lt50, b.lt75, b.lt90,
-         metrics.dora_band('change_lead_time', b.lt50::numeric),
+         b.prs_shipped, b.lt[1] / 3600, b.lt[2] / 3600, b.lt[3] / 3600,
+         metrics.dora_band('change_lead_time', (b.lt[1] / 3600)::numeric),
          b.failed,
          round(100.0 * b.failed / nullif(b.deployments, 0), 1),
          metrics.dora_band('change_fail_rate', round(100.0 * b.failed / nullif(b.deployments, 0), 1)),
-         b.rec50, b.rec90,
-         metrics.dora_band('recovery_time', b.rec50::numeric),
+         b.rec[1] / 3600, b.rec[2] / 3600,
+         metrics.dora_band('recovery_time', (b.rec[1] / 3600)::numeric),
          b.rework,
          round(100.0 * b.rework / nullif(b.deployments, 0), 1),
          b.fallback,

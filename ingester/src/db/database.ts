@@ -36,7 +36,7 @@ export class Database {
       idleTimeoutMillis: 30_000,
       application_name: 'engmetrics',
       // Days and weeks in the metrics are UTC whatever the server's default zone.
-      options: '-c TimeZone=UTC',
+      options: '-c TimeZone=UTC -c jit=off',
     });
     // An idle connection dying (server restart, network) must not kill the process.
     this.pool.on('error', (err) => this.log.warn({ err: err.message }, 'database connection lost'));

@@ -408,7 +408,7 @@ export function simulateTeam(
 
   // How much work a sprint holds, so the PR count lands near the target.
   const sprintCount = Math.max(1, period / sprintMs);
-  const itemsPerSprint = Math.max(2, (prTarget * 0.72) / 0.92 / sprintCount);
+  const itemsPerSprint = Math.max(2, (prTarget * (spec.linkedShare ?? 0.72)) / 0.92 / sprintCount);
   let backlog: DraftIssue[] = [];
   const newBacklogItem = (before: number) => {
     const type = rng.weighted([

@@ -20,6 +20,8 @@ export interface WorldSpec {
   prs: number;
   /** Share of PRs whose data is malformed on purpose (0 in most tests). */
   malformedShare?: number;
+  /** Share of PRs that carry Jira work (default 0.72); the rest are chores and dependency bumps. */
+  linkedShare?: number;
 }
 
 export interface Person {

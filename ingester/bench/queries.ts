@@ -1,0 +1,226 @@
+import { stringify } from 'yaml';
+import { parseOrganisation } from '../src/config/organisation.js';
+import type { Database } from '../src/db/database.js';
+import { refreshMetrics } from '../src/metrics/refresh.js';
+import { applyOrganisationSettings } from '../src/metrics/settings.js';
+import { DAY } from '../src/simulators/world/calendar.js';
+import { defaultSpec, generateTeams } from '../src/simulators/world/generate.js';
+import type { WorldSpec } from '../src/simulators/world/types.js';
+import { writeCatalogues, writeGitHub, writeJira } from './direct.js';
+import type { Benchmark } from './main.js';
+import { benchDatabase, textOption } from './support.js';
+
+/**
+ * `npm run bench -- queries --scale small|large [--json]`: generates an organisation
+ * straight into PostgreSQL, refreshes the metrics, then times every query the API and
+ * the report use (and, when provisioning/ holds dashboards and alert rules, theirs) for a
+ * 90-day and a 2-year window, for one team and for all teams.
+ *   small: 20 repositories, 50,000 PRs, ~20,000 issues over a year
+ *   large: 200 repositories, 1,000,000 PRs, ~300,000 issues over five years
+ */
+
+const SCALES: Record<string, Omit<WorldSpec, 'seed' | 'org'>> = {
+  small: { repos: 20, prs: 50_000, linkedShare: 0.39, start: 0, end: 365 },
+  large: { repos: 200, prs: 1_000_000, linkedShare: 0.29, start: 0, end: 5 * 365 },
+};
+
+export interface NamedQuery {
+  name: string;
+  sql: string;
+  params: (team: string, from: Date, to: Date) => unknown[];
+}
+
+/** The queries behind the API and `engmetrics report`: each takes a team and a window. */
+export const API_QUERIES: NamedQuery[] = [
+  {
+    name: 'dora_summary',
+    sql: 'SELECT * FROM metrics.dora_summary($1, $2, $3)',
+    params: (t, f, to) => [t, f, to],
+  },
+  {
+    name: 'flow_summary',
+    sql: 'SELECT * FROM metrics.flow_summary($1, $2, $3)',
+    params: (t, f, to) => [t, f, to],
+  },
+  {
+    name: 'dora_weekly',
+    sql: 'SELECT * FROM metrics.dora_weekly WHERE team = $1 AND week >= $2 AND week < $3 ORDER BY week',
+    params: (t, f, to) => [t, f, to],
+  },
+  {
+    name: 'dora_daily',
+    sql: 'SELECT * FROM metrics.dora_daily WHERE team = $1 AND day >= $2 AND day < $3 ORDER BY day',
+    params: (t, f, to) => [t, f, to],
+  },
+  {
+    name: 'pr_flow_weekly',
+    sql: 'SELECT * FROM metrics.pr_flow_weekly WHERE team = $1 AND week >= $2 AND week < $3 ORDER BY week',
+    params: (t, f, to) => [t, f, to],
+  },
+  {
+    name: 'review_load_weekly',
+    sql: 'SELECT * FROM metrics.review_load_weekly WHERE team = $1 AND week >= $2 AND week < $3 ORDER BY week',
+    params: (t, f, to) => [t, f, to],
+  },
+  {
+    name: 'flow_weekly',
+    sql: 'SELECT * FROM metrics.flow_weekly WHERE team = $1 AND week >= $2 AND week < $3 ORDER BY week',
+    params: (t, f, to) => [t, f, to],
+  },
+  {
+    name: 'flow_load_daily',
+    sql: 'SELECT * FROM metrics.flow_load_daily WHERE team = $1 AND day >= $2 AND day < $3 ORDER BY day',
+    params: (t, f, to) => [t, f, to],
+  },
+  {
+    name: 'validate_lead_time',
+    sql: 'SELECT * FROM metrics.validate_lead_time WHERE team = $1 AND deployed_at >= $2 AND deployed_at < $3 ORDER BY lead_time_h DESC LIMIT 100',
+    params: (t, f, to) => [t, f, to],
+  },
+  {
+    name: 'validate_change_failures',
+    sql: 'SELECT * FROM metrics.validate_change_failures WHERE team = $1 AND finished_at >= $2 AND finished_at < $3 ORDER BY finished_at DESC LIMIT 100',
+    params: (t, f, to) => [t, f, to],
+  },
+  {
+    name: 'open_pull_requests',
+    sql: 'SELECT * FROM metrics.open_pull_requests WHERE team = $1 ORDER BY age_days DESC LIMIT 50',
+    params: (t) => [t],
+  },
+  {
+    name: 'aging_wip',
+    sql: 'SELECT * FROM metrics.aging_wip WHERE team = $1 ORDER BY days_in_stage DESC LIMIT 50',
+    params: (t) => [t],
+  },
+  {
+    name: 'team_sprints',
+    sql: `SELECT * FROM metrics.sprints s WHERE s.board_id IN (SELECT board_id FROM metrics.team_boards WHERE team = $1 OR $1 = '*')
+          AND s.start_at >= $2 AND s.start_at < $3 ORDER BY s.start_at DESC`,
+    params: (t, f, to) => [t, f, to],
+  },
+];
+
+async function time(
+  db: Database,
+  q: NamedQuery,
+  team: string,
+  from: Date,
+  to: Date,
+  runs: number,
+): Promise<{ p50: number; p95: number }> {
+  const params = q.params(team, from, to);
+  for (let i = 0; i < 2; i++) await db.query(q.sql, params);
+  const ms: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    await db.query(q.sql, params);
+    ms.push(performance.now() - t0);
+  }
+  ms.sort((a, b) => a - b);
+  const at = (p: number) => ms[Math.min(ms.length - 1, Math.ceil(p * ms.length) - 1)]!;
+  return { p50: Math.round(at(0.5) * 10) / 10, p95: Math.round(at(0.95) * 10) / 10 };
+}
+
+export const queriesBenchmark: Benchmark = {
+  name: 'queries',
+  description:
+    'generate an organisation into PostgreSQL, refresh, and time every dashboard, alert and API query',
+  async run(args, json) {
+    const scale = textOption(args, 'scale', 'small');
+    const shape = SCALES[scale];
+    if (!shape) throw new Error(`--scale must be one of ${Object.keys(SCALES).join(', ')}`);
+    const end = Date.UTC(2026, 10, 2, 18, 0);
+    const spec = defaultSpec({ ...shape, seed: 2024, end, start: end - shape.end * DAY });
+    const log = (m: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${m}\n`);
+    const { db, drop } = await benchDatabase();
+    try {
+      const gen = generateTeams(spec);
+      await writeCatalogues(db);
+      const teams: {
+        name: string;
+        repos: string[];
+        project: string;
+        board: number;
+        workflows: [string, string][];
+      }[] = [];
+      let written = 0;
+      for (const team of gen.each()) {
+        written += await writeGitHub(db, spec.org, team, end);
+        written += await writeJira(db, team, end);
+        teams.push({
+          name: team.team,
+          repos: team.repos.map((r) => r.name),
+          project: team.project.key,
+          board: team.board.id,
+          workflows: team.repos.filter((r) => r.deployWorkflow).map((r) => [r.name, r.deployWorkflow!]),
+        });
+        log(
+          `${team.team}: ${team.repos.length} repositories, ${team.repos.reduce((n, r) => n + r.pullRequests.length, 0)} PRs, ${team.issues.length} issues (${written} rows so far)`,
+        );
+      }
+      await applyOrganisationSettings(
+        db,
+        parseOrganisation(
+          stringify({
+            teams: teams.map((t) => ({
+              name: t.name,
+              github: { repos: t.repos },
+              jira: { projects: [t.project], boards: [t.board] },
+            })),
+            statusStages: { 'In Review': 'waiting', Blocked: 'waiting' },
+            deployments: {
+              repos: Object.fromEntries(
+                teams
+                  .flatMap((t) => t.workflows)
+                  .map(([repo, workflow]) => [repo, { source: 'workflow', workflow }]),
+              ),
+            },
+          }),
+        ),
+      );
+      log('refreshing');
+      await db.query('ANALYZE');
+      const refresh = await refreshMetrics(db);
+      await db.query('ANALYZE');
+      const { rows } = await db.query<{ mb: number }>(
+        'SELECT round(pg_database_size(current_database()) / 1048576.0) AS mb',
+      );
+      const oneTeam = teams[0]!.name;
+      const runs = scale === 'large' ? 10 : 20;
+      const lines: Record<string, unknown>[] = [];
+      for (const [window, days] of [
+        ['90d', 90],
+        ['2y', 730],
+      ] as const)
+        for (const team of [oneTeam, '*'])
+          for (const q of API_QUERIES) {
+            const r = await time(db, q, team, new Date(end - days * DAY), new Date(end), runs);
+            lines.push({
+              bench: 'queries',
+              scale,
+              query: q.name,
+              window,
+              team: team === '*' ? 'all' : team,
+              p50_ms: r.p50,
+              p95_ms: r.p95,
+            });
+          }
+      lines.push({
+        bench: 'refresh',
+        scale,
+        refresh_s: Math.round(refresh.totalMs / 100) / 10,
+        db_mb: Number(rows[0]!.mb),
+      });
+      for (const l of lines)
+        console.log(
+          json
+            ? JSON.stringify(l)
+            : l.bench === 'refresh'
+              ? `refresh ${l.refresh_s} s, database ${l.db_mb} MB`
+              : `${String(l.query).padEnd(26)} ${String(l.window).padEnd(4)} ${String(l.team).padEnd(10)} p50 ${l.p50_ms} ms  p95 ${l.p95_ms} ms`,
+        );
+    } finally {
+      await drop();
+    }
+  },
+};
