@@ -94,7 +94,10 @@ describe('dashboard building blocks', () => {
   it('write variable references that survive TypeScript and come out as Grafana expects', () => {
     expect(ref('team')).toBe('${team}');
     expect(ref('team', 'sqlstring')).toBe('${team:sqlstring}');
-    expect(inFilter('t.team', 'team')).toBe('t.team IN (${team:sqlstring})');
+    expect(inFilter('t.team', 'team')).toBe('t.team = ANY(ARRAY[${team:sqlstring}]::text[])');
+    expect(inFilter('board_id', 'board', 'bigint')).toBe(
+      'board_id = ANY(ARRAY[${board:sqlstring}]::bigint[])',
+    );
   });
 
   it('link to another dashboard with the chosen values and the time range', () => {

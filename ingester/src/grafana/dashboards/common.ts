@@ -25,11 +25,13 @@ export function ref(name: string, format?: string): string {
 }
 
 /**
- * `column IN (…)` for a multi-value/All variable. The format is explicit on purpose: Grafana 12
- * releases disagree on how a bare `$var` of such a variable is quoted (see variables.ts).
+ * "column is one of the chosen values" for a multi-value/All variable. The format is explicit
+ * because Grafana 12 releases quote a bare `$var` of such a variable differently (see
+ * variables.ts); an array rather than IN (…) so that no value at all is an empty array that
+ * matches nothing, not a syntax error. `type` is the column's (bigint for ids).
  */
-export function inFilter(column: string, variable: string): string {
-  return `${column} IN (${ref(variable, 'sqlstring')})`;
+export function inFilter(column: string, variable: string, type = 'text'): string {
+  return `${column} = ANY(ARRAY[${ref(variable, 'sqlstring')}]::${type}[])`;
 }
 
 // Queries --------------------------------------------------------------------------------------
