@@ -156,17 +156,22 @@ describe('the ingester image', () => {
   it('compiles with tsconfig.build.json into a layout where the migrations find sql/', () => {
     out = mkdtempSync(join(tmpdir(), 'engmetrics-build-'));
     const dist = join(out, 'ingester', 'dist');
-    execFileSync(
-      process.execPath,
-      [
-        join(ROOT, 'node_modules/typescript/bin/tsc'),
-        '-p',
-        join(ROOT, 'ingester/tsconfig.build.json'),
-        '--outDir',
-        dist,
-      ],
-      { stdio: 'pipe' },
-    );
+    try {
+      execFileSync(
+        process.execPath,
+        [
+          join(ROOT, 'node_modules/typescript/bin/tsc'),
+          '-p',
+          join(ROOT, 'ingester/tsconfig.build.json'),
+          '--outDir',
+          dist,
+        ],
+        { stdio: 'pipe' },
+      );
+    } catch (err) {
+      const { stdout, stderr } = err as { stdout?: Buffer; stderr?: Buffer };
+      throw new Error(`tsc -p ingester/tsconfig.build.json failed:\n${stdout ?? ''}${stderr ?? ''}`);
+    }
     expect(existsSync(join(dist, 'cli/main.js'))).toBe(true);
     // The image puts dist/ at /app/ingester/dist and sql/ at /app/sql: ../../../sql from dist/db.
     expect(resolve(join(dist, 'db'), '../../../sql')).toBe(join(out, 'sql'));
