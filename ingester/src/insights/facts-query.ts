@@ -1,10 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Organisation } from '../config/organisation.js';
 import type { Database } from '../db/database.js';
 import { NotFoundError } from '../errors.js';
 import { sprintFacts, type SprintFacts } from './facts.js';
-import { teamOfBoard, teamProjects, teamRepoIds, teamBoards, type TeamScope } from './teams.js';
+import { teamBoards, teamOfBoard } from './teams.js';
 
 /**
  * The SQL lives beside this file so it can be read and changed as SQL (and later point at
@@ -31,8 +30,6 @@ export function defaultAsOf(now = new Date()): Date {
 }
 
 export interface FactsScope {
-  teams: TeamScope[];
-  organisation: Organisation;
   /** JIRA_BASE_URL, for issue links; without it the site is read from each issue's payload. */
   jiraBaseUrl?: string;
   /** Where an active sprint is described (default: the start of this hour). */
@@ -40,7 +37,7 @@ export interface FactsScope {
 }
 
 /** The team's active sprint: on one of its boards, the latest started; null when none is active. */
-export async function activeSprintOf(db: Database, team: TeamScope): Promise<number | null> {
+export async function activeSprintOf(db: Database, team: string): Promise<number | null> {
   const boards = await teamBoards(db, team);
   const { rows } = await db.query<{ id: string }>(
     `SELECT id FROM source.jira_sprints
@@ -52,14 +49,14 @@ export async function activeSprintOf(db: Database, team: TeamScope): Promise<num
 }
 
 /**
- * The fact sheet of a sprint, computed by facts.sql and checked against `sprintFacts`.
- * Throws NotFoundError for an unknown sprint or one without dates (a future sprint not
- * planned yet): there is nothing to say about it.
+ * The fact sheet of a sprint, computed by facts.sql from the metrics views and checked
+ * against `sprintFacts`. Throws NotFoundError for an unknown sprint or one without dates
+ * (a future sprint not planned yet): there is nothing to say about it.
  */
 export async function loadSprintFacts(
   db: Database,
   sprintId: number,
-  scope: FactsScope,
+  scope: FactsScope = {},
 ): Promise<SprintFacts> {
   const { rows: found } = await db.query<{
     board_id: string | null;
@@ -71,18 +68,7 @@ export async function loadSprintFacts(
   if (!sprint.start_at || !sprint.end_at)
     throw new NotFoundError(`Sprint ${sprintId} has no start and end dates yet: there is nothing to report`);
   const boardId = sprint.board_id === null ? null : Number(sprint.board_id);
-  const team = await teamOfBoard(db, scope.teams, boardId);
-  const teamName = team?.name ?? (await boardProject(db, boardId)) ?? 'unassigned';
-  const repoIds = team ? await teamRepoIds(db, team) : [];
-  const projects = team ? await teamProjects(db, team) : [];
-  const org = scope.organisation;
-  const options = {
-    stages: org.statusStages,
-    bots: org.bots,
-    incident_types: org.incidents?.issueTypes ?? ['Incident'],
-    incident_labels: org.incidents?.labels ?? ['incident'],
-    projects,
-  };
+  const team = (await teamOfBoard(db, boardId)) ?? (await boardProject(db, boardId)) ?? 'unassigned';
   const asOf = scope.asOf ?? defaultAsOf();
   // UTC for the session, so timestamps render the same on every server (and hash alike).
   const rows = await db.tx(async (c) => {
@@ -90,14 +76,15 @@ export async function loadSprintFacts(
     const { rows } = await c.query<{ facts: unknown }>(sql(), [
       sprintId,
       asOf.toISOString(),
-      teamName,
-      repoIds,
+      team,
       scope.jiraBaseUrl ?? null,
-      JSON.stringify(options),
     ]);
     return rows;
   });
-  if (!rows[0]) throw new NotFoundError(`Sprint ${sprintId} has no usable dates: there is nothing to report`);
+  if (!rows[0])
+    throw new NotFoundError(
+      `Sprint ${sprintId} is not in the metrics yet (run engmetrics refresh) or has no usable dates`,
+    );
   const parsed = sprintFacts.safeParse(rows[0].facts);
   if (!parsed.success)
     throw new Error(

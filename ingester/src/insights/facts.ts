@@ -94,9 +94,25 @@ export const sprintFacts = z.object({
     /** The team's usual pickup (last 90 days), to compare with. */
     team_median_pickup_hours: z.number().nullable(),
     /** Open PRs waiting for a first review, longest first. */
-    waiting_for_review: z.array(z.object({ key: z.string(), title: z.string(), url: z.string().nullable(), issue_key: z.string().nullable(), hours_waiting: z.number() })),
+    waiting_for_review: z.array(
+      z.object({
+        key: z.string(),
+        title: z.string(),
+        url: z.string().nullable(),
+        issue_key: z.string().nullable(),
+        hours_waiting: z.number(),
+      }),
+    ),
     /** Open PRs with changes requested and no new commit since, longest first. */
-    changes_requested: z.array(z.object({ key: z.string(), title: z.string(), url: z.string().nullable(), issue_key: z.string().nullable(), hours_waiting: z.number() })),
+    changes_requested: z.array(
+      z.object({
+        key: z.string(),
+        title: z.string(),
+        url: z.string().nullable(),
+        issue_key: z.string().nullable(),
+        hours_waiting: z.number(),
+      }),
+    ),
   }),
   dora: z.object({
     /** The last 28 days and the 28 before, for the team's repositories. */

@@ -9,7 +9,7 @@ import { factsHash } from './hash.js';
 import { LlmWriter } from './llm.js';
 import { writeWithRules } from './rules.js';
 import { sprintHealthInsight, type SprintHealthInsight } from './shape.js';
-import { defaultTeam, findTeam, teamBoards, teamsOf, type TeamScope } from './teams.js';
+import { resolveTeam, teamBoards } from './teams.js';
 
 /**
  * Sprint Health for the API, Slack and the scheduler: which sprint, its facts, the
@@ -41,13 +41,11 @@ const FALLBACK_REUSE_MS = 10 * 60_000;
 const MEMO_SIZE = 200;
 
 export class InsightService {
-  readonly teams: TeamScope[];
   private readonly llm?: LlmWriter;
   /** Recent fact sheets by sprint, hour and data version (see `facts`), oldest first. */
   private readonly memo = new Map<string, { facts: SprintFacts; hash: string }>();
 
   constructor(private readonly ctx: InsightContext) {
-    this.teams = teamsOf(ctx.organisation, ctx.settings.github.org);
     const openai = ctx.settings.openai;
     if (openai.apiKey)
       this.llm = new LlmWriter({ ...openai, apiKey: openai.apiKey }, ctx.log.child({ writer: 'llm' }));
@@ -58,27 +56,22 @@ export class InsightService {
     return this.llm ? `llm:${this.llm.model}` : 'rules';
   }
 
-  team(name?: string): TeamScope {
-    if (name === undefined) return defaultTeam(this.teams);
-    const team = findTeam(this.teams, name);
-    if (!team)
-      throw new NotFoundError(
-        `There is no team "${name}"; teams: ${this.teams.map((t) => t.name).join(', ')}`,
-      );
-    return team;
+  /** A team by name, or the default team. */
+  team(name?: string): Promise<string> {
+    return resolveTeam(this.ctx.db, this.ctx.organisation, name);
   }
 
   /** The sprint asked for: by id, or the team's (default: the first team's) active sprint. */
   async resolveSprint(sel: SprintSelector): Promise<number> {
     if (sel.sprint !== undefined) return sel.sprint;
-    const team = this.team(sel.team);
+    const team = await this.team(sel.team);
     const sprint = await activeSprintOf(this.ctx.db, team);
     if (sprint === null) {
       const boards = await teamBoards(this.ctx.db, team);
       throw new NotFoundError(
         boards.length
-          ? `Team "${team.name}" has no active sprint on its boards (${boards.join(', ')}); ask for one with ?sprint=ID`
-          : `Team "${team.name}" has no Jira board synced yet; sync Jira (engmetrics sync jira) or name its boards in the organisation file`,
+          ? `Team "${team}" has no active sprint on its boards (${boards.join(', ')}); ask for one with ?sprint=ID`
+          : `Team "${team}" has no Jira board synced yet; sync Jira (engmetrics sync jira) or name its boards in the organisation file`,
       );
     }
     return sprint;
@@ -138,8 +131,6 @@ export class InsightService {
     const known = fresh ? undefined : this.memo.get(key);
     if (known) return known;
     const facts = await loadSprintFacts(this.ctx.db, sprintId, {
-      teams: this.teams,
-      organisation: this.ctx.organisation,
       jiraBaseUrl: this.ctx.settings.jira.baseUrl,
       asOf,
     });

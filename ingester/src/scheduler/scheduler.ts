@@ -6,6 +6,7 @@ import type { Settings } from '../config/settings.js';
 import type { Database } from '../db/database.js';
 import { errorMessage } from '../errors.js';
 import { activeSprintOf } from '../insights/facts-query.js';
+import { teamNames } from '../insights/teams.js';
 import { InsightService } from '../insights/service.js';
 import type { Logger } from '../log.js';
 import { refreshMetrics } from '../metrics/refresh.js';
@@ -260,23 +261,17 @@ export class Scheduler {
     const run = await SyncRun.start(db, 'slack', 'digest');
     const teams: { team: string; result: string }[] = [];
     let failures = 0;
-    for (const team of this.insights.teams) {
+    for (const team of await teamNames(db)) {
       try {
         if ((await activeSprintOf(db, team)) === null) {
-          teams.push({ team: team.name, result: 'no active sprint' });
+          teams.push({ team, result: 'no active sprint' });
           continue;
         }
-        const r = await sprintSummary(
-          { insights: this.insights, poster: this.poster, settings },
-          { team: team.name },
-        );
-        teams.push({
-          team: team.name,
-          result: r.posted ? `posted to ${r.channel}` : (r.skipped ?? 'not posted'),
-        });
+        const r = await sprintSummary({ insights: this.insights, poster: this.poster, settings }, { team });
+        teams.push({ team, result: r.posted ? `posted to ${r.channel}` : (r.skipped ?? 'not posted') });
       } catch (err) {
         failures += 1;
-        teams.push({ team: team.name, result: `failed: ${errorMessage(err)}` });
+        teams.push({ team, result: `failed: ${errorMessage(err)}` });
       }
     }
     const status = failures ? 'failed' : 'succeeded';

@@ -1,3 +1,4 @@
+import { refreshMetrics } from '../../src/metrics/refresh.js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createApp } from '../../src/api/app.js';
 import { listen, type RunningServer } from '../../src/api/server.js';
@@ -121,6 +122,7 @@ describe('GET /insights/sprint-health without an LLM', () => {
       rateLimitRemaining: null,
       recordsSkipped: 0,
     });
+    await refreshMetrics(t.db);
     const after = (await get(rulesApi, '/insights/sprint-health?sprint=501')).body as SprintHealthInsight;
     expect(after.facts_hash).not.toBe(before.facts_hash);
     expect(after.risks[0]!.refs.map((r) => r.key)).toEqual(expect.arrayContaining(['PAY-3', 'PAY-4']));

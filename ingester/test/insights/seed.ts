@@ -1,5 +1,7 @@
 import { parseOrganisation } from '../../src/config/organisation.js';
 import type { Database } from '../../src/db/database.js';
+import { refreshMetrics } from '../../src/metrics/refresh.js';
+import { applyOrganisationSettings } from '../../src/metrics/settings.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -167,5 +169,8 @@ export async function seedSprint(db: Database, text: { issue?: string; pr?: stri
       [],
     );
   });
+  // As the scheduler leaves things after a sync: settings applied, metrics refreshed.
+  await applyOrganisationSettings(db, SEED_ORGANISATION);
+  await refreshMetrics(db);
   return { activeSprint: 501, closedSprint: 500, now };
 }
