@@ -1,6 +1,7 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import express, { Router, type Express } from 'express';
 import { insightRoutes } from '../insights/routes.js';
+import { metricsRoutes } from '../metrics/routes.js';
 import { InsightService } from '../insights/service.js';
 import { SlackPoster } from '../slack/post.js';
 import { slackRoutes } from '../slack/routes.js';
@@ -15,7 +16,11 @@ import { mount, register, type AnyRoute } from './route.js';
 function dataRoutes(ctx: AppContext): AnyRoute[] {
   const insights = new InsightService(ctx);
   const poster = new SlackPoster(ctx.settings, ctx.db, ctx.log);
-  return [...insightRoutes(insights), ...slackRoutes({ insights, poster, settings: ctx.settings })];
+  return [
+    ...metricsRoutes(ctx.db),
+    ...insightRoutes(insights),
+    ...slackRoutes({ insights, poster, settings: ctx.settings }),
+  ];
 }
 
 export function openApiDocument(routes: AnyRoute[]) {

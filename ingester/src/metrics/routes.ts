@@ -1,0 +1,269 @@
+import { z } from 'zod';
+import { route, type AnyRoute } from '../api/route.js';
+import type { Database } from '../db/database.js';
+import { BadRequestError, NotFoundError } from '../errors.js';
+import { teamNames } from '../insights/teams.js';
+
+/**
+ * The metrics API: the DORA tiles of a team and period, and the series behind the
+ * charts. Every number comes from a SQL function (metrics.dora_tiles, metrics.series);
+ * these routes only check the question and shape the answer.
+ */
+
+const instant = z
+  .string()
+  .refine(
+    (s) => /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2}))?$/.test(s) && !Number.isNaN(Date.parse(s)),
+    {
+      message: 'must be a date (2026-01-31) or a date-time with a zone (2026-01-31T09:00:00Z)',
+    },
+  )
+  .transform((s) => new Date(s));
+
+const period = {
+  team: z
+    .string()
+    .min(1)
+    .max(100)
+    .optional()
+    .openapi({ description: 'A team, or * (the default) for the whole organisation' }),
+  from: instant.optional().openapi({ description: 'Start of the period (default: 90 days before `to`)' }),
+  to: instant.optional().openapi({ description: 'End of the period, exclusive (default: now)' }),
+};
+
+function window(q: { from?: Date; to?: Date }): { from: Date; to: Date } {
+  const to = q.to ?? new Date();
+  const from = q.from ?? new Date(to.getTime() - 90 * 86_400_000);
+  if (from >= to)
+    throw new BadRequestError('from must be before to', {
+      errors: [{ path: 'query.from', message: 'must be before to' }],
+    });
+  if (to.getTime() - from.getTime() > 10 * 366 * 86_400_000)
+    throw new BadRequestError('the period may be at most ten years', {
+      errors: [{ path: 'query.from', message: 'at most ten years before to' }],
+    });
+  return { from, to };
+}
+
+async function teamOf(db: Database, team: string | undefined): Promise<string> {
+  if (team === undefined || team === '*') return '*';
+  const teams = await teamNames(db);
+  const found = teams.find((t) => t === team) ?? teams.find((t) => t.toLowerCase() === team.toLowerCase());
+  if (!found)
+    throw new NotFoundError(`There is no team "${team}"; teams: ${teams.join(', ') || '(none yet)'}`);
+  return found;
+}
+
+const tile = z
+  .object({
+    metric: z.enum([
+      'deployment_frequency',
+      'change_lead_time',
+      'change_fail_rate',
+      'recovery_time',
+      'rework_rate',
+    ]),
+    label: z.string(),
+    value: z.number().nullable(),
+    unit: z.string(),
+    band: z.enum(['elite', 'high', 'medium', 'low']).nullable(),
+    bandYear: z.number().int(),
+    previous: z
+      .number()
+      .nullable()
+      .openapi({ description: 'The same metric over the previous period of the same length' }),
+    changePct: z.number().nullable(),
+    better: z.enum(['higher', 'lower']),
+    trend: z.enum(['better', 'worse', 'flat']).nullable(),
+    detail: z.record(z.string(), z.unknown()),
+  })
+  .openapi('DoraTile');
+
+const tiles = z
+  .object({ team: z.string(), from: z.string(), to: z.string(), tiles: z.array(tile) })
+  .openapi('DoraTiles');
+
+const series = z
+  .object({
+    metric: z.string(),
+    unit: z.string(),
+    team: z.string(),
+    repo: z.string().nullable(),
+    interval: z.enum(['day', 'week']),
+    from: z.string(),
+    to: z.string(),
+    points: z.array(z.object({ time: z.string(), value: z.number().nullable() })),
+  })
+  .openapi('Series');
+
+export function metricsRoutes(db: Database): AnyRoute[] {
+  return [
+    route({
+      method: 'get',
+      path: '/metrics/tiles',
+      summary: 'The five DORA tiles of a team for a period',
+      description:
+        'Each tile has its value, unit, DORA band (with the year of the band table), the value over the previous period of ' +
+        'the same length and the trend. NULL means no data (nothing deployed, nothing failed), never 0.',
+      tags: ['metrics'],
+      query: z.object(period).strict(),
+      response: tiles,
+      problems: { 404: 'No such team' },
+      handler: async ({ query }) => {
+        const team = await teamOf(db, query.team);
+        const { from, to } = window(query);
+        const { rows } = await db.query<{
+          metric: z.infer<typeof tile>['metric'];
+          label: string;
+          value: number | null;
+          unit: string;
+          band: z.infer<typeof tile>['band'];
+          band_year: number;
+          previous: number | null;
+          change_pct: number | null;
+          better: 'higher' | 'lower';
+          trend: z.infer<typeof tile>['trend'];
+          detail: Record<string, unknown>;
+        }>('SELECT * FROM metrics.dora_tiles($1, $2, $3)', [team, from, to]);
+        return {
+          team,
+          from: from.toISOString(),
+          to: to.toISOString(),
+          tiles: rows.map((r) => ({
+            metric: r.metric,
+            label: r.label,
+            value: r.value,
+            unit: r.unit,
+            band: r.band,
+            bandYear: r.band_year,
+            previous: r.previous,
+            changePct: r.change_pct,
+            better: r.better,
+            trend: r.trend,
+            detail: r.detail,
+          })),
+        };
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/metrics/series/{metric}',
+      summary: 'A time series of one metric for a team (or one of its repositories)',
+      description:
+        'The metrics, their units and intervals are listed by GET /metrics/series (metrics.series_catalogue).',
+      tags: ['metrics'],
+      params: z.object({
+        metric: z
+          .string()
+          .regex(/^[a-z0-9_]{1,40}$/, { message: 'must be a series name such as lead_time_p50' }),
+      }),
+      query: z
+        .object({
+          ...period,
+          repo: z
+            .string()
+            .regex(/^[\w.-]+\/[\w.-]+$/, { message: 'must be owner/name' })
+            .optional()
+            .openapi({ description: 'One repository (owner/name) of the team' }),
+          interval: z.enum(['day', 'week'], { message: 'must be day or week' }).default('week'),
+        })
+        .strict(),
+      response: series,
+      problems: { 404: 'No such team, or a repository the team does not own' },
+      handler: async ({ params, query }) => {
+        const team = await teamOf(db, query.team);
+        const { from, to } = window(query);
+        const { rows: known } = await db.query<{ unit: string; intervals: string[] }>(
+          'SELECT unit, intervals FROM metrics.series_catalogue WHERE metric = $1',
+          [params.metric],
+        );
+        const entry = known[0];
+        if (!entry) {
+          const { rows } = await db.query<{ metric: string }>(
+            'SELECT metric FROM metrics.series_catalogue ORDER BY metric',
+          );
+          throw new BadRequestError(
+            `There is no series "${params.metric}"; series: ${rows.map((r) => r.metric).join(', ')}`,
+            {
+              errors: [{ path: 'params.metric', message: 'unknown series' }],
+            },
+          );
+        }
+        if (!entry.intervals.includes(query.interval))
+          throw new BadRequestError(
+            `${params.metric} comes by ${entry.intervals.join(' or ')}, not by ${query.interval}`,
+            {
+              errors: [{ path: 'query.interval', message: `must be ${entry.intervals.join(' or ')}` }],
+            },
+          );
+        if (query.repo) {
+          const { rows } = await db.query(
+            `SELECT 1 FROM (SELECT team, repo FROM metrics.team_repos UNION ALL SELECT '*', repo FROM metrics.repos) x
+              WHERE team = $1 AND repo = $2`,
+            [team, query.repo],
+          );
+          if (rows.length === 0)
+            throw new NotFoundError(
+              `${query.repo} is not a repository of ${team === '*' ? 'the organisation' : `team ${team}`}`,
+            );
+        }
+        const { rows } = await db
+          .query<{ time: Date; value: number | null }>(
+            'SELECT "time", value FROM metrics.series($1, $2, $3, $4, $5, $6)',
+            [params.metric, team, query.repo ?? null, from, to, query.interval],
+          )
+          .catch((err: { code?: string; message: string }) => {
+            // The SQL refuses a question it cannot answer (a Jira series by repository).
+            if (err.code === '22023')
+              throw new BadRequestError(err.message, {
+                errors: [{ path: 'query.repo', message: err.message }],
+              });
+            throw err;
+          });
+        return {
+          metric: params.metric,
+          unit: entry.unit,
+          team,
+          repo: query.repo ?? null,
+          interval: query.interval,
+          from: from.toISOString(),
+          to: to.toISOString(),
+          points: rows.map((r) => ({ time: r.time.toISOString(), value: r.value })),
+        };
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/metrics/series',
+      summary: 'The series /metrics/series/{metric} can chart, with units and intervals',
+      tags: ['metrics'],
+      response: z.object({
+        series: z.array(
+          z.object({
+            metric: z.string(),
+            unit: z.string(),
+            intervals: z.array(z.string()),
+            description: z.string(),
+          }),
+        ),
+      }),
+      handler: async () => {
+        const { rows } = await db.query<{
+          metric: string;
+          unit: string;
+          intervals: string[];
+          description: string;
+        }>('SELECT metric, unit, intervals, description FROM metrics.series_catalogue ORDER BY metric');
+        return { series: rows };
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/metrics/teams',
+      summary: 'The teams (from the organisation file, or one team named after the organisation)',
+      tags: ['metrics'],
+      response: z.object({ teams: z.array(z.string()) }),
+      handler: async () => ({ teams: await teamNames(db) }),
+    }),
+  ];
+}

@@ -1,0 +1,138 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createApp } from '../../src/api/app.js';
+import { listen, type RunningServer } from '../../src/api/server.js';
+import { loadSettings } from '../../src/config/settings.js';
+import { DAY, HOUR } from '../../src/simulators/world/calendar.js';
+import { freshDatabase, quietLog, type TestDatabase } from '../support/database.js';
+import { organisationOf, testWorld } from '../support/github.js';
+import { loadWorld } from '../support/loaded.js';
+
+const TOKEN = 'metrics-api-token-0123456789';
+const END = Math.floor(Date.now() / HOUR) * HOUR;
+const world = testWorld({ prs: 400, end: END, start: END - 120 * DAY });
+
+describe('the metrics API', () => {
+  let t: TestDatabase;
+  let server: RunningServer;
+  const get = async (path: string, token = TOKEN) => {
+    const res = await fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+    return {
+      status: res.status,
+      type: res.headers.get('content-type'),
+      body: (await res.json()) as Record<string, unknown> & { tiles?: Record<string, unknown>[] },
+    };
+  };
+
+  beforeAll(async () => {
+    t = await freshDatabase({ migrated: true });
+    await loadWorld(world, t.db);
+    const app = createApp({
+      settings: loadSettings({ API_TOKEN: TOKEN }),
+      organisation: organisationOf(world),
+      db: t.db,
+      log: quietLog,
+      apiToken: TOKEN,
+    });
+    server = await listen(app, '127.0.0.1', 0);
+  }, 120_000);
+  afterAll(async () => {
+    await server.close();
+    await t.drop();
+  });
+
+  it('serves the five DORA tiles of the organisation with values, bands and trends from SQL', async () => {
+    const res = await get('/metrics/tiles');
+    expect(res.status).toBe(200);
+    expect(res.body.team).toBe('*');
+    const tiles = res.body.tiles!;
+    expect(tiles.map((x) => x.metric)).toEqual([
+      'deployment_frequency',
+      'change_lead_time',
+      'change_fail_rate',
+      'recovery_time',
+      'rework_rate',
+    ]);
+    const { rows } = await t.db.query<Record<string, unknown>>(
+      'SELECT * FROM metrics.dora_summary($1, $2, $3)',
+      ['*', res.body.from, res.body.to],
+    );
+    const s = rows[0]!;
+    expect(tiles[0]).toMatchObject({
+      value: Number(s.deployments_per_week),
+      band: s.deployment_frequency_band,
+      unit: 'deployments per week',
+    });
+    expect(tiles[1]).toMatchObject({ value: s.lead_time_p50_h, band: s.lead_time_band });
+    expect(tiles[2]).toMatchObject({
+      value: Number(s.change_fail_rate_pct),
+      detail: { failed_deployments: Number(s.failed_deployments), deployments: Number(s.deployments) },
+    });
+    expect(tiles[4]).toMatchObject({ band: null });
+    for (const tile of tiles) {
+      expect(tile.bandYear).toBe(2024);
+      expect(['better', 'worse', 'flat', null]).toContain(tile.trend);
+    }
+  });
+
+  it('serves a team’s tiles and says which teams exist when asked for an unknown one', async () => {
+    const team = world.teams[0]!.name;
+    const ok = await get(
+      `/metrics/tiles?team=${team}&from=${new Date(END - 60 * DAY).toISOString()}&to=${new Date(END).toISOString()}`,
+    );
+    expect(ok.status).toBe(200);
+    expect(ok.body.team).toBe(team);
+    const missing = await get('/metrics/tiles?team=nobody');
+    expect(missing.status).toBe(404);
+    expect(missing.type).toMatch(/problem\+json/);
+    expect(String(missing.body.detail)).toContain(team);
+  });
+
+  it('serves a weekly team series from the rollups and a repository’s from its deployments', async () => {
+    const team = world.teams[0]!.name;
+    const weekly = await get(`/metrics/series/deployments?team=${team}&interval=week`);
+    expect(weekly.status).toBe(200);
+    const points = weekly.body.points as { time: string; value: number }[];
+    expect(points.length).toBeGreaterThan(5);
+    const repo = `acme/${world.repos.find((r) => r.team === team && r.source === 'deployments')!.name}`;
+    const byRepo = await get(
+      `/metrics/series/deployments?team=${team}&repo=${repo}&interval=day&from=${new Date(END - 90 * DAY).toISOString().slice(0, 10)}`,
+    );
+    expect(byRepo.status).toBe(200);
+    const { rows } = await t.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM metrics.validate_deployments WHERE team = $1 AND repo = $2 AND finished_at >= $3 AND finished_at < $4`,
+      [team, repo, byRepo.body.from, byRepo.body.to],
+    );
+    expect((byRepo.body.points as { value: number }[]).reduce((n, p) => n + p.value, 0)).toBe(rows[0]!.n);
+  });
+
+  it('lists the series it can chart and the teams', async () => {
+    const list = await get('/metrics/series');
+    expect((list.body.series as { metric: string }[]).map((s) => s.metric)).toContain('lead_time_p50');
+    const teams = await get('/metrics/teams');
+    expect(teams.body.teams).toEqual(world.teams.map((x) => x.name).sort());
+  });
+
+  it.each([
+    ['/metrics/tiles?from=yesterday', 400, 'query.from'],
+    ['/metrics/tiles?from=2026-05-01&to=2026-04-01', 400, 'query.from'],
+    ['/metrics/tiles?colour=blue', 400, 'query'],
+    ['/metrics/series/lead_time_p50?interval=hour', 400, 'query.interval'],
+    ['/metrics/series/lead_time_p50?interval=day', 400, 'query.interval'],
+    ['/metrics/series/happiness', 400, 'params.metric'],
+    ['/metrics/series/Bad-Name', 400, 'params.metric'],
+    ['/metrics/series/velocity?repo=acme/payments-api', 400, 'query.repo'],
+    ['/metrics/series/deployments?repo=not-a-repo', 400, 'query.repo'],
+  ])('answers %s with %i and says where', async (path, status, where) => {
+    const res = await get(path);
+    expect(res.status).toBe(status);
+    expect(res.type).toMatch(/problem\+json/);
+    expect((res.body.errors as { path: string }[])[0]!.path.startsWith(where)).toBe(true);
+  });
+
+  it('answers a repository outside the team with 404, and no token with 401', async () => {
+    const team = world.teams[0]!.name;
+    const other = world.repos.find((r) => r.team !== team)!.name;
+    expect((await get(`/metrics/series/deployments?team=${team}&repo=acme/${other}`)).status).toBe(404);
+    expect((await get('/metrics/tiles', 'wrong-token-wrong-token')).status).toBe(401);
+  });
+});

@@ -1,0 +1,151 @@
+-- What the API's /metrics routes serve, computed here like everything else.
+
+-- The five DORA tiles of a team for a period, each with the previous period of the same
+-- length, the change between them, and the band. `better` says which way is good.
+CREATE FUNCTION metrics.dora_tiles(p_team text, p_from timestamptz, p_to timestamptz)
+RETURNS TABLE (
+  metric text, label text, value double precision, unit text, band text, band_year integer,
+  previous double precision, change_pct double precision, better text, trend text, detail jsonb
+)
+LANGUAGE sql STABLE AS $$
+  WITH cur AS (SELECT * FROM metrics.dora_summary(p_team, p_from, p_to)),
+       prev AS (SELECT * FROM metrics.dora_summary(p_team, p_from - (p_to - p_from), p_from)),
+       t AS (
+    SELECT 1 AS ord, 'deployment_frequency' AS metric, 'Deployment frequency' AS label,
+           c.deployments_per_week::float8 AS value, 'deployments per week' AS unit, c.deployment_frequency_band AS band,
+           CASE WHEN p.deployments > 0 THEN p.deployments_per_week::float8 END AS previous, 'higher' AS better,
+           jsonb_build_object('deployments', c.deployments, 'median_per_week', c.median_deployments_per_week,
+                              'deploy_days_per_week', c.deploy_days_per_week, 'fallback_deployments', c.fallback_deployments) AS detail,
+           c.band_year
+      FROM cur c, prev p
+    UNION ALL
+    SELECT 2, 'change_lead_time', 'Change lead time', c.lead_time_p50_h, 'hours', c.lead_time_band, p.lead_time_p50_h, 'lower',
+           jsonb_build_object('p75_hours', c.lead_time_p75_h, 'p90_hours', c.lead_time_p90_h, 'changes', c.prs_shipped), c.band_year
+      FROM cur c, prev p
+    UNION ALL
+    SELECT 3, 'change_fail_rate', 'Change fail rate', c.change_fail_rate_pct::float8, 'percent', c.change_fail_rate_band,
+           p.change_fail_rate_pct::float8, 'lower',
+           jsonb_build_object('failed_deployments', c.failed_deployments, 'deployments', c.deployments), c.band_year
+      FROM cur c, prev p
+    UNION ALL
+    SELECT 4, 'recovery_time', 'Failed deployment recovery time', c.recovery_p50_h, 'hours', c.recovery_band, p.recovery_p50_h, 'lower',
+           jsonb_build_object('p90_hours', c.recovery_p90_h, 'failed_deployments', c.failed_deployments), c.band_year
+      FROM cur c, prev p
+    UNION ALL
+    SELECT 5, 'rework_rate', 'Deployment rework rate', c.rework_rate_pct::float8, 'percent', NULL, p.rework_rate_pct::float8, 'lower',
+           jsonb_build_object('rework_deployments', c.rework_deployments, 'deployments', c.deployments), c.band_year
+      FROM cur c, prev p
+  )
+  , changed AS (
+    SELECT t.*, CASE WHEN previous IS NOT NULL AND previous <> 0 AND value IS NOT NULL
+                     THEN round((100 * (value - previous) / abs(previous))::numeric, 1)::float8 END AS change_pct
+      FROM t
+  )
+  -- Within 5 % either way is flat; otherwise better or worse by the metric's direction.
+  SELECT metric, label, value, unit, band, band_year, previous, change_pct, better,
+         CASE WHEN change_pct IS NULL THEN NULL
+              WHEN abs(change_pct) < 5 THEN 'flat'
+              WHEN (change_pct > 0) = (better = 'higher') THEN 'better'
+              ELSE 'worse' END,
+         detail
+    FROM changed ORDER BY ord
+$$;
+
+-- Series the API can chart: name, unit, the intervals it comes in, what it is.
+CREATE TABLE metrics.series_catalogue (
+  metric       text PRIMARY KEY,
+  unit         text NOT NULL,
+  intervals    text[] NOT NULL,
+  description  text NOT NULL
+);
+INSERT INTO metrics.series_catalogue VALUES
+  ('deployments', 'deployments', '{day,week}', 'Successful production deployments'),
+  ('failed_deployments', 'deployments', '{day,week}', 'Deployments that failed (rolled back, reverted, hot-fixed or with an incident, within the attribution window)'),
+  ('change_fail_rate', 'percent', '{week}', 'Failed deployments ÷ deployments'),
+  ('rework_rate', 'percent', '{week}', 'Rework deployments ÷ deployments'),
+  ('deploy_days', 'days', '{week}', 'Days with at least one deployment'),
+  ('lead_time_p50', 'hours', '{week}', 'Median change lead time of the changes deployed'),
+  ('lead_time_p90', 'hours', '{week}', '90th percentile change lead time of the changes deployed'),
+  ('recovery_p50', 'hours', '{week}', 'Median failed deployment recovery time'),
+  ('prs_merged', 'pull requests', '{week}', 'Pull requests merged (bots excluded)'),
+  ('pickup_p50', 'hours', '{week}', 'Median pickup time of the PRs merged'),
+  ('review_p50', 'hours', '{week}', 'Median review time of the PRs merged'),
+  ('coding_p50', 'hours', '{week}', 'Median coding time of the PRs merged'),
+  ('deploy_p50', 'hours', '{week}', 'Median time from merge to production of the PRs merged'),
+  ('velocity', 'items', '{week}', 'Jira items reaching done'),
+  ('flow_time_p50', 'days', '{week}', 'Median flow time of the items done'),
+  ('flow_efficiency', 'percent', '{week}', 'Time in active stages ÷ flow time of the items done'),
+  ('wip', 'items', '{day}', 'Items in active or waiting stages at the end of the day');
+
+-- A series of a team (optionally one repository) between two instants. Team series come
+-- from the rollups; a repository's deployment and PR series from the items themselves.
+CREATE FUNCTION metrics.series(p_metric text, p_team text, p_repo text, p_from timestamptz, p_to timestamptz, p_interval text)
+RETURNS TABLE ("time" timestamptz, value double precision)
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM metrics.series_catalogue c WHERE c.metric = p_metric AND p_interval = ANY (c.intervals)) THEN
+    RAISE EXCEPTION 'no series % by %', p_metric, p_interval USING ERRCODE = '22023';
+  END IF;
+  IF p_repo IS NULL THEN
+    IF p_interval = 'day' THEN
+      RETURN QUERY EXECUTE format(
+        CASE p_metric
+          WHEN 'wip' THEN 'SELECT day, wip::float8 FROM metrics.flow_load_daily WHERE team = $1 AND day >= $2 AND day < $3 ORDER BY day'
+          ELSE 'SELECT day, %I::float8 FROM metrics.dora_daily WHERE team = $1 AND day >= $2 AND day < $3 ORDER BY day'
+        END, p_metric) USING p_team, p_from, p_to;
+    ELSE
+      RETURN QUERY EXECUTE format(
+        'SELECT week, %s::float8 FROM metrics.%I WHERE team = $1 AND week >= date_trunc(''week'', $2, ''UTC'') AND week < $3 ORDER BY week',
+        CASE p_metric
+          WHEN 'change_fail_rate' THEN 'change_fail_rate_pct' WHEN 'rework_rate' THEN 'rework_rate_pct'
+          WHEN 'lead_time_p50' THEN 'lead_time_p50_h' WHEN 'lead_time_p90' THEN 'lead_time_p90_h' WHEN 'recovery_p50' THEN 'recovery_p50_h'
+          WHEN 'prs_merged' THEN 'merged' WHEN 'pickup_p50' THEN 'pickup_p50_h' WHEN 'review_p50' THEN 'review_p50_h'
+          WHEN 'coding_p50' THEN 'coding_p50_h' WHEN 'deploy_p50' THEN 'deploy_p50_h'
+          WHEN 'flow_time_p50' THEN 'flow_time_p50_d' WHEN 'flow_efficiency' THEN 'flow_efficiency_pct'
+          ELSE p_metric END,
+        CASE WHEN p_metric IN ('prs_merged', 'pickup_p50', 'review_p50', 'coding_p50', 'deploy_p50') THEN 'pr_flow_weekly'
+             WHEN p_metric IN ('velocity', 'flow_time_p50', 'flow_efficiency') THEN 'flow_weekly'
+             ELSE 'dora_weekly' END) USING p_team, p_from, p_to;
+    END IF;
+    RETURN;
+  END IF;
+  -- One repository: from its deployments and pull requests.
+  IF p_metric IN ('deployments', 'failed_deployments', 'change_fail_rate', 'rework_rate', 'deploy_days', 'recovery_p50') THEN
+    RETURN QUERY
+      SELECT date_trunc(p_interval, d.finished_at, 'UTC'),
+             (CASE p_metric
+                WHEN 'deployments' THEN count(*)
+                WHEN 'failed_deployments' THEN count(*) FILTER (WHERE d.failed)
+                WHEN 'change_fail_rate' THEN 100.0 * count(*) FILTER (WHERE d.failed) / count(*)
+                WHEN 'rework_rate' THEN 100.0 * count(*) FILTER (WHERE d.rework) / count(*)
+                WHEN 'deploy_days' THEN count(DISTINCT date_trunc('day', d.finished_at, 'UTC'))
+                ELSE percentile_cont(0.5) WITHIN GROUP (ORDER BY d.recovery_s) FILTER (WHERE d.failed) / 3600
+              END)::float8
+        FROM metrics.team_deployments d
+       WHERE d.team = p_team AND d.repo = p_repo AND d.finished_at >= p_from AND d.finished_at < p_to
+       GROUP BY 1 ORDER BY 1;
+  ELSIF p_metric IN ('lead_time_p50', 'lead_time_p90') THEN
+    RETURN QUERY
+      SELECT date_trunc(p_interval, p.deployed_at, 'UTC'),
+             (percentile_cont(CASE p_metric WHEN 'lead_time_p50' THEN 0.5 ELSE 0.9 END) WITHIN GROUP (ORDER BY p.lead_time_s) / 3600)::float8
+        FROM metrics.team_pull_requests p
+       WHERE p.team = p_team AND p.repo = p_repo AND p.deployed_at >= p_from AND p.deployed_at < p_to
+       GROUP BY 1 ORDER BY 1;
+  ELSIF p_metric IN ('prs_merged', 'pickup_p50', 'review_p50', 'coding_p50', 'deploy_p50') THEN
+    RETURN QUERY
+      SELECT date_trunc(p_interval, p.merged_at, 'UTC'),
+             (CASE p_metric
+                WHEN 'prs_merged' THEN count(*)
+                WHEN 'pickup_p50' THEN percentile_cont(0.5) WITHIN GROUP (ORDER BY p.pickup_s) / 3600
+                WHEN 'review_p50' THEN percentile_cont(0.5) WITHIN GROUP (ORDER BY p.review_s) / 3600
+                WHEN 'coding_p50' THEN percentile_cont(0.5) WITHIN GROUP (ORDER BY p.coding_s) / 3600
+                ELSE percentile_cont(0.5) WITHIN GROUP (ORDER BY p.deploy_s) / 3600
+              END)::float8
+        FROM metrics.team_pull_requests p
+       WHERE p.team = p_team AND p.repo = p_repo AND p.merged_at >= p_from AND p.merged_at < p_to AND NOT p.is_bot
+       GROUP BY 1 ORDER BY 1;
+  ELSE
+    RAISE EXCEPTION 'series % is a Jira series: it has no repository', p_metric USING ERRCODE = '22023';
+  END IF;
+END
+$$;
