@@ -1,4 +1,6 @@
+import { githubBenchmark } from './github.js';
 import { jiraBenchmark } from './jira.js';
+import { queriesBenchmark } from './queries.js';
 
 /**
  * `npm run bench -- NAME [options] [--json]`: runs one benchmark and prints its result
@@ -10,7 +12,7 @@ export interface Benchmark {
   run(args: string[], json: boolean): Promise<void>;
 }
 
-const benchmarks: Benchmark[] = [jiraBenchmark];
+const benchmarks: Benchmark[] = [githubBenchmark, jiraBenchmark, queriesBenchmark];
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
