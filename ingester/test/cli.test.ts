@@ -47,6 +47,57 @@ describe('engmetrics serve on the embedded database', () => {
   });
 });
 
+describe('engmetrics demo (npm start) on the embedded database', () => {
+  it('syncs a generated organisation from the simulators, prints its DORA tiles and serves tiles and an insight', async () => {
+    const [port, pgPort] = [await freePort(), await freePort()];
+    const dataDir = mkdtempSync(join(tmpdir(), 'engmetrics-demo-'));
+    const token = 'demo-test-token-0123456789';
+    const cli = runCli(['demo', '--prs', '300', '--repos', '4', '--days', '60'], {
+      PORT: String(port),
+      ENGMETRICS_PG_PORT: String(pgPort),
+      ENGMETRICS_DATA_DIR: dataDir,
+      API_TOKEN: token,
+      LOG_LEVEL: 'warn',
+    });
+    const get = async <T>(path: string) => {
+      const r = await fetch(`http://127.0.0.1:${port}${path}`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      return { status: r.status, body: (await r.json()) as T };
+    };
+    try {
+      await waitFor(
+        async () => ((await fetch(`http://127.0.0.1:${port}/health`)).ok ? true : undefined),
+        90_000,
+        '/health',
+      );
+      const out = cli.output();
+      expect(out).toMatch(/GitHub: \d+ pull requests in 4 scopes/);
+      expect(out).toMatch(/Jira: \d+ issues in \d+ scopes/);
+      expect(out).toContain('DORA, all teams, last 90 days (generated organisation');
+      expect(out).toMatch(/Deployment frequency\s+\d+ in [\d.]+ weeks/);
+      expect(out).toMatch(/GitHub {4}http:\/\/127\.0\.0\.1:\d+ {2}\(simulator\)/);
+      expect(out).toContain(`Insight   http://127.0.0.1:${port}/insights/sprint-health?team=`);
+
+      const tiles = await get<{ tiles: { metric: string; value: number | null }[] }>('/metrics/tiles');
+      expect(tiles.status).toBe(200);
+      const frequency = tiles.body.tiles.find((t) => t.metric === 'deployment_frequency');
+      expect(frequency?.value).toBeGreaterThan(0);
+
+      const insight = await get<{ sprint: { state: string; name: string }; source: string; summary: string }>(
+        '/insights/sprint-health',
+      );
+      expect(insight.status).toBe(200);
+      expect(insight.body.sprint.state).toBe('active');
+      expect(insight.body.source).toBe('rules');
+      expect(insight.body.summary).toContain(insight.body.sprint.name);
+    } finally {
+      cli.child.kill('SIGINT');
+    }
+    expect(await cli.exited).toBe(0);
+  });
+});
+
 describe('engmetrics doctor', () => {
   it('prints a table and exits non-zero when a configured API does not answer', async () => {
     const cli = runCli(['doctor'], {

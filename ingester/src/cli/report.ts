@@ -3,13 +3,8 @@ import { openDatabase } from '../db/connect.js';
 import { migrationStatus } from '../db/migrations.js';
 import { refreshMetrics } from '../metrics/refresh.js';
 import { applyOrganisationSettings } from '../metrics/settings.js';
-import {
-  doraSummary,
-  flowSummary,
-  teamNames,
-  type DoraSummary,
-  type FlowSummary,
-} from '../metrics/summary.js';
+import { doraSummary, flowSummary, type DoraSummary, type FlowSummary } from '../metrics/summary.js';
+import { teamNames } from '../metrics/teams.js';
 import { boot } from './bootstrap.js';
 import { formatTable } from './doctor.js';
 import { parseDate } from './sync.js';

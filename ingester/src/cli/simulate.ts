@@ -45,8 +45,10 @@ export async function startSimulation(o: {
   githubPort: number;
   jiraPort: number;
   dataDir: string;
+  /** When the organisation's history ends (default: this hour). */
+  end?: number;
 }): Promise<Simulation> {
-  const end = Math.floor(Date.now() / HOUR) * HOUR;
+  const end = o.end ?? Math.floor(Date.now() / HOUR) * HOUR;
   const world = generateWorld(
     defaultSpec({ prs: o.prs, repos: o.repos, seed: o.seed, start: end - o.days * DAY, end }),
   );

@@ -3,10 +3,14 @@ import { InvalidArgumentError } from 'commander';
 import { openDatabase } from '../db/connect.js';
 import { migrationStatus } from '../db/migrations.js';
 import { ConfigError } from '../errors.js';
+import type { Organisation } from '../config/organisation.js';
+import type { Settings } from '../config/settings.js';
+import type { Database } from '../db/database.js';
+import type { Logger } from '../log.js';
 import { connectGitHub } from '../sources/github/client.js';
-import { syncGitHub } from '../sources/github/sync.js';
+import { syncGitHub, type GitHubSyncOptions, type RepoSyncResult } from '../sources/github/sync.js';
 import { connectJira } from '../sources/jira/client.js';
-import { syncJira } from '../sources/jira/sync.js';
+import { syncJira, type JiraSyncOptions, type ProjectSyncResult } from '../sources/jira/sync.js';
 import { boot, exitWithConfigError } from './bootstrap.js';
 import { formatTable } from './doctor.js';
 import { progress } from './progress.js';
@@ -25,6 +29,148 @@ const projectKey = (value: string, previous: string[] = []) => {
     throw new InvalidArgumentError('expected a Jira project key such as PAY');
   return [...previous, value.toUpperCase()];
 };
+
+interface SyncDeps {
+  settings: Settings;
+  organisation: Organisation;
+  log: Logger;
+  db: Database;
+}
+
+/** GitHub settings complete enough to sync; exits naming the missing variable otherwise. */
+export function requireGitHubSettings(settings: Settings): void {
+  const g = settings.github;
+  if (!g.org) exitWithConfigError(new ConfigError('GITHUB_ORG', 'is required to sync GitHub'));
+  if (!g.token && !g.app)
+    exitWithConfigError(
+      new ConfigError('GITHUB_TOKEN', 'is required to sync GitHub (or set the GITHUB_APP_* credentials)'),
+    );
+}
+
+export function requireJiraSettings(settings: Settings): void {
+  const j = settings.jira;
+  if (!j.baseUrl) exitWithConfigError(new ConfigError('JIRA_BASE_URL', 'is required to sync Jira'));
+  if (!j.auth)
+    exitWithConfigError(
+      new ConfigError(
+        'JIRA_API_TOKEN',
+        'is required to sync Jira (with JIRA_EMAIL, for Cloud; or set JIRA_PAT for Data Center)',
+      ),
+    );
+}
+
+export async function requireMigrated(db: Database): Promise<void> {
+  const status = await migrationStatus(db);
+  if (!status.current)
+    throw new Error(`the database needs migrations (${status.pending.join(', ')}); run engmetrics migrate`);
+}
+
+/** Syncs the organisation's repositories with a progress bar (log lines off a terminal). */
+export async function syncGitHubWithProgress(
+  { settings, organisation, log, db }: SyncDeps,
+  options: Omit<GitHubSyncOptions, 'org' | 'patterns' | 'onProgress'>,
+): Promise<RepoSyncResult[]> {
+  const g = settings.github;
+  const { client } = await connectGitHub(g, log);
+  const bar = progress('github', log);
+  const perRepo = new Map<string, number>();
+  try {
+    return await syncGitHub(
+      { db, client, organisation, log },
+      {
+        ...options,
+        org: g.org!,
+        patterns: g.repos,
+        onProgress: (p) => {
+          perRepo.set(p.repo, p.prs);
+          const prs = [...perRepo.values()].reduce((a, b) => a + b, 0);
+          bar.update(p.reposDone, p.repos, `${prs} pull requests${p.done ? `, ${p.repo} done` : ''}`);
+        },
+      },
+    );
+  } finally {
+    bar.finish();
+  }
+}
+
+export function gitHubResultsTable(results: RepoSyncResult[]): string {
+  return formatTable(
+    results.map((r) => ({
+      repository: r.repo,
+      status: r.status,
+      'pull requests': String(r.prs),
+      'rows written': String(r.rowsWritten),
+      requests: String(r.requests),
+      'graphql points': String(r.points),
+      skipped: String(r.skipped),
+      error: r.error ?? '',
+    })),
+    [
+      'repository',
+      'status',
+      'pull requests',
+      'rows written',
+      'requests',
+      'graphql points',
+      'skipped',
+      'error',
+    ],
+  );
+}
+
+/** Syncs the configured Jira projects with a progress bar (log lines off a terminal). */
+export async function syncJiraWithProgress(
+  { settings, log, db }: SyncDeps,
+  options: Omit<JiraSyncOptions, 'projects' | 'onProgress'>,
+): Promise<ProjectSyncResult[]> {
+  const j = settings.jira;
+  const api = connectJira(j, log);
+  const bar = progress('jira', log);
+  const perProject = new Map<string, number>();
+  try {
+    return await syncJira(
+      { db, api, log },
+      {
+        ...options,
+        projects: j.projects,
+        onProgress: (p) => {
+          perProject.set(p.project, p.issues);
+          const issues = [...perProject.values()].reduce((a, b) => a + b, 0);
+          bar.update(p.projectsDone, p.projects, `${issues} issues${p.done ? `, ${p.project} done` : ''}`);
+        },
+      },
+    );
+  } finally {
+    bar.finish();
+  }
+}
+
+export function jiraResultsTable(results: ProjectSyncResult[]): string {
+  return formatTable(
+    results.map((r) => ({
+      project: r.project,
+      status: r.status,
+      issues: String(r.issues),
+      'changelog entries': String(r.changelogEntries),
+      'rows written': String(r.rowsWritten),
+      requests: String(r.requests),
+      'rate limit left': r.rateLimitRemaining === null ? '' : String(r.rateLimitRemaining),
+      skipped: String(r.skipped),
+      error: r.error ?? '',
+    })),
+    [
+      'project',
+      'status',
+      'issues',
+      'changelog entries',
+      'rows written',
+      'requests',
+      'rate limit left',
+      'skipped',
+      'error',
+    ],
+  );
+}
 
 export function syncCommands(program: Command): void {
   const sync = program
@@ -68,67 +214,21 @@ export function syncCommands(program: Command): void {
         concurrency: number;
       }) => {
         const { settings, organisation, log } = boot();
-        const g = settings.github;
-        if (!g.org) exitWithConfigError(new ConfigError('GITHUB_ORG', 'is required to sync GitHub'));
-        if (!g.token && !g.app)
-          exitWithConfigError(
-            new ConfigError(
-              'GITHUB_TOKEN',
-              'is required to sync GitHub (or set the GITHUB_APP_* credentials)',
-            ),
-          );
+        requireGitHubSettings(settings);
         const { db } = await openDatabase(settings, log);
         try {
-          const status = await migrationStatus(db);
-          if (!status.current)
-            throw new Error(
-              `the database needs migrations (${status.pending.join(', ')}); run engmetrics migrate`,
-            );
-          const { client } = await connectGitHub(g, log);
-          const bar = progress('github', log);
-          const perRepo = new Map<string, number>();
-          const results = await syncGitHub(
-            { db, client, organisation, log },
+          await requireMigrated(db);
+          const results = await syncGitHubWithProgress(
+            { settings, organisation, log, db },
             {
-              org: g.org!,
-              patterns: g.repos,
               only: opts.repo,
               full: opts.full,
               since: opts.since,
               lookbackDays: opts.lookbackDays,
               concurrency: opts.concurrency,
-              onProgress: (p) => {
-                perRepo.set(p.repo, p.prs);
-                const prs = [...perRepo.values()].reduce((a, b) => a + b, 0);
-                bar.update(p.reposDone, p.repos, `${prs} pull requests${p.done ? `, ${p.repo} done` : ''}`);
-              },
             },
           );
-          bar.finish();
-          console.log(
-            formatTable(
-              results.map((r) => ({
-                repository: r.repo,
-                status: r.status,
-                'pull requests': String(r.prs),
-                'rows written': String(r.rowsWritten),
-                requests: String(r.requests),
-                'graphql points': String(r.points),
-                skipped: String(r.skipped),
-                error: r.error ?? '',
-              })),
-              [
-                'repository',
-                'status',
-                'pull requests',
-                'rows written',
-                'requests',
-                'graphql points',
-                'skipped',
-                'error',
-              ],
-            ),
-          );
+          console.log(gitHubResultsTable(results));
           if (results.some((r) => r.status === 'failed')) process.exitCode = 1;
         } finally {
           await db.close();
@@ -154,71 +254,16 @@ export function syncCommands(program: Command): void {
       1,
     )
     .action(async (opts: { full?: boolean; project?: string[]; concurrency: number }) => {
-      const { settings, log } = boot();
-      const j = settings.jira;
-      if (!j.baseUrl) exitWithConfigError(new ConfigError('JIRA_BASE_URL', 'is required to sync Jira'));
-      if (!j.auth)
-        exitWithConfigError(
-          new ConfigError(
-            'JIRA_API_TOKEN',
-            'is required to sync Jira (with JIRA_EMAIL, for Cloud; or set JIRA_PAT for Data Center)',
-          ),
-        );
+      const { settings, organisation, log } = boot();
+      requireJiraSettings(settings);
       const { db } = await openDatabase(settings, log);
       try {
-        const status = await migrationStatus(db);
-        if (!status.current)
-          throw new Error(
-            `the database needs migrations (${status.pending.join(', ')}); run engmetrics migrate`,
-          );
-        const api = connectJira(j, log);
-        const bar = progress('jira', log);
-        const perProject = new Map<string, number>();
-        const results = await syncJira(
-          { db, api, log },
-          {
-            projects: j.projects,
-            only: opts.project,
-            full: opts.full,
-            concurrency: opts.concurrency,
-            onProgress: (p) => {
-              perProject.set(p.project, p.issues);
-              const issues = [...perProject.values()].reduce((a, b) => a + b, 0);
-              bar.update(
-                p.projectsDone,
-                p.projects,
-                `${issues} issues${p.done ? `, ${p.project} done` : ''}`,
-              );
-            },
-          },
+        await requireMigrated(db);
+        const results = await syncJiraWithProgress(
+          { settings, organisation, log, db },
+          { only: opts.project, full: opts.full, concurrency: opts.concurrency },
         );
-        bar.finish();
-        console.log(
-          formatTable(
-            results.map((r) => ({
-              project: r.project,
-              status: r.status,
-              issues: String(r.issues),
-              'changelog entries': String(r.changelogEntries),
-              'rows written': String(r.rowsWritten),
-              requests: String(r.requests),
-              'rate limit left': r.rateLimitRemaining === null ? '' : String(r.rateLimitRemaining),
-              skipped: String(r.skipped),
-              error: r.error ?? '',
-            })),
-            [
-              'project',
-              'status',
-              'issues',
-              'changelog entries',
-              'rows written',
-              'requests',
-              'rate limit left',
-              'skipped',
-              'error',
-            ],
-          ),
-        );
+        console.log(jiraResultsTable(results));
         if (results.some((r) => r.status === 'failed')) process.exitCode = 1;
       } finally {
         await db.close();

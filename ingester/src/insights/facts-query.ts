@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { Database } from '../db/database.js';
 import { NotFoundError } from '../errors.js';
 import { sprintFacts, type SprintFacts } from './facts.js';
-import { teamBoards, teamOfBoard } from './teams.js';
+import { teamBoards, teamOfBoard } from '../metrics/teams.js';
 
 /**
  * The SQL lives beside this file so it can be read and changed as SQL (and later point at

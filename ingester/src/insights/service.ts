@@ -9,7 +9,7 @@ import { factsHash } from './hash.js';
 import { LlmWriter } from './llm.js';
 import { writeWithRules } from './rules.js';
 import { sprintHealthInsight, type SprintHealthInsight } from './shape.js';
-import { resolveTeam, teamBoards } from './teams.js';
+import { resolveTeam, teamBoards } from '../metrics/teams.js';
 
 /**
  * Sprint Health for the API, Slack and the scheduler: which sprint, its facts, the

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { route, type AnyRoute } from '../api/route.js';
 import type { Database } from '../db/database.js';
 import { BadRequestError, NotFoundError } from '../errors.js';
-import { teamNames } from '../insights/teams.js';
+import { teamNames } from './teams.js';
 
 /**
  * The metrics API: the DORA tiles of a team and period, and the series behind the

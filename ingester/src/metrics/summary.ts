@@ -62,8 +62,3 @@ export async function flowSummary(db: Queryable, team: string, from: Date, to: D
   const { rows } = await db.query('SELECT * FROM metrics.flow_summary($1, $2, $3)', [team, from, to]);
   return numbers<FlowSummary>(rows[0]!);
 }
-
-export async function teamNames(db: Queryable): Promise<string[]> {
-  const { rows } = await db.query<{ team: string }>('SELECT team FROM metrics.teams ORDER BY team');
-  return rows.map((r) => r.team);
-}

@@ -6,7 +6,7 @@ import type { Settings } from '../config/settings.js';
 import type { Database } from '../db/database.js';
 import { errorMessage } from '../errors.js';
 import { activeSprintOf } from '../insights/facts-query.js';
-import { teamNames } from '../insights/teams.js';
+import { teamNames } from '../metrics/teams.js';
 import { InsightService } from '../insights/service.js';
 import type { Logger } from '../log.js';
 import { refreshMetrics } from '../metrics/refresh.js';

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Organisation } from '../../src/config/organisation.js';
 import { activeSprintOf, defaultAsOf, loadSprintFacts } from '../../src/insights/facts-query.js';
 import { factsHash } from '../../src/insights/hash.js';
-import { teamNames } from '../../src/insights/teams.js';
+import { teamNames } from '../../src/metrics/teams.js';
 import { DAY } from '../../src/simulators/world/calendar.js';
 import type { SprintW, World } from '../../src/simulators/world/types.js';
 import { freshDatabase, type TestDatabase } from '../support/database.js';
