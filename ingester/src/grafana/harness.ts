@@ -125,6 +125,11 @@ const usesEngmetrics = (ds: { uid?: string } | null | undefined) => ds?.uid === 
 
 // Queries ----------------------------------------------------------------------------------------
 
+/**
+ * The values each variable gets: `all` — All, or the first option of a single-value variable
+ * (what a dashboard opens with); `multi` — two values, or the second option of a single-value
+ * variable (another team, an older sprint); `single` — the first option.
+ */
 export type Scenario = 'single' | 'multi' | 'all';
 /** "all" first: it is where every query must return rows, and later duplicates are skipped. */
 export const SCENARIOS: Scenario[] = ['all', 'multi', 'single'];
@@ -269,8 +274,12 @@ const SINGLE_VALUE_PANELS = new Set(['stat', 'gauge', 'bargauge']);
 const isNull = (v: unknown) => v === null || v === undefined;
 const timeValue = (v: unknown): number => (v instanceof Date ? v.getTime() : Number(v));
 
-/** What Grafana's backend would refuse, or what would leave the panel blank, for this result. */
-export function shapeProblems(q: QueryRef, r: QueryResult): string[] {
+/**
+ * What Grafana's backend would refuse, or what would leave the panel blank, for this result.
+ * `mayBeBlank`: nothing to show is right here (another team may have no data), so a stat of
+ * NULLs ("No data") is no problem.
+ */
+export function shapeProblems(q: QueryRef, r: QueryResult, mayBeBlank = false): string[] {
   const problems: string[] = [];
   const names = r.columns.map((c) => c.name);
   const numeric = r.columns.filter((c) => c.kind === 'number');
@@ -314,7 +323,11 @@ export function shapeProblems(q: QueryRef, r: QueryResult): string[] {
   }
   if (q.kind === 'panel' && SINGLE_VALUE_PANELS.has(q.panelType ?? '')) {
     if (!numeric.length) problems.push(`a ${q.panelType} panel needs a numeric column`);
-    else if (r.rows.length && !r.rows.some((row) => numeric.some((c) => !isNull(row[r.columns.indexOf(c)]))))
+    else if (
+      !mayBeBlank &&
+      r.rows.length &&
+      !r.rows.some((row) => numeric.some((c) => !isNull(row[r.columns.indexOf(c)])))
+    )
       problems.push(`a ${q.panelType} panel got no numeric value (every one is NULL)`);
   }
   if (q.kind === 'alert' && q.format === 'table') {
@@ -377,7 +390,8 @@ function scenarioValue(
   }
   const picked = scenario === 'multi' && v.multi ? options.slice(0, 2) : options.slice(0, 1);
   if (v.multi) return { ...base, value: picked.map((o) => o.value), text: picked.map((o) => o.text) };
-  return { ...base, value: picked[0]?.value ?? '', text: picked[0]?.text ?? '' };
+  const one = scenario === 'multi' ? (options[1] ?? options[0]) : options[0];
+  return { ...base, value: one?.value ?? '', text: one?.text ?? '' };
 }
 
 // The run ------------------------------------------------------------------------------------------
@@ -430,8 +444,9 @@ export async function runHarness(o: HarnessOptions): Promise<HarnessReport> {
       problems.push(`query failed: ${(err as Error).message}`);
     }
     if (result) {
-      problems.push(...shapeProblems(q, result));
-      if (result.rows.length === 0 && (scenario === 'all' || q.kind !== 'panel') && !mayBeEmpty(q))
+      const rowsRequired = (scenario === 'all' || q.kind !== 'panel') && !mayBeEmpty(q);
+      problems.push(...shapeProblems(q, result, !rowsRequired));
+      if (result.rows.length === 0 && rowsRequired)
         problems.push(
           'no rows for the loaded organisation (list it in mayBeEmpty with a reason if that is right)',
         );

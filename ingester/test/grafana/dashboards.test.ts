@@ -3,17 +3,23 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
+import type { Panel, RowPanel } from '@grafana/schema';
 import {
   DATASOURCE,
+  DORA_BAND_COLOURS,
   dashboard,
   dashboardUrl,
   dimensionVariables,
+  doraBandMappings,
   doraThresholds,
   fieldValue,
   inFilter,
+  link,
+  panelUrl,
   place,
   ref,
   statPanel,
+  thresholdColour,
 } from '../../src/grafana/dashboards/common.js';
 import { DASHBOARDS_DIR, dashboardDrift } from '../../src/grafana/dashboards/generate.js';
 import { allDashboards } from '../../src/grafana/dashboards/index.js';
@@ -134,7 +140,7 @@ describe('dashboard building blocks', () => {
       null,
       0.05,
       0.1,
-      0.15,
+      0.2,
     ]);
   });
 
@@ -174,8 +180,99 @@ describe('dashboard building blocks', () => {
     expect(panels[3]!.panels!.map((p) => [p.id, p.title])).toEqual([[5, 'Hidden']]);
     const variables = d.templating!.list!;
     expect(variables.map((v) => [v.name, v.multi, v.includeAll, v.current?.value])).toEqual([
-      ['team', true, true, '$__all'],
+      ['team', false, false, undefined],
       ['repo', true, true, '$__all'],
     ]);
   });
+
+  it('put a short panel beside a tall one and the next under the short one, as Grafana floats them up', () => {
+    const stat = (title: string) => statPanel({ title, sql: 'SELECT 1 AS n' });
+    const d = dashboard({
+      uid: 'layout',
+      title: 'Layout',
+      description: 'A tall panel, two beside it, one under all',
+      freshness: false,
+      rows: [
+        {
+          panels: [
+            place(stat('Tall'), 8, 14),
+            place(stat('Short'), 16, 5),
+            place(stat('Under short'), 16, 9),
+            place(stat('Under all'), 12, 4),
+          ],
+        },
+      ],
+    });
+    expect((d.panels as { title: string; gridPos: object }[]).map((p) => [p.title, p.gridPos])).toEqual([
+      ['Tall', { x: 0, y: 0, w: 8, h: 14 }],
+      ['Short', { x: 8, y: 0, w: 16, h: 5 }],
+      ['Under short', { x: 8, y: 5, w: 16, h: 9 }],
+      ['Under all', { x: 0, y: 14, w: 12, h: 4 }],
+    ]);
+  });
+
+  it('link a panel to another of the same dashboard by title, with the id the layout gave it', () => {
+    const withLink = (target: string, uid = 'links') =>
+      dashboard({
+        uid: 'links',
+        title: 'Links',
+        description: 'A tile linking to a table in a collapsed row',
+        freshness: false,
+        rows: [
+          {
+            panels: [
+              place(
+                statPanel({
+                  title: 'Tile',
+                  sql: 'SELECT 1 AS n',
+                  links: [link('Rows', panelUrl(uid, target, { vars: ['team'] }))],
+                }),
+                6,
+                4,
+              ),
+            ],
+          },
+          {
+            title: 'Drill-down',
+            collapsed: true,
+            panels: [place(statPanel({ title: 'Table', sql: 'SELECT 2 AS n' }), 24, 8)],
+          },
+        ],
+      });
+    const d = withLink('Table');
+    const tile = (d.panels as Panel[])[0]!;
+    expect((tile.fieldConfig!.defaults.links as { url: string }[])[0]!.url).toBe(
+      '/d/links?${team:queryparam}&${__url_time_range}&viewPanel=panel-3',
+    );
+    expect(((d.panels as RowPanel[])[1]!.panels[0] as Panel).id).toBe(3);
+    expect(() => withLink('Nothing')).toThrow('names panel "Nothing", which it has not');
+    expect(() => withLink('Table', 'elsewhere')).toThrow('names panel "Table" of elsewhere');
+  });
+
+  it('colour a DORA band named by SQL as its thresholds colour the value, and say "No data" for NULL', () => {
+    const mappings = doraBandMappings() as {
+      type: string;
+      options: { pattern?: string; match?: string; result: { color: string; text?: string } };
+    }[];
+    const colourOf = (text: string) => {
+      const m = mappings.find((x) => x.type === 'regex' && stringToRegex(x.options.pattern!).test(text));
+      return m?.options.result.color;
+    };
+    expect(colourOf('Elite · DORA 2024')).toBe(DORA_BAND_COLOURS.elite);
+    expect(colourOf('medium')).toBe(DORA_BAND_COLOURS.medium);
+    expect(colourOf('No deployments')).toBeUndefined();
+    expect(mappings.find((x) => x.type === 'special')!.options).toEqual({
+      match: 'null+nan',
+      result: { text: 'No data', color: 'transparent', index: 4 },
+    });
+    expect(thresholdColour(doraThresholds('leadTime'), 23.9)).toBe(DORA_BAND_COLOURS.elite);
+    expect(thresholdColour(doraThresholds('leadTime'), 24)).toBe(DORA_BAND_COLOURS.high);
+    expect(thresholdColour(doraThresholds('deploymentFrequency'), 7)).toBe(DORA_BAND_COLOURS.elite);
+  });
 });
+
+/** Grafana's stringToJsRegex: `/pattern/flags`, or a whole-value match. */
+function stringToRegex(pattern: string): RegExp {
+  const m = /^\/(.*)\/([gimsuy]*)$/.exec(pattern);
+  return m ? new RegExp(m[1]!, m[2]) : new RegExp(`^${pattern}$`);
+}

@@ -13,6 +13,15 @@ import {
   type HarnessReport,
   type HarnessResult,
 } from '../../src/grafana/harness.js';
+import {
+  DORA_BAND_COLOURS,
+  DORA_BAND_YEAR,
+  DORA_BANDS,
+  doraThresholds,
+  thresholdColour,
+  type DoraBand,
+  type DoraMetric,
+} from '../../src/grafana/dashboards/common.js';
 import { freshDatabase, type TestDatabase } from '../support/database.js';
 import { loadOrganisation } from './world.js';
 
@@ -137,6 +146,38 @@ describe('every provisioned query, expanded as Grafana does and run as grafana_r
         `UPDATE ops.sync_runs SET started_at = started_at + interval '4 hours', finished_at = finished_at + interval '4 hours'
           WHERE source = 'jira'`,
       );
+    }
+  });
+
+  it('colours DORA values with the bands of metrics.dora_bands, the table SQL bands by', async () => {
+    const { rows } = await runAsReader(
+      t.db,
+      `SELECT metric, band, year, lower::float8, upper::float8 FROM metrics.dora_bands
+        WHERE year = (SELECT max(year) FROM metrics.dora_bands) ORDER BY metric, lower NULLS FIRST`,
+    );
+    const table = rows as [string, DoraBand, number, number | null, number | null][];
+    expect(new Set(table.map((r) => r[0]))).toEqual(new Set(Object.values(DORA_BANDS).map((b) => b.table)));
+    expect(new Set(table.map((r) => r[2]))).toEqual(new Set([DORA_BAND_YEAR]));
+    for (const [metric, spec] of Object.entries(DORA_BANDS) as [
+      DoraMetric,
+      (typeof DORA_BANDS)[DoraMetric],
+    ][]) {
+      const own = table.filter((r) => r[0] === spec.table);
+      const edges = [...new Set(own.flatMap((r) => [r[3], r[4]]).filter((e) => e !== null))].sort(
+        (a, b) => a! - b!,
+      );
+      expect({ metric, edges }).toEqual({ metric, edges: [...spec.edges] });
+      // A value in a band, at its lower edge and just under its upper one, takes the band's colour.
+      const colours = doraThresholds(metric);
+      for (const [, band, , lower, upper] of own) {
+        const inside = [lower ?? upper! - 1, ...(upper === null ? [] : [upper - 1e-6])];
+        for (const v of inside)
+          expect({ metric, v, colour: thresholdColour(colours, v) }).toEqual({
+            metric,
+            v,
+            colour: DORA_BAND_COLOURS[band],
+          });
+      }
     }
   });
 

@@ -11,6 +11,7 @@ import type {
   Panel,
   RowPanel,
   ThresholdsConfig,
+  ValueMapping,
   VariableModel,
 } from '@grafana/schema';
 
@@ -80,6 +81,8 @@ export interface QueryVariableOptions {
   allValue?: string;
   /** `load`: when the dashboard opens; `time`: also when the time range changes. */
   refresh?: 'load' | 'time';
+  /** Not shown: a value links and queries read (a sprint's dates, say). */
+  hidden?: boolean;
 }
 
 /** `definition` is what the variable editor shows; the 12.4 types omit it, the JSON model has it. */
@@ -100,7 +103,7 @@ export function queryVariable(o: QueryVariableOptions): Variable {
     multi: o.multi ?? false,
     includeAll: o.includeAll ?? false,
     regex: '',
-    hide: 0,
+    hide: (o.hidden ? 2 : 0) as Variable['hide'],
     skipUrlSync: false,
     options: [],
   };
@@ -111,33 +114,105 @@ export function queryVariable(o: QueryVariableOptions): Variable {
 }
 
 /**
- * The four dimensions every dashboard filters by. Their SQL comes from the metrics views (a
- * query returning one column, or __value and __text); `repo` and `sprint` usually filter on
- * the variable before them, e.g. `WHERE ${inFilter('team', 'team')}`.
+ * The four dimensions the dashboards filter by, each from the metrics views. `team` is one
+ * team or `*`, the whole organisation counted once (the team-keyed views have rows for `*`):
+ * one value, so a team-keyed view is read as `team = ${team:sqlstring}`. `repo` narrows the
+ * per-repository tables; `board` and `sprint` pick one sprint.
  */
 export type Dimension = 'team' | 'repo' | 'board' | 'sprint';
 export const DIMENSIONS: Record<Dimension, Omit<QueryVariableOptions, 'name' | 'sql'>> = {
-  team: { label: 'Team', multi: true, includeAll: true, refresh: 'load' },
+  team: {
+    label: 'Team',
+    multi: false,
+    includeAll: false,
+    refresh: 'load',
+    description: 'One team, or All teams: the whole organisation, each deployment and issue counted once',
+  },
   repo: { label: 'Repository', multi: true, includeAll: true, refresh: 'load' },
-  board: { label: 'Board', multi: false, includeAll: false, refresh: 'load' },
+  board: {
+    label: 'Board',
+    multi: false,
+    includeAll: false,
+    refresh: 'load',
+    description: "The team's boards with sprints; the one with the latest active sprint comes first",
+  },
   sprint: {
     label: 'Sprint',
     multi: false,
     includeAll: false,
     refresh: 'time',
-    description: 'The newest sprint comes first: the active one, or the last closed',
+    description:
+      'Sprints of the board started in the time range, and the active one. The newest comes first: the active one, or the last closed',
   },
+};
+
+/** "The chosen team" on a team-keyed view; `*` rows are the whole organisation. */
+export function teamIs(column = 'team'): string {
+  return `${column} = ${ref('team', 'sqlstring')}`;
+}
+
+/**
+ * "The chosen id" for a single-value variable holding a bigint id: compared as a bigint so
+ * the view's index serves it, and an empty selection (no boards yet) matches nothing rather
+ * than failing the cast.
+ */
+export function idIs(column: string, variable: string): string {
+  return `${column} = nullif(${ref(variable, 'sqlstring')}, '')::bigint`;
+}
+
+/** The SQL behind each dimension, from the metrics views; a dashboard names the ones it uses. */
+export type DimensionQueries = Record<Dimension, string>;
+
+export const DIMENSION_QUERIES: DimensionQueries = {
+  // All teams first, then the teams by name.
+  team: `
+    SELECT __value, __text FROM (
+      SELECT '*' AS __value, 'All teams' AS __text, 0 AS rank
+      UNION ALL
+      SELECT team, team, 1 FROM metrics.teams
+    ) t
+    ORDER BY rank, __text`,
+  // Every repository for the whole organisation (one mapped to no team too).
+  repo: `
+    SELECT repo FROM metrics.repos WHERE ${ref('team', 'sqlstring')} = '*'
+    UNION
+    SELECT repo FROM metrics.team_repos WHERE ${teamIs()}
+    ORDER BY 1`,
+  // Boards without sprints (kanban) have nothing to show here. The board of the team's latest
+  // active sprint first, so a link carrying only team and sprint (the Slack summary's) lands
+  // on the board that sprint is on.
+  board: `
+    SELECT s.board_id::text AS __value,
+           'Board ' || s.board_id || coalesce(' · ' || (SELECT string_agg(tb.team, ', ' ORDER BY tb.team)
+                                                           FROM metrics.team_boards tb
+                                                          WHERE tb.board_id = s.board_id), '') AS __text
+      FROM metrics.sprints s
+     WHERE ${ref('team', 'sqlstring')} = '*'
+        OR s.board_id IN (SELECT board_id FROM metrics.team_boards WHERE ${teamIs()})
+     GROUP BY s.board_id
+     ORDER BY max(s.start_at) FILTER (WHERE s.state = 'active') DESC NULLS LAST,
+              max(s.start_at) DESC NULLS LAST, s.board_id`,
+  sprint: `
+    SELECT sprint_id::text AS __value,
+           name || CASE WHEN state = 'active' THEN ' (active)' ELSE '' END AS __text
+      FROM metrics.sprints
+     WHERE ${idIs('board_id', 'board')} AND state <> 'future' AND start_at IS NOT NULL
+       AND (state = 'active' OR start_at >= $__timeFrom())
+     ORDER BY state = 'active' DESC, start_at DESC, sprint_id DESC`,
 };
 
 export function dimensionVariable(dimension: Dimension, sql: string): Variable {
   return queryVariable({ name: dimension, sql, ...DIMENSIONS[dimension] });
 }
 
-/** The SQL behind each dimension, from the metrics views; a dashboard names the ones it uses. */
-export type DimensionQueries = Record<Dimension, string>;
-
-/** The variables for the given dimensions, in the order they depend on each other. */
-export function dimensionVariables(queries: Partial<DimensionQueries>): Variable[] {
+/**
+ * The variables for the given dimensions, in the order they depend on each other: the
+ * standard queries unless a dashboard passes its own.
+ */
+export function dimensionVariables(dimensions: Dimension[] | Partial<DimensionQueries>): Variable[] {
+  const queries: Partial<DimensionQueries> = Array.isArray(dimensions)
+    ? Object.fromEntries(dimensions.map((d) => [d, DIMENSION_QUERIES[d]]))
+    : dimensions;
   return (Object.keys(DIMENSIONS) as Dimension[])
     .filter((d) => queries[d] !== undefined)
     .map((d) => dimensionVariable(d, queries[d]!));
@@ -159,6 +234,8 @@ export const UNITS = {
   ratio: 'percentunit',
   perDay: 'suffix:/day',
   perWeek: 'suffix:/week',
+  /** Story points. */
+  points: 'suffix: pts',
   timestamp: 'dateTimeAsIso',
   fromNow: 'dateTimeFromNow',
 } as const;
@@ -176,28 +253,44 @@ export function thresholds(base: Colour, ...steps: [number, Colour][]): Threshol
   };
 }
 
-export const DORA_BAND_COLOURS = {
+export type DoraBand = 'elite' | 'high' | 'medium' | 'low';
+
+export const DORA_BAND_COLOURS: Record<DoraBand, Colour> = {
   elite: 'dark-green',
   high: 'green',
   medium: 'orange',
   low: 'red',
-} as const;
+};
 
 /**
- * Band edges of the DORA performance clusters, in the unit noted. Edit here, and every tile,
- * threshold and legend follows.
+ * The band edges of metrics.dora_bands (the DORA 2024 clusters), in the units the SQL bands
+ * in: the table decides which band a value is in, these colour it. A value is in a band from
+ * its lower edge up to (not including) its upper one, as a Grafana threshold step applies
+ * from its value up. The harness test checks them against the table's rows.
  */
 export const DORA_BANDS = {
-  /** Deployments per day: daily or more is elite, weekly high, monthly medium. */
-  deploymentFrequency: { higherIsBetter: true, unit: UNITS.perDay, edges: [1 / 30, 1 / 7, 1] },
-  /** Hours from commit to production: under a day elite, a week high, a month medium. */
-  leadTime: { higherIsBetter: false, unit: UNITS.hours, edges: [24, 168, 720] },
-  /** Percent of deployments that needed remediation. */
-  changeFailureRate: { higherIsBetter: false, unit: UNITS.percent, edges: [5, 10, 15] },
-  /** Hours to restore service after a failed deployment: an hour, a day, a week. */
-  timeToRestore: { higherIsBetter: false, unit: UNITS.hours, edges: [1, 24, 168] },
+  /** Deployments per week: daily or more is elite, weekly high, monthly medium. */
+  deploymentFrequency: {
+    table: 'deployment_frequency',
+    higherIsBetter: true,
+    unit: UNITS.perWeek,
+    edges: [0.23, 1, 7],
+  },
+  /** Hours from first commit to production: a day, a week, a month. */
+  leadTime: { table: 'change_lead_time', higherIsBetter: false, unit: UNITS.hours, edges: [24, 168, 720] },
+  /** Percent of deployments that failed. */
+  changeFailureRate: {
+    table: 'change_fail_rate',
+    higherIsBetter: false,
+    unit: UNITS.percent,
+    edges: [5, 10, 20],
+  },
+  /** Hours from a failed deployment to service restored: an hour, a day, a week. */
+  recoveryTime: { table: 'recovery_time', higherIsBetter: false, unit: UNITS.hours, edges: [1, 24, 168] },
 } as const;
 export type DoraMetric = keyof typeof DORA_BANDS;
+/** The year of the DORA report the bands come from, as metrics.dora_bands says. */
+export const DORA_BAND_YEAR = 2024;
 
 /** Thresholds that colour a DORA value by its band; `scale` converts the edges (e.g. 0.01 for ratios). */
 export function doraThresholds(metric: DoraMetric, scale = 1): ThresholdsConfig {
@@ -207,6 +300,44 @@ export function doraThresholds(metric: DoraMetric, scale = 1): ThresholdsConfig 
   return higherIsBetter
     ? thresholds(low, [a, medium], [b, high], [c, elite])
     : thresholds(elite, [a, high], [b, medium], [c, low]);
+}
+
+/** The colour a threshold config gives a value (the last step at or below it). */
+export function thresholdColour(config: ThresholdsConfig, value: number): Colour {
+  let colour = config.steps[0]!.color;
+  for (const step of config.steps.slice(1)) if (value >= (step.value ?? -Infinity)) colour = step.color;
+  return colour;
+}
+
+/** NULL is "no data" (docs/metrics.md): said in words, and left uncoloured rather than taking a band's. */
+export function noDataMapping(index = 0): ValueMapping {
+  return {
+    type: 'special' as ValueMapping['type'],
+    options: { match: 'null+nan', result: { text: 'No data', color: 'transparent', index } },
+  } as ValueMapping;
+}
+
+/** Exact values shown as other text and colours (`true` → "failed" in red, say). */
+export function valueMapping(options: Record<string, { text?: string; color?: Colour }>): ValueMapping {
+  return {
+    type: 'value' as ValueMapping['type'],
+    options: Object.fromEntries(Object.entries(options).map(([k, v], index) => [k, { ...v, index }])),
+  } as ValueMapping;
+}
+
+/**
+ * Colours a band as SQL names it (`elite`, or text starting with it, any case), for the band
+ * text beside a tile and the band columns of a table.
+ */
+export function doraBandMappings(): ValueMapping[] {
+  const bands = (Object.entries(DORA_BAND_COLOURS) as [DoraBand, Colour][]).map(
+    ([band, color], index) =>
+      ({
+        type: 'regex' as ValueMapping['type'],
+        options: { pattern: `/^${band}/i`, result: { color, index } },
+      }) as ValueMapping,
+  );
+  return [...bands, noDataMapping(bands.length)];
 }
 
 /** How old data may get before it is worth a look (amber) and before it is wrong to trust (red). */
@@ -221,14 +352,42 @@ export const FRESHNESS = { warnSeconds: 3 * 3600, staleSeconds: 6 * 3600 };
  */
 export function dashboardUrl(
   uid: string,
-  options: { vars?: string[]; keepTime?: boolean; values?: Record<string, string> } = {},
+  options: {
+    vars?: string[];
+    keepTime?: boolean;
+    values?: Record<string, string>;
+    /** Other query parameters as written, e.g. viewPanel. */
+    params?: Record<string, string>;
+  } = {},
 ): string {
   const params = [
     ...(options.vars ?? []).map((v) => ref(v, 'queryparam')),
     ...Object.entries(options.values ?? {}).map(([k, v]) => `var-${k}=${v}`),
     ...(options.keepTime === false ? [] : [ref('__url_time_range')]),
+    ...Object.entries(options.params ?? {}).map(([k, v]) => `${k}=${v}`),
   ];
   return `/d/${uid}${params.length ? '?' + params.join('&') : ''}`;
+}
+
+/**
+ * Stands for the id of the panel with this title in the same dashboard: ids follow from the
+ * layout, so `dashboard()` writes them in once it has laid the panels out.
+ */
+export function panelIdOf(uid: string, title: string): string {
+  return `{{panel:${uid}:${title}}}`;
+}
+const PANEL_ID_REF = /\{\{panel:([^:}]+):([^}]+)\}\}/g;
+
+/**
+ * The URL that opens one panel of a dashboard on its own (`viewPanel`), one in a collapsed
+ * row too. The panel must be on the dashboard the link is on.
+ */
+export function panelUrl(
+  uid: string,
+  title: string,
+  options: Omit<NonNullable<Parameters<typeof dashboardUrl>[1]>, 'params'> = {},
+): string {
+  return dashboardUrl(uid, { ...options, params: { viewPanel: `panel-${panelIdOf(uid, title)}` } });
 }
 
 /** A cell's value in a data link, URL-encoded. */
@@ -267,6 +426,37 @@ export const DASHBOARDS_MENU: DashboardLink = {
 
 // Panels -----------------------------------------------------------------------------------------
 
+/**
+ * What one field (a column, a series) shows differently from the panel's defaults. `field`
+ * is the column's name in the query, or a /regex/ over the names.
+ */
+export interface FieldSettings {
+  field: string;
+  displayName?: string;
+  unit?: string;
+  decimals?: number;
+  thresholds?: ThresholdsConfig;
+  /** Colour by the thresholds: a table cell's background, a series' line. */
+  colour?: boolean;
+  /** One colour for the field whatever its value (a series, say). */
+  fixedColour?: Colour;
+  mappings?: ValueMapping[];
+  links?: DashboardLink[];
+  noValue?: string;
+  /** Table column width in pixels. */
+  width?: number;
+  /** Time series: a dashed line (an ideal, a target). */
+  dashed?: boolean;
+  /** Time series: drawn as bars or a line whatever the panel's style. */
+  style?: 'line' | 'bars';
+  /** Time series: on its own axis on the right (a rate beside counts). */
+  rightAxis?: boolean;
+  /** Time series: the field's own stacking group, so it is drawn on top rather than added in. */
+  unstacked?: boolean;
+  /** Table: not shown (a key a link reads). */
+  hidden?: boolean;
+}
+
 interface PanelBase {
   title: string;
   description?: string;
@@ -277,15 +467,52 @@ interface PanelBase {
   thresholds?: ThresholdsConfig;
   noValue?: string;
   links?: DashboardLink[];
+  mappings?: ValueMapping[];
   min?: number;
   max?: number;
+  fields?: FieldSettings[];
+  /** One colour for every field (when no thresholds say otherwise). */
+  fixedColour?: Colour;
 }
 
-function fieldConfig(
-  p: PanelBase,
-  custom?: Record<string, unknown>,
-  overrides: FieldConfigSource['overrides'] = [],
-) {
+type Override = FieldConfigSource['overrides'][number];
+
+function overrideOf(f: FieldSettings, panelType: string): Override {
+  const properties: { id: string; value: unknown }[] = [];
+  const set = (id: string, value: unknown) => properties.push({ id, value });
+  if (f.displayName) set('displayName', f.displayName);
+  if (f.unit) set('unit', f.unit);
+  if (f.decimals !== undefined) set('decimals', f.decimals);
+  if (f.noValue) set('noValue', f.noValue);
+  if (f.thresholds) set('thresholds', f.thresholds);
+  if (f.mappings) set('mappings', f.mappings);
+  if (f.fixedColour) set('color', { mode: 'fixed', fixedColor: f.fixedColour });
+  else if (f.colour || f.mappings) set('color', { mode: 'thresholds' });
+  // A mapped value brings its colour; anything unmapped (no band) stays uncoloured.
+  if (f.mappings && !f.thresholds) set('thresholds', thresholds('transparent'));
+  if (f.links) set('links', f.links);
+  if (panelType === 'table') {
+    if (f.width) set('custom.width', f.width);
+    if (f.colour || f.mappings) set('custom.cellOptions', { type: 'color-background', mode: 'basic' });
+    if (f.hidden) set('custom.hideFrom', { viz: true, legend: false, tooltip: false });
+  }
+  if (panelType === 'timeseries') {
+    if (f.dashed) set('custom.lineStyle', { fill: 'dash', dash: [10, 10] });
+    if (f.style) {
+      set('custom.drawStyle', f.style);
+      set('custom.fillOpacity', f.style === 'bars' ? 80 : 0);
+    }
+    if (f.rightAxis) set('custom.axisPlacement', 'right');
+    if (f.unstacked) set('custom.stacking', { mode: 'none', group: f.field });
+  }
+  const regex = f.field.startsWith('/');
+  return {
+    matcher: { id: regex ? 'byRegexp' : 'byName', options: f.field },
+    properties,
+  } as Override;
+}
+
+function fieldConfig(p: PanelBase, panelType: string, custom?: Record<string, unknown>): FieldConfigSource {
   const defaults: FieldConfigSource['defaults'] = {};
   if (p.unit) defaults.unit = p.unit;
   if (p.decimals !== undefined) defaults.decimals = p.decimals;
@@ -293,12 +520,17 @@ function fieldConfig(
   if (p.max !== undefined) defaults.max = p.max;
   if (p.noValue) defaults.noValue = p.noValue;
   if (p.links) defaults.links = p.links;
+  if (p.mappings) defaults.mappings = p.mappings;
   defaults.thresholds = p.thresholds ?? thresholds('green');
-  defaults.color = { mode: p.thresholds ? 'thresholds' : 'palette-classic' } as NonNullable<
-    FieldConfigSource['defaults']['color']
-  >;
+  defaults.color = (
+    p.thresholds
+      ? { mode: 'thresholds' }
+      : p.fixedColour
+        ? { mode: 'fixed', fixedColor: p.fixedColour }
+        : { mode: 'palette-classic' }
+  ) as NonNullable<FieldConfigSource['defaults']['color']>;
   if (custom) defaults.custom = custom;
-  return { defaults, overrides };
+  return { defaults, overrides: (p.fields ?? []).map((f) => overrideOf(f, panelType)) };
 }
 
 function panel(
@@ -306,7 +538,7 @@ function panel(
   p: PanelBase,
   format: QueryFormat,
   options: Record<string, unknown>,
-  fc: FieldConfigSource,
+  custom?: Record<string, unknown>,
 ): Panel {
   const out: Panel = {
     type,
@@ -314,7 +546,7 @@ function panel(
     description: p.description,
     datasource: DATASOURCE,
     targets: [sqlTarget(p.sql, p.format ?? format)],
-    fieldConfig: fc,
+    fieldConfig: fieldConfig(p, type, custom),
     options,
   };
   if (p.description === undefined) delete out.description;
@@ -327,31 +559,40 @@ export interface StatOptions extends PanelBase {
   /** Show each row (true) rather than one reduced value per column. */
   eachRow?: boolean;
   graph?: boolean;
+  /** Text columns too (a band beside its value), not only the numbers. */
+  withText?: boolean;
+  /** `value_and_name` names each value: for tiles holding several. */
+  textMode?: 'auto' | 'value' | 'value_and_name' | 'name';
+  orientation?: 'auto' | 'horizontal' | 'vertical';
 }
 
 export function statPanel(p: StatOptions): Panel {
-  return panel(
-    'stat',
-    p,
-    'table',
-    {
-      reduceOptions: { values: p.eachRow ?? false, calcs: ['lastNotNull'], fields: '' },
-      orientation: 'auto',
-      textMode: 'auto',
-      colorMode: p.colorMode ?? 'value',
-      graphMode: p.graph ? 'area' : 'none',
-      justifyMode: 'auto',
-      wideLayout: true,
-      showPercentChange: false,
+  return panel('stat', p, 'table', {
+    reduceOptions: {
+      values: p.eachRow ?? false,
+      calcs: ['lastNotNull'],
+      fields: p.withText ? '/.*/' : '',
     },
-    fieldConfig(p),
-  );
+    orientation: p.orientation ?? 'auto',
+    textMode: p.textMode ?? 'auto',
+    colorMode: p.colorMode ?? 'value',
+    graphMode: p.graph ? 'area' : 'none',
+    justifyMode: 'auto',
+    wideLayout: true,
+    showPercentChange: false,
+  });
 }
 
 export interface TimeSeriesOptions extends PanelBase {
   style?: 'line' | 'bars';
   stacked?: boolean;
   legendCalcs?: string[];
+  /** Draw the thresholds: dashed lines at each step (band edges, a target). */
+  showThresholds?: boolean;
+  /** Carry a line across missing points (weeks without data) instead of breaking it. */
+  spanNulls?: boolean;
+  /** Points join with steps (a count that holds until it changes). */
+  stepped?: boolean;
 }
 
 export function timeSeriesPanel(p: TimeSeriesOptions): Panel {
@@ -364,50 +605,74 @@ export function timeSeriesPanel(p: TimeSeriesOptions): Panel {
       legend: { showLegend: true, displayMode: 'list', placement: 'bottom', calcs: p.legendCalcs ?? [] },
       tooltip: { mode: 'multi', sort: 'desc' },
     },
-    fieldConfig(p, {
+    {
       drawStyle: bars ? 'bars' : 'line',
       lineWidth: 1,
       fillOpacity: bars ? 80 : 10,
       showPoints: 'auto',
-      spanNulls: false,
+      spanNulls: p.spanNulls ?? false,
+      lineInterpolation: p.stepped ? 'stepAfter' : 'linear',
       stacking: { mode: p.stacked ? 'normal' : 'none', group: 'A' },
       axisSoftMin: 0,
-    }),
+      thresholdsStyle: { mode: p.showThresholds ? 'dashed' : 'off' },
+    },
   );
 }
 
-export interface TableColumn {
-  /** The column's name in the query. */
-  field: string;
-  displayName?: string;
-  unit?: string;
-  width?: number;
-  thresholds?: ThresholdsConfig;
-  /** Colour the cell's background by the thresholds. */
-  colour?: boolean;
-  links?: DashboardLink[];
+export interface BarChartOptions extends PanelBase {
+  /** The column along the x axis (text: a sprint's name). */
+  xField: string;
+  stacked?: boolean;
+  horizontal?: boolean;
+}
+
+/** Bars per category (sprints, say), where a time axis would space them wrongly. */
+export function barChartPanel(p: BarChartOptions): Panel {
+  return panel(
+    'barchart',
+    p,
+    'table',
+    {
+      xField: p.xField,
+      orientation: p.horizontal ? 'horizontal' : 'vertical',
+      stacking: p.stacked ? 'normal' : 'none',
+      groupWidth: 0.7,
+      barWidth: 0.9,
+      showValue: 'auto',
+      xTickLabelRotation: 0,
+      xTickLabelSpacing: 0,
+      legend: { showLegend: true, displayMode: 'list', placement: 'bottom', calcs: [] },
+      tooltip: { mode: 'multi', sort: 'none' },
+    },
+    { fillOpacity: 80, lineWidth: 1, gradientMode: 'none', axisSoftMin: 0 },
+  );
+}
+
+export interface PieChartOptions extends PanelBase {
+  donut?: boolean;
+}
+
+/** Shares of a whole, one slice per numeric column. */
+export function pieChartPanel(p: PieChartOptions): Panel {
+  return panel('piechart', p, 'table', {
+    reduceOptions: { values: false, calcs: ['lastNotNull'], fields: '' },
+    pieType: p.donut === false ? 'pie' : 'donut',
+    displayLabels: ['percent'],
+    legend: { showLegend: true, displayMode: 'table', placement: 'right', values: ['value', 'percent'] },
+    tooltip: { mode: 'single', sort: 'none' },
+  });
 }
 
 export interface TableOptions extends PanelBase {
-  columns?: TableColumn[];
+  /** The columns, in the query's order, with how each is shown. */
+  columns?: FieldSettings[];
   sortBy?: { displayName: string; desc: boolean };
 }
 
 export function tablePanel(p: TableOptions): Panel {
-  const overrides = (p.columns ?? []).map((c) => {
-    const properties: { id: string; value: unknown }[] = [];
-    if (c.displayName) properties.push({ id: 'displayName', value: c.displayName });
-    if (c.unit) properties.push({ id: 'unit', value: c.unit });
-    if (c.width) properties.push({ id: 'custom.width', value: c.width });
-    if (c.thresholds) properties.push({ id: 'thresholds', value: c.thresholds });
-    if (c.colour)
-      properties.push({ id: 'custom.cellOptions', value: { type: 'color-background', mode: 'basic' } });
-    if (c.links) properties.push({ id: 'links', value: c.links });
-    return { matcher: { id: 'byName', options: c.field }, properties };
-  });
   return panel(
     'table',
-    p,
+    { ...p, fields: [...(p.columns ?? []), ...(p.fields ?? [])] },
     'table',
     {
       showHeader: true,
@@ -415,8 +680,29 @@ export function tablePanel(p: TableOptions): Panel {
       footer: { show: false, reducer: ['sum'], countRows: false, fields: '' },
       sortBy: p.sortBy ? [p.sortBy] : [],
     },
-    fieldConfig(p, { align: 'auto', cellOptions: { type: 'auto' }, filterable: false }, overrides),
+    { align: 'auto', cellOptions: { type: 'auto' }, filterable: false },
   );
+}
+
+/**
+ * A panel of an app plugin that fetches its own data (no datasource query, so the harness has
+ * nothing of it to run).
+ */
+export function pluginPanel(p: {
+  type: string;
+  title: string;
+  description?: string;
+  options: Record<string, unknown>;
+}): Panel {
+  const out: Panel = {
+    type: p.type,
+    title: p.title,
+    description: p.description,
+    fieldConfig: { defaults: {}, overrides: [] },
+    options: p.options,
+  };
+  if (p.description === undefined) delete out.description;
+  return out;
 }
 
 // Freshness ------------------------------------------------------------------------------------
@@ -477,25 +763,28 @@ export interface DashboardSpec {
   rows: Row[];
 }
 
-/** Lays the panels out left to right, 24 columns wide, and assigns ids in order. */
+/**
+ * Lays the panels out as Grafana's grid does: each goes where it sits highest, leftmost on a
+ * tie, 24 columns wide (so a short panel beside a tall one has the next one under it), and
+ * gets its id in order. Then `panelIdOf` references become those ids.
+ */
 export function dashboard(spec: DashboardSpec): Dashboard {
   let id = 0;
   let y = 0;
   const panels: (Panel | RowPanel)[] = [];
   const flow = (placed: Placed[], into: Panel[]) => {
-    let x = 0;
-    let rowHeight = 0;
+    const sky = new Array<number>(24).fill(y);
     for (const p of placed) {
-      if (x + p.w > 24) {
-        y += rowHeight;
-        x = 0;
-        rowHeight = 0;
+      if (p.w > 24) throw new Error(`panel "${p.panel.title}" is wider than the grid`);
+      let best = { x: 0, y: Infinity };
+      for (let x = 0; x + p.w <= 24; x++) {
+        const top = Math.max(...sky.slice(x, x + p.w));
+        if (top < best.y) best = { x, y: top };
       }
-      into.push({ ...p.panel, id: ++id, gridPos: { h: p.h, w: p.w, x, y } });
-      x += p.w;
-      rowHeight = Math.max(rowHeight, p.h);
+      into.push({ ...p.panel, id: ++id, gridPos: { h: p.h, w: p.w, x: best.x, y: best.y } });
+      for (let x = best.x; x < best.x + p.w; x++) sky[x] = best.y + p.h;
     }
-    y += rowHeight;
+    y = Math.max(...sky);
   };
   const rows =
     spec.freshness === false
@@ -535,6 +824,27 @@ export function dashboard(spec: DashboardSpec): Dashboard {
     links: [DASHBOARDS_MENU, ...(spec.links ?? [])],
     annotations: { list: [] },
     templating: { list: spec.variables ?? [] },
-    panels,
+    panels: resolvePanelIds(spec.uid, panels),
   };
+}
+
+function resolvePanelIds(uid: string, panels: (Panel | RowPanel)[]): (Panel | RowPanel)[] {
+  const ids = new Map<string, number>();
+  const walk = (ps: (Panel | RowPanel)[]) => {
+    for (const p of ps) {
+      if (p.type !== 'row' && p.title) {
+        if (ids.has(p.title)) throw new Error(`two panels are titled "${p.title}" on ${uid}`);
+        ids.set(p.title, p.id!);
+      }
+      walk(((p as RowPanel).panels ?? []) as (Panel | RowPanel)[]);
+    }
+  };
+  walk(panels);
+  const json = JSON.stringify(panels).replace(PANEL_ID_REF, (_m, linkUid: string, title: string) => {
+    if (linkUid !== uid) throw new Error(`a link on ${uid} names panel "${title}" of ${linkUid}`);
+    const found = ids.get(title);
+    if (found === undefined) throw new Error(`a link on ${uid} names panel "${title}", which it has not`);
+    return String(found);
+  });
+  return JSON.parse(json) as (Panel | RowPanel)[];
 }

@@ -1,9 +1,11 @@
 import type { Dashboard } from '@grafana/schema';
+import { doraDashboard } from './dora.js';
 import { ingestionHealth } from './ingestion.js';
 
 /** Every provisioned dashboard, by the file it is written to in provisioning/dashboards/. */
 export function allDashboards(): Record<string, Dashboard> {
   return {
+    'dora.json': doraDashboard(),
     'ingestion-health.json': ingestionHealth(),
   };
 }

@@ -1,0 +1,548 @@
+import type { Dashboard, Panel } from '@grafana/schema';
+import {
+  dashboard,
+  dashboardUrl,
+  DIMENSION_QUERIES,
+  dimensionVariable,
+  DORA_BANDS,
+  doraBandMappings,
+  doraThresholds,
+  fieldValue,
+  inFilter,
+  link,
+  noDataMapping,
+  panelUrl,
+  place,
+  ref,
+  statPanel,
+  tablePanel,
+  teamIs,
+  thresholds,
+  timeSeriesPanel,
+  UNITS,
+  valueMapping,
+  type DoraMetric,
+  type FieldSettings,
+} from './common.js';
+
+export const DORA_UID = 'engmetrics-dora';
+
+/** The tiles' numbers: one function, so the dashboard, the API and the report agree. */
+const SUMMARY = `metrics.dora_summary(${ref('team', 'sqlstring')}, $__timeFrom(), $__timeTo())`;
+
+/** The drill-down tables, by the tile that links to each. */
+const DRILL = {
+  deployments: 'Deployments in the period',
+  leadTime: 'Pull requests shipped in the period',
+  failures: 'Evidence of failed deployments',
+  recovery: 'Recovery of failed deployments',
+  rework: 'Rework deployments',
+} as const;
+
+/** Opens a drill-down table on its own, for the same team, repositories and time range. */
+const drillLink = (table: string, what: string) =>
+  link(`The ${what} behind this number`, panelUrl(DORA_UID, table, { vars: ['team', 'repo'] }));
+
+/** The band SQL names, and the year of the report it comes from, as one line of text. */
+const bandText = (band: string) => `initcap(${band}) || ' · DORA ' || band_year`;
+
+interface Tile {
+  title: string;
+  description: string;
+  /** Column of dora_summary for the number, and how it is named. */
+  value: string;
+  /** Expression for the text beside it: the band, or what stands for one. */
+  beside: string;
+  unit: string;
+  metric?: DoraMetric;
+  drill: { table: string; what: string };
+}
+
+/**
+ * A DORA tile: the number coloured by its band and the band's name beside it, both from SQL,
+ * so the tile and metrics.dora_bands cannot disagree. A click opens the rows behind it.
+ */
+function doraTile(t: Tile): Panel {
+  const fields: FieldSettings[] = [{ field: 'band', mappings: doraBandMappings() }];
+  return statPanel({
+    title: t.title,
+    description: t.description,
+    sql: `SELECT ${t.value} AS value, ${t.beside} AS band FROM ${SUMMARY}`,
+    unit: t.unit,
+    decimals: 1,
+    withText: true,
+    textMode: 'value',
+    colorMode: 'background',
+    orientation: 'vertical',
+    thresholds: t.metric ? doraThresholds(t.metric) : thresholds('blue'),
+    mappings: [noDataMapping()],
+    fields,
+    links: [drillLink(t.drill.table, t.drill.what)],
+  });
+}
+
+const BAND_NOTE =
+  'The colour and the band are those of the DORA report named beside the number ' +
+  '(metrics.dora_bands). "No data" means nothing to measure in the period, never zero.';
+
+function tiles(): Panel[] {
+  return [
+    doraTile({
+      title: 'Deployment frequency',
+      description:
+        'Production deployments per week over the time range (weeks without one count as zero). ' + BAND_NOTE,
+      value: 'deployments_per_week',
+      beside: `coalesce(${bandText('deployment_frequency_band')}, CASE WHEN deployments = 0 THEN 'No deployments' END)`,
+      unit: DORA_BANDS.deploymentFrequency.unit,
+      metric: 'deploymentFrequency',
+      drill: { table: DRILL.deployments, what: 'deployments' },
+    }),
+    doraTile({
+      title: 'Change lead time (p50)',
+      description:
+        'Median time from a pull request’s first commit to the production deployment that shipped it, over ' +
+        'the pull requests shipped in the time range. ' +
+        BAND_NOTE,
+      value: 'lead_time_p50_h',
+      beside: bandText('lead_time_band'),
+      unit: UNITS.hours,
+      metric: 'leadTime',
+      drill: { table: DRILL.leadTime, what: 'pull requests' },
+    }),
+    doraTile({
+      title: 'Change fail rate',
+      description:
+        'Deployments that failed (rolled back, reverted, hotfixed or followed by an incident within the ' +
+        'attribution window) ÷ deployments. ' +
+        BAND_NOTE,
+      value: 'change_fail_rate_pct',
+      beside: bandText('change_fail_rate_band'),
+      unit: UNITS.percent,
+      metric: 'changeFailureRate',
+      drill: { table: DRILL.failures, what: 'failed deployments' },
+    }),
+    doraTile({
+      title: 'Failed deployment recovery time (p50)',
+      description:
+        'Median time from a failed deployment to service restored (the rollback, revert or fix deployed, or ' +
+        'the incident resolved). ' +
+        BAND_NOTE,
+      value: 'recovery_p50_h',
+      beside: bandText('recovery_band'),
+      unit: UNITS.hours,
+      metric: 'recoveryTime',
+      drill: { table: DRILL.recovery, what: 'recoveries' },
+    }),
+    doraTile({
+      title: 'Deployment rework rate',
+      description:
+        'Deployments that were unplanned fixes (rollbacks, reverts, hotfixes, incident fixes) ÷ deployments. ' +
+        'The DORA report gives this metric no bands, so it is not coloured by one.',
+      value: 'rework_rate_pct',
+      beside: `CASE WHEN deployments > 0 THEN rework_deployments || ' of ' || deployments || ' deployments' END`,
+      unit: UNITS.percent,
+      drill: { table: DRILL.rework, what: 'rework deployments' },
+    }),
+  ];
+}
+
+function behindTheTiles(): Panel {
+  const hours = (field: string, displayName: string): FieldSettings => ({
+    field,
+    displayName,
+    unit: UNITS.hours,
+    decimals: 1,
+  });
+  return statPanel({
+    title: 'Behind the tiles',
+    description:
+      'The counts the tiles are computed from, and the upper percentiles. Fallback deployments are those of ' +
+      'repositories without production deployments, read from their releases, deploy workflow or merges.',
+    sql: `
+      SELECT deployments, deploy_days_per_week, median_deployments_per_week, prs_shipped,
+             lead_time_p75_h, lead_time_p90_h, failed_deployments, recovery_p90_h,
+             rework_deployments, fallback_deployments
+        FROM ${SUMMARY}`,
+    unit: UNITS.count,
+    textMode: 'value_and_name',
+    colorMode: 'none',
+    mappings: [noDataMapping()],
+    fields: [
+      { field: 'deployments', displayName: 'Deployments' },
+      { field: 'deploy_days_per_week', displayName: 'Deploy days / week', decimals: 1 },
+      { field: 'median_deployments_per_week', displayName: 'Median deployments / week', decimals: 1 },
+      { field: 'prs_shipped', displayName: 'PRs shipped' },
+      hours('lead_time_p75_h', 'Lead time p75'),
+      hours('lead_time_p90_h', 'Lead time p90'),
+      { field: 'failed_deployments', displayName: 'Failed deployments' },
+      hours('recovery_p90_h', 'Recovery p90'),
+      { field: 'rework_deployments', displayName: 'Rework deployments' },
+      { field: 'fallback_deployments', displayName: 'Fallback deployments' },
+    ],
+  });
+}
+
+/** Weekly rollups of the chosen team inside the range. */
+const weekly = (columns: string) => `
+  SELECT week AS time, ${columns}
+    FROM metrics.dora_weekly
+   WHERE ${teamIs()} AND $__timeFilter(week)
+   ORDER BY 1`;
+
+function trends(): Panel[] {
+  return [
+    timeSeriesPanel({
+      title: 'Deployments per day',
+      description:
+        'Production deployments each day (UTC), and those of them that failed, drawn over the total.',
+      sql: `
+        SELECT day AS time, deployments AS "Deployments", failed_deployments AS "Failed"
+          FROM metrics.dora_daily
+         WHERE ${teamIs()} AND $__timeFilter(day)
+         ORDER BY 1`,
+      unit: UNITS.count,
+      style: 'bars',
+      fields: [
+        { field: 'Deployments', fixedColour: 'blue' },
+        { field: 'Failed', fixedColour: 'red' },
+      ],
+    }),
+    timeSeriesPanel({
+      title: 'Deployments per week',
+      description:
+        'Deployments and deploy days each week (weeks start on Monday). The dashed lines are the band ' +
+        'edges: a deployment a month, a week, and daily.',
+      sql: weekly('deployments AS "Deployments", deploy_days AS "Deploy days"'),
+      unit: UNITS.count,
+      style: 'bars',
+      thresholds: doraThresholds('deploymentFrequency'),
+      showThresholds: true,
+      fields: [
+        { field: 'Deployments', fixedColour: 'blue' },
+        { field: 'Deploy days', fixedColour: 'purple', style: 'line' },
+      ],
+    }),
+    timeSeriesPanel({
+      title: 'Change lead time per week',
+      description:
+        'Percentiles of the lead time of the pull requests shipped each week. The dashed lines are the band ' +
+        'edges: a day, a week, a month.',
+      sql: weekly('lead_time_p50_h AS "p50", lead_time_p75_h AS "p75", lead_time_p90_h AS "p90"'),
+      unit: UNITS.hours,
+      decimals: 1,
+      thresholds: doraThresholds('leadTime'),
+      showThresholds: true,
+      spanNulls: true,
+      fields: [
+        { field: 'p50', fixedColour: 'blue' },
+        { field: 'p75', fixedColour: 'purple' },
+        { field: 'p90', fixedColour: 'orange', dashed: true },
+      ],
+    }),
+    timeSeriesPanel({
+      title: 'Change fail and rework rate per week',
+      description:
+        'Failed and rework deployments as a share of each week’s deployments; a week without deployments ' +
+        'has no rate. The dashed lines are the change fail rate band edges.',
+      sql: weekly('change_fail_rate_pct AS "Change fail rate", rework_rate_pct AS "Rework rate"'),
+      unit: UNITS.percent,
+      decimals: 1,
+      thresholds: doraThresholds('changeFailureRate'),
+      showThresholds: true,
+      spanNulls: true,
+      fields: [
+        { field: 'Change fail rate', fixedColour: 'red' },
+        { field: 'Rework rate', fixedColour: 'orange' },
+      ],
+    }),
+    timeSeriesPanel({
+      title: 'Recovery time per week',
+      description:
+        'Time to restore service after the deployments of each week that failed; weeks without a failure ' +
+        'have no point. The dashed lines are the band edges: an hour, a day, a week.',
+      // Weeks without a failure have no recovery to show: left out rather than drawn as gaps.
+      sql: `
+        SELECT week AS time, recovery_p50_h AS "p50", recovery_p90_h AS "p90"
+          FROM metrics.dora_weekly
+         WHERE ${teamIs()} AND $__timeFilter(week) AND failed_deployments > 0
+         ORDER BY 1`,
+      unit: UNITS.hours,
+      decimals: 1,
+      thresholds: doraThresholds('recoveryTime'),
+      showThresholds: true,
+      spanNulls: true,
+      fields: [
+        { field: 'p50', fixedColour: 'blue' },
+        { field: 'p90', fixedColour: 'orange', dashed: true },
+      ],
+    }),
+  ];
+}
+
+function teamComparison(): Panel {
+  const band = (field: string, displayName: string): FieldSettings => ({
+    field,
+    displayName,
+    mappings: doraBandMappings(),
+    width: 120,
+  });
+  const value = (field: string, displayName: string, metric: DoraMetric): FieldSettings => ({
+    field,
+    displayName,
+    unit: DORA_BANDS[metric].unit,
+    decimals: 1,
+    thresholds: doraThresholds(metric),
+    colour: true,
+    width: 150,
+  });
+  return tablePanel({
+    title: 'Teams compared',
+    description:
+      'The five metrics of every team over the time range, coloured by band. A team name opens this ' +
+      'dashboard for that team.',
+    sql: `
+      SELECT t.team,
+             s.deployments_per_week, initcap(s.deployment_frequency_band) AS deployment_frequency_band,
+             s.lead_time_p50_h, initcap(s.lead_time_band) AS lead_time_band,
+             s.change_fail_rate_pct, initcap(s.change_fail_rate_band) AS change_fail_rate_band,
+             s.recovery_p50_h, initcap(s.recovery_band) AS recovery_band,
+             s.rework_rate_pct, s.deployments, s.prs_shipped
+        FROM metrics.teams t,
+             LATERAL metrics.dora_summary(t.team, $__timeFrom(), $__timeTo()) s
+       ORDER BY t.team`,
+    mappings: [noDataMapping()],
+    columns: [
+      {
+        field: 'team',
+        displayName: 'Team',
+        width: 140,
+        links: [
+          link(
+            'This dashboard for the team',
+            dashboardUrl(DORA_UID, { values: { team: fieldValue('team') } }),
+          ),
+        ],
+      },
+      value('deployments_per_week', 'Deployments', 'deploymentFrequency'),
+      band('deployment_frequency_band', 'Frequency band'),
+      value('lead_time_p50_h', 'Lead time p50', 'leadTime'),
+      band('lead_time_band', 'Lead time band'),
+      value('change_fail_rate_pct', 'Change fail rate', 'changeFailureRate'),
+      band('change_fail_rate_band', 'Fail rate band'),
+      value('recovery_p50_h', 'Recovery p50', 'recoveryTime'),
+      band('recovery_band', 'Recovery band'),
+      { field: 'rework_rate_pct', displayName: 'Rework rate', unit: UNITS.percent, decimals: 1 },
+      { field: 'deployments', displayName: 'Deployment count', unit: UNITS.count },
+      { field: 'prs_shipped', displayName: 'PRs shipped', unit: UNITS.count },
+    ],
+  });
+}
+
+/** Yes/no columns of the drill-down tables, said in words and coloured when they matter. */
+const flag = (field: string, displayName: string, yes: string, colour: string): FieldSettings => ({
+  field,
+  displayName,
+  width: 110,
+  mappings: [valueMapping({ true: { text: yes, color: colour }, false: { text: '' } })],
+});
+
+function drillDown(): Panel[] {
+  const inRange = (time: string, repo: string) =>
+    `${teamIs()} AND $__timeFilter(${time}) AND ${inFilter(repo, 'repo')}`;
+  return [
+    tablePanel({
+      title: DRILL.deployments,
+      description:
+        'Every production deployment in the time range, newest first (the latest 500): what it shipped, and ' +
+        'whether it failed or was rework. A baseline is a repository’s first deployment, which ships nothing.',
+      sql: `
+        SELECT finished_at, repo, source, environment, left(sha, 7) AS sha, prs_shipped,
+               failed, rework, is_fallback, baseline, deployment_id
+          FROM metrics.validate_deployments
+         WHERE ${inRange('finished_at', 'repo')}
+         ORDER BY finished_at DESC
+         LIMIT 500`,
+      columns: [
+        { field: 'finished_at', displayName: 'Deployed', unit: UNITS.timestamp, width: 180 },
+        { field: 'repo', displayName: 'Repository', width: 200 },
+        { field: 'source', displayName: 'Read from', width: 110 },
+        { field: 'environment', displayName: 'Environment', width: 120 },
+        { field: 'sha', displayName: 'Commit', width: 90 },
+        { field: 'prs_shipped', displayName: 'PRs shipped', width: 100 },
+        flag('failed', 'Failed', 'failed', 'red'),
+        flag('rework', 'Rework', 'rework', 'orange'),
+        flag('is_fallback', 'Fallback', 'fallback', 'text'),
+        flag('baseline', 'Baseline', 'baseline', 'text'),
+        { field: 'deployment_id', displayName: 'Deployment' },
+      ],
+    }),
+    tablePanel({
+      title: DRILL.leadTime,
+      description:
+        'Every pull request shipped in the time range, newest first (the latest 500), with its lead time. ' +
+        '“approximate” means its merge commit was not on the known history, so it ships with the first ' +
+        'deployment after its merge.',
+      sql: `
+        SELECT deployed_at, pr_key, title, first_commit_at, merged_at, lead_time_h, ship_method,
+               deployment_id, url
+          FROM metrics.validate_lead_time
+         WHERE ${inRange('deployed_at', "split_part(pr_key, '#', 1)")}
+         ORDER BY deployed_at DESC
+         LIMIT 500`,
+      columns: [
+        { field: 'deployed_at', displayName: 'Deployed', unit: UNITS.timestamp, width: 180 },
+        {
+          field: 'pr_key',
+          displayName: 'Pull request',
+          width: 220,
+          links: [link('Open on GitHub', ref('__data.fields.url'))],
+        },
+        { field: 'title', displayName: 'Title' },
+        { field: 'first_commit_at', displayName: 'First commit', unit: UNITS.timestamp, width: 180 },
+        { field: 'merged_at', displayName: 'Merged', unit: UNITS.timestamp, width: 180 },
+        {
+          field: 'lead_time_h',
+          displayName: 'Lead time',
+          unit: UNITS.hours,
+          decimals: 1,
+          width: 110,
+          thresholds: doraThresholds('leadTime'),
+          colour: true,
+        },
+        { field: 'ship_method', displayName: 'Matched by', width: 110 },
+        { field: 'deployment_id', displayName: 'Deployment', width: 160 },
+        { field: 'url', hidden: true },
+      ],
+    }),
+    tablePanel({
+      title: DRILL.failures,
+      description:
+        'Every signal that a deployment in the time range failed — a rollback, a revert, a hotfix, an ' +
+        'incident — with how long after the deployment it came. Only signals inside the attribution window ' +
+        'make a deployment failed; the others are listed so the window can be judged.',
+      sql: `
+        SELECT finished_at, repo, deployment_id, kind, evidence, signal_at, hours_after_deployment,
+               within_window
+          FROM metrics.validate_change_failures
+         WHERE ${inRange('finished_at', 'repo')}
+         ORDER BY finished_at DESC, signal_at
+         LIMIT 500`,
+      columns: [
+        { field: 'finished_at', displayName: 'Deployed', unit: UNITS.timestamp, width: 180 },
+        { field: 'repo', displayName: 'Repository', width: 200 },
+        { field: 'deployment_id', displayName: 'Deployment', width: 160 },
+        { field: 'kind', displayName: 'Signal', width: 90 },
+        { field: 'evidence', displayName: 'Evidence' },
+        { field: 'signal_at', displayName: 'Signal at', unit: UNITS.timestamp, width: 180 },
+        { field: 'hours_after_deployment', displayName: 'After', unit: UNITS.hours, decimals: 1, width: 100 },
+        flag('within_window', 'Counts', 'in window', 'red'),
+      ],
+    }),
+    tablePanel({
+      title: DRILL.recovery,
+      description:
+        'Every failed deployment in the time range and when service was restored; an empty “Restored” is ' +
+        'not recovered yet (an incident still open).',
+      sql: `
+        SELECT finished_at, repo, deployment_id, array_to_string(failure_kinds, ', ') AS failure_kinds,
+               restored_at, recovery_h
+          FROM metrics.validate_recovery
+         WHERE ${inRange('finished_at', 'repo')}
+         ORDER BY finished_at DESC
+         LIMIT 500`,
+      columns: [
+        { field: 'finished_at', displayName: 'Deployed', unit: UNITS.timestamp, width: 180 },
+        { field: 'repo', displayName: 'Repository', width: 200 },
+        { field: 'deployment_id', displayName: 'Deployment', width: 160 },
+        { field: 'failure_kinds', displayName: 'Failed by' },
+        { field: 'restored_at', displayName: 'Restored', unit: UNITS.timestamp, width: 180 },
+        {
+          field: 'recovery_h',
+          displayName: 'Recovery time',
+          unit: UNITS.hours,
+          decimals: 1,
+          width: 130,
+          thresholds: doraThresholds('recoveryTime'),
+          colour: true,
+        },
+      ],
+    }),
+    tablePanel({
+      title: DRILL.rework,
+      description: 'Every deployment in the time range that was an unplanned fix, and what made it one.',
+      sql: `
+        SELECT finished_at, repo, deployment_id, array_to_string(rework_kinds, ', ') AS rework_kinds
+          FROM metrics.validate_rework
+         WHERE ${inRange('finished_at', 'repo')}
+         ORDER BY finished_at DESC
+         LIMIT 500`,
+      columns: [
+        { field: 'finished_at', displayName: 'Deployed', unit: UNITS.timestamp, width: 180 },
+        { field: 'repo', displayName: 'Repository', width: 200 },
+        { field: 'deployment_id', displayName: 'Deployment', width: 160 },
+        { field: 'rework_kinds', displayName: 'Rework by' },
+      ],
+    }),
+  ];
+}
+
+export function doraDashboard(): Dashboard {
+  const [frequency, leadTime, failRate, recovery, rework] = tiles();
+  const [perDay, perWeek, leadTrend, rateTrend, recoveryTrend] = trends();
+  const [deployments, shipped, failures, recoveries, reworks] = drillDown();
+  return dashboard({
+    uid: DORA_UID,
+    title: 'DORA',
+    description:
+      'The five DORA metrics of a team (or the whole organisation) over the time range, banded as the DORA ' +
+      'report does; their weekly trends; every team side by side; and, in the drill-down row, the ' +
+      'deployments and pull requests behind each number. Definitions: docs/metrics.md.',
+    tags: ['dora', 'delivery'],
+    time: { from: 'now-90d', to: 'now' },
+    refresh: '1h',
+    variables: [
+      dimensionVariable('team', DIMENSION_QUERIES.team),
+      {
+        ...dimensionVariable('repo', DIMENSION_QUERIES.repo),
+        description:
+          'Narrows the drill-down tables. The tiles, trends and team comparison are per team: a team is ' +
+          'measured over all of its repositories.',
+      },
+    ],
+    rows: [
+      {
+        title: 'DORA metrics',
+        panels: [
+          place(frequency!, 5, 5),
+          place(leadTime!, 5, 5),
+          place(failRate!, 5, 5),
+          place(recovery!, 5, 5),
+          place(rework!, 4, 5),
+          place(behindTheTiles(), 24, 3),
+        ],
+      },
+      {
+        title: 'Trends',
+        panels: [
+          place(perDay!, 12, 8),
+          place(perWeek!, 12, 8),
+          place(leadTrend!, 8, 8),
+          place(rateTrend!, 8, 8),
+          place(recoveryTrend!, 8, 8),
+        ],
+      },
+      { title: 'Teams', panels: [place(teamComparison(), 24, 7)] },
+      {
+        title: 'Drill-down: the rows behind each number',
+        collapsed: true,
+        panels: [
+          place(deployments!, 24, 10),
+          place(shipped!, 24, 10),
+          place(failures!, 24, 10),
+          place(recoveries!, 12, 10),
+          place(reworks!, 12, 10),
+        ],
+      },
+    ],
+  });
+}
