@@ -1,3 +1,4 @@
+import { apiBenchmark } from './api.js';
 import { githubBenchmark } from './github.js';
 import { jiraBenchmark } from './jira.js';
 import { queriesBenchmark } from './queries.js';
@@ -12,7 +13,7 @@ export interface Benchmark {
   run(args: string[], json: boolean): Promise<void>;
 }
 
-const benchmarks: Benchmark[] = [githubBenchmark, jiraBenchmark, queriesBenchmark];
+const benchmarks: Benchmark[] = [apiBenchmark, githubBenchmark, jiraBenchmark, queriesBenchmark];
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;

@@ -1,28 +1,14 @@
-import { stringify } from 'yaml';
-import { parseOrganisation } from '../src/config/organisation.js';
 import type { Database } from '../src/db/database.js';
-import { refreshMetrics } from '../src/metrics/refresh.js';
-import { applyOrganisationSettings } from '../src/metrics/settings.js';
 import { DAY } from '../src/simulators/world/calendar.js';
-import { defaultSpec, generateTeams } from '../src/simulators/world/generate.js';
-import type { WorldSpec } from '../src/simulators/world/types.js';
-import { writeCatalogues, writeGitHub, writeJira } from './direct.js';
+import { loadDataset, percentiles, stderrLog } from './dataset.js';
 import type { Benchmark } from './main.js';
 import { benchDatabase, textOption } from './support.js';
 
 /**
- * `npm run bench -- queries --scale small|large [--json]`: generates an organisation
- * straight into PostgreSQL, refreshes the metrics, then times every query the API and
- * the report use (and, when provisioning/ holds dashboards and alert rules, theirs) for a
- * 90-day and a 2-year window, for one team and for all teams.
- *   small: 20 repositories, 50,000 PRs, ~20,000 issues over a year
- *   large: 200 repositories, 1,000,000 PRs, ~300,000 issues over five years
+ * `npm run bench -- queries --scale small|large [--json]`: loads a dataset (bench/dataset.ts),
+ * then times every query the API and the report use for a 90-day and a 2-year window,
+ * for one team and for all teams.
  */
-
-const SCALES: Record<string, Omit<WorldSpec, 'seed' | 'org'>> = {
-  small: { repos: 20, prs: 50_000, linkedShare: 0.39, start: 0, end: 365 },
-  large: { repos: 200, prs: 1_000_000, linkedShare: 0.29, start: 0, end: 5 * 365 },
-};
 
 export interface NamedQuery {
   name: string;
@@ -116,9 +102,7 @@ async function time(
     await db.query(q.sql, params);
     ms.push(performance.now() - t0);
   }
-  ms.sort((a, b) => a - b);
-  const at = (p: number) => ms[Math.min(ms.length - 1, Math.ceil(p * ms.length) - 1)]!;
-  return { p50: Math.round(at(0.5) * 10) / 10, p95: Math.round(at(0.95) * 10) / 10 };
+  return percentiles(ms);
 }
 
 export const queriesBenchmark: Benchmark = {
@@ -127,65 +111,13 @@ export const queriesBenchmark: Benchmark = {
     'generate an organisation into PostgreSQL, refresh, and time every dashboard, alert and API query',
   async run(args, json) {
     const scale = textOption(args, 'scale', 'small');
-    const shape = SCALES[scale];
-    if (!shape) throw new Error(`--scale must be one of ${Object.keys(SCALES).join(', ')}`);
-    const end = Date.UTC(2026, 10, 2, 18, 0);
-    const spec = defaultSpec({ ...shape, seed: 2024, end, start: end - shape.end * DAY });
-    const log = (m: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${m}\n`);
     const { db, drop } = await benchDatabase();
     try {
-      const gen = generateTeams(spec);
-      await writeCatalogues(db);
-      const teams: {
-        name: string;
-        repos: string[];
-        project: string;
-        board: number;
-        workflows: [string, string][];
-      }[] = [];
-      let written = 0;
-      for (const team of gen.each()) {
-        written += await writeGitHub(db, spec.org, team, end);
-        written += await writeJira(db, team, end);
-        teams.push({
-          name: team.team,
-          repos: team.repos.map((r) => r.name),
-          project: team.project.key,
-          board: team.board.id,
-          workflows: team.repos.filter((r) => r.deployWorkflow).map((r) => [r.name, r.deployWorkflow!]),
-        });
-        log(
-          `${team.team}: ${team.repos.length} repositories, ${team.repos.reduce((n, r) => n + r.pullRequests.length, 0)} PRs, ${team.issues.length} issues (${written} rows so far)`,
-        );
-      }
-      await applyOrganisationSettings(
-        db,
-        parseOrganisation(
-          stringify({
-            teams: teams.map((t) => ({
-              name: t.name,
-              github: { repos: t.repos },
-              jira: { projects: [t.project], boards: [t.board] },
-            })),
-            statusStages: { 'In Review': 'waiting', Blocked: 'waiting' },
-            deployments: {
-              repos: Object.fromEntries(
-                teams
-                  .flatMap((t) => t.workflows)
-                  .map(([repo, workflow]) => [repo, { source: 'workflow', workflow }]),
-              ),
-            },
-          }),
-        ),
-      );
-      log('refreshing');
-      await db.query('ANALYZE');
-      const refresh = await refreshMetrics(db);
-      await db.query('ANALYZE');
+      const { end, teams, refreshMs } = await loadDataset(db, scale, stderrLog);
       const { rows } = await db.query<{ mb: number }>(
         'SELECT round(pg_database_size(current_database()) / 1048576.0) AS mb',
       );
-      const oneTeam = teams[0]!.name;
+      const oneTeam = teams[0]!;
       const runs = scale === 'large' ? 10 : 20;
       const lines: Record<string, unknown>[] = [];
       for (const [window, days] of [
@@ -208,7 +140,7 @@ export const queriesBenchmark: Benchmark = {
       lines.push({
         bench: 'refresh',
         scale,
-        refresh_s: Math.round(refresh.totalMs / 100) / 10,
+        refresh_s: Math.round(refreshMs / 100) / 10,
         db_mb: Number(rows[0]!.mb),
       });
       for (const l of lines)

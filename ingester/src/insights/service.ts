@@ -9,6 +9,7 @@ import { factsHash } from './hash.js';
 import { LlmWriter } from './llm.js';
 import { writeWithRules } from './rules.js';
 import { sprintHealthInsight, type SprintHealthInsight } from './shape.js';
+import { dataVersion } from '../metrics/data-version.js';
 import { resolveTeam, teamBoards } from '../metrics/teams.js';
 
 /**
@@ -114,20 +115,13 @@ export class InsightService {
 
   /**
    * The sprint's facts and their hash. Described as of the start of the hour (refresh
-   * too), so a refreshed insight is the one the next requests find in the cache. The
-   * source tables only change in a sync, which leaves a run in ops.sync_runs as it starts
-   * and as it ends; until either happens (or the hour turns) the facts are the ones
-   * computed last, so a cached insight costs a few index lookups, not the facts query.
+   * too), so a refreshed insight is the one the next requests find in the cache. Until
+   * the data version changes (or the hour turns) the facts are the ones computed last,
+   * so a cached insight costs a few index lookups, not the facts query.
    */
   private async facts(sprintId: number, fresh: boolean): Promise<{ facts: SprintFacts; hash: string }> {
     const asOf = defaultAsOf();
-    const { rows } = await this.ctx.db.query<{ v: string }>(
-      // The latest runs by id (an index scan): a run that ends after 200 newer ones have
-      // started is seen when the hour turns.
-      `SELECT coalesce(max(id), 0) || '/' || coalesce(max(finished_at)::text, '') AS v
-         FROM (SELECT id, finished_at FROM ops.sync_runs ORDER BY id DESC LIMIT 200) r`,
-    );
-    const key = `${sprintId}|${asOf.toISOString()}|${rows[0]?.v ?? ''}`;
+    const key = `${sprintId}|${asOf.toISOString()}|${await dataVersion(this.ctx.db)}`;
     const known = fresh ? undefined : this.memo.get(key);
     if (known) return known;
     const facts = await loadSprintFacts(this.ctx.db, sprintId, {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { route, type AnyRoute } from '../api/route.js';
 import type { Database } from '../db/database.js';
 import { BadRequestError, NotFoundError } from '../errors.js';
+import { AnswerCache } from './data-version.js';
 import { teamNames } from './teams.js';
 
 /**
@@ -28,11 +29,14 @@ const period = {
     .optional()
     .openapi({ description: 'A team, or * (the default) for the whole organisation' }),
   from: instant.optional().openapi({ description: 'Start of the period (default: 90 days before `to`)' }),
-  to: instant.optional().openapi({ description: 'End of the period, exclusive (default: now)' }),
+  to: instant
+    .optional()
+    .openapi({ description: 'End of the period, exclusive (default: now, to the minute)' }),
 };
 
 function window(q: { from?: Date; to?: Date }): { from: Date; to: Date } {
-  const to = q.to ?? new Date();
+  // To the minute, so that the same question asked again is the same question.
+  const to = q.to ?? new Date(Math.floor(Date.now() / 60_000) * 60_000);
   const from = q.from ?? new Date(to.getTime() - 90 * 86_400_000);
   if (from >= to)
     throw new BadRequestError('from must be before to', {
@@ -97,6 +101,7 @@ const series = z
   .openapi('Series');
 
 export function metricsRoutes(db: Database): AnyRoute[] {
+  const answers = new AnswerCache(db);
   return [
     route({
       method: 'get',
@@ -112,19 +117,25 @@ export function metricsRoutes(db: Database): AnyRoute[] {
       handler: async ({ query }) => {
         const team = await teamOf(db, query.team);
         const { from, to } = window(query);
-        const { rows } = await db.query<{
-          metric: z.infer<typeof tile>['metric'];
-          label: string;
-          value: number | null;
-          unit: string;
-          band: z.infer<typeof tile>['band'];
-          band_year: number;
-          previous: number | null;
-          change_pct: number | null;
-          better: 'higher' | 'lower';
-          trend: z.infer<typeof tile>['trend'];
-          detail: Record<string, unknown>;
-        }>('SELECT * FROM metrics.dora_tiles($1, $2, $3)', [team, from, to]);
+        const rows = await answers.get(
+          `tiles|${team}|${from.toISOString()}|${to.toISOString()}`,
+          async () => {
+            const { rows } = await db.query<{
+              metric: z.infer<typeof tile>['metric'];
+              label: string;
+              value: number | null;
+              unit: string;
+              band: z.infer<typeof tile>['band'];
+              band_year: number;
+              previous: number | null;
+              change_pct: number | null;
+              better: 'higher' | 'lower';
+              trend: z.infer<typeof tile>['trend'];
+              detail: Record<string, unknown>;
+            }>('SELECT * FROM metrics.dora_tiles($1, $2, $3)', [team, from, to]);
+            return rows;
+          },
+        );
         return {
           team,
           from: from.toISOString(),
@@ -207,19 +218,30 @@ export function metricsRoutes(db: Database): AnyRoute[] {
               `${query.repo} is not a repository of ${team === '*' ? 'the organisation' : `team ${team}`}`,
             );
         }
-        const { rows } = await db
-          .query<{ time: Date; value: number | null }>(
-            'SELECT "time", value FROM metrics.series($1, $2, $3, $4, $5, $6)',
-            [params.metric, team, query.repo ?? null, from, to, query.interval],
-          )
-          .catch((err: { code?: string; message: string }) => {
-            // The SQL refuses a question it cannot answer (a Jira series by repository).
-            if (err.code === '22023')
-              throw new BadRequestError(err.message, {
-                errors: [{ path: 'query.repo', message: err.message }],
-              });
-            throw err;
-          });
+        const question = [
+          params.metric,
+          team,
+          query.repo ?? '',
+          from.toISOString(),
+          to.toISOString(),
+          query.interval,
+        ];
+        const rows = await answers.get(`series|${question.join('|')}`, () =>
+          db
+            .query<{ time: Date; value: number | null }>(
+              'SELECT "time", value FROM metrics.series($1, $2, $3, $4, $5, $6)',
+              [params.metric, team, query.repo ?? null, from, to, query.interval],
+            )
+            .then((r) => r.rows)
+            .catch((err: { code?: string; message: string }) => {
+              // The SQL refuses a question it cannot answer (a Jira series by repository).
+              if (err.code === '22023')
+                throw new BadRequestError(err.message, {
+                  errors: [{ path: 'query.repo', message: err.message }],
+                });
+              throw err;
+            }),
+        );
         return {
           metric: params.metric,
           unit: entry.unit,

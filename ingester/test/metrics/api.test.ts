@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createApp } from '../../src/api/app.js';
 import { listen, type RunningServer } from '../../src/api/server.js';
 import { loadSettings } from '../../src/config/settings.js';
+import { refreshMetrics } from '../../src/metrics/refresh.js';
 import { DAY, HOUR } from '../../src/simulators/world/calendar.js';
 import { freshDatabase, quietLog, type TestDatabase } from '../support/database.js';
 import { organisationOf, testWorld } from '../support/github.js';
@@ -134,5 +135,27 @@ describe('the metrics API', () => {
     const other = world.repos.find((r) => r.team !== team)!.name;
     expect((await get(`/metrics/series/deployments?team=${team}&repo=acme/${other}`)).status).toBe(404);
     expect((await get('/metrics/tiles', 'wrong-token-wrong-token')).status).toBe(401);
+  });
+
+  it('answers the same question from memory until a refresh, then from the refreshed views', async () => {
+    const question = `/metrics/tiles?from=${new Date(END - 60 * DAY).toISOString()}&to=${new Date(END).toISOString()}`;
+    const deployments = (body: Record<string, unknown> & { tiles?: Record<string, unknown>[] }) =>
+      (body.tiles![0]!.detail as { deployments: number }).deployments;
+    const before = await get(question);
+    expect(deployments(before.body)).toBeGreaterThan(0);
+    expect((await get(question)).body).toEqual(before.body);
+
+    // Only "production" counts from now on: fewer deployments, once the views are refreshed.
+    await t.db.query(
+      `UPDATE metrics.setting_values SET value = '^production$' WHERE key = 'production_pattern'`,
+    );
+    await refreshMetrics(t.db);
+    const after = await get(question);
+    const { rows } = await t.db.query<{ deployments: string }>(
+      'SELECT deployments FROM metrics.dora_summary($1, $2, $3)',
+      ['*', new Date(END - 60 * DAY), new Date(END)],
+    );
+    expect(deployments(after.body)).toBe(Number(rows[0]!.deployments));
+    expect(deployments(after.body)).not.toBe(deployments(before.body));
   });
 });
