@@ -182,7 +182,8 @@ function behind(f: SprintFacts): Finding | undefined {
       penalty: severity === 'high' ? 30 : 15,
       severity,
       cause: false,
-      floor: severity === 'high' && f.time.elapsed_pct >= 50 ? 'off_track' : undefined,
+      // Projected to miss a fifth of the sprint is at risk whatever else goes well.
+      floor: severity === 'high' && f.time.elapsed_pct >= 50 ? 'off_track' : 'at_risk',
       risk: item(
         `Projected to leave ${fmt(left)} of ${fmt(p.total_points)} points undone`,
         `${rateText ? `${rateText.trim()} ` : ''}${fmt(p.remaining_points)} points remain with ${fmt(f.time.days_left)} days left; the burndown is ${fmt(b.behind_ideal_points)} points behind the ideal line.`,

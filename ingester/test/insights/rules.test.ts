@@ -83,6 +83,28 @@ describe('the rule-based writer', () => {
     },
   );
 
+  it('calls a sprint projected to leave a fifth of its points undone at risk, even when the rest is fine', () => {
+    const insight = write(
+      factsWith({
+        time: { days_total: 14, days_elapsed: 12, days_left: 2, elapsed_pct: 85.7 },
+        progress: { completed_points: 22, remaining_points: 10, completed_pct: 68.8 },
+        burndown: {
+          ideal_remaining_points: 4.6,
+          behind_ideal_points: 5.4,
+          completion_rate_points_per_day: 1.83,
+          projected_completion_at: null,
+          projected_remaining_at_end: 8,
+        },
+      }),
+    );
+    expect(insight.risks[0]).toMatchObject({
+      title: 'Projected to leave 8 of 32 points undone',
+      severity: 'medium',
+    });
+    expect(insight.score).toBeGreaterThanOrEqual(75);
+    expect(insight.status).toBe('at_risk');
+  });
+
   it('names the cause before the symptom: nothing started comes before being behind', () => {
     const insight = write(scenarios.nothingStarted());
     expect(insight.risks.map((r) => r.title)).toEqual([
