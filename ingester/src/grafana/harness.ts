@@ -570,20 +570,10 @@ export async function runHarness(o: HarnessOptions): Promise<HarnessReport> {
     const now = o.now(g.name);
     for (const q of alertQueries(file, g)) {
       const rule = g.rules.find((r) => r.title === q.title)!;
-      const data = rule.data.find((x) => x.refId === q.refId)!;
-      const rel = data.relativeTimeRange ?? { from: 600, to: 0 };
-      const range = { from: new Date(now - rel.from * 1000), to: new Date(now - rel.to * 1000) };
-      // Alert queries skip the frontend: no dashboard variables, only the server's expansion.
-      const intervalMs = Number(data.model.intervalMs ?? 1000);
       const problems = alertRuleProblems(rule);
       let sql = q.rawSql;
       try {
-        sql = expandPostgresQuery(q.rawSql, {
-          range,
-          interval: BigInt(intervalMs) * MILLISECOND,
-          comments: o.comments,
-          now,
-        }).sql;
+        sql = expandAlertQuery(rule, q.refId, now, o.comments);
       } catch (err) {
         problems.push(`expansion failed: ${(err as Error).message}`);
       }
@@ -597,6 +587,29 @@ export async function runHarness(o: HarnessOptions): Promise<HarnessReport> {
 }
 
 // Alert rules ------------------------------------------------------------------------------------
+
+/**
+ * A rule's query as the server runs it when the rule is evaluated at `now`: no frontend (so
+ * no dashboard variables), the macros over the query's relative time range.
+ */
+export function expandAlertQuery(
+  rule: AlertRuleJson,
+  refId: string,
+  now: number,
+  comments?: MacroContext['comments'],
+): string {
+  const data = rule.data.find((x) => x.refId === refId);
+  if (!data?.model.rawSql) throw new Error(`rule ${rule.uid} has no SQL query ${refId}`);
+  const rel = data.relativeTimeRange ?? { from: 600, to: 0 };
+  const range = { from: new Date(now - rel.from * 1000), to: new Date(now - rel.to * 1000) };
+  const intervalMs = Number(data.model.intervalMs ?? 1000);
+  return expandPostgresQuery(data.model.rawSql, {
+    range,
+    interval: BigInt(intervalMs) * MILLISECOND,
+    comments,
+    now,
+  }).sql;
+}
 
 const EXPRESSION_TYPES = new Set(['reduce', 'threshold', 'math', 'resample', 'classic_conditions', 'sql']);
 

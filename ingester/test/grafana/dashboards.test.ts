@@ -23,7 +23,7 @@ import {
 } from '../../src/grafana/dashboards/common.js';
 import { DASHBOARDS_DIR, dashboardDrift } from '../../src/grafana/dashboards/generate.js';
 import { allDashboards } from '../../src/grafana/dashboards/index.js';
-import { allPanels, loadDashboards, type DashboardJson } from '../../src/grafana/harness.js';
+import { allPanels, loadDashboards, type DashboardJson, type PanelJson } from '../../src/grafana/harness.js';
 import { interpolate } from '../../src/grafana/variables.js';
 
 const SPECS = fileURLToPath(new URL('../../../../shared/specs/', import.meta.url));
@@ -76,6 +76,25 @@ describe('provisioned dashboards', () => {
         panels.some((p) => (p.targets ?? []).some((t) => /metrics\.source_freshness/.test(t.rawSql ?? ''))),
       ).toBe(true);
     }
+  });
+
+  it("give the Sprint Health panel the plugin's id and every option it has, reading $team and $sprint", () => {
+    const plugin = fileURLToPath(new URL('../../../plugin/src/panels/sprint-health/', import.meta.url));
+    const { id } = JSON.parse(readFileSync(`${plugin}plugin.json`, 'utf8')) as { id: string };
+    const types = readFileSync(`${plugin}types.ts`, 'utf8');
+    const defaults = /export const defaultOptions: SprintHealthOptions = \{([^}]*)\}/.exec(types)![1]!;
+    const optionNames = [...defaults.matchAll(/^\s*(\w+):/gm)].map((m) => m[1]).sort();
+
+    const sprint = loadDashboards(DASHBOARDS_DIR).find((d) => d.content.uid === 'engmetrics-sprint-health')!;
+    const panels = allPanels(sprint.content).filter((p) => p.type === id) as (PanelJson & {
+      options: Record<string, unknown>;
+    })[];
+    expect(panels).toHaveLength(1);
+    expect(Object.keys(panels[0]!.options).sort()).toEqual(optionNames);
+    expect(panels[0]!.options).toMatchObject({ team: '${team}', sprint: '${sprint}' });
+    expect(panels[0]!.targets).toBeUndefined();
+    const variables = (sprint.content.templating?.list ?? []).map((v) => v.name);
+    expect(variables).toEqual(expect.arrayContaining(['team', 'sprint']));
   });
 
   it('lay panels out on the 24-column grid without overlaps', () => {

@@ -5,6 +5,7 @@ import {
   alertQueries,
   describeRef,
   evaluateAlert,
+  expandAlertQuery,
   formatFailures,
   loadAlertGroups,
   loadDashboards,
@@ -84,8 +85,22 @@ describe('every provisioned query, expanded as Grafana does and run as grafana_r
     );
     expect(report.variables['engmetrics-ingestion']!.single.source).toEqual(['github']);
     expect(report.variables['engmetrics-ingestion']!.all.source).toEqual(['github', 'jira', 'metrics']);
+    // A team-keyed dashboard opens on All teams ('*'); the second scenario takes another team,
+    // and with it that team's board and its previous sprint.
+    expect(report.variables['engmetrics-dora']!.all.team).toBe('*');
+    expect(report.variables['engmetrics-dora']!.multi.team).toBe('growth');
+    const sprint = report.variables['engmetrics-sprint-health']!;
+    expect([sprint.all.board, sprint.all.sprint]).toEqual(['1', '110']);
+    expect([sprint.multi.team, sprint.multi.board, sprint.multi.sprint]).toEqual(['growth', '4', '145']);
+    // The Sprint Health panel fetches its own data: there is no query of it to run.
+    expect(report.results.some((r) => r.query.title === 'Sprint Health')).toBe(false);
     const rules = loadAlertGroups(ALERTING).flatMap((g) => alertQueries(g.file, g.content));
-    expect(rules.map((q) => q.title)).toContain('Ingestion stale for more than 3 hours');
+    expect(rules.map((q) => q.title)).toEqual([
+      'Ingestion stale for more than 3 hours',
+      'Change fail rate above 15 % over 14 days',
+      'Change lead time up 50 % week over week',
+      'Sprint off track',
+    ]);
     for (const q of rules)
       expect(report.results.some((r) => r.query.kind === 'alert' && r.query.title === q.title)).toBe(true);
   });
@@ -147,6 +162,88 @@ describe('every provisioned query, expanded as Grafana does and run as grafana_r
           WHERE source = 'jira'`,
       );
     }
+  });
+
+  /** A delivery rule evaluated as Grafana would at `now`: its query, then reduce and threshold. */
+  const delivery = (uid: string) => {
+    const rule = loadAlertGroups(ALERTING)
+      .flatMap((g) => g.content.rules)
+      .find((r) => r.uid === uid)!;
+    return async (now: number) => {
+      const instances = evaluateAlert(rule, await runAsReader(t.db, expandAlertQuery(rule, 'A', now)));
+      return {
+        instances,
+        firing: instances.filter((i) => i.firing).map((i) => i.labels),
+        value: (labels: Record<string, string>) =>
+          instances.find((i) => JSON.stringify(i.labels) === JSON.stringify(labels))?.value,
+      };
+    };
+  };
+  const at = (iso: string) => Date.parse(iso);
+
+  it('the change fail rate rule fires for a team with over 15 % failed in 14 days, not for one with too few deployments', async () => {
+    const { instances, firing, value } = await delivery('engmetrics-change-fail-rate')(worldNow);
+    expect(instances.map((i) => i.labels.team).sort()).toEqual(['growth', 'mobile', 'payments', 'platform']);
+    // The values are the DORA tile's, for teams with five deployments or more.
+    const { rows } = await runAsReader(
+      t.db,
+      `SELECT t.team, s.deployments::int, s.change_fail_rate_pct::float8
+         FROM metrics.teams t,
+              LATERAL metrics.dora_summary(t.team, to_timestamp(${(worldNow - 14 * 86_400_000) / 1000}),
+                                           to_timestamp(${worldNow / 1000})) s`,
+    );
+    for (const [team, deployments, rate] of rows as [string, number, number | null][])
+      expect({ team, value: value({ team }) }).toEqual({ team, value: deployments >= 5 ? rate : null });
+    expect(firing).toEqual([{ team: 'payments' }]);
+    expect(value({ team: 'mobile' })).toBeNull();
+    expect(value({ team: 'growth' })).toBeGreaterThan(10);
+  });
+
+  it('the lead time rule fires when a median over five or more PRs rises 50 % on the week before, not on fewer', async () => {
+    const rule = delivery('engmetrics-lead-time-up');
+    const thisWeek = await rule(worldNow);
+    expect(thisWeek.instances).toHaveLength(4);
+    expect(thisWeek.firing).toEqual([]);
+
+    // The week of 12 October against the week before: payments' median rose on six and seven
+    // pull requests; platform's rose more, on two, which is too few to say.
+    const { firing, value } = await rule(at('2026-10-16T16:00:00Z'));
+    expect(firing).toEqual([{ team: 'payments' }]);
+    expect(value({ team: 'payments' })).toBeGreaterThan(50);
+    expect(value({ team: 'platform' })).toBeNull();
+    const { rows } = await runAsReader(
+      t.db,
+      `SELECT prs_shipped::int, lead_time_p50_h FROM metrics.dora_weekly
+        WHERE team = 'platform' AND week IN ('2026-10-05', '2026-10-12') ORDER BY week`,
+    );
+    const [before, after] = rows as [number, number][];
+    expect(after![0]).toBeLessThan(5);
+    expect(after![1]).toBeGreaterThan(before![1] * 1.5);
+  });
+
+  it('the sprint rule judges active sprints from half-way on, firing for those far above the ideal line', async () => {
+    const rule = delivery('engmetrics-sprint-off-track');
+    const early = await rule(worldNow);
+    expect(early.instances.map((i) => i.labels.sprint).sort()).toEqual([
+      'GRO Sprint 11',
+      'MOB Sprint 11',
+      'PAY Sprint 11',
+      'PLAT Sprint 11',
+    ]);
+    expect(early.instances.every((i) => i.value === null && !i.firing)).toBe(true);
+
+    // Past half-way (the burndown of 1 November), two teams have done little of their sprint.
+    const late = await rule(at('2026-11-02T16:00:00Z'));
+    expect(late.firing.map((l) => l.team).sort()).toEqual(['growth', 'platform']);
+    for (const i of late.instances) {
+      expect(i.labels).toEqual({
+        team: expect.any(String),
+        sprint_id: expect.stringMatching(/^\d+$/),
+        sprint: expect.any(String),
+      });
+      expect(i.value).not.toBeNull();
+    }
+    expect(late.value({ team: 'payments', sprint_id: '110', sprint: 'PAY Sprint 11' })).toBeLessThan(25);
   });
 
   it('colours DORA values with the bands of metrics.dora_bands, the table SQL bands by', async () => {

@@ -5,7 +5,12 @@ import { describe, expect, it } from '@jest/globals';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import { parse as parseYaml } from 'yaml';
-import { alertRuleProblems, type AlertGroupJson } from '../../src/grafana/harness.js';
+import {
+  alertRuleProblems,
+  allPanels,
+  loadDashboards,
+  type AlertGroupJson,
+} from '../../src/grafana/harness.js';
 import { expandProvisioningValue } from '../../src/grafana/provisioning.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -155,6 +160,48 @@ describe('alerting', () => {
       }
     }
     expect(rules.map((r) => r.uid)).toContain('engmetrics-ingestion-stale');
+  });
+
+  it('tie each rule to the panel it watches and link to a dashboard with the variables it sets', () => {
+    const dashboards = new Map(
+      loadDashboards(join(PROVISIONING, 'dashboards')).map(({ content }) => [content.uid!, content]),
+    );
+    const titleOf = (uid: string, id: string) =>
+      allPanels(dashboards.get(uid)!).find((p) => String(p.id) === id)?.title;
+    // The panel each rule watches, and the one its message opens.
+    const expected: Record<string, { watches?: string; opens?: string }> = {
+      'engmetrics-ingestion-stale': {},
+      'engmetrics-change-fail-rate': { watches: 'Change fail rate', opens: 'Evidence of failed deployments' },
+      'engmetrics-lead-time-up': {
+        watches: 'Change lead time per week',
+        opens: 'Pull requests shipped in the period',
+      },
+      'engmetrics-sprint-off-track': { watches: 'Burndown' },
+    };
+    const rules = groups.flatMap((g) => g.rules) as (AlertGroupJson['rules'][number] & {
+      annotations: Record<string, string>;
+    })[];
+    expect(rules.map((r) => r.uid).sort()).toEqual(Object.keys(expected).sort());
+    for (const r of rules) {
+      const a = r.annotations;
+      if (expected[r.uid]!.watches)
+        expect([r.uid, titleOf(a.__dashboardUid__!, a.__panelId__!)]).toEqual([
+          r.uid,
+          expected[r.uid]!.watches,
+        ]);
+      const url = new URL(a.link_path!, 'http://grafana');
+      const uid = /^\/d\/([^/]+)$/.exec(url.pathname)?.[1];
+      expect([r.uid, dashboards.has(uid!)]).toEqual([r.uid, true]);
+      const variables = (dashboards.get(uid!)!.templating?.list ?? []).map((v) => v.name);
+      for (const key of url.searchParams.keys())
+        if (key.startsWith('var-'))
+          expect([r.uid, variables]).toEqual([r.uid, expect.arrayContaining([key.slice(4)])]);
+      const view = url.searchParams.get('viewPanel');
+      expect([r.uid, view ? titleOf(uid!, view.replace('panel-', '')) : undefined]).toEqual([
+        r.uid,
+        expected[r.uid]!.opens,
+      ]);
+    }
   });
 
   it('validates its parts against the alerting JSON schema', () => {

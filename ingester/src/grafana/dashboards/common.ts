@@ -237,6 +237,8 @@ export const UNITS = {
   /** Story points. */
   points: 'suffix: pts',
   timestamp: 'dateTimeAsIso',
+  /** A date in the viewer's time zone, the time of day only when it is today. */
+  localTime: 'dateTimeAsLocalNoDateIfToday',
   fromNow: 'dateTimeFromNow',
 } as const;
 
@@ -473,6 +475,8 @@ interface PanelBase {
   fields?: FieldSettings[];
   /** One colour for every field (when no thresholds say otherwise). */
   fixedColour?: Colour;
+  /** Links in the panel's header, for the panel as a whole rather than a value in it. */
+  panelLinks?: DashboardLink[];
 }
 
 type Override = FieldConfigSource['overrides'][number];
@@ -550,6 +554,7 @@ function panel(
     options,
   };
   if (p.description === undefined) delete out.description;
+  if (p.panelLinks) out.links = p.panelLinks;
   return out;
 }
 

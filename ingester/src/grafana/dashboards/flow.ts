@@ -1,0 +1,413 @@
+import type { Dashboard, Panel } from '@grafana/schema';
+import {
+  dashboard,
+  DIMENSION_QUERIES,
+  dimensionVariable,
+  inFilter,
+  link,
+  noDataMapping,
+  pieChartPanel,
+  place,
+  ref,
+  statPanel,
+  tablePanel,
+  teamIs,
+  thresholds,
+  timeSeriesPanel,
+  UNITS,
+  type FieldSettings,
+} from './common.js';
+
+export const FLOW_UID = 'engmetrics-flow';
+
+const SUMMARY = `metrics.flow_summary(${ref('team', 'sqlstring')}, $__timeFrom(), $__timeTo())`;
+
+/**
+ * Reference points rather than benchmarks: small pull requests (a few hundred changed lines)
+ * are reviewed properly, a third of the time actively worked is a healthy flow efficiency,
+ * and work sitting a week in one stage, or a pull request waiting days, wants a look.
+ */
+const PR_SIZE = thresholds('green', [200, 'orange'], [400, 'red']);
+const FLOW_EFFICIENCY = thresholds('red', [15, 'orange'], [30, 'green']);
+const DAYS_IN_STAGE = thresholds('green', [5, 'orange'], [10, 'red']);
+const WAITING_HOURS = thresholds('green', [24, 'orange'], [72, 'red']);
+
+/** The stages of a pull request in order, each in the colour it has on every panel. */
+const STAGES: [column: string, name: string, colour: string][] = [
+  ['coding_p50_h', 'Coding', 'blue'],
+  ['pickup_p50_h', 'Pickup', 'orange'],
+  ['review_p50_h', 'Review', 'purple'],
+  ['deploy_p50_h', 'Deploy', 'green'],
+];
+const FLOW_ITEMS: [column: string, name: string, colour: string][] = [
+  ['features', 'Features', 'blue'],
+  ['defects', 'Defects', 'red'],
+  ['risks', 'Risks', 'purple'],
+  ['debts', 'Debts', 'orange'],
+];
+
+/** Weekly rollups of the chosen team inside the range. */
+const weekly = (view: string, columns: string) => `
+  SELECT week AS time, ${columns}
+    FROM metrics.${view}
+   WHERE ${teamIs()} AND $__timeFilter(week)
+   ORDER BY 1`;
+
+function summary(): Panel[] {
+  return [
+    statPanel({
+      title: 'PR cycle time (p50)',
+      description:
+        'Median time of each stage of the pull requests merged in the time range: coding (first commit → ' +
+        'ready for review), pickup (→ first review by someone else), review (→ merged), deploy (→ in ' +
+        'production). Bots are left out.',
+      sql: `SELECT ${STAGES.map(([c]) => c).join(', ')} FROM ${SUMMARY}`,
+      unit: UNITS.hours,
+      decimals: 1,
+      textMode: 'value_and_name',
+      mappings: [noDataMapping()],
+      fields: STAGES.map(([field, displayName, fixedColour]) => ({ field, displayName, fixedColour })),
+    }),
+    statPanel({
+      title: 'Pull requests merged',
+      description:
+        'Pull requests merged in the time range (bots left out), those merged without a review by anyone ' +
+        'but the author, and the median size in changed lines (additions + deletions).',
+      sql: `SELECT prs_merged, merged_without_review, pr_size_p50 FROM ${SUMMARY}`,
+      unit: UNITS.count,
+      textMode: 'value_and_name',
+      mappings: [noDataMapping()],
+      fields: [
+        { field: 'prs_merged', displayName: 'Merged', fixedColour: 'text' },
+        {
+          field: 'merged_without_review',
+          displayName: 'Without review',
+          thresholds: thresholds('green', [1, 'orange']),
+          colour: true,
+        },
+        { field: 'pr_size_p50', displayName: 'Size p50 (lines)', thresholds: PR_SIZE, colour: true },
+      ],
+    }),
+    statPanel({
+      title: 'Jira flow',
+      description:
+        'Items done in the time range, their median flow time (first leaving to-do → done) and flow ' +
+        'efficiency (time in active stages ÷ flow time), and the items in progress now.',
+      sql: `SELECT items_done, flow_time_p50_d, flow_efficiency_pct, wip_now FROM ${SUMMARY}`,
+      unit: UNITS.count,
+      textMode: 'value_and_name',
+      mappings: [noDataMapping()],
+      fields: [
+        { field: 'items_done', displayName: 'Done', fixedColour: 'text' },
+        {
+          field: 'flow_time_p50_d',
+          displayName: 'Flow time p50',
+          unit: UNITS.days,
+          decimals: 1,
+          fixedColour: 'text',
+        },
+        {
+          field: 'flow_efficiency_pct',
+          displayName: 'Flow efficiency',
+          unit: UNITS.percent,
+          decimals: 0,
+          thresholds: FLOW_EFFICIENCY,
+          colour: true,
+        },
+        { field: 'wip_now', displayName: 'In progress', fixedColour: 'text' },
+      ],
+    }),
+  ];
+}
+
+function pullRequests(): Panel[] {
+  return [
+    timeSeriesPanel({
+      title: 'PR cycle time per week',
+      description:
+        'The median of each stage for the pull requests merged each week, stacked: a tall bar is a slow ' +
+        'week, its colours say where the time went. Medians of stages do not add up to the median of the ' +
+        'whole, so read the stack as a breakdown, not a total.',
+      sql: weekly('pr_flow_weekly', STAGES.map(([c, n]) => `${c} AS "${n}"`).join(', ')),
+      unit: UNITS.hours,
+      decimals: 1,
+      style: 'bars',
+      stacked: true,
+      fields: STAGES.map(([, field, fixedColour]) => ({ field, fixedColour })),
+    }),
+    timeSeriesPanel({
+      title: 'Throughput: pull requests merged per week',
+      description:
+        'Pull requests merged each week (bots left out), and those of them merged without a review, drawn ' +
+        'over the total.',
+      sql: weekly('pr_flow_weekly', 'merged AS "Merged", merged_without_review AS "Without review"'),
+      unit: UNITS.count,
+      style: 'bars',
+      fields: [
+        { field: 'Merged', fixedColour: 'blue' },
+        { field: 'Without review', fixedColour: 'orange' },
+      ],
+    }),
+    timeSeriesPanel({
+      title: 'PR size per week',
+      description:
+        'Median changed lines (additions + deletions) and files of the pull requests merged each week. The ' +
+        'dashed lines mark 200 and 400 lines, past which reviews get shallower.',
+      sql: weekly('pr_flow_weekly', 'size_p50 AS "Lines p50", files_p50 AS "Files p50"'),
+      unit: UNITS.count,
+      thresholds: PR_SIZE,
+      showThresholds: true,
+      fields: [
+        { field: 'Lines p50', fixedColour: 'blue' },
+        { field: 'Files p50', fixedColour: 'purple', rightAxis: true },
+      ],
+    }),
+    timeSeriesPanel({
+      title: 'Reviews per pull request',
+      description:
+        'Average reviews, and review rounds (reviews requesting changes), per pull request merged each week.',
+      sql: weekly('pr_flow_weekly', 'reviews_avg AS "Reviews", review_rounds_avg AS "Rounds of changes"'),
+      unit: UNITS.count,
+      decimals: 1,
+      fields: [
+        { field: 'Reviews', fixedColour: 'blue' },
+        { field: 'Rounds of changes', fixedColour: 'orange' },
+      ],
+    }),
+    timeSeriesPanel({
+      title: 'Review load per week',
+      description:
+        'Reviews per reviewer each week: the median reviewer and the busiest one, and the busiest one’s ' +
+        'share of all reviews (right axis). A high share is a team leaning on one person. Team figures ' +
+        'only, never a ranking of people.',
+      sql: weekly(
+        'review_load_weekly',
+        'reviews_per_reviewer_p50 AS "Per reviewer p50", reviews_per_reviewer_max AS "Busiest reviewer", ' +
+          'busiest_reviewer_share_pct AS "Busiest share"',
+      ),
+      unit: UNITS.count,
+      fields: [
+        { field: 'Per reviewer p50', fixedColour: 'blue' },
+        { field: 'Busiest reviewer', fixedColour: 'purple' },
+        {
+          field: 'Busiest share',
+          unit: UNITS.percent,
+          rightAxis: true,
+          dashed: true,
+          fixedColour: 'orange',
+        },
+      ],
+    }),
+  ];
+}
+
+function jiraFlow(): Panel[] {
+  return [
+    timeSeriesPanel({
+      title: 'Flow velocity per week, by item',
+      description:
+        'Items reaching done each week, stacked by flow item (issue types and labels mapped to features, ' +
+        'defects, risks and debts).',
+      sql: weekly('flow_weekly', FLOW_ITEMS.map(([c, n]) => `${c} AS "${n}"`).join(', ')),
+      unit: UNITS.count,
+      style: 'bars',
+      stacked: true,
+      fields: FLOW_ITEMS.map(([, field, fixedColour]) => ({ field, fixedColour })),
+    }),
+    pieChartPanel({
+      title: 'Flow distribution',
+      description: 'Share of the items done in the time range by flow item.',
+      sql: `SELECT ${FLOW_ITEMS.map(([c, n]) => `${c}_pct AS "${n}"`).join(', ')} FROM ${SUMMARY}`,
+      unit: UNITS.percent,
+      decimals: 0,
+      fields: FLOW_ITEMS.map(([, field, fixedColour]) => ({ field, fixedColour })),
+    }),
+    timeSeriesPanel({
+      title: 'Flow efficiency per week',
+      description:
+        'Time in active stages ÷ flow time, over the items done each week. The rest is waiting: in review, ' +
+        'blocked, queued. The dashed lines mark 15 % and 30 %.',
+      sql: weekly('flow_weekly', 'flow_efficiency_pct AS "Flow efficiency"'),
+      unit: UNITS.percent,
+      decimals: 0,
+      min: 0,
+      max: 100,
+      thresholds: FLOW_EFFICIENCY,
+      showThresholds: true,
+      spanNulls: true,
+      fields: [{ field: 'Flow efficiency', fixedColour: 'blue' }],
+    }),
+    timeSeriesPanel({
+      title: 'Flow time per week',
+      description:
+        'Flow time (first leaving to-do → done) of the items done each week, median and 85th percentile, ' +
+        'and the median lead time (created → done).',
+      sql: weekly(
+        'flow_weekly',
+        'flow_time_p50_d AS "Flow time p50", flow_time_p85_d AS "Flow time p85", lead_time_p50_d AS "Lead time p50"',
+      ),
+      unit: UNITS.days,
+      decimals: 1,
+      spanNulls: true,
+      fields: [
+        { field: 'Flow time p50', fixedColour: 'blue' },
+        { field: 'Flow time p85', fixedColour: 'purple', dashed: true },
+        { field: 'Lead time p50', fixedColour: 'orange' },
+      ],
+    }),
+    timeSeriesPanel({
+      title: 'Work in progress per day',
+      description:
+        'Items in progress at the end of each day: actively worked, and waiting (in review, blocked, queued ' +
+        'between stages), stacked.',
+      sql: `
+        SELECT day AS time, active AS "Active", waiting AS "Waiting"
+          FROM metrics.flow_load_daily
+         WHERE ${teamIs()} AND $__timeFilter(day)
+         ORDER BY 1`,
+      unit: UNITS.count,
+      stacked: true,
+      stepped: true,
+      fields: [
+        { field: 'Active', fixedColour: 'blue' },
+        { field: 'Waiting', fixedColour: 'orange' },
+      ],
+    }),
+  ];
+}
+
+function inProgress(): Panel[] {
+  const days = (field: string, displayName: string, colour = false): FieldSettings => ({
+    field,
+    displayName,
+    unit: UNITS.days,
+    decimals: 1,
+    width: 120,
+    ...(colour ? { thresholds: DAYS_IN_STAGE, colour: true } : {}),
+  });
+  return [
+    tablePanel({
+      title: 'Aging work in progress',
+      description:
+        'Open items in an active or waiting stage, the longest in their current stage first (the top 200). ' +
+        'An item a week in one stage is worth asking about at stand-up.',
+      sql: `
+        SELECT key, summary, flow_item, current_status, assignee, points, days_in_stage, days_in_progress,
+               blocked_h
+          FROM metrics.aging_wip
+         WHERE ${teamIs()}
+         ORDER BY days_in_stage DESC
+         LIMIT 200`,
+      columns: [
+        { field: 'key', displayName: 'Issue', width: 100 },
+        { field: 'summary', displayName: 'Summary' },
+        { field: 'flow_item', displayName: 'Item', width: 90 },
+        { field: 'current_status', displayName: 'Status', width: 120 },
+        { field: 'assignee', displayName: 'Assignee', width: 140 },
+        { field: 'points', displayName: 'Points', width: 70 },
+        days('days_in_stage', 'In stage', true),
+        days('days_in_progress', 'In progress'),
+        {
+          field: 'blocked_h',
+          displayName: 'Blocked',
+          unit: UNITS.hours,
+          decimals: 0,
+          width: 100,
+          thresholds: thresholds('transparent', [1, 'orange']),
+          colour: true,
+        },
+      ],
+    }),
+    tablePanel({
+      title: 'Open pull requests',
+      description:
+        'Open pull requests of the chosen repositories, those waiting longest first: for a review (since ' +
+        'ready), or in review (since the first review).',
+      sql: `
+        SELECT pr_key, title, repo, stage, age_days, waiting_h, url
+          FROM metrics.open_pull_requests
+         WHERE ${teamIs()} AND ${inFilter('repo', 'repo')}
+         ORDER BY is_draft, waiting_h DESC NULLS LAST
+         LIMIT 200`,
+      columns: [
+        {
+          field: 'pr_key',
+          displayName: 'Pull request',
+          width: 200,
+          links: [link('Open on GitHub', ref('__data.fields.url'))],
+        },
+        { field: 'title', displayName: 'Title' },
+        { field: 'repo', displayName: 'Repository', width: 160 },
+        { field: 'stage', displayName: 'Stage', width: 150 },
+        { field: 'age_days', displayName: 'Age', unit: UNITS.days, decimals: 1, width: 90 },
+        {
+          field: 'waiting_h',
+          displayName: 'Waiting',
+          unit: UNITS.hours,
+          decimals: 0,
+          width: 100,
+          thresholds: WAITING_HOURS,
+          colour: true,
+        },
+        { field: 'url', hidden: true },
+      ],
+    }),
+  ];
+}
+
+export function flowDashboard(): Dashboard {
+  const [cycle, merged, jira] = summary();
+  const [cycleTrend, throughput, size, reviews, load] = pullRequests();
+  const [velocity, distribution, efficiency, flowTime, wip] = jiraFlow();
+  const [aging, openPrs] = inProgress();
+  return dashboard({
+    uid: FLOW_UID,
+    title: 'Delivery flow',
+    description:
+      'How work moves: pull requests through coding, pickup, review and deploy, their size and the review ' +
+      'load; Jira items through the Flow Framework measures (velocity, distribution, time, efficiency, ' +
+      'load); and what is in progress now, oldest first. Definitions: docs/metrics.md.',
+    tags: ['flow', 'delivery'],
+    time: { from: 'now-90d', to: 'now' },
+    refresh: '1h',
+    variables: [
+      dimensionVariable('team', DIMENSION_QUERIES.team),
+      {
+        ...dimensionVariable('repo', DIMENSION_QUERIES.repo),
+        description:
+          'Narrows the open pull requests. The rest is per team: a team is measured over all of its ' +
+          'repositories and Jira projects.',
+      },
+    ],
+    rows: [
+      {
+        title: 'In the time range',
+        panels: [place(cycle!, 10, 4), place(merged!, 7, 4), place(jira!, 7, 4)],
+      },
+      {
+        title: 'Pull requests',
+        panels: [
+          place(cycleTrend!, 12, 8),
+          place(throughput!, 12, 8),
+          place(size!, 8, 8),
+          place(reviews!, 8, 8),
+          place(load!, 8, 8),
+        ],
+      },
+      {
+        title: 'Jira flow',
+        panels: [
+          place(velocity!, 12, 8),
+          place(distribution!, 6, 8),
+          place(efficiency!, 6, 8),
+          place(flowTime!, 12, 8),
+          place(wip!, 12, 8),
+        ],
+      },
+      {
+        title: 'In progress now',
+        panels: [place(aging!, 14, 10), place(openPrs!, 10, 10)],
+      },
+    ],
+  });
+}

@@ -1,0 +1,373 @@
+import type { Dashboard, Panel } from '@grafana/schema';
+import {
+  barChartPanel,
+  dashboard,
+  dashboardUrl,
+  dimensionVariables,
+  idIs,
+  link,
+  noDataMapping,
+  place,
+  pluginPanel,
+  queryVariable,
+  ref,
+  statPanel,
+  tablePanel,
+  thresholds,
+  timeSeriesPanel,
+  UNITS,
+  valueMapping,
+  type FieldSettings,
+} from './common.js';
+
+/** The uid the Slack sprint summary links to, with var-team and var-sprint. */
+export const SPRINT_HEALTH_UID = 'engmetrics-sprint-health';
+export const SPRINT_HEALTH_PANEL = 'engmetrics-sprinthealth-panel';
+
+const THE_SPRINT = idIs('sprint_id', 'sprint');
+
+/**
+ * Say/do under 60 % is a plan that did not hold; capacity accuracy far above 100 % is one that
+ * was too small. Scope that changes by a fifth is a sprint re-planned on the way.
+ */
+const SAY_DO = thresholds('red', [60, 'orange'], [80, 'green']);
+const CAPACITY = thresholds('orange', [80, 'green'], [120, 'orange']);
+const SCOPE_CHANGE = thresholds('green', [20, 'orange'], [40, 'red']);
+const CARRIED_OVER = thresholds('green', [1, 'orange']);
+/** Blocked hours summed over the sprint's issues: a working week of them is a lot. */
+const BLOCKED_HOURS = thresholds('green', [1, 'orange'], [40, 'red']);
+
+/** The board's last twelve sprints up to the chosen one, the history it is read against. */
+const HISTORY = `
+  SELECT s.*
+    FROM metrics.sprints s, metrics.sprints chosen
+   WHERE ${idIs('chosen.sprint_id', 'sprint')}
+     AND s.board_id = chosen.board_id AND s.state <> 'future' AND s.start_at <= chosen.start_at
+   ORDER BY s.start_at DESC
+   LIMIT 12`;
+
+function sprintVariables() {
+  // The chosen sprint's dates (ms), for the link that sets the time range to the sprint.
+  const bound = (name: string, expression: string) =>
+    queryVariable({
+      name,
+      label: name,
+      sql: `SELECT (extract(epoch FROM ${expression}) * 1000)::bigint FROM metrics.sprints WHERE ${THE_SPRINT}`,
+      hidden: true,
+    });
+  return [
+    ...dimensionVariables(['team', 'board', 'sprint']),
+    bound('sprint_from', "start_at - interval '12 hours'"),
+    bound('sprint_to', "greatest(end_at, complete_at) + interval '12 hours'"),
+  ];
+}
+
+function headline(): Panel[] {
+  return [
+    pluginPanel({
+      type: SPRINT_HEALTH_PANEL,
+      title: 'Sprint Health',
+      description:
+        'What is going wrong in the sprint and why: status and score, risks, bottlenecks and ' +
+        'recommendations, each citing the Jira issues and pull requests behind it. From the Sprint Health ' +
+        'insight (an LLM, or the rules when none is configured).',
+      options: {
+        team: ref('team'),
+        sprint: ref('sprint'),
+        showRisks: true,
+        showBottlenecks: true,
+        showRecommendations: true,
+        maxItems: 3,
+        compact: 'auto',
+        reloadMinutes: 5,
+      },
+    }),
+    statPanel({
+      title: 'Committed vs completed',
+      description:
+        'Story points in the sprint at its start (committed), and done at its close or now (completed). ' +
+        'Say/do: committed points completed ÷ committed; capacity accuracy: all completed ÷ committed.',
+      sql: `
+        SELECT state || ' · ' || to_char(start_at, 'DD Mon') || ' – ' || to_char(end_at, 'DD Mon') AS dates,
+               committed_points, completed_points, say_do_pct, capacity_accuracy_pct
+          FROM metrics.sprints
+         WHERE ${THE_SPRINT}`,
+      withText: true,
+      textMode: 'value_and_name',
+      colorMode: 'value',
+      mappings: [noDataMapping()],
+      fields: [
+        { field: 'dates', displayName: 'Sprint', fixedColour: 'text' },
+        { field: 'committed_points', displayName: 'Committed', unit: UNITS.points, fixedColour: 'text' },
+        { field: 'completed_points', displayName: 'Completed', unit: UNITS.points, fixedColour: 'blue' },
+        {
+          field: 'say_do_pct',
+          displayName: 'Say/do',
+          unit: UNITS.percent,
+          decimals: 0,
+          thresholds: SAY_DO,
+          colour: true,
+        },
+        {
+          field: 'capacity_accuracy_pct',
+          displayName: 'Capacity accuracy',
+          unit: UNITS.percent,
+          decimals: 0,
+          thresholds: CAPACITY,
+          colour: true,
+        },
+      ],
+    }),
+    statPanel({
+      title: 'Scope, carry-over and blockers',
+      description:
+        'Points added after the start and removed before the close, committed points re-estimated, and ' +
+        'scope change ((added + removed) ÷ committed); issues carried over to a later sprint (once the ' +
+        'sprint is closed); hours the sprint’s issues spent blocked or flagged.',
+      sql: `
+        SELECT added_points, removed_points, reestimated_points, scope_change_pct, carried_over_issues, blocked_h
+          FROM metrics.sprints
+         WHERE ${THE_SPRINT}`,
+      textMode: 'value_and_name',
+      colorMode: 'value',
+      mappings: [noDataMapping()],
+      fields: [
+        { field: 'added_points', displayName: 'Added', unit: UNITS.points, fixedColour: 'text' },
+        { field: 'removed_points', displayName: 'Removed', unit: UNITS.points, fixedColour: 'text' },
+        { field: 'reestimated_points', displayName: 'Re-estimated', unit: UNITS.points, fixedColour: 'text' },
+        {
+          field: 'scope_change_pct',
+          displayName: 'Scope change',
+          unit: UNITS.percent,
+          decimals: 0,
+          thresholds: SCOPE_CHANGE,
+          colour: true,
+        },
+        {
+          field: 'carried_over_issues',
+          displayName: 'Carried over',
+          unit: UNITS.count,
+          thresholds: CARRIED_OVER,
+          colour: true,
+        },
+        {
+          field: 'blocked_h',
+          displayName: 'Blocked',
+          unit: UNITS.hours,
+          decimals: 0,
+          thresholds: BLOCKED_HOURS,
+          colour: true,
+        },
+      ],
+    }),
+    timeSeriesPanel({
+      title: 'Burndown',
+      description:
+        'Points not done at the end of each day, against the ideal line from the committed points to zero ' +
+        'at the end, and the scope (all points in the sprint, added work included). A gap above the ideal ' +
+        'line late in the sprint is work that will not fit. “Zoom to the sprint” sets the time range to it.',
+      sql: `
+        SELECT at AS time, remaining_points AS "Remaining", ideal_points AS "Ideal", scope_points AS "Scope"
+          FROM metrics.sprint_burndown
+         WHERE ${THE_SPRINT}
+         ORDER BY 1`,
+      unit: UNITS.points,
+      decimals: 1,
+      fields: [
+        { field: 'Remaining', fixedColour: 'blue' },
+        { field: 'Ideal', fixedColour: 'text', dashed: true },
+        { field: 'Scope', fixedColour: 'purple' },
+      ],
+      panelLinks: [
+        link(
+          'Zoom to the sprint',
+          dashboardUrl(SPRINT_HEALTH_UID, {
+            vars: ['team', 'board', 'sprint'],
+            keepTime: false,
+            params: { from: ref('sprint_from'), to: ref('sprint_to') },
+          }),
+        ),
+      ],
+    }),
+  ];
+}
+
+function history(): Panel[] {
+  return [
+    barChartPanel({
+      title: 'Committed and completed, sprint by sprint',
+      description:
+        'Points committed at the start and completed by the close of the board’s last twelve sprints up to ' +
+        'this one, and the points added on the way.',
+      sql: `
+        SELECT name, committed_points AS "Committed", completed_points AS "Completed", added_points AS "Added"
+          FROM (${HISTORY}) h
+         ORDER BY start_at`,
+      xField: 'name',
+      unit: UNITS.points,
+      fields: [
+        { field: 'Committed', fixedColour: 'text' },
+        { field: 'Completed', fixedColour: 'blue' },
+        { field: 'Added', fixedColour: 'orange' },
+      ],
+    }),
+    tablePanel({
+      title: 'Sprint history',
+      description: 'The board’s last twelve sprints up to this one, newest first.',
+      sql: `
+        SELECT name, state, start_at, coalesce(complete_at, end_at) AS end_at, committed_points,
+               completed_points, say_do_pct, capacity_accuracy_pct, scope_change_pct, carried_over_issues,
+               blocked_h
+          FROM (${HISTORY}) h
+         ORDER BY start_at DESC`,
+      columns: [
+        { field: 'name', displayName: 'Sprint', width: 140 },
+        { field: 'state', displayName: 'State', width: 80 },
+        { field: 'start_at', displayName: 'Started', unit: UNITS.localTime, width: 150 },
+        { field: 'end_at', displayName: 'Ended', unit: UNITS.localTime, width: 150 },
+        { field: 'committed_points', displayName: 'Committed', unit: UNITS.points },
+        { field: 'completed_points', displayName: 'Completed', unit: UNITS.points },
+        pct('say_do_pct', 'Say/do', SAY_DO),
+        pct('capacity_accuracy_pct', 'Capacity', CAPACITY),
+        pct('scope_change_pct', 'Scope change', SCOPE_CHANGE),
+        {
+          field: 'carried_over_issues',
+          displayName: 'Carried over',
+          thresholds: CARRIED_OVER,
+          colour: true,
+        },
+        {
+          field: 'blocked_h',
+          displayName: 'Blocked',
+          unit: UNITS.hours,
+          decimals: 0,
+          thresholds: BLOCKED_HOURS,
+          colour: true,
+        },
+      ],
+    }),
+  ];
+}
+
+function pct(field: string, displayName: string, t: ReturnType<typeof thresholds>): FieldSettings {
+  return { field, displayName, unit: UNITS.percent, decimals: 0, thresholds: t, colour: true, width: 110 };
+}
+
+function issues(): Panel[] {
+  return [
+    tablePanel({
+      title: 'Issues in the sprint',
+      description:
+        'Every issue in the sprint between its start and its close (or now): how it came in, how it ended, ' +
+        'its points at the start and at the close. Unfinished work first.',
+      sql: `
+        SELECT key, summary, issue_type,
+               CASE WHEN committed THEN 'committed' WHEN added THEN 'added' END AS came_in,
+               CASE WHEN removed THEN 'removed'
+                    WHEN completed THEN 'done'
+                    WHEN carried_over THEN 'carried over'
+                    ELSE 'not done' END AS outcome,
+               points_at_start, points_at_close, blocked_s / 3600 AS blocked_h
+          FROM metrics.sprint_issues
+         WHERE ${THE_SPRINT}
+         ORDER BY completed, removed, blocked_s DESC, key`,
+      columns: [
+        { field: 'key', displayName: 'Issue', width: 100 },
+        { field: 'summary', displayName: 'Summary' },
+        { field: 'issue_type', displayName: 'Type', width: 90 },
+        {
+          field: 'came_in',
+          displayName: 'Came in',
+          width: 100,
+          mappings: [valueMapping({ added: { color: 'orange' } })],
+        },
+        {
+          field: 'outcome',
+          displayName: 'Outcome',
+          width: 120,
+          mappings: [
+            valueMapping({
+              done: { color: 'green' },
+              'not done': { color: 'orange' },
+              'carried over': { color: 'red' },
+              removed: { color: 'text' },
+            }),
+          ],
+        },
+        { field: 'points_at_start', displayName: 'Points at start', width: 120 },
+        { field: 'points_at_close', displayName: 'Points at close', width: 120 },
+        {
+          field: 'blocked_h',
+          displayName: 'Blocked',
+          unit: UNITS.hours,
+          decimals: 0,
+          width: 100,
+          thresholds: thresholds('transparent', [1, 'orange']),
+          colour: true,
+        },
+      ],
+    }),
+    tablePanel({
+      title: 'Blocked items',
+      description:
+        'Issues of the sprint that were blocked (flagged, or in a blocked status) during it, the longest ' +
+        'first, and where each stood at the close or now.',
+      sql: `
+        SELECT key, summary, blocked_s / 3600 AS blocked_h, stage_at_close, completed
+          FROM metrics.sprint_issues
+         WHERE ${THE_SPRINT} AND blocked_s > 0
+         ORDER BY blocked_s DESC`,
+      columns: [
+        { field: 'key', displayName: 'Issue', width: 100 },
+        { field: 'summary', displayName: 'Summary' },
+        {
+          field: 'blocked_h',
+          displayName: 'Blocked',
+          unit: UNITS.hours,
+          decimals: 0,
+          width: 100,
+          thresholds: thresholds('orange', [24, 'red']),
+          colour: true,
+        },
+        { field: 'stage_at_close', displayName: 'Stage', width: 100 },
+        {
+          field: 'completed',
+          displayName: 'Done',
+          width: 80,
+          mappings: [valueMapping({ true: { text: 'done', color: 'green' }, false: { text: 'not done' } })],
+        },
+      ],
+    }),
+  ];
+}
+
+export function sprintHealthDashboard(): Dashboard {
+  const [insight, committed, scope, burndown] = headline();
+  const [chart, table] = history();
+  const [all, blocked] = issues();
+  return dashboard({
+    uid: SPRINT_HEALTH_UID,
+    title: 'Sprint health',
+    description:
+      'One sprint at a time: the Sprint Health insight, committed against completed, scope change, ' +
+      'carry-over and blockers, the burndown against the ideal line, the sprint against the board’s ' +
+      'history, and its issues. Definitions: docs/metrics.md ("Sprints").',
+    tags: ['sprints'],
+    time: { from: 'now-30d', to: 'now' },
+    refresh: '1h',
+    variables: sprintVariables(),
+    rows: [
+      {
+        title: 'The sprint',
+        panels: [
+          place(insight!, 8, 15),
+          place(committed!, 8, 5),
+          place(scope!, 8, 5),
+          place(burndown!, 16, 10),
+        ],
+      },
+      { title: 'Sprint by sprint', panels: [place(chart!, 12, 9), place(table!, 12, 9)] },
+      { title: 'Issues', panels: [place(all!, 14, 10), place(blocked!, 10, 10)] },
+    ],
+  });
+}
