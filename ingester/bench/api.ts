@@ -18,7 +18,7 @@ import { benchDatabase, option, textOption } from './support.js';
 
 const INGESTER = fileURLToPath(new URL('..', import.meta.url));
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);

@@ -2,6 +2,7 @@ import { apiBenchmark } from './api.js';
 import { githubBenchmark } from './github.js';
 import { jiraBenchmark } from './jira.js';
 import { queriesBenchmark } from './queries.js';
+import { startBenchmark } from './start.js';
 
 /**
  * `npm run bench -- NAME [options] [--json]`: runs one benchmark and prints its result
@@ -13,7 +14,13 @@ export interface Benchmark {
   run(args: string[], json: boolean): Promise<void>;
 }
 
-const benchmarks: Benchmark[] = [apiBenchmark, githubBenchmark, jiraBenchmark, queriesBenchmark];
+const benchmarks: Benchmark[] = [
+  apiBenchmark,
+  githubBenchmark,
+  jiraBenchmark,
+  queriesBenchmark,
+  startBenchmark,
+];
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;

@@ -8,7 +8,6 @@ describe('engmetrics serve on the embedded database', () => {
   it('migrates, answers /health, and exits cleanly on Ctrl-C', async () => {
     const [port, pgPort] = [await freePort(), await freePort()];
     const dataDir = mkdtempSync(join(tmpdir(), 'engmetrics-'));
-    const started = Date.now();
     const cli = runCli(['serve', '--migrate'], {
       PORT: String(port),
       ENGMETRICS_PG_PORT: String(pgPort),
@@ -21,11 +20,11 @@ describe('engmetrics serve on the embedded database', () => {
           const r = await fetch(`http://127.0.0.1:${port}/health`);
           return r.ok ? r.json() : undefined;
         },
-        15_000,
+        // How fast is for `npm run bench -- start`; a busy machine only makes this wait.
+        90_000,
         '/health',
       );
       expect(health).toEqual({ status: 'ok' });
-      expect(Date.now() - started).toBeLessThan(15_000);
       expect(cli.output()).toContain(`API       http://127.0.0.1:${port}`);
       expect(cli.output()).toContain(`Postgres  postgres://postgres@127.0.0.1:${pgPort}/postgres`);
       expect(cli.output()).toMatch(/embedded database: one machine, for trying things out/);
@@ -44,7 +43,7 @@ describe('engmetrics serve on the embedded database', () => {
     });
     expect(await again.exited).toBe(0);
     expect(again.output()).toContain('database is up to date');
-  });
+  }, 180_000);
 });
 
 describe('engmetrics demo (npm start) on the embedded database', () => {
@@ -68,7 +67,7 @@ describe('engmetrics demo (npm start) on the embedded database', () => {
     try {
       await waitFor(
         async () => ((await fetch(`http://127.0.0.1:${port}/health`)).ok ? true : undefined),
-        90_000,
+        150_000,
         '/health',
       );
       const out = cli.output();
@@ -95,7 +94,7 @@ describe('engmetrics demo (npm start) on the embedded database', () => {
       cli.child.kill('SIGINT');
     }
     expect(await cli.exited).toBe(0);
-  });
+  }, 180_000);
 });
 
 describe('engmetrics doctor', () => {
