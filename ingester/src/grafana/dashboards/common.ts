@@ -444,7 +444,6 @@ export interface FieldSettings {
   fixedColour?: Colour;
   mappings?: ValueMapping[];
   links?: DashboardLink[];
-  noValue?: string;
   /** Table column width in pixels. */
   width?: number;
   /** Time series: a dashed line (an ideal, a target). */
@@ -453,8 +452,6 @@ export interface FieldSettings {
   style?: 'line' | 'bars';
   /** Time series: on its own axis on the right (a rate beside counts). */
   rightAxis?: boolean;
-  /** Time series: the field's own stacking group, so it is drawn on top rather than added in. */
-  unstacked?: boolean;
   /** Table: not shown (a key a link reads). */
   hidden?: boolean;
 }
@@ -487,7 +484,6 @@ function overrideOf(f: FieldSettings, panelType: string): Override {
   if (f.displayName) set('displayName', f.displayName);
   if (f.unit) set('unit', f.unit);
   if (f.decimals !== undefined) set('decimals', f.decimals);
-  if (f.noValue) set('noValue', f.noValue);
   if (f.thresholds) set('thresholds', f.thresholds);
   if (f.mappings) set('mappings', f.mappings);
   if (f.fixedColour) set('color', { mode: 'fixed', fixedColor: f.fixedColour });
@@ -507,7 +503,6 @@ function overrideOf(f: FieldSettings, panelType: string): Override {
       set('custom.fillOpacity', f.style === 'bars' ? 80 : 0);
     }
     if (f.rightAxis) set('custom.axisPlacement', 'right');
-    if (f.unstacked) set('custom.stacking', { mode: 'none', group: f.field });
   }
   const regex = f.field.startsWith('/');
   return {
@@ -628,7 +623,6 @@ export interface BarChartOptions extends PanelBase {
   /** The column along the x axis (text: a sprint's name). */
   xField: string;
   stacked?: boolean;
-  horizontal?: boolean;
 }
 
 /** Bars per category (sprints, say), where a time axis would space them wrongly. */
@@ -639,7 +633,7 @@ export function barChartPanel(p: BarChartOptions): Panel {
     'table',
     {
       xField: p.xField,
-      orientation: p.horizontal ? 'horizontal' : 'vertical',
+      orientation: 'vertical',
       stacking: p.stacked ? 'normal' : 'none',
       groupWidth: 0.7,
       barWidth: 0.9,
@@ -653,15 +647,12 @@ export function barChartPanel(p: BarChartOptions): Panel {
   );
 }
 
-export interface PieChartOptions extends PanelBase {
-  donut?: boolean;
-}
 
 /** Shares of a whole, one slice per numeric column. */
-export function pieChartPanel(p: PieChartOptions): Panel {
+export function pieChartPanel(p: PanelBase): Panel {
   return panel('piechart', p, 'table', {
     reduceOptions: { values: false, calcs: ['lastNotNull'], fields: '' },
-    pieType: p.donut === false ? 'pie' : 'donut',
+    pieType: 'donut',
     displayLabels: ['percent'],
     legend: { showLegend: true, displayMode: 'table', placement: 'right', values: ['value', 'percent'] },
     tooltip: { mode: 'single', sort: 'none' },
