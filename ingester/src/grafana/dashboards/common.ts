@@ -647,7 +647,6 @@ export function barChartPanel(p: BarChartOptions): Panel {
   );
 }
 
-
 /** Shares of a whole, one slice per numeric column. */
 export function pieChartPanel(p: PanelBase): Panel {
   return panel('piechart', p, 'table', {
