@@ -1,4 +1,15 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Database } from '../src/db/database.js';
+import {
+  loadAlertGroups,
+  loadDashboards,
+  runAsReader,
+  runHarness,
+  type DashboardJson,
+  type Loaded,
+} from '../src/grafana/harness.js';
+import { loadSprintFacts } from '../src/insights/facts-query.js';
 import { DAY } from '../src/simulators/world/calendar.js';
 import { loadDataset, percentiles, stderrLog } from './dataset.js';
 import type { Benchmark } from './main.js';
@@ -6,9 +17,13 @@ import { benchDatabase, textOption } from './support.js';
 
 /**
  * `npm run bench -- queries --scale small|large [--json]`: loads a dataset (bench/dataset.ts),
- * then times every query the API and the report use for a 90-day and a 2-year window,
- * for one team and for all teams.
+ * then times every query the API, the report, the provisioned dashboards and the alert
+ * rules run, for a 90-day and a 2-year window, for one team and for all teams. Dashboard
+ * and alert queries are the ones Grafana would send (bench/../src/grafana/harness.ts
+ * expands them), run as grafana_reader.
  */
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 export interface NamedQuery {
   name: string;
@@ -16,90 +31,43 @@ export interface NamedQuery {
   params: (team: string, from: Date, to: Date) => unknown[];
 }
 
-/** The queries behind the API and `engmetrics report`: each takes a team and a window. */
-export const API_QUERIES: NamedQuery[] = [
-  {
-    name: 'dora_summary',
-    sql: 'SELECT * FROM metrics.dora_summary($1, $2, $3)',
-    params: (t, f, to) => [t, f, to],
-  },
-  {
-    name: 'flow_summary',
-    sql: 'SELECT * FROM metrics.flow_summary($1, $2, $3)',
-    params: (t, f, to) => [t, f, to],
-  },
-  {
-    name: 'dora_weekly',
-    sql: 'SELECT * FROM metrics.dora_weekly WHERE team = $1 AND week >= $2 AND week < $3 ORDER BY week',
-    params: (t, f, to) => [t, f, to],
-  },
-  {
-    name: 'dora_daily',
-    sql: 'SELECT * FROM metrics.dora_daily WHERE team = $1 AND day >= $2 AND day < $3 ORDER BY day',
-    params: (t, f, to) => [t, f, to],
-  },
-  {
-    name: 'pr_flow_weekly',
-    sql: 'SELECT * FROM metrics.pr_flow_weekly WHERE team = $1 AND week >= $2 AND week < $3 ORDER BY week',
-    params: (t, f, to) => [t, f, to],
-  },
-  {
-    name: 'review_load_weekly',
-    sql: 'SELECT * FROM metrics.review_load_weekly WHERE team = $1 AND week >= $2 AND week < $3 ORDER BY week',
-    params: (t, f, to) => [t, f, to],
-  },
-  {
-    name: 'flow_weekly',
-    sql: 'SELECT * FROM metrics.flow_weekly WHERE team = $1 AND week >= $2 AND week < $3 ORDER BY week',
-    params: (t, f, to) => [t, f, to],
-  },
-  {
-    name: 'flow_load_daily',
-    sql: 'SELECT * FROM metrics.flow_load_daily WHERE team = $1 AND day >= $2 AND day < $3 ORDER BY day',
-    params: (t, f, to) => [t, f, to],
-  },
-  {
-    name: 'validate_lead_time',
-    sql: 'SELECT * FROM metrics.validate_lead_time WHERE team = $1 AND deployed_at >= $2 AND deployed_at < $3 ORDER BY lead_time_h DESC LIMIT 100',
-    params: (t, f, to) => [t, f, to],
-  },
-  {
-    name: 'validate_change_failures',
-    sql: 'SELECT * FROM metrics.validate_change_failures WHERE team = $1 AND finished_at >= $2 AND finished_at < $3 ORDER BY finished_at DESC LIMIT 100',
-    params: (t, f, to) => [t, f, to],
-  },
-  {
-    name: 'open_pull_requests',
-    sql: 'SELECT * FROM metrics.open_pull_requests WHERE team = $1 ORDER BY age_days DESC LIMIT 50',
-    params: (t) => [t],
-  },
-  {
-    name: 'aging_wip',
-    sql: 'SELECT * FROM metrics.aging_wip WHERE team = $1 ORDER BY days_in_stage DESC LIMIT 50',
-    params: (t) => [t],
-  },
-  {
-    name: 'team_sprints',
-    sql: `SELECT * FROM metrics.sprints s WHERE s.board_id IN (SELECT board_id FROM metrics.team_boards WHERE team = $1 OR $1 = '*')
-          AND s.start_at >= $2 AND s.start_at < $3 ORDER BY s.start_at DESC`,
-    params: (t, f, to) => [t, f, to],
-  },
-];
+/** The queries behind the API and `engmetrics report`, each for a team and a window. */
+async function apiQueries(db: Database): Promise<NamedQuery[]> {
+  const { rows } = await db.query<{ metric: string; intervals: string[] }>(
+    'SELECT metric, intervals FROM metrics.series_catalogue ORDER BY metric',
+  );
+  return [
+    {
+      name: 'api tiles',
+      sql: 'SELECT * FROM metrics.dora_tiles($1, $2, $3)',
+      params: (t, f, to) => [t, f, to],
+    },
+    ...rows.flatMap((r) =>
+      r.intervals.map((interval) => ({
+        name: `api series ${r.metric} by ${interval}`,
+        sql: 'SELECT "time", value FROM metrics.series($1, $2, NULL, $3, $4, $5)',
+        params: (t: string, f: Date, to: Date) => [r.metric, t, f, to, interval],
+      })),
+    ),
+    {
+      name: 'report dora_summary',
+      sql: 'SELECT * FROM metrics.dora_summary($1, $2, $3)',
+      params: (t, f, to) => [t, f, to],
+    },
+    {
+      name: 'report flow_summary',
+      sql: 'SELECT * FROM metrics.flow_summary($1, $2, $3)',
+      params: (t, f, to) => [t, f, to],
+    },
+  ];
+}
 
-async function time(
-  db: Database,
-  q: NamedQuery,
-  team: string,
-  from: Date,
-  to: Date,
-  runs: number,
-): Promise<{ p50: number; p95: number }> {
-  const params = q.params(team, from, to);
-  for (let i = 0; i < 2; i++) await db.query(q.sql, params);
+async function time(run: () => Promise<unknown>, runs: number): Promise<{ p50: number; p95: number }> {
+  for (let i = 0; i < 2; i++) await run();
   const ms: number[] = [];
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
-    await db.query(q.sql, params);
+    await run();
     ms.push(performance.now() - t0);
   }
   return percentiles(ms);
@@ -120,14 +88,29 @@ export const queriesBenchmark: Benchmark = {
       const oneTeam = teams[0]!;
       const runs = scale === 'large' ? 10 : 20;
       const lines: Record<string, unknown>[] = [];
-      for (const [window, days] of [
+      const print = (l: Record<string, unknown>) => {
+        lines.push(l);
+        console.log(
+          json
+            ? JSON.stringify(l)
+            : l.bench === 'refresh'
+              ? `refresh ${l.refresh_s} s, database ${l.db_mb} MB`
+              : `${String(l.query).padEnd(72)} ${String(l.window).padEnd(4)} ${String(l.team).padEnd(10)} p50 ${l.p50_ms} ms  p95 ${l.p95_ms} ms`,
+        );
+      };
+      const windows = [
         ['90d', 90],
         ['2y', 730],
-      ] as const)
+      ] as const;
+
+      stderrLog('API and report queries');
+      const api = await apiQueries(db);
+      for (const [window, days] of windows)
         for (const team of [oneTeam, '*'])
-          for (const q of API_QUERIES) {
-            const r = await time(db, q, team, new Date(end - days * DAY), new Date(end), runs);
-            lines.push({
+          for (const q of api) {
+            const params = q.params(team, new Date(end - days * DAY), new Date(end));
+            const r = await time(() => db.query(q.sql, params), runs);
+            print({
               bench: 'queries',
               scale,
               query: q.name,
@@ -137,20 +120,76 @@ export const queriesBenchmark: Benchmark = {
               p95_ms: r.p95,
             });
           }
-      lines.push({
+
+      // The insight's fact sheet: one sprint, whatever the window.
+      const { rows: sprints } = await db.query<{ sprint_id: string }>(
+        `SELECT s.sprint_id FROM metrics.sprints s JOIN metrics.team_boards b USING (board_id)
+          WHERE b.team = $1 AND s.start_at < $2 ORDER BY s.start_at DESC LIMIT 1`,
+        [oneTeam, new Date(end)],
+      );
+      if (sprints[0]) {
+        const sprint = Number(sprints[0].sprint_id);
+        const r = await time(() => loadSprintFacts(db, sprint, { asOf: new Date(end) }), runs);
+        print({
+          bench: 'queries',
+          scale,
+          query: 'api insight facts',
+          window: 'sprint',
+          team: oneTeam,
+          p50_ms: r.p50,
+          p95_ms: r.p95,
+        });
+      }
+
+      stderrLog('dashboard and alert queries');
+      const dashboards = loadDashboards(join(ROOT, 'provisioning/dashboards'));
+      const alertGroups = loadAlertGroups(join(ROOT, 'provisioning/alerting'));
+      let failures = 0;
+      for (const [window, days] of windows) {
+        // The dashboards as a user sees them with this window picked.
+        const shown: Loaded<DashboardJson>[] = dashboards.map((d) => ({
+          ...d,
+          content: { ...d.content, time: { from: `now-${days}d`, to: 'now' } },
+        }));
+        const report = await runHarness({
+          db,
+          dashboards: shown,
+          // Alert rules have their own windows: timed once.
+          alertGroups: window === '90d' ? alertGroups : [],
+          now: () => end,
+        });
+        // Shapes and rows are the harness test's business; a timing needs a query that runs.
+        const broken = report.failures.filter((f) =>
+          f.problems.some((p) => /^(query|expansion) failed/.test(p)),
+        );
+        for (const f of broken)
+          stderrLog(`${f.query.containerTitle} › ${f.query.title}: ${f.problems.join('; ')}`);
+        failures += broken.length;
+        for (const result of report.results) {
+          const q = result.query;
+          const team = report.variables[q.container]?.[result.scenario]?.team;
+          const r = await time(() => runAsReader(db, result.expandedSql), runs);
+          print({
+            bench: 'queries',
+            scale,
+            query: `${q.kind === 'alert' ? 'alert' : 'dashboard'} ${q.containerTitle} › ${q.title}${q.kind === 'panel' ? ` (${q.refId})` : q.kind === 'variable' ? ' (variable)' : ''}`,
+            window: q.kind === 'alert' ? 'rule' : window,
+            team: team === undefined || team === '*' || Array.isArray(team) ? 'all' : String(team),
+            p50_ms: r.p50,
+            p95_ms: r.p95,
+          });
+        }
+      }
+      print({
         bench: 'refresh',
         scale,
         refresh_s: Math.round(refreshMs / 100) / 10,
         db_mb: Number(rows[0]!.mb),
       });
-      for (const l of lines)
-        console.log(
-          json
-            ? JSON.stringify(l)
-            : l.bench === 'refresh'
-              ? `refresh ${l.refresh_s} s, database ${l.db_mb} MB`
-              : `${String(l.query).padEnd(26)} ${String(l.window).padEnd(4)} ${String(l.team).padEnd(10)} p50 ${l.p50_ms} ms  p95 ${l.p95_ms} ms`,
-        );
+      if (failures) {
+        stderrLog(`${failures} dashboard or alert queries failed`);
+        process.exitCode = 1;
+      }
     } finally {
       await drop();
     }
