@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DAY } from '../src/simulators/world/calendar.js';
+import { freePort } from '../test/support/processes.js';
 import { loadDataset, percentiles, stderrLog } from './dataset.js';
 import type { Benchmark } from './main.js';
 import { benchDatabase, option, textOption } from './support.js';
@@ -17,17 +17,6 @@ import { benchDatabase, option, textOption } from './support.js';
  */
 
 const INGESTER = fileURLToPath(new URL('..', import.meta.url));
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function drive(
   url: string,

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from './api.js';
+import { freePort } from '../test/support/processes.js';
 import type { Benchmark } from './main.js';
 
 /**

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
 import type { Settings } from '../config/settings.js';
 import { openDatabase } from '../db/connect.js';
 import type { Database } from '../db/database.js';
@@ -10,6 +9,7 @@ import { doraSummary } from '../metrics/summary.js';
 import { resolveTeam, teamNames } from '../metrics/teams.js';
 import { HOUR } from '../simulators/world/calendar.js';
 import { boot } from './bootstrap.js';
+import { wholeNumber } from './options.js';
 import { formatDora } from './report.js';
 import { runService } from './serve.js';
 import { simulationEnvironment, startSimulation, type Simulation } from './simulate.js';
@@ -31,13 +31,6 @@ export interface DemoSpec {
 
 /** A generated organisation loaded earlier is reused for a day, so a restart syncs only what changed. */
 const REUSE_FOR_MS = DAY;
-
-const whole = (min: number, max: number) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max)
-    throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
-  return n;
-};
 
 export const githubConfigured = (s: Settings) => Boolean(s.github.org && (s.github.token || s.github.app));
 export const jiraConfigured = (s: Settings) => Boolean(s.jira.baseUrl && s.jira.auth);
@@ -111,10 +104,10 @@ export function demoCommand(program: Command): void {
     .description(
       'migrate, sync, refresh, print the DORA tiles and serve: against GitHub and Jira when their settings are set, otherwise against simulators over a generated organisation',
     )
-    .option('--prs <n>', 'pull requests to generate (simulated organisation)', whole(50, 200_000), 2000)
-    .option('--repos <n>', 'repositories to generate', whole(1, 500), 10)
-    .option('--days <n>', 'days of generated history, ending now', whole(30, 730), 180)
-    .option('--seed <n>', 'generator seed', whole(1, 2 ** 31 - 1), 42)
+    .option('--prs <n>', 'pull requests to generate (simulated organisation)', wholeNumber(50, 200_000), 2000)
+    .option('--repos <n>', 'repositories to generate', wholeNumber(1, 500), 10)
+    .option('--days <n>', 'days of generated history, ending now', wholeNumber(30, 730), 180)
+    .option('--seed <n>', 'generator seed', wholeNumber(1, 2 ** 31 - 1), 42)
     .option('--fresh', 'generate a new organisation even if the last one is less than a day old')
     .action(async (opts: DemoSpec & { fresh?: boolean }) => {
       const first = boot();

@@ -7,7 +7,7 @@ import { doraSummary, flowSummary, type DoraSummary, type FlowSummary } from '..
 import { teamNames } from '../metrics/teams.js';
 import { boot } from './bootstrap.js';
 import { formatTable } from './doctor.js';
-import { parseDate } from './sync.js';
+import { parseDate } from './options.js';
 
 const num = (v: number | null, digits = 1, unit = '') => (v === null ? '—' : `${v.toFixed(digits)}${unit}`);
 const hours = (v: number | null) =>

@@ -1,7 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
 import { GitHubSimulator } from '../simulators/github/server.js';
 import { startJiraSimulator } from '../simulators/jira/server.js';
 import { organisationFileFor } from '../simulators/organisation.js';
@@ -9,23 +8,12 @@ import { DAY, HOUR } from '../simulators/world/calendar.js';
 import { defaultSpec, generateWorld } from '../simulators/world/generate.js';
 import type { World } from '../simulators/world/types.js';
 import { boot } from './bootstrap.js';
+import { port, wholeNumber } from './options.js';
 
 export const SIMULATED = {
   githubToken: 'ghp_simulated_token',
   jiraEmail: 'demo@example.com',
   jiraToken: 'simulated-api-token',
-};
-
-const positive = (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive whole number');
-  return n;
-};
-const port = (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535)
-    throw new InvalidArgumentError('expected a port from 0 to 65535');
-  return n;
 };
 
 export interface Simulation {
@@ -87,10 +75,10 @@ export function simulateCommand(program: Command): void {
   program
     .command('simulate')
     .description('serve a generated organisation as GitHub and Jira on loopback, to try the ingester by hand')
-    .option('--prs <n>', 'pull requests to generate', positive, 2000)
-    .option('--repos <n>', 'repositories', positive, 10)
-    .option('--days <n>', 'days of history, ending now', positive, 180)
-    .option('--seed <n>', 'generator seed (the same seed gives the same organisation)', positive, 42)
+    .option('--prs <n>', 'pull requests to generate', wholeNumber(1), 2000)
+    .option('--repos <n>', 'repositories', wholeNumber(1), 10)
+    .option('--days <n>', 'days of history, ending now', wholeNumber(1), 180)
+    .option('--seed <n>', 'generator seed (the same seed gives the same organisation)', wholeNumber(1), 42)
     .option('--github-port <port>', 'GitHub simulator port (0: any free port)', port, 0)
     .option('--jira-port <port>', 'Jira simulator port (0: any free port)', port, 0)
     .action(

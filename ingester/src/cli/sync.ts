@@ -13,14 +13,8 @@ import { connectJira } from '../sources/jira/client.js';
 import { syncJira, type JiraSyncOptions, type ProjectSyncResult } from '../sources/jira/sync.js';
 import { boot, exitWithConfigError } from './bootstrap.js';
 import { formatTable } from './doctor.js';
+import { parseDate, wholeNumber } from './options.js';
 import { progress } from './progress.js';
-
-export function parseDate(value: string): Date {
-  const t = Date.parse(value);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(t))
-    throw new InvalidArgumentError('expected a date such as 2026-01-31');
-  return new Date(t);
-}
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -185,26 +179,8 @@ export function syncCommands(program: Command): void {
     .option('--full', 'ignore the saved watermarks and read everything since --since (or the lookback)')
     .option('--since <date>', 'read changes since this date (YYYY-MM-DD)', parseDate)
     .option('--repo <name>', 'only this repository (repeatable; patterns allowed)', collect)
-    .option(
-      '--lookback-days <n>',
-      'how far back a first sync reads',
-      (v) => {
-        const n = Number(v);
-        if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number of days');
-        return n;
-      },
-      365,
-    )
-    .option(
-      '--concurrency <n>',
-      'repositories synced side by side',
-      (v) => {
-        const n = Number(v);
-        if (!Number.isInteger(n) || n < 1 || n > 16) throw new InvalidArgumentError('expected 1 to 16');
-        return n;
-      },
-      4,
-    )
+    .option('--lookback-days <n>', 'how far back a first sync reads', wholeNumber(1), 365)
+    .option('--concurrency <n>', 'repositories synced side by side', wholeNumber(1, 16), 4)
     .action(
       async (opts: {
         full?: boolean;
@@ -243,16 +219,7 @@ export function syncCommands(program: Command): void {
     )
     .option('--full', 'ignore the saved watermarks and read every issue again')
     .option('--project <key>', 'only this project (repeatable)', projectKey)
-    .option(
-      '--concurrency <n>',
-      'projects synced side by side',
-      (v) => {
-        const n = Number(v);
-        if (!Number.isInteger(n) || n < 1 || n > 8) throw new InvalidArgumentError('expected 1 to 8');
-        return n;
-      },
-      1,
-    )
+    .option('--concurrency <n>', 'projects synced side by side', wholeNumber(1, 8), 1)
     .action(async (opts: { full?: boolean; project?: string[]; concurrency: number }) => {
       const { settings, organisation, log } = boot();
       requireJiraSettings(settings);
