@@ -44,14 +44,6 @@ SELECT r.id AS repo_id,
 -- Every candidate deployment from every source, successful or not -------------------------
 
 CREATE VIEW metrics.deployment_candidates AS
-WITH statuses AS (
-  SELECT s.deployment_id,
-         min(s.created_at) FILTER (WHERE s.state = 'success') AS first_success_at,
-         (array_agg(s.state ORDER BY s.created_at DESC, s.id DESC))[1] AS last_state,
-         max(s.created_at) AS last_status_at
-    FROM source.github_deployment_statuses s
-   GROUP BY s.deployment_id
-)
 SELECT 'deployments'::text AS source, d.id, d.repo_id, d.environment, d.sha, d.ref,
        st.first_success_at AS finished_at,
        st.first_success_at IS NOT NULL AS succeeded,
@@ -59,7 +51,13 @@ SELECT 'deployments'::text AS source, d.id, d.repo_id, d.environment, d.sha, d.r
        coalesce(st.last_status_at, d.created_at) AS attempted_at
   FROM source.github_deployments d
   JOIN metrics.repos r ON r.repo_id = d.repo_id
-  LEFT JOIN statuses st ON st.deployment_id = d.id
+  -- (per deployment, so that asking about one repository reads only its statuses)
+  CROSS JOIN LATERAL (
+    SELECT min(s.created_at) FILTER (WHERE s.state = 'success') AS first_success_at,
+           (array_agg(s.state ORDER BY s.created_at DESC, s.id DESC))[1] AS last_state,
+           max(s.created_at) AS last_status_at
+      FROM source.github_deployment_statuses s
+     WHERE s.deployment_id = d.id) st
  WHERE d.environment ~* r.production_pattern
 UNION ALL
 SELECT 'releases', rl.id, rl.repo_id, 'release', rl.sha, rl.tag_name, rl.published_at, true, false, rl.published_at
@@ -79,24 +77,21 @@ SELECT 'merges', p.merge_commit_oid, p.repo_id, 'merge', p.merge_commit_oid, p.b
   JOIN metrics.repos r ON r.repo_id = p.repo_id
  WHERE p.merged_at IS NOT NULL AND p.merge_commit_oid IS NOT NULL AND p.base_ref = r.default_branch;
 
--- The source each repository's deployments come from.
+-- The source each repository's deployments come from: the configured one, else the first
+-- of these with a success. (EXISTS: one success is enough, found through the indexes.)
 CREATE VIEW metrics.repo_deployment_source AS
-WITH available AS (
-  SELECT repo_id, array_agg(DISTINCT source) AS sources
-    FROM metrics.deployment_candidates
-   WHERE succeeded
-   GROUP BY repo_id
-)
 SELECT r.repo_id, r.repo,
        CASE
          WHEN r.configured_source <> 'auto' THEN r.configured_source
-         WHEN 'deployments' = ANY (a.sources) THEN 'deployments'
-         WHEN 'releases' = ANY (a.sources) THEN 'releases'
-         WHEN 'workflow' = ANY (a.sources) THEN 'workflow'
+         WHEN EXISTS (SELECT 1 FROM metrics.deployment_candidates c
+                       WHERE c.repo_id = r.repo_id AND c.source = 'deployments' AND c.succeeded) THEN 'deployments'
+         WHEN EXISTS (SELECT 1 FROM metrics.deployment_candidates c
+                       WHERE c.repo_id = r.repo_id AND c.source = 'releases' AND c.succeeded) THEN 'releases'
+         WHEN EXISTS (SELECT 1 FROM metrics.deployment_candidates c
+                       WHERE c.repo_id = r.repo_id AND c.source = 'workflow' AND c.succeeded) THEN 'workflow'
          ELSE 'merges'
        END AS source
-  FROM metrics.repos r
-  LEFT JOIN available a ON a.repo_id = r.repo_id;
+  FROM metrics.repos r;
 
 -- Production deployments ------------------------------------------------------------------
 -- One row per successful production deployment of the repository's chosen source, placed
@@ -117,20 +112,25 @@ WITH chosen AS (
          coalesce(gc.position, mb.position) AS position,
          gc.position IS NULL AND cmp.head_oid IS NOT NULL AND cmp.status IN ('ahead', 'diverged') AS off_history
     FROM chosen c
-    LEFT JOIN source.github_commits gc ON gc.repo_id = c.repo_id AND gc.oid = c.sha
+    -- (OFFSET 0: one hash join with the history, not an index probe per deployment)
+    LEFT JOIN (SELECT repo_id, oid, position FROM source.github_commits OFFSET 0) gc ON gc.repo_id = c.repo_id AND gc.oid = c.sha
     LEFT JOIN source.github_compares cmp ON gc.oid IS NULL AND cmp.repo_id = c.repo_id AND cmp.head_oid = c.sha
     LEFT JOIN source.github_commits mb ON mb.repo_id = c.repo_id AND mb.oid = cmp.merge_base_oid
+), ordered AS (
+  SELECT p.*,
+         row_number() OVER w_time AS seq,
+         row_number() OVER w_time = 1 AS baseline,
+         max(p.position) OVER (w_time ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS reach,
+         max(p.position) OVER (w_time ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_reach,
+         lag(p.finished_at) OVER w_time AS previous_finished_at,
+         lag(p.position) OVER w_time AS previous_position,
+         p.source <> 'deployments' AS is_fallback
+    FROM placed p
+  WINDOW w_time AS (PARTITION BY p.repo_id ORDER BY p.finished_at, p.id)
 )
-SELECT p.*,
-       row_number() OVER w_time AS seq,
-       row_number() OVER w_time = 1 AS baseline,
-       max(p.position) OVER (w_time ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS reach,
-       max(p.position) OVER (w_time ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_reach,
-       lag(p.finished_at) OVER w_time AS previous_finished_at,
-       lag(p.position) OVER w_time AS previous_position,
-       p.source <> 'deployments' AS is_fallback
-  FROM placed p
-WINDOW w_time AS (PARTITION BY p.repo_id ORDER BY p.finished_at, p.id);
+SELECT * FROM ordered
+-- Rows in the order of their bytes, as REFRESH ... CONCURRENTLY sorts them to find duplicates.
+ORDER BY source COLLATE "C", id COLLATE "C";
 
 CREATE UNIQUE INDEX deployments_id ON metrics.deployments (id);
 CREATE INDEX deployments_repo_reach ON metrics.deployments (repo_id, reach, finished_at);
@@ -155,16 +155,25 @@ WITH prs AS (
     JOIN metrics.repos r ON r.repo_id = p.repo_id
     LEFT JOIN source.github_commits c ON c.repo_id = p.repo_id AND c.oid = p.merge_commit_oid
    WHERE p.merged_at IS NOT NULL AND p.base_ref = r.default_branch
-), by_history AS (
-  SELECT prs.pr_id, d.id AS deployment_id, d.finished_at, d.baseline
+), reaches AS (
+  -- The deployments that moved a repository's reach forward: reach grows strictly along
+  -- them, so the first deployment containing a position is the advance that reached it.
+  SELECT repo_id, array_agg(reach ORDER BY reach) AS reaches
+    FROM metrics.deployments
+   WHERE reach IS NOT NULL AND (prev_reach IS NULL OR reach > prev_reach)
+   GROUP BY repo_id
+), covering AS MATERIALIZED (
+  -- The reach of the advance that reached each merge commit: width_bucket counts (by binary
+  -- search) the advances short of it.
+  SELECT prs.pr_id, prs.repo_id, rs.reaches[width_bucket(prs.merge_position - 1, rs.reaches) + 1] AS reach
     FROM prs
-    CROSS JOIN LATERAL (
-      SELECT d.id, d.finished_at, d.baseline
-        FROM metrics.deployments d
-       WHERE d.repo_id = prs.repo_id AND d.reach >= prs.merge_position
-       ORDER BY d.reach, d.finished_at
-       LIMIT 1) d
+    JOIN reaches rs ON rs.repo_id = prs.repo_id
    WHERE prs.merge_position IS NOT NULL
+), by_history AS (
+  SELECT c.pr_id, d.id AS deployment_id, d.finished_at, d.baseline
+    FROM covering c
+    JOIN metrics.deployments d ON d.repo_id = c.repo_id AND d.reach = c.reach
+   WHERE d.prev_reach IS NULL OR d.reach > d.prev_reach
 ), by_branch AS (
   SELECT DISTINCT ON (pc.pr_id) pc.pr_id, d.id AS deployment_id, d.finished_at, d.baseline
     FROM metrics.deployments d
@@ -183,18 +192,23 @@ WITH prs AS (
        ORDER BY d.finished_at
        LIMIT 1) d
    WHERE prs.merge_position IS NULL
-), candidates AS (
+), by_position AS (
+  -- At most one of these per PR (its merge commit is on the history or it is not).
   SELECT pr_id, deployment_id, finished_at, baseline, 'history'::text AS method FROM by_history
-  UNION ALL SELECT pr_id, deployment_id, finished_at, baseline, 'compare' FROM by_branch
   UNION ALL SELECT pr_id, deployment_id, finished_at, baseline, 'approximate' FROM by_time
 ), first_one AS (
-  SELECT DISTINCT ON (pr_id) pr_id, deployment_id, finished_at, baseline, method
-    FROM candidates
-   ORDER BY pr_id, finished_at, method
+  -- The earliest candidate; only PRs shipped from a branch have two.
+  SELECT * FROM by_position bp WHERE NOT EXISTS (SELECT 1 FROM by_branch bb WHERE bb.pr_id = bp.pr_id)
+  UNION ALL
+  (SELECT DISTINCT ON (pr_id) pr_id, deployment_id, finished_at, baseline, method
+     FROM (SELECT * FROM by_position bp WHERE EXISTS (SELECT 1 FROM by_branch bb WHERE bb.pr_id = bp.pr_id)
+           UNION ALL SELECT pr_id, deployment_id, finished_at, baseline, 'compare' FROM by_branch) c
+    ORDER BY pr_id, finished_at, method)
 )
 SELECT pr_id, deployment_id, finished_at AS deployed_at, method
   FROM first_one
- WHERE NOT baseline;
+ WHERE NOT baseline
+ ORDER BY pr_id COLLATE "C";
 
 CREATE UNIQUE INDEX deployment_changes_pr ON metrics.deployment_changes (pr_id);
 CREATE INDEX deployment_changes_deployment ON metrics.deployment_changes (deployment_id);

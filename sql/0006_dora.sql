@@ -35,7 +35,22 @@ SELECT i.id AS issue_id, i.key, i.summary, i.project_key, i.created_at AS starte
                   WHERE sp.issue_id = i.id AND ss.stage = 'done' AND sp.ended_at IS NULL)) AS resolved_at
   FROM source.jira_issues i, rules r
  WHERE lower(i.issue_type) = ANY (coalesce(r.types, '{}'))
-    OR EXISTS (SELECT 1 FROM unnest(i.labels) l WHERE lower(l) = ANY (coalesce(r.labels, '{}')));
+    OR (i.labels <> '{}' AND EXISTS (SELECT 1 FROM unnest(i.labels) l WHERE lower(l) = ANY (coalesce(r.labels, '{}'))));
+
+-- Reviews by people other than the author, bots excluded: the review load.
+CREATE MATERIALIZED VIEW metrics.reviews AS
+SELECT rv.id AS review_id, p.repo_id, rv.pr_id, rv.author_login AS reviewer, rv.submitted_at, rv.state
+  FROM source.github_pr_reviews rv
+  JOIN source.github_pull_requests p ON p.id = rv.pr_id
+  CROSS JOIN metrics.bot_rules b
+ WHERE rv.submitted_at IS NOT NULL
+   AND rv.author_login IS DISTINCT FROM p.author_login
+   AND NOT (rv.author_login IS NOT NULL AND (rv.author_login ~* b.pattern OR lower(rv.author_login) = ANY (b.logins)))
+ ORDER BY rv.id COLLATE "C";
+
+CREATE UNIQUE INDEX reviews_id ON metrics.reviews (review_id);
+CREATE INDEX reviews_repo_time ON metrics.reviews (repo_id, submitted_at);
+CREATE INDEX reviews_time ON metrics.reviews (submitted_at);
 
 -- Pull requests ------------------------------------------------------------------------------
 -- One row per pull request with its stages:
@@ -47,20 +62,13 @@ SELECT i.id AS issue_id, i.key, i.summary, i.project_key, i.created_at AS starte
 CREATE MATERIALIZED VIEW metrics.pull_requests AS
 WITH bots AS (
   SELECT * FROM metrics.bot_rules
-), others AS (
-  -- Reviews by someone other than the author, bots excluded.
-  SELECT rv.pr_id, rv.state, rv.submitted_at, p.ready_at, p.created_at
-    FROM source.github_pr_reviews rv
-    JOIN source.github_pull_requests p ON p.id = rv.pr_id, bots b
-   WHERE rv.submitted_at IS NOT NULL
-     AND rv.author_login IS DISTINCT FROM p.author_login
-     AND NOT (rv.author_login IS NOT NULL AND (rv.author_login ~* b.pattern OR lower(rv.author_login) = ANY (b.logins)))
 ), reviews AS (
+  -- metrics.reviews holds the reviews that count: by someone other than the author, bots excluded.
   SELECT pr_id,
          count(*) AS reviews,
          count(*) FILTER (WHERE state = 'CHANGES_REQUESTED') AS review_rounds,
-         min(submitted_at) FILTER (WHERE submitted_at >= coalesce(ready_at, created_at)) AS first_review_at
-    FROM others GROUP BY pr_id
+         min(submitted_at) AS first_at
+    FROM metrics.reviews GROUP BY pr_id
 ), commits AS (
   SELECT pr_id, min(authored_at) AS first_commit_at, count(*) AS commits
     FROM source.github_pr_commits GROUP BY pr_id
@@ -91,15 +99,15 @@ SELECT p.id AS pr_id,
        p.created_at,
        p.ready AS ready_at,
        p.first_commit AS first_commit_at,
-       rv.first_review_at,
+       fr.first_review_at,
        p.merged_at,
        p.closed_at,
        dc.deployed_at,
        dc.deployment_id,
        dc.method AS ship_method,
        extract(epoch FROM p.ready - p.first_commit) AS coding_s,
-       extract(epoch FROM rv.first_review_at - p.ready) AS pickup_s,
-       extract(epoch FROM p.merged_at - rv.first_review_at) AS review_s,
+       extract(epoch FROM fr.first_review_at - p.ready) AS pickup_s,
+       extract(epoch FROM p.merged_at - fr.first_review_at) AS review_s,
        extract(epoch FROM dc.deployed_at - p.merged_at) AS deploy_s,
        extract(epoch FROM dc.deployed_at - p.first_commit) AS lead_time_s,
        p.additions + p.deletions AS size,
@@ -117,8 +125,20 @@ SELECT p.id AS pr_id,
   CROSS JOIN bots b
   CROSS JOIN hotfix h
   LEFT JOIN reviews rv ON rv.pr_id = p.id
+  -- The first review once ready: the first of all, unless some came before (in draft).
+  CROSS JOIN LATERAL (
+    SELECT CASE
+             WHEN rv.first_at >= p.ready THEN rv.first_at
+             WHEN rv.first_at IS NOT NULL THEN
+               (SELECT min(x.submitted_at) FROM source.github_pr_reviews x
+                 WHERE x.pr_id = p.id AND x.submitted_at >= p.ready
+                   AND x.author_login IS DISTINCT FROM p.author_login
+                   AND NOT (x.author_login IS NOT NULL AND (x.author_login ~* b.pattern OR lower(x.author_login) = ANY (b.logins))))
+           END AS first_review_at) fr
   LEFT JOIN links lk ON lk.pr_id = p.id
-  LEFT JOIN metrics.deployment_changes dc ON dc.pr_id = p.id;
+  LEFT JOIN metrics.deployment_changes dc ON dc.pr_id = p.id
+ -- Rows in the order of their bytes, as REFRESH ... CONCURRENTLY sorts them to find duplicates.
+ ORDER BY p.id COLLATE "C";
 
 CREATE UNIQUE INDEX pull_requests_id ON metrics.pull_requests (pr_id);
 CREATE INDEX pull_requests_repo_number ON metrics.pull_requests (repo_id, number);
@@ -131,20 +151,6 @@ CREATE INDEX pull_requests_merged ON metrics.pull_requests (merged_at)
   INCLUDE (is_bot, coding_s, pickup_s, review_s, deploy_s, size, merged_without_review) WHERE merged_at IS NOT NULL;
 CREATE INDEX pull_requests_open ON metrics.pull_requests (repo_id) WHERE state = 'OPEN';
 CREATE INDEX pull_requests_deployment ON metrics.pull_requests (deployment_id) WHERE deployment_id IS NOT NULL;
-
--- Reviews by people other than the author, bots excluded: the review load.
-CREATE MATERIALIZED VIEW metrics.reviews AS
-SELECT rv.id AS review_id, p.repo_id, rv.pr_id, rv.author_login AS reviewer, rv.submitted_at, rv.state
-  FROM source.github_pr_reviews rv
-  JOIN source.github_pull_requests p ON p.id = rv.pr_id
-  CROSS JOIN metrics.bot_rules b
- WHERE rv.submitted_at IS NOT NULL
-   AND rv.author_login IS DISTINCT FROM p.author_login
-   AND NOT (rv.author_login IS NOT NULL AND (rv.author_login ~* b.pattern OR lower(rv.author_login) = ANY (b.logins)));
-
-CREATE UNIQUE INDEX reviews_id ON metrics.reviews (review_id);
-CREATE INDEX reviews_repo_time ON metrics.reviews (repo_id, submitted_at);
-CREATE INDEX reviews_time ON metrics.reviews (submitted_at);
 
 -- Deployments that failed, and how each was put right ---------------------------------------
 -- A deployment failed if, within the attribution window after it finished:
@@ -186,7 +192,10 @@ WITH win AS (
   SELECT DISTINCT ON (i.issue_id) i.issue_id, i.key, i.started_at, i.resolved_at, d.id AS deployment_id
     FROM metrics.incident_issues i
     JOIN incident_repos ir ON ir.issue_id = i.issue_id
-    JOIN metrics.deployments d ON d.repo_id = ir.repo_id AND d.finished_at <= i.started_at
+    CROSS JOIN LATERAL (
+      SELECT d.id, d.finished_at FROM metrics.deployments d
+       WHERE d.repo_id = ir.repo_id AND d.finished_at <= i.started_at
+       ORDER BY d.finished_at DESC LIMIT 1) d
    ORDER BY i.issue_id, d.finished_at DESC
 ), incident_fix AS (
   -- The first deployment of a pull request naming the incident.
@@ -260,7 +269,8 @@ SELECT d.id AS deployment_id, d.repo_id, r.repo, d.source, d.is_fallback, d.envi
   JOIN metrics.repos r ON r.repo_id = d.repo_id
   LEFT JOIN failures f ON f.deployment_id = d.id
   LEFT JOIN rework rw ON rw.deployment_id = d.id
-  LEFT JOIN shipped s ON s.deployment_id = d.id;
+  LEFT JOIN shipped s ON s.deployment_id = d.id
+ ORDER BY d.id COLLATE "C";
 
 CREATE UNIQUE INDEX deployment_outcomes_id ON metrics.deployment_outcomes (deployment_id);
 CREATE INDEX deployment_outcomes_repo_time ON metrics.deployment_outcomes (repo_id, finished_at) INCLUDE (failed, rework, recovery_s, is_fallback);
@@ -352,9 +362,16 @@ CREATE UNIQUE INDEX pr_flow_weekly_key ON metrics.pr_flow_weekly (team, week);
 
 -- Reviews per reviewer in a week, summarised per team (no leaderboards).
 CREATE MATERIALIZED VIEW metrics.review_load_weekly AS
-WITH per AS (
-  SELECT team, date_trunc('week', submitted_at, 'UTC') AS week, reviewer, count(*) AS reviews
-    FROM metrics.team_reviews GROUP BY 1, 2, 3
+WITH by_repo AS (
+  SELECT repo_id, date_trunc('week', submitted_at, 'UTC') AS week, reviewer, count(*) AS reviews
+    FROM metrics.reviews GROUP BY 1, 2, 3
+), per AS (
+  -- As metrics.team_reviews counted per reviewer: a team's count is the sum over its repositories.
+  SELECT tr.team, b.week, b.reviewer, sum(b.reviews)::bigint AS reviews
+    FROM by_repo b JOIN metrics.team_repos tr ON tr.repo_id = b.repo_id
+   GROUP BY 1, 2, 3
+  UNION ALL
+  SELECT '*', week, reviewer, sum(reviews)::bigint FROM by_repo GROUP BY 2, 3
 )
 SELECT team, week,
        count(*) AS reviewers,

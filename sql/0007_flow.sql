@@ -19,16 +19,23 @@ SELECT sp.issue_id, sp.seq, sp.status_id, ss.status, ss.stage, sp.started_at, sp
   JOIN metrics.status_stages ss ON ss.status_id = sp.status_id;
 
 CREATE MATERIALIZED VIEW metrics.issues AS
-WITH p AS (
-  SELECT * FROM metrics.issue_stage_periods
+WITH stages AS MATERIALIZED (
+  -- metrics.issue_stage_periods, with the blocked pattern matched once per status
+  SELECT ss.status_id, ss.status, ss.stage,
+         ss.status ~* (SELECT value FROM metrics.setting_values WHERE key = 'blocked_status_pattern') AS blocked_status
+    FROM metrics.status_stages ss
+), p AS (
+  SELECT sp.issue_id, sp.seq, s.status, s.stage, sp.started_at, sp.ended_at, s.blocked_status
+    FROM source.jira_status_periods sp
+    JOIN stages s ON s.status_id = sp.status_id
 ), current AS (
-  SELECT DISTINCT ON (issue_id) issue_id, status, stage, started_at AS stage_since
-    FROM p ORDER BY issue_id, seq DESC
+  SELECT DISTINCT ON (issue_id COLLATE "C") issue_id, status, stage, started_at AS stage_since
+    FROM p ORDER BY issue_id COLLATE "C", seq DESC
 ), first_active AS (
   SELECT issue_id, min(started_at) AS first_active_at FROM p WHERE stage <> 'todo' GROUP BY issue_id
 ), span AS (
   -- Flow is measured from first leaving todo up to done (or now for open items).
-  SELECT c.issue_id, fa.first_active_at,
+  SELECT c.issue_id, c.status, c.stage, c.stage_since, fa.first_active_at,
          CASE WHEN c.stage = 'done' THEN c.stage_since END AS done_at,
          CASE WHEN c.stage = 'done' THEN c.stage_since ELSE now() END AS until
     FROM current c LEFT JOIN first_active fa ON fa.issue_id = c.issue_id
@@ -48,27 +55,29 @@ WITH p AS (
 ), flow_items AS (
   SELECT * FROM metrics.setting_flow_items
 ), points AS (
-  SELECT DISTINCT ON (issue_id) issue_id, points FROM source.jira_point_estimates ORDER BY issue_id, seq DESC
+  SELECT DISTINCT ON (issue_id COLLATE "C") issue_id, points
+    FROM source.jira_point_estimates ORDER BY issue_id COLLATE "C", seq DESC
 )
 SELECT i.id AS issue_id, i.key, i.project_key, i.issue_type,
-       coalesce((SELECT f.item FROM flow_items f
-                  WHERE f.match = 'label' AND lower(f.value) = ANY (SELECT lower(l) FROM unnest(i.labels) l)
-                  ORDER BY f.value LIMIT 1),
+       coalesce(CASE WHEN i.labels <> '{}' THEN
+                  (SELECT f.item FROM flow_items f
+                    WHERE f.match = 'label' AND lower(f.value) = ANY (SELECT lower(l) FROM unnest(i.labels) l)
+                    ORDER BY f.value LIMIT 1) END,
                 ty.item, 'feature') AS flow_item,
        i.summary, i.labels, i.epic_key,
        i.assignee_account_id, u.display_name AS assignee,
        i.created_at, sp.first_active_at, sp.done_at,
-       c.status AS current_status, c.stage AS current_stage, c.stage_since,
+       sp.status AS current_status, sp.stage AS current_stage, sp.stage_since,
        pt.points,
        ii.issue_id IS NOT NULL AS is_incident,
        extract(epoch FROM sp.done_at - i.created_at) AS lead_time_s,
        extract(epoch FROM sp.done_at - sp.first_active_at) AS flow_time_s,
        coalesce(st.active_s, 0) AS active_s,
        coalesce(st.waiting_s, 0) AS waiting_s,
-       coalesce((SELECT sum(extract(epoch FROM upper(r) - lower(r))) FROM unnest(b.spans) r), 0) AS blocked_s,
+       CASE WHEN b.spans IS NULL THEN 0
+            ELSE coalesce((SELECT sum(extract(epoch FROM upper(r) - lower(r))) FROM unnest(b.spans) r), 0) END AS blocked_s,
        b.spans AS blocked_spans
   FROM source.jira_issues i
-  JOIN current c ON c.issue_id = i.id
   JOIN span sp ON sp.issue_id = i.id
   LEFT JOIN stage_time st ON st.issue_id = i.id
   LEFT JOIN blocked b ON b.issue_id = i.id
@@ -76,7 +85,8 @@ SELECT i.id AS issue_id, i.key, i.project_key, i.issue_type,
   LEFT JOIN flow_items ty ON ty.match = 'type' AND lower(ty.value) = lower(i.issue_type)
   LEFT JOIN metrics.incident_issues ii ON ii.issue_id = i.id
   LEFT JOIN source.jira_users u ON u.account_id = i.assignee_account_id
- WHERE i.issue_type <> 'Epic';
+ WHERE i.issue_type <> 'Epic'
+ ORDER BY i.id COLLATE "C";
 
 CREATE UNIQUE INDEX issues_id ON metrics.issues (issue_id);
 CREATE UNIQUE INDEX issues_key ON metrics.issues (key);
@@ -115,15 +125,23 @@ WITH days AS (
    WHERE p.stage IN ('active', 'waiting')
      AND p.started_at < d + interval '1 day'
      AND coalesce(p.ended_at, 'infinity') >= d + interval '1 day'
+), per_project AS (
+  -- Counted per project first (metrics.issues: no epics), then summed per team.
+  SELECT i.project_key, d.day,
+         count(*) FILTER (WHERE d.stage = 'active') AS active,
+         count(*) FILTER (WHERE d.stage = 'waiting') AS waiting,
+         count(*) AS wip
+    FROM days d
+    JOIN metrics.issues i ON i.issue_id = d.issue_id
+   GROUP BY 1, 2
 )
-SELECT ti.team, d.day,
-       count(*) FILTER (WHERE d.stage = 'active') AS active,
-       count(*) FILTER (WHERE d.stage = 'waiting') AS waiting,
-       count(*) AS wip
-  FROM days d
-  JOIN metrics.issues i ON i.issue_id = d.issue_id
+SELECT ti.team, pp.day,
+       sum(pp.active)::bigint AS active,
+       sum(pp.waiting)::bigint AS waiting,
+       sum(pp.wip)::bigint AS wip
+  FROM per_project pp
   JOIN (SELECT team, project_key FROM metrics.team_projects UNION ALL SELECT '*', key FROM source.jira_projects) ti
-    ON ti.project_key = i.project_key
+    ON ti.project_key = pp.project_key
  GROUP BY 1, 2;
 
 CREATE UNIQUE INDEX flow_load_daily_key ON metrics.flow_load_daily (team, day);

@@ -109,6 +109,13 @@ CREATE VIEW metrics.team_sprints AS
 SELECT tb.team, s.* FROM metrics.sprints s JOIN metrics.team_boards tb ON tb.board_id = s.board_id;
 
 -- Remaining points at the end of each day of a sprint, the ideal line, and the scope.
+--   scope     : the points of the issues in the sprint at that instant
+--   remaining : the same, of those not in a done stage
+-- Summed from intervals rather than issue by issue and day by day: each stay of an issue
+-- in the sprint, cut by its point estimates (and by its done status periods), adds its
+-- points from the first day it holds to the first day it no longer does (width_bucket:
+-- a binary search in the sprint's days). The numeric scale of each sum is that of the
+-- points it adds up, as a plain sum() of them would give.
 CREATE MATERIALIZED VIEW metrics.sprint_burndown AS
 WITH s AS (
   SELECT sp.id AS sprint_id, sp.start_at, sp.end_at, coalesce(sp.complete_at, least(now(), sp.end_at)) AS close_at
@@ -117,22 +124,96 @@ WITH s AS (
   SELECT s.sprint_id, s.start_at, s.end_at,
          least(d + interval '1 day' - interval '1 second', s.close_at) AS at
     FROM s CROSS JOIN LATERAL generate_series(date_trunc('day', s.start_at, 'UTC'), date_trunc('day', least(s.end_at, s.close_at), 'UTC'), interval '1 day') d
+), numbered AS (
+  SELECT d.*, row_number() OVER (PARTITION BY d.sprint_id ORDER BY d.at) - 1 AS k FROM days d
+), sprint_days AS (
+  SELECT sprint_id, array_agg(at ORDER BY at) AS ats FROM days GROUP BY sprint_id
 ), committed AS (
   SELECT sprint_id, committed_points FROM metrics.sprints
+), overlapping AS (
+  -- Issues with two status periods holding at once (a sync never writes these): counted
+  -- the direct way, row by row, at the end.
+  SELECT DISTINCT a.issue_id
+    FROM source.jira_status_periods a
+    JOIN source.jira_status_periods b ON b.issue_id = a.issue_id AND b.seq > a.seq
+   WHERE a.started_at < coalesce(a.ended_at, 'infinity') AND b.started_at < coalesce(b.ended_at, 'infinity')
+     AND a.started_at < coalesce(b.ended_at, 'infinity') AND b.started_at < coalesce(a.ended_at, 'infinity')
+), pairs AS (
+  -- A stay in the sprint while an estimate holds: [lo, hi), hi NULL while it still holds.
+  SELECT mb.sprint_id, mb.issue_id, sd.ats, pe.points,
+         greatest(mb.added_at, pe.started_at) AS lo, least(mb.removed_at, pe.ended_at) AS hi
+    FROM source.jira_sprint_memberships mb
+    JOIN sprint_days sd ON sd.sprint_id = mb.sprint_id
+    JOIN source.jira_point_estimates pe ON pe.issue_id = mb.issue_id
+   WHERE pe.points IS NOT NULL
+     AND NOT EXISTS (SELECT 1 FROM overlapping o WHERE o.issue_id = mb.issue_id)
+), pieces AS (
+  -- in_scope: counts in scope and remaining; otherwise (in a done stage) it takes its points off remaining.
+  SELECT sprint_id, ats, points, true AS in_scope, lo, hi FROM pairs WHERE hi IS NULL OR hi > lo
+  UNION ALL
+  SELECT p.sprint_id, p.ats, p.points, false, greatest(p.lo, sp.started_at), least(p.hi, sp.ended_at)
+    FROM pairs p
+    JOIN source.jira_status_periods sp ON sp.issue_id = p.issue_id
+    JOIN metrics.status_stages ss ON ss.status_id = sp.status_id AND ss.stage = 'done'
+   WHERE (p.hi IS NULL OR p.hi > p.lo)
+     AND (least(p.hi, sp.ended_at) IS NULL OR least(p.hi, sp.ended_at) > greatest(p.lo, sp.started_at))
+), spans AS (
+  -- The days [k_from, k_to) whose end falls in [lo, hi).
+  SELECT sprint_id, points, in_scope,
+         width_bucket(lo - interval '1 microsecond', ats) AS k_from,
+         CASE WHEN hi IS NULL THEN cardinality(ats) ELSE width_bucket(hi - interval '1 microsecond', ats) END AS k_to,
+         cardinality(ats) AS n
+    FROM pieces
+), deltas AS (
+  SELECT sprint_id, k_from AS k, scale(points) AS scale,
+         CASE WHEN in_scope THEN points ELSE 0 END AS scope_v, CASE WHEN in_scope THEN points ELSE -points END AS remaining_v,
+         CASE WHEN in_scope THEN 1 ELSE 0 END AS scope_n, CASE WHEN in_scope THEN 1 ELSE -1 END AS remaining_n
+    FROM spans WHERE k_from < k_to
+  UNION ALL
+  SELECT sprint_id, k_to, scale(points),
+         CASE WHEN in_scope THEN -points ELSE 0 END, CASE WHEN in_scope THEN -points ELSE points END,
+         CASE WHEN in_scope THEN -1 ELSE 0 END, CASE WHEN in_scope THEN -1 ELSE 1 END
+    FROM spans WHERE k_from < k_to AND k_to < n
+), per_day AS (
+  SELECT sprint_id, k, scale, sum(scope_v) AS scope_v, sum(remaining_v) AS remaining_v,
+         sum(scope_n) AS scope_n, sum(remaining_n) AS remaining_n
+    FROM deltas GROUP BY 1, 2, 3
+), running AS (
+  -- Running totals over the days, per scale of the points (to know the scale of each day's sum).
+  SELECT g.sprint_id, g.k, g.scale,
+         sum(pd.scope_v) OVER w AS scope_v, sum(pd.remaining_v) OVER w AS remaining_v,
+         sum(pd.scope_n) OVER w AS scope_n, sum(pd.remaining_n) OVER w AS remaining_n
+    FROM (SELECT n.sprint_id, n.k, sc.scale
+            FROM numbered n JOIN (SELECT DISTINCT sprint_id, scale FROM per_day) sc ON sc.sprint_id = n.sprint_id) g
+    LEFT JOIN per_day pd ON pd.sprint_id = g.sprint_id AND pd.k = g.k AND pd.scale = g.scale
+  WINDOW w AS (PARTITION BY g.sprint_id, g.scale ORDER BY g.k)
+), by_interval AS (
+  SELECT sprint_id, k,
+         round(sum(remaining_v), max(scale) FILTER (WHERE remaining_n > 0)) AS remaining_points,
+         round(sum(scope_v), max(scale) FILTER (WHERE scope_n > 0)) AS scope_points
+    FROM running GROUP BY 1, 2
+), by_row AS (
+  SELECT d.sprint_id, d.at,
+         sum(pe.points) FILTER (WHERE ss.stage IS DISTINCT FROM 'done') AS remaining_points,
+         sum(pe.points) AS scope_points
+    FROM days d
+    JOIN source.jira_sprint_memberships mb
+      ON mb.sprint_id = d.sprint_id AND mb.added_at <= d.at AND (mb.removed_at IS NULL OR mb.removed_at > d.at)
+    JOIN overlapping o ON o.issue_id = mb.issue_id
+    LEFT JOIN source.jira_point_estimates pe
+           ON pe.issue_id = mb.issue_id AND pe.started_at <= d.at AND (pe.ended_at IS NULL OR pe.ended_at > d.at)
+    LEFT JOIN source.jira_status_periods sp
+           ON sp.issue_id = mb.issue_id AND sp.started_at <= d.at AND (sp.ended_at IS NULL OR sp.ended_at > d.at)
+    LEFT JOIN metrics.status_stages ss ON ss.status_id = sp.status_id
+   GROUP BY d.sprint_id, d.at
 )
 SELECT d.sprint_id, d.at,
-       coalesce(sum(pe.points) FILTER (WHERE ss.stage IS DISTINCT FROM 'done'), 0) AS remaining_points,
-       coalesce(sum(pe.points), 0) AS scope_points,
+       coalesce(bi.remaining_points + br.remaining_points, bi.remaining_points, br.remaining_points, 0) AS remaining_points,
+       coalesce(bi.scope_points + br.scope_points, bi.scope_points, br.scope_points, 0) AS scope_points,
        greatest(0, c.committed_points * (1 - extract(epoch FROM d.at - d.start_at) / nullif(extract(epoch FROM d.end_at - d.start_at), 0))) AS ideal_points
-  FROM days d
+  FROM numbered d
   JOIN committed c ON c.sprint_id = d.sprint_id
-  LEFT JOIN source.jira_sprint_memberships mb
-         ON mb.sprint_id = d.sprint_id AND mb.added_at <= d.at AND (mb.removed_at IS NULL OR mb.removed_at > d.at)
-  LEFT JOIN source.jira_point_estimates pe
-         ON pe.issue_id = mb.issue_id AND pe.started_at <= d.at AND (pe.ended_at IS NULL OR pe.ended_at > d.at)
-  LEFT JOIN source.jira_status_periods sp
-         ON sp.issue_id = mb.issue_id AND sp.started_at <= d.at AND (sp.ended_at IS NULL OR sp.ended_at > d.at)
-  LEFT JOIN metrics.status_stages ss ON ss.status_id = sp.status_id
- GROUP BY d.sprint_id, d.at, d.start_at, d.end_at, c.committed_points;
+  LEFT JOIN by_interval bi ON bi.sprint_id = d.sprint_id AND bi.k = d.k
+  LEFT JOIN by_row br ON br.sprint_id = d.sprint_id AND br.at = d.at;
 
 CREATE UNIQUE INDEX sprint_burndown_key ON metrics.sprint_burndown (sprint_id, at);

@@ -1,11 +1,11 @@
-import type { Database } from '../db/database.js';
+import type { Client, Database } from '../db/database.js';
 import { SyncRun } from '../store/runs.js';
 
 /**
- * Materialized views in schema `metrics`, each after the ones it reads (found from the
+ * Materialized views in schema `metrics`, each with the ones it reads (found from the
  * catalog, so a new view needs no list to be kept).
  */
-export async function materializedViewsInOrder(db: Database): Promise<string[]> {
+export async function materializedViewGraph(db: Database): Promise<Map<string, Set<string>>> {
   const { rows } = await db.query<{ name: string; needs: string[] }>(`
     WITH RECURSIVE
     mv AS (
@@ -25,7 +25,12 @@ export async function materializedViewsInOrder(db: Database): Promise<string[]> 
       LEFT JOIN reach ON reach.mv = mv.oid
       LEFT JOIN mv d ON d.oid = reach.dep AND d.oid <> mv.oid
      GROUP BY mv.relname`);
-  const needs = new Map(rows.map((r) => [r.name, new Set(r.needs)]));
+  return new Map(rows.map((r) => [r.name, new Set(r.needs)]));
+}
+
+/** The materialized views, each after the ones it reads. */
+export async function materializedViewsInOrder(db: Database): Promise<string[]> {
+  const needs = await materializedViewGraph(db);
   const order: string[] = [];
   const placed = new Set<string>();
   while (order.length < needs.size) {
@@ -49,27 +54,46 @@ export interface RefreshTiming {
   ms: number;
 }
 
+export interface RefreshOptions {
+  /**
+   * How many views are refreshed side by side, each on a connection of its own, as soon
+   * as the views they read are done. The embedded database has a single session, so it
+   * always refreshes one at a time.
+   */
+  connections?: number;
+}
+
 /**
- * Refreshes every materialized view, concurrently where it has data already, so
- * Grafana keeps reading the previous contents until the new ones are ready.
+ * Session settings of a refreshing connection (server only): the views aggregate and join
+ * a million rows at a time, which the default 4 MB of work_mem sends to disk, and a plain
+ * refresh rebuilds their indexes (maintenance_work_mem).
  */
-export async function refreshMetrics(db: Database): Promise<{ timings: RefreshTiming[]; totalMs: number }> {
+const SESSION_SETTINGS: [string, string][] = [
+  ['work_mem', '1GB'],
+  ['maintenance_work_mem', '512MB'],
+  // The views are refreshed side by side already; a parallel plan would rebuild each
+  // hash table in every worker.
+  ['max_parallel_workers_per_gather', '0'],
+];
+
+/**
+ * Refreshes every materialized view so that Grafana keeps reading the previous contents
+ * until the new ones are ready: a view with rows is refreshed CONCURRENTLY (readers are
+ * not blocked), one never populated or still empty (nothing to keep serving) with a plain
+ * refresh, which is much cheaper. Each view is vacuumed after, for fresh statistics and a
+ * visibility map (dashboards read covering indexes without visiting the table).
+ */
+export async function refreshMetrics(
+  db: Database,
+  options: RefreshOptions = {},
+): Promise<{ timings: RefreshTiming[]; totalMs: number }> {
   const run = await SyncRun.start(db, 'metrics', 'refresh');
   const started = Date.now();
   const timings: RefreshTiming[] = [];
   try {
-    for (const view of await materializedViewsInOrder(db)) {
-      const t0 = Date.now();
-      const { rows } = await db.query<{ populated: boolean }>(
-        `SELECT relispopulated AS populated FROM pg_class WHERE oid = $1::regclass`,
-        [`metrics.${view}`],
-      );
-      await db.query(`REFRESH MATERIALIZED VIEW ${rows[0]?.populated ? 'CONCURRENTLY ' : ''}metrics.${view}`);
-      // Fresh statistics for the next view's plan, and a visibility map so that
-      // dashboards read covering indexes without visiting the table.
-      await db.query(`VACUUM (ANALYZE) metrics.${view}`);
-      timings.push({ view, ms: Date.now() - t0 });
-    }
+    const needs = await materializedViewGraph(db);
+    const connections = db.embedded ? 1 : Math.max(1, Math.floor(options.connections ?? 2));
+    await refreshAll(db, needs, connections, timings);
     const totalMs = Date.now() - started;
     await run.finish('succeeded', {
       rowsWritten: 0,
@@ -95,4 +119,111 @@ export async function refreshMetrics(db: Database): Promise<{ timings: RefreshTi
     );
     throw err;
   }
+}
+
+/**
+ * Runs the refreshes on up to `connections` connections. A view starts once every view
+ * it reads is done; among the ready ones, the one with the longest chain of views waiting
+ * on it goes first.
+ */
+async function refreshAll(
+  db: Database,
+  needs: Map<string, Set<string>>,
+  connections: number,
+  timings: RefreshTiming[],
+): Promise<void> {
+  const chain = new Map<string, number>();
+  const chainOf = (view: string, seen: Set<string>): number => {
+    const known = chain.get(view);
+    if (known !== undefined) return known;
+    if (seen.has(view))
+      throw new Error(`materialized views depend on each other in a cycle: ${[...seen].join(', ')}`);
+    seen.add(view);
+    let longest = 0;
+    for (const [other, otherNeeds] of needs)
+      if (otherNeeds.has(view)) longest = Math.max(longest, chainOf(other, seen));
+    seen.delete(view);
+    chain.set(view, longest + 1);
+    return longest + 1;
+  };
+  for (const view of needs.keys()) chainOf(view, new Set());
+
+  const pending = new Set(needs.keys());
+  const done = new Set<string>();
+  let failure: unknown = null;
+  let wake: () => void = () => {};
+
+  const next = (): string | undefined => {
+    const ready = [...pending]
+      .filter((v) => [...needs.get(v)!].every((d) => done.has(d)))
+      .sort((a, b) => chain.get(b)! - chain.get(a)! || (a < b ? -1 : 1));
+    return ready[0];
+  };
+
+  const worker = async (): Promise<void> => {
+    const client = await db.pool.connect();
+    let broken = false;
+    try {
+      if (!db.embedded)
+        for (const [name, value] of SESSION_SETTINGS) await client.query(`SET ${name} = '${value}'`);
+      for (;;) {
+        if (failure !== null) return;
+        const view = next();
+        if (view === undefined) {
+          if (pending.size === 0) return;
+          // Wait for a running view to finish (it may make others ready).
+          await new Promise<void>((resolve) => {
+            const previous = wake;
+            wake = () => {
+              previous();
+              resolve();
+            };
+          });
+          continue;
+        }
+        pending.delete(view);
+        const t0 = Date.now();
+        try {
+          await refreshOne(client, view);
+          timings.push({ view, ms: Date.now() - t0 });
+          done.add(view);
+        } catch (err) {
+          failure ??= err;
+          broken = true;
+        } finally {
+          const w = wake;
+          wake = () => {};
+          w();
+        }
+      }
+    } finally {
+      if (!db.embedded && !broken)
+        await client.query(SESSION_SETTINGS.map(([name]) => `RESET ${name}`).join('; ')).catch(() => {
+          broken = true;
+        });
+      client.release(broken || undefined);
+    }
+  };
+
+  const workers = Math.min(connections, Math.max(1, needs.size));
+  await Promise.all(Array.from({ length: workers }, () => worker()));
+  if (failure !== null) throw failure;
+  if (pending.size > 0) throw new Error(`materialized views not refreshed: ${[...pending].join(', ')}`);
+}
+
+async function refreshOne(client: Client, view: string): Promise<void> {
+  const name = `metrics.${view}`;
+  const { rows } = await client.query<{ populated: boolean }>(
+    `SELECT relispopulated AS populated FROM pg_class WHERE oid = $1::regclass`,
+    [name],
+  );
+  let concurrently = rows[0]?.populated === true;
+  if (concurrently) {
+    const { rows: some } = await client.query<{ any: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM ${name}) AS any`,
+    );
+    concurrently = some[0]?.any === true;
+  }
+  await client.query(`REFRESH MATERIALIZED VIEW ${concurrently ? 'CONCURRENTLY ' : ''}${name}`);
+  await client.query(`VACUUM (ANALYZE) ${name}`);
 }

@@ -450,5 +450,40 @@ describe('metrics against the generator’s ground truth', () => {
       ).toBe(true);
       expect(carriedTwice).toBeGreaterThan(0);
     });
+
+    it('reproduces every sprint’s burndown: scope and remaining points at the end of each day', async () => {
+      const actual = await rows<{
+        sprint_id: string;
+        at: Date;
+        scope_points: string;
+        remaining_points: string;
+      }>(`SELECT sprint_id, at, scope_points, remaining_points FROM metrics.sprint_burndown`);
+      const got = new Map(actual.map((r) => [`${r.sprint_id}|${r.at.getTime()}`, r]));
+      let compared = 0;
+      let changedMidSprint = 0;
+      for (const s of world.truth.sprints) {
+        for (const d of s.burndown) {
+          // An active sprint's last day ends now, which is past the world's end.
+          if (d.at === END) continue;
+          const r = got.get(`${s.sprintId}|${d.at}`);
+          expect({
+            sprint: s.sprintId,
+            at: new Date(d.at).toISOString(),
+            scope: Number(r?.scope_points),
+            remaining: Number(r?.remaining_points),
+          }).toEqual({
+            sprint: s.sprintId,
+            at: new Date(d.at).toISOString(),
+            scope: d.scopePoints,
+            remaining: d.remainingPoints,
+          });
+          compared += 1;
+        }
+        if (new Set(s.burndown.map((d) => d.scopePoints)).size > 1) changedMidSprint += 1;
+      }
+      expect(compared).toBeGreaterThan(100);
+      expect(changedMidSprint).toBeGreaterThan(0);
+      expect(actual.length).toBeGreaterThanOrEqual(compared);
+    });
   });
 });

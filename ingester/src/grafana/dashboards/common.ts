@@ -183,10 +183,12 @@ export const DIMENSION_QUERIES: DimensionQueries = {
   // on the board that sprint is on.
   board: `
     SELECT s.board_id::text AS __value,
-           'Board ' || s.board_id || coalesce(' · ' || (SELECT string_agg(tb.team, ', ' ORDER BY tb.team)
-                                                           FROM metrics.team_boards tb
-                                                          WHERE tb.board_id = s.board_id), '') AS __text
+           coalesce(min(b.name), 'Board ' || s.board_id)
+             || coalesce(' · ' || (SELECT string_agg(tb.team, ', ' ORDER BY tb.team)
+                                     FROM metrics.team_boards tb
+                                    WHERE tb.board_id = s.board_id), '') AS __text
       FROM metrics.sprints s
+      LEFT JOIN metrics.boards b ON b.board_id = s.board_id
      WHERE ${ref('team', 'sqlstring')} = '*'
         OR s.board_id IN (SELECT board_id FROM metrics.team_boards WHERE ${teamIs()})
      GROUP BY s.board_id

@@ -351,6 +351,21 @@ function sprintTruth(sprints: SprintW[], issues: IssueW[], end: number): SprintT
     for (const c of i.points) if (c.at <= t) v = c.value;
     return v ?? 0;
   };
+  const burndown = (s: SprintW, close: number): SprintTruth['burndown'] => {
+    const ever = issues.filter((i) => i.sprints.some((c) => c.sprintIds.includes(s.id)));
+    const days: SprintTruth['burndown'] = [];
+    for (let day = Math.floor(s.startAt / DAY) * DAY; day <= Math.min(s.endAt, close); day += DAY) {
+      const at = Math.min(day + DAY - 1000, close);
+      const inSprint = ever.filter((i) => member(i, s.id, at));
+      const points = (list: IssueW[]) => list.reduce((n, i) => n + pointsAt(i, at), 0);
+      days.push({
+        at,
+        scopePoints: points(inSprint),
+        remainingPoints: points(inSprint.filter((i) => statusAt(i, at) !== 'Done')),
+      });
+    }
+    return days;
+  };
   return sprints
     .filter((s) => s.startAt <= end)
     .map((s) => {
@@ -380,6 +395,7 @@ function sprintTruth(sprints: SprintW[], issues: IssueW[], end: number): SprintT
         completed: completed.map((i) => i.key),
         completedPoints: completed.reduce((n, i) => n + pointsAt(i, close), 0),
         carriedOver: carriedOver.map((i) => i.key),
+        burndown: burndown(s, close),
       };
     });
 }

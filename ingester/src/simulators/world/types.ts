@@ -262,6 +262,11 @@ export interface SprintTruth {
   completed: string[];
   completedPoints: number;
   carriedOver: string[];
+  /**
+   * The burndown: at the end of each day of the sprint (or when it closed, if sooner), the
+   * points of the issues in it (scope) and of those of them not done (remaining).
+   */
+  burndown: { at: number; scopePoints: number; remainingPoints: number }[];
 }
 
 export interface GroundTruth {
