@@ -78,6 +78,12 @@ export async function loadDataset(db: Database, scale: string, log: (m: string) 
   log('refreshing');
   await db.query('ANALYZE');
   const refresh = await refreshMetrics(db);
+  log(
+    `refreshed in ${(refresh.totalMs / 1000).toFixed(1)} s: ${[...refresh.timings]
+      .sort((a, b) => b.ms - a.ms)
+      .map((x) => `${x.view} ${(x.ms / 1000).toFixed(1)} s`)
+      .join(', ')}`,
+  );
   await db.query('ANALYZE');
   return { end, teams: teams.map((t) => t.name), organisationYaml, organisation, refreshMs: refresh.totalMs };
 }

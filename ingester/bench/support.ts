@@ -55,6 +55,11 @@ export async function benchDatabase(): Promise<{
       embedded: false,
       drop: async () => {
         await db.close();
+        // To look into a result: the loaded database stays, for psql and EXPLAIN.
+        if (process.env.BENCH_KEEP_DATABASE) {
+          process.stderr.write(`database kept: ${url.toString()}\n`);
+          return;
+        }
         const c = new pg.Client({ connectionString: server });
         await c.connect();
         await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

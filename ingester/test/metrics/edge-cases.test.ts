@@ -143,6 +143,12 @@ describe('metric edge cases', () => {
       sprints: [{ sprint: 701, added: h(-1) }],
     });
 
+    // Open pull requests: a draft waits for no one; a ready one for its first review, then in review.
+    const op = s.repo('op');
+    op.pr({ number: 1, firstCommit: h(1), created: h(1), draft: true });
+    op.pr({ number: 2, firstCommit: h(1), created: h(1), ready: h(2) });
+    op.pr({ number: 3, firstCommit: h(1), created: h(1), ready: h(2), reviews: [{ by: 'bob', at: h(3) }] });
+
     await s.write();
     await applyOrganisationSettings(
       t.db,
@@ -156,6 +162,7 @@ teams:
   - { name: fa, github: { repos: [fa] } }
   - { name: mf, github: { repos: [mf] } }
   - { name: pp, github: { repos: [pp] } }
+  - { name: op, github: { repos: [op] } }
   - { name: ro, jira: { projects: [RO] } }
   - { name: ts, jira: { projects: [TS], boards: [70] } }
 statusStages: { In Review: waiting, Blocked: waiting }
@@ -343,6 +350,19 @@ statusStages: { In Review: waiting, Blocked: waiting }
       ['702', 5, 5, 100, 0],
       ['703', 0, 0, null, 0],
     ]);
+  });
+
+  it('lists open pull requests by stage, waiting from ready or from the first review, a draft waiting for no one', async () => {
+    const rows = await q<{ pr_key: string; stage: string; waiting_h: number | null }>(
+      `SELECT pr_key, stage, waiting_h::float8 AS waiting_h FROM metrics.open_pull_requests
+        WHERE team = 'op' ORDER BY pr_key`,
+    );
+    expect(rows.map((r) => [r.pr_key, r.stage, r.waiting_h === null])).toEqual([
+      ['acme/op#1', 'draft', true],
+      ['acme/op#2', 'waiting for review', false],
+      ['acme/op#3', 'in review', false],
+    ]);
+    expect(rows[1]!.waiting_h! - rows[2]!.waiting_h!).toBeCloseTo(1, 6);
   });
 
   it('changes the result when a setting row changes and the metrics are refreshed', async () => {

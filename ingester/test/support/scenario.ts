@@ -66,6 +66,8 @@ export class ScenarioRepo {
     created: Date;
     ready?: Date;
     merged?: Date;
+    /** Still a draft (open, never marked ready). */
+    draft?: boolean;
     reverts?: number;
     reviews?: { by: string; at: Date; state?: string }[];
     commits?: string[];
@@ -77,7 +79,7 @@ export class ScenarioRepo {
     this.sqls.push([
       `INSERT INTO source.github_pull_requests (id, repo_id, number, title, body, author_login, head_ref, base_ref, state, is_draft,
          created_at, updated_at, ready_at, closed_at, merged_at, merge_commit_oid, head_oid, additions, deletions, changed_files, labels, reverts_number, raw)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, 'main', $8, false, $9, $10, $11, $12, $12, $13, $14, 10, 5, 2, $15, $16, '{}')`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7, 'main', $8, $17, $9, $10, $11, $12, $12, $13, $14, 10, 5, 2, $15, $16, '{}')`,
       [
         id,
         this.id,
@@ -95,6 +97,7 @@ export class ScenarioRepo {
         headOid,
         o.labels ?? [],
         o.reverts ?? null,
+        o.draft ?? false,
       ],
     ]);
     for (const c of [headOid, ...(o.commits ?? [])])

@@ -386,7 +386,7 @@ function drillDown(): Panel[] {
         SELECT deployed_at, pr_key, title, first_commit_at, merged_at, lead_time_h, ship_method,
                deployment_id, url
           FROM metrics.validate_lead_time
-         WHERE ${inRange('deployed_at', "split_part(pr_key, '#', 1)")}
+         WHERE ${inRange('deployed_at', 'repo')}
          ORDER BY deployed_at DESC
          LIMIT 500`,
       columns: [
