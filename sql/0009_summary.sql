@@ -29,29 +29,37 @@ RETURNS TABLE (
   band_year integer
 )
 LANGUAGE sql STABLE AS $$
-  WITH d AS (
-    SELECT * FROM metrics.team_deployments WHERE team = p_team AND finished_at >= p_from AND finished_at < p_to
-  ), l AS (
-    SELECT lead_time_s FROM metrics.team_pull_requests WHERE team = p_team AND deployed_at >= p_from AND deployed_at < p_to
-  ), per_week AS (
-    SELECT date_trunc('week', finished_at, 'UTC') AS week, count(*) AS n FROM d GROUP BY 1
+  -- Each CTE is computed once (MATERIALIZED): the final SELECT reads their one row many
+  -- times, and an inlined subquery would be re-run, percentile sort and all, for each read.
+  WITH d AS MATERIALIZED (
+    SELECT finished_at, failed, rework, is_fallback, recovery_s
+      FROM metrics.team_deployments WHERE team = p_team AND finished_at >= p_from AND finished_at < p_to
+  ), per_day AS MATERIALIZED (
+    SELECT date_trunc('day', finished_at, 'UTC') AS day, count(*) AS n FROM d GROUP BY 1
   ), w AS (
     -- Every week of the period, with zero for weeks without a deployment.
     SELECT g AS week, coalesce(pw.n, 0) AS n
       FROM generate_series(date_trunc('week', p_from, 'UTC'), date_trunc('week', p_to - interval '1 microsecond', 'UTC'), interval '1 week') g
-      LEFT JOIN per_week pw ON pw.week = g
-  ), base AS (
-    SELECT (SELECT count(*) FROM d) AS deployments,
-           (SELECT count(DISTINCT date_trunc('day', finished_at, 'UTC')) FROM d) AS deploy_days,
+      LEFT JOIN (SELECT date_trunc('week', day, 'UTC') AS week, sum(n) AS n FROM per_day GROUP BY 1) pw ON pw.week = g
+  ), dep AS MATERIALIZED (
+    SELECT count(*) AS deployments,
+           count(*) FILTER (WHERE failed) AS failed,
+           percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY recovery_s) FILTER (WHERE failed) AS rec,
+           count(*) FILTER (WHERE rework) AS rework,
+           count(*) FILTER (WHERE is_fallback) AS fallback
+      FROM d
+  ), lead AS MATERIALIZED (
+    -- One sort gives the three lead-time percentiles.
+    SELECT count(*) AS prs_shipped,
+           percentile_cont(ARRAY[0.5, 0.75, 0.9]) WITHIN GROUP (ORDER BY lead_time_s) AS lt
+      FROM metrics.team_pull_requests WHERE team = p_team AND deployed_at >= p_from AND deployed_at < p_to
+  ), base AS MATERIALIZED (
+    SELECT dep.deployments,
+           (SELECT count(*) FROM per_day) AS deploy_days,
            round((extract(epoch FROM p_to - p_from) / 604800)::numeric, 2) AS weeks,
            (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY n) FROM w)::numeric AS median_per_week,
-           (SELECT count(*) FROM l) AS prs_shipped,
-           -- One sort gives the three lead-time percentiles.
-           (SELECT percentile_cont(ARRAY[0.5, 0.75, 0.9]) WITHIN GROUP (ORDER BY lead_time_s) FROM l) AS lt,
-           (SELECT count(*) FROM d WHERE failed) AS failed,
-           (SELECT percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY recovery_s) FROM d WHERE failed) AS rec,
-           (SELECT count(*) FROM d WHERE rework) AS rework,
-           (SELECT count(*) FROM d WHERE is_fallback) AS fallback
+           lead.prs_shipped, lead.lt, dep.failed, dep.rec, dep.rework, dep.fallback
+      FROM dep, lead
   )
   SELECT b.deployments, b.deploy_days, b.weeks,
          round(b.deployments / nullif(b.weeks, 0), 2),
@@ -92,25 +100,35 @@ RETURNS TABLE (
   debts_pct numeric
 )
 LANGUAGE sql STABLE AS $$
-  WITH p AS (
-    SELECT * FROM metrics.team_pull_requests
+  -- One pass over each set of rows, reading only the columns it needs.
+  WITH p AS MATERIALIZED (
+    SELECT count(*) AS prs_merged,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY coding_s) AS coding_s,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY pickup_s) AS pickup_s,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY review_s) AS review_s,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY deploy_s) AS deploy_s,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY size) AS size,
+           count(*) FILTER (WHERE merged_without_review) AS merged_without_review
+      FROM metrics.team_pull_requests
      WHERE team = p_team AND merged_at >= p_from AND merged_at < p_to AND NOT is_bot
-  ), i AS (
-    SELECT * FROM metrics.team_issues WHERE team = p_team AND done_at >= p_from AND done_at < p_to
+  ), i AS MATERIALIZED (
+    SELECT count(*) AS items_done,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY flow_time_s) AS flow_time_s,
+           100 * sum(active_s) / nullif(sum(flow_time_s), 0) AS efficiency,
+           100.0 * count(*) FILTER (WHERE flow_item = 'feature') / nullif(count(*), 0) AS features,
+           100.0 * count(*) FILTER (WHERE flow_item = 'defect') / nullif(count(*), 0) AS defects,
+           100.0 * count(*) FILTER (WHERE flow_item = 'risk') / nullif(count(*), 0) AS risks,
+           100.0 * count(*) FILTER (WHERE flow_item = 'debt') / nullif(count(*), 0) AS debts
+      FROM metrics.team_issues WHERE team = p_team AND done_at >= p_from AND done_at < p_to
   )
-  SELECT (SELECT count(*) FROM p),
-         (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY coding_s) FROM p) / 3600,
-         (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY pickup_s) FROM p) / 3600,
-         (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY review_s) FROM p) / 3600,
-         (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY deploy_s) FROM p) / 3600,
-         (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY size) FROM p),
-         (SELECT count(*) FROM p WHERE merged_without_review),
-         (SELECT count(*) FROM i),
-         (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY flow_time_s) FROM i) / 86400,
-         round((SELECT 100 * sum(active_s) / nullif(sum(flow_time_s), 0) FROM i)::numeric, 1),
+  SELECT p.prs_merged,
+         p.coding_s / 3600, p.pickup_s / 3600, p.review_s / 3600, p.deploy_s / 3600,
+         p.size,
+         p.merged_without_review,
+         i.items_done,
+         i.flow_time_s / 86400,
+         round(i.efficiency::numeric, 1),
          (SELECT count(*) FROM metrics.team_issues WHERE team = p_team AND done_at IS NULL AND current_stage IN ('active', 'waiting')),
-         round((SELECT 100.0 * count(*) FILTER (WHERE flow_item = 'feature') / nullif(count(*), 0) FROM i), 1),
-         round((SELECT 100.0 * count(*) FILTER (WHERE flow_item = 'defect') / nullif(count(*), 0) FROM i), 1),
-         round((SELECT 100.0 * count(*) FILTER (WHERE flow_item = 'risk') / nullif(count(*), 0) FROM i), 1),
-         round((SELECT 100.0 * count(*) FILTER (WHERE flow_item = 'debt') / nullif(count(*), 0) FROM i), 1)
+         round(i.features, 1), round(i.defects, 1), round(i.risks, 1), round(i.debts, 1)
+    FROM p, i
 $$;
