@@ -93,9 +93,9 @@ verdicts AS (
    ORDER BY r.pr_id, r.submitted_at DESC
 ),
 team_pickup AS (
-  SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY p.pickup_s) / 3600 AS hours
-    FROM metrics.team_pull_requests p CROSS JOIN clock c
-   WHERE p.team = $3 AND p.first_review_at > c.as_of - interval '90 days' AND p.first_review_at <= c.as_of
+  -- The team's usual pickup: the Delivery flow dashboard's, over the PRs merged in the last 90 days.
+  SELECT s.pickup_p50_h AS hours
+    FROM clock c CROSS JOIN LATERAL metrics.flow_summary($3, c.as_of - interval '90 days', c.as_of) s
 ),
 
 -- DORA of the team, the last 28 days and the 28 before ----------------------------------------
