@@ -44,6 +44,14 @@ SELECT r.id AS repo_id,
 -- Every candidate deployment from every source, successful or not -------------------------
 
 CREATE VIEW metrics.deployment_candidates AS
+WITH statuses AS (
+  SELECT s.deployment_id,
+         min(s.created_at) FILTER (WHERE s.state = 'success') AS first_success_at,
+         (array_agg(s.state ORDER BY s.created_at DESC, s.id DESC))[1] AS last_state,
+         max(s.created_at) AS last_status_at
+    FROM source.github_deployment_statuses s
+   GROUP BY s.deployment_id
+)
 SELECT 'deployments'::text AS source, d.id, d.repo_id, d.environment, d.sha, d.ref,
        st.first_success_at AS finished_at,
        st.first_success_at IS NOT NULL AS succeeded,
@@ -51,13 +59,7 @@ SELECT 'deployments'::text AS source, d.id, d.repo_id, d.environment, d.sha, d.r
        coalesce(st.last_status_at, d.created_at) AS attempted_at
   FROM source.github_deployments d
   JOIN metrics.repos r ON r.repo_id = d.repo_id
-  -- (per deployment, so that asking about one repository reads only its statuses)
-  CROSS JOIN LATERAL (
-    SELECT min(s.created_at) FILTER (WHERE s.state = 'success') AS first_success_at,
-           (array_agg(s.state ORDER BY s.created_at DESC, s.id DESC))[1] AS last_state,
-           max(s.created_at) AS last_status_at
-      FROM source.github_deployment_statuses s
-     WHERE s.deployment_id = d.id) st
+  LEFT JOIN statuses st ON st.deployment_id = d.id
  WHERE d.environment ~* r.production_pattern
 UNION ALL
 SELECT 'releases', rl.id, rl.repo_id, 'release', rl.sha, rl.tag_name, rl.published_at, true, false, rl.published_at
@@ -78,17 +80,22 @@ SELECT 'merges', p.merge_commit_oid, p.repo_id, 'merge', p.merge_commit_oid, p.b
  WHERE p.merged_at IS NOT NULL AND p.merge_commit_oid IS NOT NULL AND p.base_ref = r.default_branch;
 
 -- The source each repository's deployments come from: the configured one, else the first
--- of these with a success. (EXISTS: one success is enough, found through the indexes.)
+-- of these with a success (the successful candidates of metrics.deployment_candidates).
+-- Asked with EXISTS on the source tables: one success is enough, found through the indexes.
 CREATE VIEW metrics.repo_deployment_source AS
-SELECT r.repo_id, r.repo,
+SELECT r.repo_id, r.repo, r.default_branch, r.production_pattern, r.workflow,
        CASE
          WHEN r.configured_source <> 'auto' THEN r.configured_source
-         WHEN EXISTS (SELECT 1 FROM metrics.deployment_candidates c
-                       WHERE c.repo_id = r.repo_id AND c.source = 'deployments' AND c.succeeded) THEN 'deployments'
-         WHEN EXISTS (SELECT 1 FROM metrics.deployment_candidates c
-                       WHERE c.repo_id = r.repo_id AND c.source = 'releases' AND c.succeeded) THEN 'releases'
-         WHEN EXISTS (SELECT 1 FROM metrics.deployment_candidates c
-                       WHERE c.repo_id = r.repo_id AND c.source = 'workflow' AND c.succeeded) THEN 'workflow'
+         WHEN EXISTS (SELECT 1 FROM source.github_deployments d
+                        JOIN source.github_deployment_statuses s ON s.deployment_id = d.id AND s.state = 'success'
+                       WHERE d.repo_id = r.repo_id AND d.environment ~* r.production_pattern) THEN 'deployments'
+         WHEN EXISTS (SELECT 1 FROM source.github_releases rl
+                       WHERE rl.repo_id = r.repo_id AND NOT rl.is_draft AND NOT rl.is_prerelease
+                         AND rl.published_at IS NOT NULL AND rl.sha IS NOT NULL) THEN 'releases'
+         WHEN EXISTS (SELECT 1 FROM source.github_workflow_runs w
+                       WHERE w.repo_id = r.repo_id AND r.workflow IS NOT NULL
+                         AND (w.workflow_name = r.workflow OR w.path LIKE '%/' || r.workflow)
+                         AND w.head_branch = r.default_branch AND w.conclusion = 'success') THEN 'workflow'
          ELSE 'merges'
        END AS source
   FROM metrics.repos r;
@@ -103,10 +110,34 @@ SELECT r.repo_id, r.repo,
 -- prev_reach) ships nothing. The first deployment is a baseline and ships nothing.
 CREATE MATERIALIZED VIEW metrics.deployments AS
 WITH chosen AS (
-  SELECT c.*
-    FROM metrics.deployment_candidates c
-    JOIN metrics.repo_deployment_source s ON s.repo_id = c.repo_id AND s.source = c.source
-   WHERE c.succeeded
+  -- The successful candidates (as metrics.deployment_candidates) of each repository's source,
+  -- one branch per source so that a repository's other sources are never read.
+  SELECT 'deployments'::text AS source, d.id, d.repo_id, d.environment, d.sha, d.ref, st.first_success_at AS finished_at
+    FROM metrics.repo_deployment_source so
+    JOIN source.github_deployments d ON d.repo_id = so.repo_id AND d.environment ~* so.production_pattern
+    JOIN (SELECT deployment_id, min(created_at) AS first_success_at
+            FROM source.github_deployment_statuses WHERE state = 'success' GROUP BY deployment_id) st
+      ON st.deployment_id = d.id
+   WHERE so.source = 'deployments'
+  UNION ALL
+  SELECT 'releases', rl.id, rl.repo_id, 'release', rl.sha, rl.tag_name, rl.published_at
+    FROM metrics.repo_deployment_source so
+    JOIN source.github_releases rl ON rl.repo_id = so.repo_id
+   WHERE so.source = 'releases'
+     AND NOT rl.is_draft AND NOT rl.is_prerelease AND rl.published_at IS NOT NULL AND rl.sha IS NOT NULL
+  UNION ALL
+  SELECT 'workflow', w.id::text, w.repo_id, w.workflow_name, w.head_sha, w.head_branch, w.updated_at
+    FROM metrics.repo_deployment_source so
+    JOIN source.github_workflow_runs w ON w.repo_id = so.repo_id
+   WHERE so.source = 'workflow' AND so.workflow IS NOT NULL
+     AND (w.workflow_name = so.workflow OR w.path LIKE '%/' || so.workflow)
+     AND w.head_branch = so.default_branch AND w.conclusion = 'success'
+  UNION ALL
+  SELECT 'merges', p.merge_commit_oid, p.repo_id, 'merge', p.merge_commit_oid, p.base_ref, p.merged_at
+    FROM metrics.repo_deployment_source so
+    JOIN source.github_pull_requests p ON p.repo_id = so.repo_id
+   WHERE so.source = 'merges'
+     AND p.merged_at IS NOT NULL AND p.merge_commit_oid IS NOT NULL AND p.base_ref = so.default_branch
 ), placed AS (
   SELECT c.source, c.id, c.repo_id, c.environment, c.sha, c.ref, c.finished_at,
          coalesce(gc.position, mb.position) AS position,
