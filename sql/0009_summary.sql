@@ -80,7 +80,61 @@ LANGUAGE sql STABLE AS $$
     FROM base b
 $$;
 
--- The flow summary of a team over a period, the same way.
+-- The flow summary of a team over a period, the same way, in two halves that dashboard
+-- panels read apart: the pull requests merged, and the Jira items done.
+CREATE FUNCTION metrics.pr_flow_summary(p_team text, p_from timestamptz, p_to timestamptz)
+RETURNS TABLE (
+  prs_merged bigint,
+  coding_p50_h double precision,
+  pickup_p50_h double precision,
+  review_p50_h double precision,
+  deploy_p50_h double precision,
+  pr_size_p50 double precision,
+  merged_without_review bigint
+)
+LANGUAGE sql STABLE AS $$
+  -- One pass over the rows, reading only the columns it needs.
+  SELECT count(*),
+         percentile_cont(0.5) WITHIN GROUP (ORDER BY coding_s) / 3600,
+         percentile_cont(0.5) WITHIN GROUP (ORDER BY pickup_s) / 3600,
+         percentile_cont(0.5) WITHIN GROUP (ORDER BY review_s) / 3600,
+         percentile_cont(0.5) WITHIN GROUP (ORDER BY deploy_s) / 3600,
+         percentile_cont(0.5) WITHIN GROUP (ORDER BY size),
+         count(*) FILTER (WHERE merged_without_review)
+    FROM metrics.team_pull_requests
+   WHERE team = p_team AND merged_at >= p_from AND merged_at < p_to AND NOT is_bot
+$$;
+
+CREATE FUNCTION metrics.issue_flow_summary(p_team text, p_from timestamptz, p_to timestamptz)
+RETURNS TABLE (
+  items_done bigint,
+  flow_time_p50_d double precision,
+  flow_efficiency_pct numeric,
+  wip_now bigint,
+  features_pct numeric,
+  defects_pct numeric,
+  risks_pct numeric,
+  debts_pct numeric
+)
+LANGUAGE sql STABLE AS $$
+  WITH i AS MATERIALIZED (
+    SELECT count(*) AS items_done,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY flow_time_s) AS flow_time_s,
+           100 * sum(active_s) / nullif(sum(flow_time_s), 0) AS efficiency,
+           100.0 * count(*) FILTER (WHERE flow_item = 'feature') / nullif(count(*), 0) AS features,
+           100.0 * count(*) FILTER (WHERE flow_item = 'defect') / nullif(count(*), 0) AS defects,
+           100.0 * count(*) FILTER (WHERE flow_item = 'risk') / nullif(count(*), 0) AS risks,
+           100.0 * count(*) FILTER (WHERE flow_item = 'debt') / nullif(count(*), 0) AS debts
+      FROM metrics.team_issues WHERE team = p_team AND done_at >= p_from AND done_at < p_to
+  )
+  SELECT i.items_done,
+         i.flow_time_s / 86400,
+         round(i.efficiency::numeric, 1),
+         (SELECT count(*) FROM metrics.team_issues WHERE team = p_team AND done_at IS NULL AND current_stage IN ('active', 'waiting')),
+         round(i.features, 1), round(i.defects, 1), round(i.risks, 1), round(i.debts, 1)
+    FROM i
+$$;
+
 CREATE FUNCTION metrics.flow_summary(p_team text, p_from timestamptz, p_to timestamptz)
 RETURNS TABLE (
   prs_merged bigint,
@@ -100,35 +154,7 @@ RETURNS TABLE (
   debts_pct numeric
 )
 LANGUAGE sql STABLE AS $$
-  -- One pass over each set of rows, reading only the columns it needs.
-  WITH p AS MATERIALIZED (
-    SELECT count(*) AS prs_merged,
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY coding_s) AS coding_s,
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY pickup_s) AS pickup_s,
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY review_s) AS review_s,
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY deploy_s) AS deploy_s,
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY size) AS size,
-           count(*) FILTER (WHERE merged_without_review) AS merged_without_review
-      FROM metrics.team_pull_requests
-     WHERE team = p_team AND merged_at >= p_from AND merged_at < p_to AND NOT is_bot
-  ), i AS MATERIALIZED (
-    SELECT count(*) AS items_done,
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY flow_time_s) AS flow_time_s,
-           100 * sum(active_s) / nullif(sum(flow_time_s), 0) AS efficiency,
-           100.0 * count(*) FILTER (WHERE flow_item = 'feature') / nullif(count(*), 0) AS features,
-           100.0 * count(*) FILTER (WHERE flow_item = 'defect') / nullif(count(*), 0) AS defects,
-           100.0 * count(*) FILTER (WHERE flow_item = 'risk') / nullif(count(*), 0) AS risks,
-           100.0 * count(*) FILTER (WHERE flow_item = 'debt') / nullif(count(*), 0) AS debts
-      FROM metrics.team_issues WHERE team = p_team AND done_at >= p_from AND done_at < p_to
-  )
-  SELECT p.prs_merged,
-         p.coding_s / 3600, p.pickup_s / 3600, p.review_s / 3600, p.deploy_s / 3600,
-         p.size,
-         p.merged_without_review,
-         i.items_done,
-         i.flow_time_s / 86400,
-         round(i.efficiency::numeric, 1),
-         (SELECT count(*) FROM metrics.team_issues WHERE team = p_team AND done_at IS NULL AND current_stage IN ('active', 'waiting')),
-         round(i.features, 1), round(i.defects, 1), round(i.risks, 1), round(i.debts, 1)
-    FROM p, i
+  SELECT p.*, i.*
+    FROM metrics.pr_flow_summary(p_team, p_from, p_to) p,
+         metrics.issue_flow_summary(p_team, p_from, p_to) i
 $$;

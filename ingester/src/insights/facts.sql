@@ -95,7 +95,7 @@ verdicts AS (
 team_pickup AS (
   -- The team's usual pickup: the Delivery flow dashboard's, over the PRs merged in the last 90 days.
   SELECT s.pickup_p50_h AS hours
-    FROM clock c CROSS JOIN LATERAL metrics.flow_summary($3, c.as_of - interval '90 days', c.as_of) s
+    FROM clock c CROSS JOIN LATERAL metrics.pr_flow_summary($3, c.as_of - interval '90 days', c.as_of) s
 ),
 
 -- DORA of the team, the last 28 days and the 28 before ----------------------------------------

@@ -20,7 +20,8 @@ import {
 
 export const FLOW_UID = 'engmetrics-flow';
 
-const SUMMARY = `metrics.flow_summary(${ref('team', 'sqlstring')}, $__timeFrom(), $__timeTo())`;
+const summaryOf = (half: 'pr' | 'issue') =>
+  `metrics.${half}_flow_summary(${ref('team', 'sqlstring')}, $__timeFrom(), $__timeTo())`;
 
 /**
  * Reference points rather than benchmarks: small pull requests (a few hundred changed lines)
@@ -61,7 +62,7 @@ function summary(): Panel[] {
         'Median time of each stage of the pull requests merged in the time range: coding (first commit → ' +
         'ready for review), pickup (→ first review by someone else), review (→ merged), deploy (→ in ' +
         'production). Bots are left out.',
-      sql: `SELECT ${STAGES.map(([c]) => c).join(', ')} FROM ${SUMMARY}`,
+      sql: `SELECT ${STAGES.map(([c]) => c).join(', ')} FROM ${summaryOf('pr')}`,
       unit: UNITS.hours,
       decimals: 1,
       textMode: 'value_and_name',
@@ -73,7 +74,7 @@ function summary(): Panel[] {
       description:
         'Pull requests merged in the time range (bots left out), those merged without a review by anyone ' +
         'but the author, and the median size in changed lines (additions + deletions).',
-      sql: `SELECT prs_merged, merged_without_review, pr_size_p50 FROM ${SUMMARY}`,
+      sql: `SELECT prs_merged, merged_without_review, pr_size_p50 FROM ${summaryOf('pr')}`,
       unit: UNITS.count,
       textMode: 'value_and_name',
       mappings: [noDataMapping()],
@@ -93,7 +94,7 @@ function summary(): Panel[] {
       description:
         'Items done in the time range, their median flow time (first leaving to-do → done) and flow ' +
         'efficiency (time in active stages ÷ flow time), and the items in progress now.',
-      sql: `SELECT items_done, flow_time_p50_d, flow_efficiency_pct, wip_now FROM ${SUMMARY}`,
+      sql: `SELECT items_done, flow_time_p50_d, flow_efficiency_pct, wip_now FROM ${summaryOf('issue')}`,
       unit: UNITS.count,
       textMode: 'value_and_name',
       mappings: [noDataMapping()],
@@ -217,7 +218,7 @@ function jiraFlow(): Panel[] {
     pieChartPanel({
       title: 'Flow distribution',
       description: 'Share of the items done in the time range by flow item.',
-      sql: `SELECT ${FLOW_ITEMS.map(([c, n]) => `${c}_pct AS "${n}"`).join(', ')} FROM ${SUMMARY}`,
+      sql: `SELECT ${FLOW_ITEMS.map(([c, n]) => `${c}_pct AS "${n}"`).join(', ')} FROM ${summaryOf('issue')}`,
       unit: UNITS.percent,
       decimals: 0,
       fields: FLOW_ITEMS.map(([, field, fixedColour]) => ({ field, fixedColour })),
