@@ -29,55 +29,49 @@ RETURNS TABLE (
   band_year integer
 )
 LANGUAGE sql STABLE AS $$
-  -- Each CTE is computed once (MATERIALIZED): the final SELECT reads their one row many
-  -- times, and an inlined subquery would be re-run, percentile sort and all, for each read.
-  WITH d AS MATERIALIZED (
-    SELECT finished_at, failed, rework, is_fallback, recovery_s
-      FROM metrics.team_deployments WHERE team = p_team AND finished_at >= p_from AND finished_at < p_to
-  ), per_day AS MATERIALIZED (
-    SELECT date_trunc('day', finished_at, 'UTC') AS day, count(*) AS n FROM d GROUP BY 1
-  ), w AS (
-    -- Every week of the period, with zero for weeks without a deployment.
-    SELECT g AS week, coalesce(pw.n, 0) AS n
-      FROM generate_series(date_trunc('week', p_from, 'UTC'), date_trunc('week', p_to - interval '1 microsecond', 'UTC'), interval '1 week') g
-      LEFT JOIN (SELECT date_trunc('week', day, 'UTC') AS week, sum(n) AS n FROM per_day GROUP BY 1) pw ON pw.week = g
-  ), dep AS MATERIALIZED (
-    SELECT count(*) AS deployments,
-           count(*) FILTER (WHERE failed) AS failed,
-           percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY recovery_s) FILTER (WHERE failed) AS rec,
-           count(*) FILTER (WHERE rework) AS rework,
-           count(*) FILTER (WHERE is_fallback) AS fallback
-      FROM d
-  ), lead AS MATERIALIZED (
-    -- One sort gives the three lead-time percentiles.
-    SELECT count(*) AS prs_shipped,
-           percentile_cont(ARRAY[0.5, 0.75, 0.9]) WITHIN GROUP (ORDER BY lead_time_s) AS lt
-      FROM metrics.team_pull_requests WHERE team = p_team AND deployed_at >= p_from AND deployed_at < p_to
-  ), base AS MATERIALIZED (
-    SELECT dep.deployments,
-           (SELECT count(*) FROM per_day) AS deploy_days,
-           round((extract(epoch FROM p_to - p_from) / 604800)::numeric, 2) AS weeks,
-           (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY n) FROM w)::numeric AS median_per_week,
-           lead.prs_shipped, lead.lt, dep.failed, dep.rec, dep.rework, dep.fallback
-      FROM dep, lead
-  )
-  SELECT b.deployments, b.deploy_days, b.weeks,
-         round(b.deployments / nullif(b.weeks, 0), 2),
-         b.median_per_week,
-         round(b.deploy_days / nullif(b.weeks, 0), 2),
-         CASE WHEN b.deployments > 0 THEN metrics.dora_band('deployment_frequency', b.deployments / nullif(b.weeks, 0)) END,
-         b.prs_shipped, b.lt[1] / 3600, b.lt[2] / 3600, b.lt[3] / 3600,
-         metrics.dora_band('change_lead_time', (b.lt[1] / 3600)::numeric),
-         b.failed,
-         round(100.0 * b.failed / nullif(b.deployments, 0), 1),
-         metrics.dora_band('change_fail_rate', round(100.0 * b.failed / nullif(b.deployments, 0), 1)),
-         b.rec[1] / 3600, b.rec[2] / 3600,
-         metrics.dora_band('recovery_time', (b.rec[1] / 3600)::numeric),
-         b.rework,
-         round(100.0 * b.rework / nullif(b.deployments, 0), 1),
-         b.fallback,
+  -- One SELECT with each aggregate in a FROM item of its own: a caller is planned with the
+  -- function inlined, so the aggregates it does not read are left out (a deployment
+  -- frequency tile never sorts lead times), and each one it reads is computed once.
+  SELECT dep.deployments, dep.deploy_days, wk.weeks,
+         round(dep.deployments / nullif(wk.weeks, 0), 2),
+         med.median_per_week,
+         round(dep.deploy_days / nullif(wk.weeks, 0), 2),
+         CASE WHEN dep.deployments > 0 THEN metrics.dora_band('deployment_frequency', dep.deployments / nullif(wk.weeks, 0)) END,
+         lead.prs_shipped, lead.lt[1] / 3600, lead.lt[2] / 3600, lead.lt[3] / 3600,
+         metrics.dora_band('change_lead_time', (lead.lt[1] / 3600)::numeric),
+         dep.failed,
+         round(100.0 * dep.failed / nullif(dep.deployments, 0), 1),
+         metrics.dora_band('change_fail_rate', round(100.0 * dep.failed / nullif(dep.deployments, 0), 1)),
+         dep.rec[1] / 3600, dep.rec[2] / 3600,
+         metrics.dora_band('recovery_time', (dep.rec[1] / 3600)::numeric),
+         dep.rework,
+         round(100.0 * dep.rework / nullif(dep.deployments, 0), 1),
+         dep.fallback,
          (SELECT max(year) FROM metrics.dora_bands)
-    FROM base b
+    FROM (SELECT round((extract(epoch FROM p_to - p_from) / 604800)::numeric, 2) AS weeks) wk
+    LEFT JOIN LATERAL (
+      SELECT count(*) AS deployments,
+             count(DISTINCT date_trunc('day', d.finished_at, 'UTC')) AS deploy_days,
+             count(*) FILTER (WHERE d.failed) AS failed,
+             percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY d.recovery_s) FILTER (WHERE d.failed) AS rec,
+             count(*) FILTER (WHERE d.rework) AS rework,
+             count(*) FILTER (WHERE d.is_fallback) AS fallback
+        FROM metrics.team_deployments d
+       WHERE d.team = p_team AND d.finished_at >= p_from AND d.finished_at < p_to) dep ON true
+    LEFT JOIN LATERAL (
+      -- The median over every week of the period, weeks without a deployment counting zero.
+      SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY coalesce(pw.n, 0))::numeric AS median_per_week
+        FROM generate_series(date_trunc('week', p_from, 'UTC'), date_trunc('week', p_to - interval '1 microsecond', 'UTC'), interval '1 week') g
+        LEFT JOIN (SELECT date_trunc('week', d.finished_at, 'UTC') AS week, count(*) AS n
+                     FROM metrics.team_deployments d
+                    WHERE d.team = p_team AND d.finished_at >= p_from AND d.finished_at < p_to
+                    GROUP BY 1) pw ON pw.week = g) med ON true
+    LEFT JOIN LATERAL (
+      -- One sort gives the three lead-time percentiles.
+      SELECT count(*) AS prs_shipped,
+             percentile_cont(ARRAY[0.5, 0.75, 0.9]) WITHIN GROUP (ORDER BY p.lead_time_s) AS lt
+        FROM metrics.team_pull_requests p
+       WHERE p.team = p_team AND p.deployed_at >= p_from AND p.deployed_at < p_to) lead ON true
 $$;
 
 -- The flow summary of a team over a period, the same way, in two halves that dashboard
