@@ -40,11 +40,20 @@ export interface InsightAnswer {
 /** A cached fallback is reused this long, so an LLM outage is retried but not on every request. */
 const FALLBACK_REUSE_MS = 10 * 60_000;
 const MEMO_SIZE = 200;
+/**
+ * An insight served from the cache is kept in memory this long: a wall of dashboards asks
+ * for it many times a second, and another replica's `refresh=true` shows here after this.
+ */
+const SERVED_TTL_MS = 60_000;
 
 export class InsightService {
   private readonly llm?: LlmWriter;
   /** Recent fact sheets by sprint, hour and data version (see `facts`), oldest first. */
   private readonly memo = new Map<string, { facts: SprintFacts; hash: string }>();
+  /** Active sprints by data version and team asked for. */
+  private readonly activeSprints = new Map<string, number>();
+  /** Insights lately read from or written to the cache, by sprint, facts hash and writer. */
+  private readonly served = new Map<string, { insight: SprintHealthInsight; until: number }>();
 
   constructor(private readonly ctx: InsightContext) {
     const openai = ctx.settings.openai;
@@ -62,10 +71,26 @@ export class InsightService {
     return resolveTeam(this.ctx.db, this.ctx.organisation, name);
   }
 
-  /** The sprint asked for: by id, or the team's (default: the first team's) active sprint. */
-  async resolveSprint(sel: SprintSelector): Promise<number> {
+  /**
+   * The sprint asked for: by id, or the team's (default: the first team's) active sprint,
+   * which only a sync can change (kept per data version).
+   */
+  async resolveSprint(sel: SprintSelector, version?: string): Promise<number> {
     if (sel.sprint !== undefined) return sel.sprint;
-    const team = await this.team(sel.team);
+    const key = version === undefined ? undefined : `${version}|${sel.team ?? ''}`;
+    const known = key === undefined ? undefined : this.activeSprints.get(key);
+    if (known !== undefined) return known;
+    const sprint = await this.findActiveSprint(sel.team);
+    if (key !== undefined) {
+      this.activeSprints.set(key, sprint);
+      while (this.activeSprints.size > MEMO_SIZE)
+        this.activeSprints.delete(this.activeSprints.keys().next().value!);
+    }
+    return sprint;
+  }
+
+  private async findActiveSprint(teamName: string | undefined): Promise<number> {
+    const team = await this.team(teamName);
     const sprint = await activeSprintOf(this.ctx.db, team);
     if (sprint === null) {
       const boards = await teamBoards(this.ctx.db, team);
@@ -80,12 +105,19 @@ export class InsightService {
 
   async sprintHealth(sel: SprintSelector & { refresh?: boolean }): Promise<InsightAnswer> {
     const { log } = this.ctx;
-    const sprintId = await this.resolveSprint(sel);
-    const { facts, hash } = await this.facts(sprintId, sel.refresh ?? false);
+    const version = await dataVersion(this.ctx.db);
+    const sprintId = await this.resolveSprint(sel, version);
+    const { facts, hash } = await this.facts(sprintId, version, sel.refresh ?? false);
     const writer = this.writer;
+    const servedKey = `${sprintId}|${hash}|${writer}`;
     if (!sel.refresh) {
+      const recent = this.served.get(servedKey);
+      if (recent && recent.until > Date.now()) return { insight: recent.insight, facts, cached: true };
       const cached = await this.cached(sprintId, hash, writer);
-      if (cached) return { insight: cached, facts, cached: true };
+      if (cached) {
+        this.remember(servedKey, cached.insight, cached.reusableMs);
+        return { insight: cached.insight, facts, cached: true };
+      }
     }
     const meta = { factsHash: hash, generatedAt: new Date() };
     let insight: SprintHealthInsight;
@@ -107,10 +139,17 @@ export class InsightService {
         fallbackReason: 'no LLM is configured (OPENAI_API_KEY is not set)',
       };
     }
-    await this.store(sprintId, hash, writer, insight, facts, fallback).catch((err: unknown) =>
-      log.warn({ err: errorMessage(err), sprint: sprintId }, 'could not cache the insight'),
+    await this.store(sprintId, hash, writer, insight, facts, fallback).then(
+      () => this.remember(servedKey, insight, fallback ? FALLBACK_REUSE_MS : SERVED_TTL_MS),
+      (err: unknown) => log.warn({ err: errorMessage(err), sprint: sprintId }, 'could not cache the insight'),
     );
     return { insight, facts, cached: false };
+  }
+
+  private remember(key: string, insight: SprintHealthInsight, reusableMs: number): void {
+    this.served.delete(key);
+    this.served.set(key, { insight, until: Date.now() + Math.min(SERVED_TTL_MS, reusableMs) });
+    while (this.served.size > MEMO_SIZE) this.served.delete(this.served.keys().next().value!);
   }
 
   /**
@@ -119,9 +158,13 @@ export class InsightService {
    * the data version changes (or the hour turns) the facts are the ones computed last,
    * so a cached insight costs a few index lookups, not the facts query.
    */
-  private async facts(sprintId: number, fresh: boolean): Promise<{ facts: SprintFacts; hash: string }> {
+  private async facts(
+    sprintId: number,
+    version: string,
+    fresh: boolean,
+  ): Promise<{ facts: SprintFacts; hash: string }> {
     const asOf = defaultAsOf();
-    const key = `${sprintId}|${asOf.toISOString()}|${await dataVersion(this.ctx.db)}`;
+    const key = `${sprintId}|${asOf.toISOString()}|${version}`;
     const known = fresh ? undefined : this.memo.get(key);
     if (known) return known;
     const facts = await loadSprintFacts(this.ctx.db, sprintId, {
@@ -139,7 +182,7 @@ export class InsightService {
     sprintId: number,
     hash: string,
     writer: string,
-  ): Promise<SprintHealthInsight | undefined> {
+  ): Promise<{ insight: SprintHealthInsight; reusableMs: number } | undefined> {
     const { rows } = await this.ctx.db.query<{ insight: unknown; fallback: boolean; age_ms: number }>(
       `SELECT insight, fallback, extract(epoch FROM now() - created_at) * 1000 AS age_ms
          FROM ops.insights WHERE sprint_id = $1 AND facts_hash = $2 AND writer = $3`,
@@ -148,7 +191,11 @@ export class InsightService {
     const row = rows[0];
     if (!row || (row.fallback && Number(row.age_ms) > FALLBACK_REUSE_MS)) return undefined;
     const parsed = sprintHealthInsight.safeParse(row.insight);
-    return parsed.success ? parsed.data : undefined;
+    if (!parsed.success) return undefined;
+    return {
+      insight: parsed.data,
+      reusableMs: row.fallback ? FALLBACK_REUSE_MS - Number(row.age_ms) : SERVED_TTL_MS,
+    };
   }
 
   private async store(
