@@ -109,6 +109,21 @@ describe('GET /insights/sprint-health without an LLM', () => {
     expect(rows[0]!.n).toBeGreaterThanOrEqual(1);
   });
 
+  it('keeps a served insight in memory: a burst of requests does not read the cache table', async () => {
+    const a = (await get(rulesApi, '/insights/sprint-health?sprint=501')).body as SprintHealthInsight;
+    await t.db.query(`DELETE FROM ops.insights WHERE sprint_id = 501`);
+    const b = (await get(rulesApi, '/insights/sprint-health?sprint=501')).body as SprintHealthInsight;
+    expect(b.generated_at).toBe(a.generated_at);
+    // refresh=true writes it again, for this replica and the others.
+    const c = (await get(rulesApi, '/insights/sprint-health?sprint=501&refresh=true'))
+      .body as SprintHealthInsight;
+    expect(c.generated_at > a.generated_at).toBe(true);
+    const { rows } = await t.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM ops.insights WHERE sprint_id = 501`,
+    );
+    expect(rows[0]!.n).toBe(1);
+  });
+
   it('sees new data once a sync has run', async () => {
     const before = (await get(rulesApi, '/insights/sprint-health?sprint=501')).body as SprintHealthInsight;
     const run = await SyncRun.start(t.db, 'jira', 'PAY');
