@@ -41,6 +41,7 @@ export const THRESHOLDS = {
   /** Burndown is only judged once this much of the sprint is gone, %. */
   burndownAfter: 20,
   /** Share of the scope projected to be left at the end. */
+  projectedLow: 0.1,
   projectedMedium: 0.2,
   projectedHigh: 0.5,
   /** Blocked: this many issues, or one blocked this long, is high. */
@@ -206,6 +207,21 @@ function behind(f: SprintFacts): Finding | undefined {
         facts,
       ),
       recommendation: recommendation('medium'),
+    };
+  // A tenth of the sprint left undone is worth saying, if not yet a risk to the sprint.
+  if (share !== null && left !== null && share >= THRESHOLDS.projectedLow)
+    return {
+      id: 'behind',
+      penalty: 5,
+      severity: 'low',
+      cause: false,
+      risk: item(
+        `Projected to leave ${fmt(left)} of ${fmt(p.total_points)} points undone`,
+        `${rateText ? `${rateText.trim()} ` : ''}${fmt(p.remaining_points)} points remain with ${fmt(f.time.days_left)} days left.`,
+        'low',
+        facts,
+      ),
+      recommendation: recommendation('low'),
     };
   return undefined;
 }

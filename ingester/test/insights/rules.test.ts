@@ -26,6 +26,28 @@ describe('the rule-based writer', () => {
     expect(insight.summary).toContain('17 of 32 points are done with 7 of 14 days gone');
   });
 
+  it('names a projected tenth of the sprint left undone as a low risk, still on track', () => {
+    const insight = write(
+      factsWith({
+        time: { days_total: 11.3, days_elapsed: 9.9, days_left: 1.4, elapsed_pct: 87.6 },
+        progress: { total_points: 134, completed_points: 106, remaining_points: 28, completed_pct: 79.1 },
+        burndown: {
+          ideal_remaining_points: 16.6,
+          behind_ideal_points: 11.4,
+          completion_rate_points_per_day: 10.7,
+          projected_remaining_at_end: 15,
+        },
+      }),
+    );
+    expect(insight.status).toBe('on_track');
+    expect(insight.score).toBeLessThan(100);
+    expect(insight.risks[0]).toMatchObject({
+      title: 'Projected to leave 15 of 134 points undone',
+      severity: 'low',
+    });
+    expect(insight.recommendations[0]!.title).toBe('Cut the scope to what can finish');
+  });
+
   it.each([
     [
       'scope creep',
