@@ -115,7 +115,9 @@ SELECT tb.team, s.* FROM metrics.sprints s JOIN metrics.team_boards tb ON tb.boa
 -- in the sprint, cut by its point estimates (and by its done status periods), adds its
 -- points from the first day it holds to the first day it no longer does (width_bucket:
 -- a binary search in the sprint's days). The numeric scale of each sum is that of the
--- points it adds up, as a plain sum() of them would give.
+-- points it adds up, as a plain sum() of them would give. An issue's status periods and
+-- estimates follow each other without overlapping (the sync derives them from its
+-- changelog in order), so each instant counts once.
 CREATE MATERIALIZED VIEW metrics.sprint_burndown AS
 WITH s AS (
   SELECT sp.id AS sprint_id, sp.start_at, sp.end_at, coalesce(sp.complete_at, least(now(), sp.end_at)) AS close_at
@@ -130,14 +132,6 @@ WITH s AS (
   SELECT sprint_id, array_agg(at ORDER BY at) AS ats FROM days GROUP BY sprint_id
 ), committed AS (
   SELECT sprint_id, committed_points FROM metrics.sprints
-), overlapping AS (
-  -- Issues with two status periods holding at once (a sync never writes these): counted
-  -- the direct way, row by row, at the end.
-  SELECT DISTINCT a.issue_id
-    FROM source.jira_status_periods a
-    JOIN source.jira_status_periods b ON b.issue_id = a.issue_id AND b.seq > a.seq
-   WHERE a.started_at < coalesce(a.ended_at, 'infinity') AND b.started_at < coalesce(b.ended_at, 'infinity')
-     AND a.started_at < coalesce(b.ended_at, 'infinity') AND b.started_at < coalesce(a.ended_at, 'infinity')
 ), pairs AS (
   -- A stay in the sprint while an estimate holds: [lo, hi), hi NULL while it still holds.
   SELECT mb.sprint_id, mb.issue_id, sd.ats, pe.points,
@@ -146,7 +140,6 @@ WITH s AS (
     JOIN sprint_days sd ON sd.sprint_id = mb.sprint_id
     JOIN source.jira_point_estimates pe ON pe.issue_id = mb.issue_id
    WHERE pe.points IS NOT NULL
-     AND NOT EXISTS (SELECT 1 FROM overlapping o WHERE o.issue_id = mb.issue_id)
 ), pieces AS (
   -- in_scope: counts in scope and remaining; otherwise (in a done stage) it takes its points off remaining.
   SELECT sprint_id, ats, points, true AS in_scope, lo, hi FROM pairs WHERE hi IS NULL OR hi > lo
@@ -192,28 +185,13 @@ WITH s AS (
          round(sum(remaining_v), max(scale) FILTER (WHERE remaining_n > 0)) AS remaining_points,
          round(sum(scope_v), max(scale) FILTER (WHERE scope_n > 0)) AS scope_points
     FROM running GROUP BY 1, 2
-), by_row AS (
-  SELECT d.sprint_id, d.at,
-         sum(pe.points) FILTER (WHERE ss.stage IS DISTINCT FROM 'done') AS remaining_points,
-         sum(pe.points) AS scope_points
-    FROM days d
-    JOIN source.jira_sprint_memberships mb
-      ON mb.sprint_id = d.sprint_id AND mb.added_at <= d.at AND (mb.removed_at IS NULL OR mb.removed_at > d.at)
-    JOIN overlapping o ON o.issue_id = mb.issue_id
-    LEFT JOIN source.jira_point_estimates pe
-           ON pe.issue_id = mb.issue_id AND pe.started_at <= d.at AND (pe.ended_at IS NULL OR pe.ended_at > d.at)
-    LEFT JOIN source.jira_status_periods sp
-           ON sp.issue_id = mb.issue_id AND sp.started_at <= d.at AND (sp.ended_at IS NULL OR sp.ended_at > d.at)
-    LEFT JOIN metrics.status_stages ss ON ss.status_id = sp.status_id
-   GROUP BY d.sprint_id, d.at
 )
 SELECT d.sprint_id, d.at,
-       coalesce(bi.remaining_points + br.remaining_points, bi.remaining_points, br.remaining_points, 0) AS remaining_points,
-       coalesce(bi.scope_points + br.scope_points, bi.scope_points, br.scope_points, 0) AS scope_points,
+       coalesce(bi.remaining_points, 0) AS remaining_points,
+       coalesce(bi.scope_points, 0) AS scope_points,
        greatest(0, c.committed_points * (1 - extract(epoch FROM d.at - d.start_at) / nullif(extract(epoch FROM d.end_at - d.start_at), 0))) AS ideal_points
   FROM numbered d
   JOIN committed c ON c.sprint_id = d.sprint_id
-  LEFT JOIN by_interval bi ON bi.sprint_id = d.sprint_id AND bi.k = d.k
-  LEFT JOIN by_row br ON br.sprint_id = d.sprint_id AND br.at = d.at;
+  LEFT JOIN by_interval bi ON bi.sprint_id = d.sprint_id AND bi.k = d.k;
 
 CREATE UNIQUE INDEX sprint_burndown_key ON metrics.sprint_burndown (sprint_id, at);

@@ -78,14 +78,16 @@ export async function loadDataset(db: Database, scale: string, log: (m: string) 
   log('refreshing');
   await db.query('ANALYZE');
   const refresh = await refreshMetrics(db);
-  log(
-    `refreshed in ${(refresh.totalMs / 1000).toFixed(1)} s: ${[...refresh.timings]
-      .sort((a, b) => b.ms - a.ms)
-      .map((x) => `${x.view} ${(x.ms / 1000).toFixed(1)} s`)
-      .join(', ')}`,
-  );
+  log(describeRefresh(refresh));
   await db.query('ANALYZE');
   return { end, teams: teams.map((t) => t.name), organisationYaml, organisation, refreshMs: refresh.totalMs };
+}
+
+/** A refresh's total and each view's time, slowest first, for the log. */
+export function describeRefresh(r: { totalMs: number; timings: { view: string; ms: number }[] }): string {
+  const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  const views = [...r.timings].sort((a, b) => b.ms - a.ms).map((x) => `${x.view} ${s(x.ms)}`);
+  return `refreshed in ${s(r.totalMs)}: ${views.join(', ')}`;
 }
 
 export const stderrLog = (m: string) =>

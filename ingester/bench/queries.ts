@@ -12,7 +12,7 @@ import {
 import { loadSprintFacts } from '../src/insights/facts-query.js';
 import { refreshMetrics } from '../src/metrics/refresh.js';
 import { DAY } from '../src/simulators/world/calendar.js';
-import { loadDataset, percentiles, stderrLog } from './dataset.js';
+import { describeRefresh, loadDataset, percentiles, stderrLog } from './dataset.js';
 import type { Benchmark } from './main.js';
 import { benchDatabase, textOption } from './support.js';
 
@@ -186,12 +186,7 @@ export const queriesBenchmark: Benchmark = {
       // each is refreshed concurrently (readers keep the old rows), which costs more.
       stderrLog('refreshing again, as after a sync');
       const again = await refreshMetrics(db);
-      stderrLog(
-        `refreshed in ${(again.totalMs / 1000).toFixed(1)} s: ${[...again.timings]
-          .sort((a, b) => b.ms - a.ms)
-          .map((x) => `${x.view} ${(x.ms / 1000).toFixed(1)} s`)
-          .join(', ')}`,
-      );
+      stderrLog(describeRefresh(again));
       print({
         bench: 'refresh',
         scale,

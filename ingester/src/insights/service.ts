@@ -11,6 +11,7 @@ import { writeWithRules } from './rules.js';
 import { sprintHealthInsight, type SprintHealthInsight } from './shape.js';
 import { dataVersion } from '../metrics/data-version.js';
 import { resolveTeam, teamBoards } from '../metrics/teams.js';
+import { BoundedMap } from '../bounded-map.js';
 
 /**
  * Sprint Health for the API, Slack and the scheduler: which sprint, its facts, the
@@ -49,11 +50,13 @@ const SERVED_TTL_MS = 60_000;
 export class InsightService {
   private readonly llm?: LlmWriter;
   /** Recent fact sheets by sprint, hour and data version (see `facts`), oldest first. */
-  private readonly memo = new Map<string, { facts: SprintFacts; hash: string }>();
+  private readonly memo = new BoundedMap<string, { facts: SprintFacts; hash: string }>(MEMO_SIZE);
   /** Active sprints by data version and team asked for. */
-  private readonly activeSprints = new Map<string, number>();
+  private readonly activeSprints = new BoundedMap<string, number>(MEMO_SIZE);
   /** Insights lately read from or written to the cache, by sprint, facts hash and writer. */
-  private readonly served = new Map<string, { insight: SprintHealthInsight; until: number }>();
+  private readonly served = new BoundedMap<string, { insight: SprintHealthInsight; until: number }>(
+    MEMO_SIZE,
+  );
 
   constructor(private readonly ctx: InsightContext) {
     const openai = ctx.settings.openai;
@@ -75,17 +78,13 @@ export class InsightService {
    * The sprint asked for: by id, or the team's (default: the first team's) active sprint,
    * which only a sync can change (kept per data version).
    */
-  async resolveSprint(sel: SprintSelector, version?: string): Promise<number> {
+  private async resolveSprint(sel: SprintSelector, version: string): Promise<number> {
     if (sel.sprint !== undefined) return sel.sprint;
-    const key = version === undefined ? undefined : `${version}|${sel.team ?? ''}`;
-    const known = key === undefined ? undefined : this.activeSprints.get(key);
+    const key = `${version}|${sel.team ?? ''}`;
+    const known = this.activeSprints.get(key);
     if (known !== undefined) return known;
     const sprint = await this.findActiveSprint(sel.team);
-    if (key !== undefined) {
-      this.activeSprints.set(key, sprint);
-      while (this.activeSprints.size > MEMO_SIZE)
-        this.activeSprints.delete(this.activeSprints.keys().next().value!);
-    }
+    this.activeSprints.set(key, sprint);
     return sprint;
   }
 
@@ -147,9 +146,7 @@ export class InsightService {
   }
 
   private remember(key: string, insight: SprintHealthInsight, reusableMs: number): void {
-    this.served.delete(key);
     this.served.set(key, { insight, until: Date.now() + Math.min(SERVED_TTL_MS, reusableMs) });
-    while (this.served.size > MEMO_SIZE) this.served.delete(this.served.keys().next().value!);
   }
 
   /**
@@ -172,9 +169,7 @@ export class InsightService {
       asOf,
     });
     const entry = { facts, hash: factsHash(facts) };
-    this.memo.delete(key);
     this.memo.set(key, entry);
-    while (this.memo.size > MEMO_SIZE) this.memo.delete(this.memo.keys().next().value!);
     return entry;
   }
 

@@ -1,3 +1,4 @@
+import { BoundedMap } from '../bounded-map.js';
 import type { Queryable } from '../db/database.js';
 
 /**
@@ -21,26 +22,26 @@ export async function dataVersion(db: Queryable): Promise<string> {
  * an answer being computed wait for it instead of computing it again.
  */
 export class AnswerCache {
-  private readonly entries = new Map<string, Promise<unknown>>();
+  private readonly entries: BoundedMap<string, Promise<unknown>>;
 
   constructor(
     private readonly db: Queryable,
-    private readonly size = 500,
-  ) {}
+    size = 500,
+  ) {
+    this.entries = new BoundedMap(size);
+  }
 
   async get<T>(question: string, compute: () => Promise<T>): Promise<T> {
     const key = `${await dataVersion(this.db)}|${question}`;
     let answer = this.entries.get(key) as Promise<T> | undefined;
     if (answer) {
       // Most recently used last, so eviction takes the oldest.
-      this.entries.delete(key);
       this.entries.set(key, answer);
       return answer;
     }
     answer = compute();
     this.entries.set(key, answer);
     answer.catch(() => this.entries.delete(key));
-    while (this.entries.size > this.size) this.entries.delete(this.entries.keys().next().value!);
     return answer;
   }
 }

@@ -28,27 +28,6 @@ export async function materializedViewGraph(db: Database): Promise<Map<string, S
   return new Map(rows.map((r) => [r.name, new Set(r.needs)]));
 }
 
-/** The materialized views, each after the ones it reads. */
-export async function materializedViewsInOrder(db: Database): Promise<string[]> {
-  const needs = await materializedViewGraph(db);
-  const order: string[] = [];
-  const placed = new Set<string>();
-  while (order.length < needs.size) {
-    const ready = [...needs.keys()]
-      .filter((n) => !placed.has(n) && [...needs.get(n)!].every((d) => placed.has(d)))
-      .sort();
-    if (ready.length === 0)
-      throw new Error(
-        `materialized views depend on each other in a cycle: ${[...needs.keys()].filter((n) => !placed.has(n)).join(', ')}`,
-      );
-    for (const n of ready) {
-      order.push(n);
-      placed.add(n);
-    }
-  }
-  return order;
-}
-
 export interface RefreshTiming {
   view: string;
   ms: number;
