@@ -191,7 +191,7 @@ export function syncCommands(program: Command): void {
       }) => {
         const { settings, organisation, log } = boot();
         requireGitHubSettings(settings);
-        const { db } = await openDatabase(settings, log);
+        const { db } = await openDatabase(settings, log, opts.concurrency);
         try {
           await requireMigrated(db);
           const results = await syncGitHubWithProgress(
@@ -223,7 +223,7 @@ export function syncCommands(program: Command): void {
     .action(async (opts: { full?: boolean; project?: string[]; concurrency: number }) => {
       const { settings, organisation, log } = boot();
       requireJiraSettings(settings);
-      const { db } = await openDatabase(settings, log);
+      const { db } = await openDatabase(settings, log, opts.concurrency);
       try {
         await requireMigrated(db);
         const results = await syncJiraWithProgress(

@@ -10,8 +10,11 @@ import { startEmbedded, type EmbeddedServer } from './embedded.js';
 export async function openDatabase(
   settings: Settings,
   log: Logger,
+  /** Jobs that will hold a lock and write side by side (a sync's --concurrency). */
+  jobs = 1,
 ): Promise<{ db: Database; embedded?: EmbeddedServer }> {
-  if (settings.database.url) return { db: new Database(settings.database.url, false, log) };
+  if (settings.database.url)
+    return { db: new Database(settings.database.url, false, log, undefined, Math.max(10, 2 * jobs + 2)) };
   const embedded = await startEmbedded({
     dataDir: settings.database.dataDir,
     port: settings.database.embeddedPort,

@@ -27,7 +27,7 @@ export class Database {
     readonly embedded: boolean,
     private readonly log: Logger,
     private readonly onClose: () => Promise<void> = async () => {},
-    poolSize = embedded ? 6 : 10,
+    readonly poolSize = embedded ? 6 : 10,
   ) {
     this.pool = new pg.Pool({
       connectionString: url,
@@ -96,6 +96,14 @@ export class Database {
       client.release();
       if (local !== undefined) heldInProcess.delete(local);
     }
+  }
+
+  /**
+   * How many jobs that each hold a lock (`withLock`, one connection) and write (one
+   * more) this pool can run side by side, at most `wanted`, leaving a connection free.
+   */
+  jobsSideBySide(wanted: number): number {
+    return Math.max(1, Math.min(wanted, Math.floor((this.poolSize - 1) / 2)));
   }
 
   async close(): Promise<void> {

@@ -2,12 +2,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Database } from '../../src/db/database.js';
 import { refreshMetrics } from '../../src/metrics/refresh.js';
 import { applyOrganisationSettings } from '../../src/metrics/settings.js';
 import type { GitHubSimulator } from '../../src/simulators/github/server.js';
 import { DAY } from '../../src/simulators/world/calendar.js';
 import type { World } from '../../src/simulators/world/types.js';
-import { freshDatabase, type TestDatabase } from '../support/database.js';
+import { freshDatabase, quietLog, type TestDatabase } from '../support/database.js';
 import { snapshot, startGitHub, syncFrom, TEST_ORGANISATION, testWorld } from '../support/github.js';
 import { capturedLogger } from '../support/logs.js';
 import { runCli } from '../support/processes.js';
@@ -117,6 +118,20 @@ describe('GitHub sync of a generated organisation', () => {
       expect(await snapshot(t.db)).toEqual(fullSnapshot);
     } finally {
       sim.setNow(world.spec.end);
+      await t.drop();
+    }
+  });
+
+  it('runs no more repositories side by side than its connection pool can lock and write for', async () => {
+    const t = await freshDatabase({ migrated: true });
+    // Four connections: sixteen lock holders would leave none to write with.
+    const small = new Database(t.url, t.embedded, quietLog, undefined, 4);
+    try {
+      const { results } = await syncFrom(sim, small, { since, concurrency: 16 });
+      expect(results.map((r) => r.status)).toEqual(world.repos.map(() => 'succeeded'));
+      expect(await snapshot(small)).toEqual(fullSnapshot);
+    } finally {
+      await small.close();
       await t.drop();
     }
   });

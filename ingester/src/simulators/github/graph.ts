@@ -1,5 +1,6 @@
 import { GraphQLError } from 'graphql';
 import type { CommitW, DeploymentW, PullRequestW, RepoWorld, ReviewW, World } from '../world/types.js';
+import { isoSeconds } from './rest.js';
 import { connection, type PageArgs } from './schema.js';
 
 /**
@@ -8,8 +9,7 @@ import { connection, type PageArgs } from './schema.js';
  * with the arguments of the query. Interfaces resolve through `__typename`.
  */
 
-const iso = (t: number | null | undefined) =>
-  t === null || t === undefined ? null : new Date(t).toISOString().replace(/\.\d{3}Z$/, 'Z');
+const iso = (t: number | null | undefined) => (t === null || t === undefined ? null : isoSeconds(t));
 
 export function actor(login: string | null) {
   if (login === null) return null; // a deleted account: GitHub shows "ghost" as null
@@ -336,8 +336,8 @@ export class GitHubGraph {
       databaseId: r.databaseId,
       state: r.state,
       body: r.body,
-      submittedAt: new Date(r.submittedAt).toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      createdAt: new Date(r.submittedAt).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      submittedAt: iso(r.submittedAt),
+      createdAt: iso(r.submittedAt),
       author: actor(r.author),
       comments: (args: PageArgs) =>
         connection(

@@ -8,7 +8,8 @@ import type { CommitW, DeploymentW, ReleaseW, RepoWorld, WorkflowRunW, World } f
 
 const API = 'https://api.github.com';
 const WEB = 'https://github.com';
-export const isoSeconds = (t: number) => new Date(t).toISOString().replace(/\.\d{3}Z$/, 'Z');
+// toISOString is always yyyy-mm-ddThh:mm:ss.sssZ for the years the world spans.
+export const isoSeconds = (t: number) => `${new Date(t).toISOString().slice(0, 19)}Z`;
 
 function numericId(s: string): number {
   let h = 7;

@@ -102,7 +102,7 @@ export async function syncGitHub(ctx: SyncContext, options: GitHubSyncOptions): 
     }
   };
   await Promise.all(
-    Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 4, chosen.length)) }, worker),
+    Array.from({ length: ctx.db.jobsSideBySide(Math.min(options.concurrency ?? 4, chosen.length)) }, worker),
   );
   return results.sort((a, b) => a.repo.localeCompare(b.repo));
 }
@@ -275,8 +275,9 @@ async function syncRepository(
   let maxDeployment = Date.parse(cursor.deploymentsUntil ?? '1970-01-01T00:00:00Z');
   let maxRelease = Date.parse(cursor.releasesUntil ?? '1970-01-01T00:00:00Z');
 
-  while (!(prs.done && history.done && deps.done && rels.done)) {
-    const { data, errors } = await query<RepoSyncData>(client, stats, REPO_SYNC, {
+  const allDone = () => prs.done && history.done && deps.done && rels.done;
+  const fetchPage = () =>
+    query<RepoSyncData>(client, stats, REPO_SYNC, {
       owner: repo.owner,
       name: repo.name,
       withPrs: !prs.done,
@@ -289,6 +290,13 @@ async function syncRepository(
       withReleases: !rels.done,
       releaseCursor: rels.cursor,
     });
+  // The next page is asked for as soon as this one's cursors are known, and this one is
+  // written while it comes: GitHub's answer time and the database's write time overlap.
+  let nextPage: ReturnType<typeof fetchPage> | null = fetchPage();
+  while (nextPage) {
+    const { data, errors } = await nextPage;
+    nextPage = null;
+    const writes: (() => Promise<number>)[] = [];
     log.debug(
       { prs: prs.done, history: history.done, deployments: deps.done, releases: rels.done },
       'repository page',
@@ -334,9 +342,12 @@ async function syncRepository(
           ok.find((n) => n.id === m.pr.id)!,
           skip,
         );
-      counters.rows += await writePullRequests(db, mapped);
-      counters.prs += mapped.length;
-      progress(counters.prs);
+      writes.push(async () => {
+        const n = await writePullRequests(db, mapped);
+        counters.prs += mapped.length;
+        progress(counters.prs);
+        return n;
+      });
       for (const m of mapped) maxUpdated = Math.max(maxUpdated, Date.parse(m.pr.updated_at));
       const reachedStop = ok.some((n) => Date.parse(n.updatedAt) < prStop.getTime());
       prs.cursor = page.pageInfo.endCursor;
@@ -359,19 +370,21 @@ async function syncRepository(
         }
       }
       const mapped = ok.map((d) => mapDeployment(r.id, d));
-      counters.rows += await db.tx(async (c) => {
-        let n = await upsert(
-          c,
-          t.deployments,
-          mapped.map((m) => m.deployment),
-        );
-        n += await upsert(
-          c,
-          t.deploymentStatuses,
-          mapped.flatMap((m) => m.statuses),
-        );
-        return n;
-      });
+      writes.push(() =>
+        db.tx(async (c) => {
+          let n = await upsert(
+            c,
+            t.deployments,
+            mapped.map((m) => m.deployment),
+          );
+          n += await upsert(
+            c,
+            t.deploymentStatuses,
+            mapped.flatMap((m) => m.statuses),
+          );
+          return n;
+        }),
+      );
       for (const d of ok) maxDeployment = Math.max(maxDeployment, Date.parse(d.createdAt));
       deps.cursor = page.pageInfo.endCursor;
       deps.done =
@@ -382,16 +395,20 @@ async function syncRepository(
       const page = r.releases;
       const { ok, bad } = parseEach(releaseNode, page.nodes, 'release');
       skip(bad);
-      counters.rows += await upsert(
-        db,
-        t.releases,
-        ok.map((x) => mapRelease(r.id, x)),
-      );
+      const rows = ok.map((x) => mapRelease(r.id, x));
+      writes.push(() => upsert(db, t.releases, rows));
       for (const x of ok) maxRelease = Math.max(maxRelease, Date.parse(x.createdAt));
       rels.cursor = page.pageInfo.endCursor;
       rels.done =
         !page.pageInfo.hasNextPage || ok.some((x) => Date.parse(x.createdAt) < releaseStop.getTime());
     }
+
+    if (!allDone()) {
+      nextPage = fetchPage();
+      // Settled here so that a failed write does not leave it rejected and unheard.
+      nextPage.catch(() => {});
+    }
+    for (const write of writes) counters.rows += await write();
   }
 
   // Place the new first-parent commits after the ones already known.

@@ -233,7 +233,7 @@ export async function syncJira(ctx: JiraSyncContext, options: JiraSyncOptions): 
     }
   };
   await Promise.all(
-    Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 1, keys.length)) }, worker),
+    Array.from({ length: ctx.db.jobsSideBySide(Math.min(options.concurrency ?? 1, keys.length)) }, worker),
   );
   return results.sort((a, b) => a.project.localeCompare(b.project));
 }
