@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { clean, stripForStorage } from '../../store/payload.js';
+import { clean, stripForStorage, type PayloadRules } from '../../store/payload.js';
 
 /**
  * Pure mapping from Jira's payloads to rows. Each record is checked with zod first;
@@ -14,7 +14,8 @@ const time = z.string().regex(TIME, { message: 'is not a Jira timestamp' });
 
 /** Jira's "2026-01-31T13:05:00.000+0000" as ISO-8601 UTC. */
 export function isoTime(s: string): string {
-  const normal = s.replace(/([+-]\d{2})(\d{2})$/, '$1:$2');
+  // Jira writes offsets as +hhmm, which Date.parse does not read; +0000, the usual one, is Z.
+  const normal = s.endsWith('+0000') ? `${s.slice(0, -5)}Z` : s.replace(/([+-]\d{2})(\d{2})$/, '$1:$2');
   const t = Date.parse(normal);
   if (Number.isNaN(t)) throw new Error(`not a time: ${s}`);
   return new Date(t).toISOString();
@@ -41,25 +42,23 @@ export type JiraUser = z.infer<typeof userSchema>;
  * only say how Jira draws things and make up much of every payload.
  */
 export function jiraPayload(value: unknown): unknown {
-  const walk = (v: unknown): unknown => {
-    if (Array.isArray(v)) return v.map(walk);
-    if (!v || typeof v !== 'object') return v;
-    const o = v as Record<string, unknown>;
-    if (
-      typeof o.accountId === 'string' ||
-      (typeof o.key === 'string' && typeof o.name === 'string' && 'displayName' in o)
-    ) {
-      const person: Record<string, unknown> = {};
-      for (const k of ['accountId', 'key', 'name', 'displayName', 'active', 'accountType'])
-        if (o[k] !== undefined) person[k] = o[k];
-      return person;
-    }
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(o)) if (k !== 'avatarUrls' && k !== 'iconUrl') out[k] = walk(x);
-    return out;
-  };
-  return stripForStorage(walk(value));
+  return stripForStorage(value, JIRA_PAYLOAD);
 }
+
+const JIRA_PAYLOAD: PayloadRules = {
+  omit: new Set(['avatarUrls', 'iconUrl']),
+  replace: (o) => {
+    if (
+      typeof o.accountId !== 'string' &&
+      !(typeof o.key === 'string' && typeof o.name === 'string' && 'displayName' in o)
+    )
+      return undefined;
+    const person: Record<string, unknown> = {};
+    for (const k of ['accountId', 'key', 'name', 'displayName', 'active', 'accountType'])
+      if (o[k] !== undefined) person[k] = o[k];
+    return person;
+  },
+};
 
 export const accountOf = (u: JiraUser | null | undefined): string | null =>
   u ? (u.accountId ?? u.key ?? u.name ?? null) : null;
