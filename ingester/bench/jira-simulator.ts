@@ -3,22 +3,15 @@
  * prints one JSON line: `{"url":…,"issues":…,"projects":[…]}`. The Jira benchmark runs it
  * as a child so the ingester's memory is measured alone; it serves until killed.
  *
- *   tsx bench/jira-simulator.ts --prs 6667 [--seed 42] [--port 0]
+ *   tsx bench/jira-simulator.ts --prs 6667 [--seed 42]
  */
 import { startJiraSimulator } from '../src/simulators/jira/server.js';
 import { defaultSpec, generateWorld } from '../src/simulators/world/generate.js';
-
-function option(args: string[], name: string, fallback: number): number {
-  const i = args.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const n = Number(args[i + 1]);
-  if (!Number.isFinite(n)) throw new Error(`--${name} expects a number`);
-  return n;
-}
+import { option } from './support.js';
 
 const args = process.argv.slice(2);
 const world = generateWorld(defaultSpec({ prs: option(args, 'prs', 6667), seed: option(args, 'seed', 42) }));
-const sim = await startJiraSimulator(world, { port: option(args, 'port', 0) });
+const sim = await startJiraSimulator(world);
 process.stdout.write(
   `${JSON.stringify({
     url: sim.url,

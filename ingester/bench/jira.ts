@@ -1,14 +1,8 @@
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
-import pg from 'pg';
-import { Database } from '../src/db/database.js';
-import { migrate } from '../src/db/migrations.js';
 import { createLogger } from '../src/log.js';
 import { connectJira } from '../src/sources/jira/client.js';
 import { syncJira } from '../src/sources/jira/sync.js';
 import type { Benchmark } from './main.js';
+import { benchDatabase, option, peakRssMb, spawnSimulator } from './support.js';
 
 /**
  * `npm run bench -- jira [--issues N] [--seed S] [--json]`: a first sync of a simulated
@@ -21,68 +15,6 @@ import type { Benchmark } from './main.js';
 /** The generator gives about 0.75 issues per pull request. */
 const ISSUES_PER_PR = 0.75;
 
-function option(args: string[], name: string, fallback: number): number {
-  const i = args.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const n = Number(args[i + 1]);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} expects a positive number`);
-  return n;
-}
-
-async function startSimulator(prs: number, seed: number) {
-  const script = fileURLToPath(new URL('./jira-simulator.ts', import.meta.url));
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', script, '--prs', String(prs), '--seed', String(seed)],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  const line = await new Promise<string>((resolve, reject) => {
-    const rl = createInterface({ input: child.stdout! });
-    rl.once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`the simulator exited (${code}) before it started`)));
-  });
-  const info = JSON.parse(line) as { url: string; issues: number; projects: string[] };
-  return {
-    ...info,
-    stats: async () => (await (await fetch(`${info.url}/__simulator/stats`)).json()) as { requests: number },
-    stop: () => {
-      child.kill('SIGTERM');
-    },
-  };
-}
-
-async function database(): Promise<{ db: Database; drop: () => Promise<void>; embedded: boolean }> {
-  const log = createLogger({ level: 'silent', secrets: [] });
-  const server = process.env.DATABASE_URL;
-  if (!server) {
-    const { startEmbedded } = await import('../src/db/embedded.js');
-    const embedded = await startEmbedded({ dataDir: null, port: 0 });
-    const db = new Database(embedded.url, true, log, () => embedded.stop());
-    return { db, drop: () => db.close(), embedded: true };
-  }
-  const name = `engmetrics_bench_${randomBytes(5).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: server });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(server);
-  url.pathname = `/${name}`;
-  const db = new Database(url.toString(), false, log);
-  return {
-    db,
-    embedded: false,
-    drop: async () => {
-      await db.close();
-      const c = new pg.Client({ connectionString: server });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
-
 export const jiraBenchmark: Benchmark = {
   name: 'jira',
   description:
@@ -90,21 +22,23 @@ export const jiraBenchmark: Benchmark = {
   async run(args, json) {
     const wanted = option(args, 'issues', 5000);
     const seed = option(args, 'seed', 42);
-    const sim = await startSimulator(Math.round(wanted / ISSUES_PER_PR), seed);
-    const { db, drop, embedded } = await database();
+    const sim = await spawnSimulator<{ url: string; issues: number; projects: string[] }>(
+      './jira-simulator.ts',
+      ['--prs', String(Math.round(wanted / ISSUES_PER_PR)), '--seed', String(seed)],
+    );
+    const { db, drop, embedded } = await benchDatabase();
     try {
-      await migrate(db);
       const log = createLogger({ level: 'warn', secrets: [] });
       const api = connectJira(
         {
-          baseUrl: sim.url,
+          baseUrl: sim.info.url,
           auth: { kind: 'basic', email: 'bench@example.com', apiToken: 'bench-token' },
           projects: [],
         },
         log,
       );
       const started = process.hrtime.bigint();
-      const first = await syncJira({ db, api, log }, { projects: sim.projects });
+      const first = await syncJira({ db, api, log }, { projects: sim.info.projects });
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const failed = first.filter((r) => r.status !== 'succeeded');
       if (failed.length)
@@ -121,9 +55,9 @@ export const jiraBenchmark: Benchmark = {
         requests,
         requests_per_1000_issues: Math.round((requests / issues) * 1000 * 100) / 100,
         issues_per_s: Math.round(issues / seconds),
-        peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+        peak_rss_mb: peakRssMb(),
       };
-      const again = await syncJira({ db, api, log }, { projects: sim.projects });
+      const again = await syncJira({ db, api, log }, { projects: sim.info.projects });
       const resync = {
         bench: 'jira-resync',
         projects: again.length,
@@ -134,7 +68,7 @@ export const jiraBenchmark: Benchmark = {
         console.log(JSON.stringify(resync));
       } else {
         console.log(
-          `jira: ${issues} issues (${sim.issues} on the site), ${result.changelog_entries} changelog entries in ${seconds.toFixed(1)} s` +
+          `jira: ${issues} issues (${sim.info.issues} on the site), ${result.changelog_entries} changelog entries in ${seconds.toFixed(1)} s` +
             ` — ${requests} requests (${result.requests_per_1000_issues} per 1,000 issues), ${result.issues_per_s} issues/s,` +
             ` peak RSS ${result.peak_rss_mb} MB${embedded ? ' (embedded database in this process: set DATABASE_URL)' : ''}`,
         );
