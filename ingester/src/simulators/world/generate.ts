@@ -55,6 +55,10 @@ export function generateWorld(spec: WorldSpec): World {
     world.jira.boards.push(t.board);
     world.jira.sprints.push(...t.sprints);
     world.jira.issues.push(...t.issues);
+    // A signal counts only within the window after the deployment: one that came late
+    // (a revert merged after a weekend) leaves the deployment not failed, as in SQL.
+    for (const d of t.deployments)
+      if (d.failure) d.failure.withinWindow = d.failure.signalAt - d.finishedAt <= ATTRIBUTION_WINDOW_MS;
     world.truth.deployments.push(...t.deployments);
     world.truth.failedAttempts.push(...t.failedAttempts);
     world.truth.sprints.push(...t.sprintTruth);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { after, DAY, HOUR, MINUTE, addWorkingTime, nextMonday, toWorkingTime } from './calendar.js';
 import { EventQueue } from './heap.js';
 import type { RepoPlan } from './profiles.js';
@@ -57,6 +58,8 @@ interface RepoState {
   /** PRs already in production (a branch deployment can ship one before it merges). */
   shipped: Set<DraftPr>;
   blockedUntil: number;
+  /** When its latest deployment (possibly still running) finishes. */
+  lastFinishedAt: number;
   releaseMinor: number;
   runNumber: number;
 }
@@ -770,14 +773,22 @@ export function simulateTeam(
           assignee: author.login,
           points: null,
         });
+        // Pinned, as SQL pins it, on the team's latest deployment before it opened (to the
+        // second): another repository's deployment may have finished after the bad one.
+        const sec = (t: number) => Math.floor(t / 1000);
+        const hit = result.deployments.reduce(
+          (best, d) =>
+            sec(d.finishedAt) <= sec(opened) && sec(d.finishedAt) > sec(best.finishedAt) ? d : best,
+          bad,
+        );
         incident.labels = ['incident'];
-        incident.incident = { deploymentId: bad.key, startedAt: opened, resolvedAt: null };
+        incident.incident = { deploymentId: hit.key, startedAt: opened, resolvedAt: null };
         incident.statuses.push({
           at: after(opened, rng.int(5, 30) * MINUTE),
           status: 'In Progress',
           author: author.login,
         });
-        bad.failure = { kind, signalAt: opened, restoredAt: null, withinWindow: true };
+        hit.failure = { kind, signalAt: opened, restoredAt: null, withinWindow: true };
         if (rng.chance(0.7)) {
           const fix = pullRequest({
             repo,
@@ -793,17 +804,21 @@ export function simulateTeam(
           queueMerge(repo, fix);
           const deployAt = after(fix.mergedAt!, rng.int(10, 25) * MINUTE);
           repo.blockedUntil = deployAt + HOUR;
-          q.push(deployAt, { kind: 'fix-deploy', repo, bad, as: 'incident', resolveIncident: incident });
+          q.push(deployAt, { kind: 'fix-deploy', repo, bad: hit, as: 'incident', resolveIncident: incident });
         } else {
           const resolved = resolveIncident(incident, after(opened, rng.lognormal(3 * HOUR, 0.6)));
-          bad.failure.restoredAt = resolved;
+          hit.failure.restoredAt = resolved;
           frozenUntil = resolved;
         }
       }
     }
 
     function resolveIncident(incident: DraftIssue, fixedAt: number): number {
-      const at = after(fixedAt, rng.lognormal(30 * MINUTE, 0.5));
+      // Never before the status it leaves (work started the next morning, say).
+      const at = Math.max(
+        after(fixedAt, rng.lognormal(30 * MINUTE, 0.5)),
+        incident.statuses[incident.statuses.length - 1]!.at + MINUTE,
+      );
       incident.statuses.push({ at, status: 'Done', author: incident.assignee ?? incident.reporter });
       incident.incident!.resolvedAt = at;
       return at;
@@ -890,6 +905,7 @@ export function simulateTeam(
       : position;
     repo.maxDeployed = Math.max(repo.maxDeployed, effective);
     repo.deployedPositions.push(effective);
+    repo.lastFinishedAt = Math.max(repo.lastFinishedAt, finishedAt);
     const truth: TruthDraft = {
       repo: repo.plan.name,
       key,
@@ -916,6 +932,10 @@ export function simulateTeam(
     const sha = branchPr ? branchPr.headOid : repo.world.mainline[position]!.oid;
     const ref = branchPr ? `hotfix/${branchPr.topic.replace(/\W+/g, '-').toLowerCase()}` : 'main';
     const source = repo.plan.source;
+    // A repository's production deploys go out one at a time (an environment's queue), so
+    // they go live in the order they started: one finishing before an earlier one would
+    // leave production on the older code, a rollback the generator did not intend.
+    const live = () => repo.lastFinishedAt + MINUTE;
     let t = at;
     if (source === 'releases') {
       repo.releaseMinor += 1;
@@ -928,7 +948,8 @@ export function simulateTeam(
         repo.world.releases.push(
           release(repo, `v1.${repo.releaseMinor}.0-draft`, sha, t - HOUR, null, true, false),
         );
-      const r = release(repo, `v1.${repo.releaseMinor}.0`, sha, t, t + rng.int(1, 10) * MINUTE, false, false);
+      const publish = Math.max(t + rng.int(1, 10) * MINUTE, live());
+      const r = release(repo, `v1.${repo.releaseMinor}.0`, sha, t, publish, false, false);
       repo.world.releases.push(r);
       return record(repo, r.id, r.publishedAt!, position, reworkOf, branchPr);
     }
@@ -942,7 +963,7 @@ export function simulateTeam(
         });
         t = failed.updatedAt + rng.int(10, 30) * MINUTE;
       }
-      const ok = run(repo, sha, t, 'success');
+      const ok = run(repo, sha, Math.max(t, live()), 'success');
       return record(repo, String(ok.id), ok.updatedAt, position, reworkOf, branchPr);
     }
     // GitHub deployments: staging first, then production.
@@ -969,7 +990,7 @@ export function simulateTeam(
       });
       t = failed.statuses[1]!.createdAt + rng.int(10, 40) * MINUTE;
     }
-    const prod = deployment(repo, repo.plan.productionEnvironment, sha, ref, t, [
+    const prod = deployment(repo, repo.plan.productionEnvironment, sha, ref, Math.max(t, live()), [
       'queued',
       'in_progress',
       'success',
@@ -1097,6 +1118,20 @@ function newRepo(rng: Random, spec: WorldSpec, plan: RepoPlan, i: number, counte
     });
     parent = [oid];
   }
+  // Work shortly before the period, as in any active repository: the first deployment then
+  // deploys a commit the sync's history (from 30 days before the period) holds, and a
+  // rollback to it can be placed.
+  // (No random draws: the rest of the world stays as the seed made it.)
+  const recent = spec.start - (3 + (i % 10)) * DAY;
+  mainline.push({
+    oid: createHash('sha1').update(`${plan.name}:${created}`).digest('hex'),
+    authoredAt: recent,
+    committedAt: recent,
+    author: null,
+    message: 'Update dependencies',
+    parents: parent,
+    prNumber: null,
+  });
   return {
     plan,
     world: {
@@ -1123,6 +1158,7 @@ function newRepo(rng: Random, spec: WorldSpec, plan: RepoPlan, i: number, counte
     deployedPositions: [],
     shipped: new Set(),
     blockedUntil: -Infinity,
+    lastFinishedAt: -Infinity,
     releaseMinor: i,
     runNumber: 0,
   };

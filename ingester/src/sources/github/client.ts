@@ -32,7 +32,8 @@ const nativeJson: Parameters<typeof Octokit.plugin>[0] = (octokit) => {
       } catch {
         response.data = text;
       }
-    } else if (type.startsWith('text/') || /charset=utf-8/i.test(type)) response.data = bytes.toString('utf8');
+    } else if (type.startsWith('text/') || /charset=utf-8/i.test(type))
+      response.data = bytes.toString('utf8');
     else response.data = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
     return response;
   });
