@@ -569,78 +569,94 @@ async function syncIssues(
     }
   };
 
+  // What a batch needs before it is written: which issues changed, and their histories.
+  const prepare = async (batch: Pending[]) => {
+    for (const p of batch)
+      if (!knownStatuses.has(p.mapped.issue.status_id) && !site.refreshed())
+        for (const id of await site.statuses()) knownStatuses.add(id);
+    const stored = new Map(
+      (
+        await db.query<{ id: string; updated_at: Date }>(
+          'SELECT id, updated_at FROM source.jira_issues WHERE id = ANY($1::text[])',
+          [batch.map((p) => p.id)],
+        )
+      ).rows.map((r) => [r.id, r.updated_at.getTime()]),
+    );
+    // An issue whose `updated` has not moved has the history already stored.
+    const changed = batch.filter((p) => full || stored.get(p.id) !== Date.parse(p.mapped.issue.updated_at));
+    const histories = api.dataCenter
+      ? new Map(changed.map((p) => [p.id, p.histories ?? []]))
+      : await bulkChangelogs(ctx, changed, tracked, skip);
+    return { batch, stored, histories, isChanged: new Set(changed.map((p) => p.id)) };
+  };
+
+  const write = async ({ batch, stored, histories, isChanged }: Awaited<ReturnType<typeof prepare>>) => {
+    // Written a quarter at a time: each piece's rows are built just before they go, so
+    // the memory in use stays a fraction of what the batch's histories would take.
+    for (let i = 0; i < batch.length; i += WRITE) {
+      const part = batch.slice(i, i + WRITE);
+      const users: UserRow[] = part.flatMap((p) => p.mapped.users);
+      const changes: ChangeRow[] = [];
+      const periods: Periods = { status: [], memberships: [], points: [], flags: [] };
+      for (const p of part) {
+        if (!isChanged.has(p.id)) continue;
+        const mapped = mapChangelog(p.id, histories.get(p.id) ?? [], resolve);
+        histories.delete(p.id);
+        counters.changes += new Set(mapped.changes.map((c) => c.history_id)).size;
+        changes.push(...mapped.changes);
+        users.push(...mapped.users);
+        const d = derivePeriods(
+          { id: p.id, createdAt: p.mapped.issue.created_at },
+          p.mapped.current,
+          mapped.changes,
+        );
+        periods.status.push(...d.status);
+        periods.memberships.push(...d.memberships);
+        periods.points.push(...d.points);
+        periods.flags.push(...d.flags);
+      }
+      const replaced = part.map((p) => p.id).filter((id) => isChanged.has(id) && stored.has(id));
+      for (const p of part) mark = Math.max(mark, Date.parse(p.mapped.issue.updated_at));
+      counters.rows += await db.tx(async (c) => {
+        let n = await upsert(c, t.users, users);
+        n += await upsert(
+          c,
+          t.issues,
+          part.map((p) => p.mapped.issue),
+        );
+        n += await pruneRows(c, t.changelog, 'issue_id', replaced, changes);
+        n += await pruneRows(c, t.statusPeriods, 'issue_id', replaced, periods.status);
+        n += await pruneRows(c, t.memberships, 'issue_id', replaced, periods.memberships);
+        n += await pruneRows(c, t.pointEstimates, 'issue_id', replaced, periods.points);
+        n += await pruneRows(c, t.flagPeriods, 'issue_id', replaced, periods.flags);
+        n += await upsert(c, t.changelog, changes, 5000);
+        n += await upsert(c, t.statusPeriods, periods.status, 5000);
+        n += await upsert(c, t.memberships, periods.memberships, 5000);
+        n += await upsert(c, t.pointEstimates, periods.points, 5000);
+        n += await upsert(c, t.flagPeriods, periods.flags, 5000);
+        // The watermark moves with the rows it vouches for, never ahead of them.
+        await writeSyncState(c, 'jira', key, { watermark: new Date(mark), cursor });
+        return n;
+      });
+      counters.issues += part.length;
+      progress(counters.issues);
+    }
+  };
+
+  // Batches are written in order, one at a time; the next batch's changelogs are fetched
+  // while the one before is written.
+  let writing: Promise<void> = Promise.resolve();
   const flush = async (all: boolean) => {
     while (pending.length >= BATCH || (all && pending.length > 0)) {
       const batch = pending.slice(0, BATCH);
       pending = pending.slice(batch.length);
-      for (const p of batch)
-        if (!knownStatuses.has(p.mapped.issue.status_id) && !site.refreshed())
-          for (const id of await site.statuses()) knownStatuses.add(id);
-      const stored = new Map(
-        (
-          await db.query<{ id: string; updated_at: Date }>(
-            'SELECT id, updated_at FROM source.jira_issues WHERE id = ANY($1::text[])',
-            [batch.map((p) => p.id)],
-          )
-        ).rows.map((r) => [r.id, r.updated_at.getTime()]),
-      );
-      // An issue whose `updated` has not moved has the history already stored.
-      const changed = batch.filter((p) => full || stored.get(p.id) !== Date.parse(p.mapped.issue.updated_at));
-      const histories = api.dataCenter
-        ? new Map(changed.map((p) => [p.id, p.histories ?? []]))
-        : await bulkChangelogs(ctx, changed, tracked, skip);
-      const isChanged = new Set(changed.map((p) => p.id));
-      // Written a quarter at a time: each piece's rows are built just before they go, so
-      // the memory in use stays a fraction of what the batch's histories would take.
-      for (let i = 0; i < batch.length; i += WRITE) {
-        const part = batch.slice(i, i + WRITE);
-        const users: UserRow[] = part.flatMap((p) => p.mapped.users);
-        const changes: ChangeRow[] = [];
-        const periods: Periods = { status: [], memberships: [], points: [], flags: [] };
-        for (const p of part) {
-          if (!isChanged.has(p.id)) continue;
-          const mapped = mapChangelog(p.id, histories.get(p.id) ?? [], resolve);
-          histories.delete(p.id);
-          counters.changes += new Set(mapped.changes.map((c) => c.history_id)).size;
-          changes.push(...mapped.changes);
-          users.push(...mapped.users);
-          const d = derivePeriods(
-            { id: p.id, createdAt: p.mapped.issue.created_at },
-            p.mapped.current,
-            mapped.changes,
-          );
-          periods.status.push(...d.status);
-          periods.memberships.push(...d.memberships);
-          periods.points.push(...d.points);
-          periods.flags.push(...d.flags);
-        }
-        const replaced = part.map((p) => p.id).filter((id) => isChanged.has(id) && stored.has(id));
-        for (const p of part) mark = Math.max(mark, Date.parse(p.mapped.issue.updated_at));
-        counters.rows += await db.tx(async (c) => {
-          let n = await upsert(c, t.users, users);
-          n += await upsert(
-            c,
-            t.issues,
-            part.map((p) => p.mapped.issue),
-          );
-          n += await pruneRows(c, t.changelog, 'issue_id', replaced, changes);
-          n += await pruneRows(c, t.statusPeriods, 'issue_id', replaced, periods.status);
-          n += await pruneRows(c, t.memberships, 'issue_id', replaced, periods.memberships);
-          n += await pruneRows(c, t.pointEstimates, 'issue_id', replaced, periods.points);
-          n += await pruneRows(c, t.flagPeriods, 'issue_id', replaced, periods.flags);
-          n += await upsert(c, t.changelog, changes, 5000);
-          n += await upsert(c, t.statusPeriods, periods.status, 5000);
-          n += await upsert(c, t.memberships, periods.memberships, 5000);
-          n += await upsert(c, t.pointEstimates, periods.points, 5000);
-          n += await upsert(c, t.flagPeriods, periods.flags, 5000);
-          // The watermark moves with the rows it vouches for, never ahead of them.
-          await writeSyncState(c, 'jira', key, { watermark: new Date(mark), cursor });
-          return n;
-        });
-        counters.issues += part.length;
-        progress(counters.issues);
-      }
+      const prepared = await prepare(batch);
+      await writing;
+      writing = write(prepared);
+      // Settled here so that a failure waits for the next await instead of going unheard.
+      writing.catch(() => {});
     }
+    if (all) await writing;
   };
 
   type Page = { raw: unknown[]; next: (() => Promise<Page>) | null };
@@ -672,17 +688,22 @@ async function syncIssues(
     return { raw: (page.issues ?? []) as unknown[], next: last ? null : () => cloudPage(next) };
   };
 
-  let page = await (api.dataCenter ? dataCenterPage(0) : cloudPage());
-  for (;;) {
-    accept(page.raw);
-    // The next page is read while this batch is written.
-    const next = page.next?.() ?? null;
-    next?.catch(() => {});
-    await flush(false);
-    if (!next) break;
-    page = await next;
+  try {
+    let page = await (api.dataCenter ? dataCenterPage(0) : cloudPage());
+    for (;;) {
+      accept(page.raw);
+      // The next page is read while this batch is written.
+      const next = page.next?.() ?? null;
+      next?.catch(() => {});
+      await flush(false);
+      if (!next) break;
+      page = await next;
+    }
+    await flush(true);
+  } finally {
+    // A failed read does not leave a write running past the end of the sync (and its lock).
+    await writing.catch(() => {});
   }
-  await flush(true);
   if (counters.issues === 0) log.debug('no issue changed since the last sync');
 }
 
