@@ -219,7 +219,7 @@ export function syncCommands(program: Command): void {
     )
     .option('--full', 'ignore the saved watermarks and read every issue again')
     .option('--project <key>', 'only this project (repeatable)', projectKey)
-    .option('--concurrency <n>', 'projects synced side by side', wholeNumber(1, 8), 1)
+    .option('--concurrency <n>', 'projects synced side by side', wholeNumber(1, 8), 2)
     .action(async (opts: { full?: boolean; project?: string[]; concurrency: number }) => {
       const { settings, organisation, log } = boot();
       requireJiraSettings(settings);

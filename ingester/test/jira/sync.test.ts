@@ -182,6 +182,17 @@ describe('a full sync', () => {
   });
 });
 
+describe('projects side by side', () => {
+  it('one at a time or four at once (more than the two batches a sync holds) land the same rows', async () => {
+    for (const concurrency of [1, 4]) {
+      const other = await fresh();
+      const { results } = await syncSite(sim, other.db, { concurrency });
+      expect(results.every((r) => r.status === 'succeeded')).toBe(true);
+      expect(await snapshot(other.db)).toEqual(await snapshot(db.db));
+    }
+  });
+});
+
 describe('re-syncing', () => {
   it('changes nothing, and costs at most two requests per project', async () => {
     const before = await snapshot(db.db);

@@ -39,6 +39,12 @@ const HOUR = 60 * MINUTE;
 const BATCH = 1000;
 /** Issues written per transaction. */
 const WRITE = 250;
+/**
+ * Batches whose histories are held at once, for the whole sync: one being written and
+ * one fetched ahead. More projects side by side overlap their searches (the latency)
+ * but not their histories (the memory).
+ */
+const BATCHES_IN_MEMORY = 2;
 /** The system fields the rows are made of (search/jql returns only ids unless told). */
 const BASE_FIELDS = [
   'summary',
@@ -67,8 +73,8 @@ export interface JiraSyncOptions {
   /** Field, status and board discovery is reused for this long (default 24 hours). */
   discoveryMaxAgeMs?: number;
   /**
-   * Projects synced side by side (default 1: Jira's rate limit is per site, and each
-   * project in flight holds a batch of a thousand issues' histories in memory).
+   * Projects synced side by side (default 2: one project's searches run while another's
+   * last batches are written; the histories in memory are bounded for the whole sync).
    */
   concurrency?: number;
   onProgress?: (p: {
@@ -132,6 +138,8 @@ class Site {
   private fieldList?: Promise<{ list: JiraField[]; ids: FieldIds }>;
   private statusRefresh?: Promise<Set<string>>;
   private projectList?: Promise<Map<string, unknown>>;
+  /** Room for one more batch of histories, shared by the projects in flight. */
+  readonly batchRoom = new Slots(BATCHES_IN_MEMORY);
 
   constructor(
     private readonly ctx: JiraSyncContext,
@@ -192,6 +200,26 @@ class Site {
   }
 }
 
+/** A counting semaphore, first come first served. */
+class Slots {
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private free: number) {}
+
+  async take(): Promise<() => void> {
+    if (this.free > 0) this.free -= 1;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    let given = false;
+    return () => {
+      if (given) return;
+      given = true;
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.free += 1;
+    };
+  }
+}
+
 /** jira.js 5 dropped the v2 project list (Cloud deprecated it); Data Center still serves it. */
 function dataCenterProjects(ctx: JiraSyncContext): Promise<unknown[]> {
   return ctx.api.call('projects', (c) =>
@@ -233,7 +261,7 @@ export async function syncJira(ctx: JiraSyncContext, options: JiraSyncOptions): 
     }
   };
   await Promise.all(
-    Array.from({ length: ctx.db.jobsSideBySide(Math.min(options.concurrency ?? 1, keys.length)) }, worker),
+    Array.from({ length: ctx.db.jobsSideBySide(Math.min(options.concurrency ?? 2, keys.length)) }, worker),
   );
   return results.sort((a, b) => a.project.localeCompare(b.project));
 }
@@ -644,15 +672,22 @@ async function syncIssues(
   };
 
   // Batches are written in order, one at a time; the next batch's changelogs are fetched
-  // while the one before is written.
+  // while the one before is written, when the sync has room for another batch.
   let writing: Promise<void> = Promise.resolve();
   const flush = async (all: boolean) => {
     while (pending.length >= BATCH || (all && pending.length > 0)) {
       const batch = pending.slice(0, BATCH);
       pending = pending.slice(batch.length);
-      const prepared = await prepare(batch);
-      await writing;
-      writing = write(prepared);
+      const release = await site.batchRoom.take();
+      let prepared: Awaited<ReturnType<typeof prepare>>;
+      try {
+        prepared = await prepare(batch);
+        await writing;
+      } catch (err) {
+        release();
+        throw err;
+      }
+      writing = write(prepared).finally(release);
       // Settled here so that a failure waits for the next await instead of going unheard.
       writing.catch(() => {});
     }
