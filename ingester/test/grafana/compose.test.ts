@@ -153,6 +153,28 @@ describe('the ingester image', () => {
     expect(read('.dockerignore')).toMatch(/node_modules/);
   });
 
+  it('starts node with one heap cap wherever the ingester runs: the container, the npm scripts, the engmetrics command', () => {
+    const scripts = (JSON.parse(read('ingester/package.json')) as { scripts: Record<string, string> })
+      .scripts;
+    const starts = {
+      container: /^ENV .*NODE_OPTIONS=(\S+)/m.exec(dockerfile)?.[1],
+      start: scripts.start,
+      engmetrics: scripts.engmetrics,
+      bench: scripts.bench,
+      shebang: read('ingester/src/cli/main.ts').split('\n')[0],
+    };
+    const caps = Object.fromEntries(
+      Object.entries(starts).map(([k, v]) => [k, /--max-old-space-size=(\d+)/.exec(v ?? '')?.[1]]),
+    );
+    expect(caps).toEqual({
+      container: '1024',
+      start: '1024',
+      engmetrics: '1024',
+      bench: '1024',
+      shebang: '1024',
+    });
+  });
+
   it('compiles with tsconfig.build.json into a layout where the migrations find sql/', () => {
     out = mkdtempSync(join(tmpdir(), 'engmetrics-build-'));
     const dist = join(out, 'ingester', 'dist');
@@ -173,6 +195,10 @@ describe('the ingester image', () => {
       throw new Error(`tsc -p ingester/tsconfig.build.json failed:\n${stdout ?? ''}${stderr ?? ''}`);
     }
     expect(existsSync(join(dist, 'cli/main.js'))).toBe(true);
+    // The engmetrics command keeps its shebang (and the heap cap in it).
+    expect(readFileSync(join(dist, 'cli/main.js'), 'utf8').split('\n')[0]).toBe(
+      read('ingester/src/cli/main.ts').split('\n')[0],
+    );
     // The image puts dist/ at /app/ingester/dist and sql/ at /app/sql: ../../../sql from dist/db.
     expect(resolve(join(dist, 'db'), '../../../sql')).toBe(join(out, 'sql'));
     expect(read('ingester/src/db/migrations.ts')).toMatch(/'\.\.\/\.\.\/\.\.\/sql'/);
