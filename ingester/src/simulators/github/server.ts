@@ -123,6 +123,8 @@ export class GitHubSimulator {
   }
 
   async start(port = 0, host = '127.0.0.1'): Promise<string> {
+    // Built at start-up, as a server does, not while the first query waits.
+    githubSchema();
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((err: unknown) => {
         if (!res.headersSent) this.json(res, 500, { message: `simulator error: ${String(err)}` });
