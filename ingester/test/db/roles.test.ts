@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import type { Client } from '../../src/db/database.js';
 import { migrate } from '../../src/db/migrations.js';
+import { runAsReader } from '../../src/grafana/harness.js';
 import { freshDatabase, pgErrorCode, type TestDatabase } from '../support/database.js';
 
 const DENIED = '42501';
@@ -66,6 +67,16 @@ describe('grafana_reader', () => {
     expect(await asReader(`INSERT INTO ops.sync_state (source, scope) VALUES ('jira', 'X')`)).toBe(DENIED);
   });
 
+  it('runs without JIT compilation in this database, which the query harness runs with as a login would', async () => {
+    const { rows } = await t.db.query<{ config: string[] }>(
+      `SELECT s.setconfig AS config FROM pg_db_role_setting s
+        WHERE s.setrole = 'grafana_reader'::regrole
+          AND s.setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+    );
+    expect(rows.flatMap((r) => r.config)).toContain('jit=off');
+    expect((await runAsReader(t.db, 'SHOW jit')).rows).toEqual([['off']]);
+  });
+
   it('logs in over the wire with least privilege (real PostgreSQL only)', async () => {
     if (t.embedded) {
       console.info('skipped on the embedded database: PGlite accepts any login as the superuser');
@@ -78,6 +89,8 @@ describe('grafana_reader', () => {
     await c.connect();
     try {
       expect((await c.query('SELECT current_user AS u')).rows[0].u).toBe('grafana_reader');
+      // Dashboards' queries are short: no JIT compilation in front of them.
+      expect((await c.query('SHOW jit')).rows[0].jit).toBe('off');
       expect((await c.query('SELECT count(*)::int AS n FROM metrics.example')).rows[0].n).toBe(1);
       expect(await pgErrorCode(c.query('SELECT * FROM ops.sync_runs'))).toBe(DENIED);
       expect(await pgErrorCode(c.query(`INSERT INTO metrics.example VALUES ('x', 1)`))).toBe(DENIED);
