@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-old-space-size=1024
+#!/usr/bin/env node
 import { Command } from 'commander';
 import { openDatabase } from '../db/connect.js';
 import { migrate } from '../db/migrations.js';
