@@ -217,7 +217,9 @@ function columnKind(oid: number): Column['kind'] {
 /**
  * Runs one statement as grafana_reader, as Grafana's login would, in a transaction of its
  * own: with the server's default JIT (the ingester's sessions turn it off) and then the
- * settings the role has in this database, as a fresh login gets them.
+ * settings the role has in this database, as a fresh login gets them. Grafana's session
+ * has the server's time zone, whatever it is: the statement runs in one far from UTC, so
+ * a query that leans on the session's zone fails here.
  */
 export async function runAsReader(db: Database, sql: string): Promise<QueryResult> {
   return db.tx(async (c) => {
@@ -231,6 +233,7 @@ export async function runAsReader(db: Database, sql: string): Promise<QueryResul
         -- Lowest precedence first: the database's, the role's, the role's in this database.
         ORDER BY (s.setrole <> 0)::int * 2 + (s.setdatabase <> 0)::int`,
     );
+    await c.query(`SELECT set_config('TimeZone', 'Pacific/Chatham', true)`);
     await c.query('SET LOCAL ROLE grafana_reader');
     const result = (await c.query({ text: sql, rowMode: 'array' })) as unknown as
       pg.QueryArrayResult | pg.QueryArrayResult[];

@@ -214,7 +214,7 @@ describe('every provisioned query, expanded as Grafana does and run as grafana_r
     const { rows } = await runAsReader(
       t.db,
       `SELECT prs_shipped::int, lead_time_p50_h FROM metrics.dora_weekly
-        WHERE team = 'platform' AND week IN ('2026-10-05', '2026-10-12') ORDER BY week`,
+        WHERE team = 'platform' AND week IN ('2026-10-05Z', '2026-10-12Z') ORDER BY week`,
     );
     const [before, after] = rows as [number, number][];
     expect(after![0]).toBeLessThan(5);
