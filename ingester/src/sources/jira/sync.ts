@@ -209,10 +209,8 @@ class Slots {
   async take(): Promise<() => void> {
     if (this.free > 0) this.free -= 1;
     else await new Promise<void>((resolve) => this.waiting.push(resolve));
-    let given = false;
+    // Called once: a slot passes straight to the next in line, or becomes free.
     return () => {
-      if (given) return;
-      given = true;
       const next = this.waiting.shift();
       if (next) next();
       else this.free += 1;
