@@ -216,8 +216,8 @@ function columnKind(oid: number): Column['kind'] {
 
 /**
  * Runs one statement as grafana_reader, as Grafana's login would, in a transaction of its
- * own: with the server's default JIT (the ingester's sessions turn it off) and then the
- * settings the role has in this database, as a fresh login gets them. Grafana's session
+ * own: with PostgreSQL's defaults for what the ingester's sessions set (JIT, sort memory)
+ * and then the settings the role has in this database, as a fresh login gets them. Grafana's session
  * has the server's time zone, whatever it is: the statement runs in one far from UTC, so
  * a query that leans on the session's zone fails here.
  */
@@ -225,7 +225,7 @@ export async function runAsReader(db: Database, sql: string): Promise<QueryResul
   return db.tx(async (c) => {
     // One round trip (a timed query's overhead stays what it was).
     await c.query(
-      `SELECT set_config('jit', 'on', true);
+      `SELECT set_config('jit', 'on', true), set_config('work_mem', '4MB', true);
        SELECT set_config(split_part(c, '=', 1), substr(c, strpos(c, '=') + 1), true)
          FROM pg_db_role_setting s, unnest(s.setconfig) c
         WHERE s.setrole IN (0, 'grafana_reader'::regrole)

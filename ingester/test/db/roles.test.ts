@@ -67,14 +67,15 @@ describe('grafana_reader', () => {
     expect(await asReader(`INSERT INTO ops.sync_state (source, scope) VALUES ('jira', 'X')`)).toBe(DENIED);
   });
 
-  it('runs without JIT compilation in this database, which the query harness runs with as a login would', async () => {
+  it('runs without JIT compilation and sorts in 16 MB in this database, which the query harness runs with as a login would', async () => {
     const { rows } = await t.db.query<{ config: string[] }>(
       `SELECT s.setconfig AS config FROM pg_db_role_setting s
         WHERE s.setrole = 'grafana_reader'::regrole
           AND s.setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database())`,
     );
-    expect(rows.flatMap((r) => r.config)).toContain('jit=off');
+    expect(rows.flatMap((r) => r.config)).toEqual(expect.arrayContaining(['jit=off', 'work_mem=16MB']));
     expect((await runAsReader(t.db, 'SHOW jit')).rows).toEqual([['off']]);
+    expect((await runAsReader(t.db, 'SHOW work_mem')).rows).toEqual([['16MB']]);
   });
 
   it('logs in over the wire with least privilege (real PostgreSQL only)', async () => {
@@ -91,6 +92,7 @@ describe('grafana_reader', () => {
       expect((await c.query('SELECT current_user AS u')).rows[0].u).toBe('grafana_reader');
       // Dashboards' queries are short: no JIT compilation in front of them.
       expect((await c.query('SHOW jit')).rows[0].jit).toBe('off');
+      expect((await c.query('SHOW work_mem')).rows[0].work_mem).toBe('16MB');
       expect((await c.query('SELECT count(*)::int AS n FROM metrics.example')).rows[0].n).toBe(1);
       expect(await pgErrorCode(c.query('SELECT * FROM ops.sync_runs'))).toBe(DENIED);
       expect(await pgErrorCode(c.query(`INSERT INTO metrics.example VALUES ('x', 1)`))).toBe(DENIED);
