@@ -1,10 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { GitHubSimulator } from '../../src/simulators/github/server.js';
 import type { World } from '../../src/simulators/world/types.js';
+import { createGitHubClient, PointsPerMinute } from '../../src/sources/github/client.js';
 import { issueRefs, revertedNumber } from '../../src/sources/github/map.js';
 import { placeFirstParents } from '../../src/sources/github/history.js';
 import { selectRepositories, type RepoRef } from '../../src/sources/github/repos.js';
-import { freshDatabase, type TestDatabase } from '../support/database.js';
+import { freshDatabase, quietLog, type TestDatabase } from '../support/database.js';
 import { startGitHub, syncFrom, testWorld } from '../support/github.js';
 
 describe('mapping GitHub payloads', () => {
@@ -71,6 +72,25 @@ describe('mapping GitHub payloads', () => {
   });
 });
 
+describe('pacing GraphQL for the secondary rate limit', () => {
+  it('lets a minute hold the limit, and a query wait until the oldest is a minute old', async () => {
+    jest.useFakeTimers({ now: 0 });
+    try {
+      const pace = new PointsPerMinute(3);
+      for (let i = 0; i < 3; i++) await pace.reserve(1);
+      let sent = false;
+      const fourth = pace.reserve(1).then(() => (sent = true));
+      await jest.advanceTimersByTimeAsync(59_000);
+      expect(sent).toBe(false);
+      await jest.advanceTimersByTimeAsync(1_100);
+      await fourth;
+      expect(sent).toBe(true);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+});
+
 describe('GitHub sync details', () => {
   let world: World;
   let sim: GitHubSimulator;
@@ -109,6 +129,34 @@ describe('GitHub sync details', () => {
   afterAll(async () => {
     await sim.stop();
     await t.drop();
+  });
+
+  it("paces GraphQL by requests, as GitHub's secondary limit counts them, not by their primary cost", async () => {
+    class Recording extends PointsPerMinute {
+      reserved: number[] = [];
+      override async reserve(points: number) {
+        this.reserved.push(points);
+      }
+    }
+    const pace = new Recording(1800);
+    const { client, stats } = createGitHubClient(
+      { apiUrl: sim.url, token: 'ghp_test_token', repos: [], org: 'acme' },
+      quietLog,
+      { pace },
+    );
+    const query = `query($owner: String!, $name: String!) {
+      rateLimit { cost }
+      repository(owner: $owner, name: $name) {
+        pullRequests(first: 100) { nodes { number commits(first: 100) { totalCount } reviews(first: 100) { totalCount } } }
+      }
+    }`;
+    const repo = { owner: 'acme', name: world.repos[0]!.name };
+    await client.graphql(query, repo);
+    await client.graphql(query, repo);
+    await client.request('GET /repos/{owner}/{repo}', { owner: repo.owner, repo: repo.name });
+    expect(pace.reserved).toEqual([1, 1]);
+    // Each query costs more than a point against the primary limit.
+    expect(stats.points).toBeGreaterThan(2);
   });
 
   it('follows a PR past its first 100 commits and reviews instead of truncating it', async () => {
