@@ -1,0 +1,199 @@
+-- Exact percentiles of a long period without sorting all of it.
+--
+-- A percentile of two years of a large organisation sorts every value of the period (some
+-- 300,000 lead times or stage durations at a million pull requests, ~35 ms a sort). The
+-- weekly rollups already hold each week's percentile, and the period's lies among the
+-- weeks': one pass counts the values below the 10th percentile of the weeks' and keeps, in
+-- order, those up to their 90th (a few in a hundred of an organisation's values), and the
+-- percentile is read from them. The answer is exactly percentile_cont's (same ranks, same
+-- interpolation). When the ranks it needs fall outside what was kept (weeks far apart, a
+-- rollup older than the rows, a period without a whole week), the period is sorted as
+-- before: the range only decides how fast, never what.
+
+-- The p-th percentile, as percentile_cont computes it, of n values of which `below` lie
+-- under a range and `kept` (sorted) are those in it; NULL when n is 0 or the ranks fall
+-- outside the range.
+CREATE FUNCTION metrics.percentile_in_range(p double precision, n bigint, below bigint, kept double precision[])
+RETURNS double precision
+LANGUAGE sql IMMUTABLE AS $$
+  SELECT CASE
+           WHEN n = 0 OR floor(p * (n - 1)) < below OR ceil(p * (n - 1)) >= below + coalesce(cardinality(kept), 0) THEN NULL
+           WHEN floor(p * (n - 1)) = ceil(p * (n - 1)) THEN kept[(floor(p * (n - 1)) - below)::int + 1]
+           ELSE kept[(floor(p * (n - 1)) - below)::int + 1]
+                + (p * (n - 1) - floor(p * (n - 1)))
+                  * (kept[(ceil(p * (n - 1)) - below)::int + 1] - kept[(floor(p * (n - 1)) - below)::int + 1])
+         END
+$$;
+
+CREATE OR REPLACE FUNCTION metrics.pr_flow_summary(p_team text, p_from timestamptz, p_to timestamptz)
+RETURNS TABLE (
+  prs_merged bigint,
+  coding_p50_h double precision,
+  pickup_p50_h double precision,
+  review_p50_h double precision,
+  deploy_p50_h double precision,
+  pr_size_p50 double precision,
+  merged_without_review bigint
+)
+LANGUAGE sql STABLE AS $$
+  WITH weeks AS (
+    SELECT percentile_cont(0.1) WITHIN GROUP (ORDER BY coding_p50_h) * 3600 AS coding_lo,
+           percentile_cont(0.9) WITHIN GROUP (ORDER BY coding_p50_h) * 3600 AS coding_hi,
+           percentile_cont(0.1) WITHIN GROUP (ORDER BY pickup_p50_h) * 3600 AS pickup_lo,
+           percentile_cont(0.9) WITHIN GROUP (ORDER BY pickup_p50_h) * 3600 AS pickup_hi,
+           percentile_cont(0.1) WITHIN GROUP (ORDER BY review_p50_h) * 3600 AS review_lo,
+           percentile_cont(0.9) WITHIN GROUP (ORDER BY review_p50_h) * 3600 AS review_hi,
+           percentile_cont(0.1) WITHIN GROUP (ORDER BY deploy_p50_h) * 3600 AS deploy_lo,
+           percentile_cont(0.9) WITHIN GROUP (ORDER BY deploy_p50_h) * 3600 AS deploy_hi,
+           percentile_cont(0.1) WITHIN GROUP (ORDER BY size_p50) AS size_lo,
+           percentile_cont(0.9) WITHIN GROUP (ORDER BY size_p50) AS size_hi
+      FROM metrics.pr_flow_weekly
+     WHERE team = p_team AND week >= date_trunc('week', p_from, 'UTC') AND week < p_to
+  ), pass AS (
+    -- One pass over the rows, reading only the columns it needs.
+    SELECT count(*) AS merged,
+           count(*) FILTER (WHERE p.merged_without_review) AS merged_without_review,
+           count(p.coding_s) AS coding_n, count(*) FILTER (WHERE p.coding_s < w.coding_lo) AS coding_below,
+           array_agg(p.coding_s ORDER BY p.coding_s) FILTER (WHERE p.coding_s BETWEEN w.coding_lo AND w.coding_hi) AS coding_kept,
+           count(p.pickup_s) AS pickup_n, count(*) FILTER (WHERE p.pickup_s < w.pickup_lo) AS pickup_below,
+           array_agg(p.pickup_s ORDER BY p.pickup_s) FILTER (WHERE p.pickup_s BETWEEN w.pickup_lo AND w.pickup_hi) AS pickup_kept,
+           count(p.review_s) AS review_n, count(*) FILTER (WHERE p.review_s < w.review_lo) AS review_below,
+           array_agg(p.review_s ORDER BY p.review_s) FILTER (WHERE p.review_s BETWEEN w.review_lo AND w.review_hi) AS review_kept,
+           count(p.deploy_s) AS deploy_n, count(*) FILTER (WHERE p.deploy_s < w.deploy_lo) AS deploy_below,
+           array_agg(p.deploy_s ORDER BY p.deploy_s) FILTER (WHERE p.deploy_s BETWEEN w.deploy_lo AND w.deploy_hi) AS deploy_kept,
+           count(p.size) AS size_n, count(*) FILTER (WHERE p.size < w.size_lo) AS size_below,
+           array_agg(p.size::float8 ORDER BY p.size) FILTER (WHERE p.size BETWEEN w.size_lo AND w.size_hi) AS size_kept
+      FROM metrics.team_pull_requests p, weeks w
+     WHERE p.team = p_team AND p.merged_at >= p_from AND p.merged_at < p_to AND NOT p.is_bot
+  ), fast AS (
+    SELECT s.merged, s.merged_without_review, v.*,
+           (s.coding_n > 0 AND v.coding IS NULL) OR (s.pickup_n > 0 AND v.pickup IS NULL)
+             OR (s.review_n > 0 AND v.review IS NULL) OR (s.deploy_n > 0 AND v.deploy IS NULL)
+             OR (s.size_n > 0 AND v.size IS NULL) AS missed
+      FROM pass s,
+           LATERAL (SELECT metrics.percentile_in_range(0.5, s.coding_n, s.coding_below, s.coding_kept) AS coding,
+                           metrics.percentile_in_range(0.5, s.pickup_n, s.pickup_below, s.pickup_kept) AS pickup,
+                           metrics.percentile_in_range(0.5, s.review_n, s.review_below, s.review_kept) AS review,
+                           metrics.percentile_in_range(0.5, s.deploy_n, s.deploy_below, s.deploy_kept) AS deploy,
+                           metrics.percentile_in_range(0.5, s.size_n, s.size_below, s.size_kept) AS size) v
+  )
+  SELECT f.merged,
+         coalesce(f.coding, x.coding) / 3600,
+         coalesce(f.pickup, x.pickup) / 3600,
+         coalesce(f.review, x.review) / 3600,
+         coalesce(f.deploy, x.deploy) / 3600,
+         coalesce(f.size, x.size),
+         f.merged_without_review
+    FROM fast f
+    -- Sorting the whole period, only when a percentile was not in range.
+    LEFT JOIN LATERAL (
+      SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY coding_s) AS coding,
+             percentile_cont(0.5) WITHIN GROUP (ORDER BY pickup_s) AS pickup,
+             percentile_cont(0.5) WITHIN GROUP (ORDER BY review_s) AS review,
+             percentile_cont(0.5) WITHIN GROUP (ORDER BY deploy_s) AS deploy,
+             percentile_cont(0.5) WITHIN GROUP (ORDER BY size) AS size
+        FROM metrics.team_pull_requests
+       WHERE f.missed AND team = p_team AND merged_at >= p_from AND merged_at < p_to AND NOT is_bot) x ON true
+$$;
+
+-- The lead-time percentiles the same way; otherwise as in 0016.
+CREATE OR REPLACE FUNCTION metrics.dora_summary(p_team text, p_from timestamptz, p_to timestamptz)
+RETURNS TABLE (
+  deployments bigint,
+  deploy_days bigint,
+  weeks numeric,
+  deployments_per_week numeric,
+  median_deployments_per_week numeric,
+  deploy_days_per_week numeric,
+  deployment_frequency_band text,
+  prs_shipped bigint,
+  lead_time_p50_h double precision,
+  lead_time_p75_h double precision,
+  lead_time_p90_h double precision,
+  lead_time_band text,
+  failed_deployments bigint,
+  change_fail_rate_pct numeric,
+  change_fail_rate_band text,
+  recovery_p50_h double precision,
+  recovery_p90_h double precision,
+  recovery_band text,
+  rework_deployments bigint,
+  rework_rate_pct numeric,
+  fallback_deployments bigint,
+  band_year integer
+)
+LANGUAGE sql STABLE AS $$
+  -- One SELECT with each aggregate in a FROM item of its own: a caller is planned with the
+  -- function inlined, so the aggregates it does not read are left out (a deployment
+  -- frequency tile never sorts lead times), and each one it reads is computed once.
+  SELECT dep.deployments, dep.deploy_days, wk.weeks,
+         round(dep.deployments / nullif(wk.weeks, 0), 2),
+         med.median_per_week,
+         round(dep.deploy_days / nullif(wk.weeks, 0), 2),
+         CASE WHEN dep.deployments > 0 THEN metrics.dora_band('deployment_frequency', dep.deployments / nullif(wk.weeks, 0)) END,
+         lead.prs_shipped, lead.lt[1] / 3600, lead.lt[2] / 3600, lead.lt[3] / 3600,
+         metrics.dora_band('change_lead_time', (lead.lt[1] / 3600)::numeric),
+         dep.failed,
+         round(100.0 * dep.failed / nullif(dep.deployments, 0), 1),
+         metrics.dora_band('change_fail_rate', round(100.0 * dep.failed / nullif(dep.deployments, 0), 1)),
+         dep.rec[1] / 3600, dep.rec[2] / 3600,
+         metrics.dora_band('recovery_time', (dep.rec[1] / 3600)::numeric),
+         dep.rework,
+         round(100.0 * dep.rework / nullif(dep.deployments, 0), 1),
+         dep.fallback,
+         (SELECT max(year) FROM metrics.dora_bands)
+    FROM (SELECT round((extract(epoch FROM p_to - p_from) / 604800)::numeric, 2) AS weeks) wk
+    LEFT JOIN LATERAL (
+      SELECT count(*) AS deployments,
+             count(DISTINCT d.day) AS deploy_days,
+             count(*) FILTER (WHERE d.failed) AS failed,
+             percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY d.recovery_s) FILTER (WHERE d.failed) AS rec,
+             count(*) FILTER (WHERE d.rework) AS rework,
+             count(*) FILTER (WHERE d.is_fallback) AS fallback
+        FROM metrics.team_deployments d
+       WHERE d.team = p_team AND d.finished_at >= p_from AND d.finished_at < p_to) dep ON true
+    LEFT JOIN LATERAL (
+      -- The median over every week of the period, weeks without a deployment counting zero.
+      SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY coalesce(pw.n, 0))::numeric AS median_per_week
+        FROM generate_series(date_trunc('week', p_from, 'UTC'), date_trunc('week', p_to - interval '1 microsecond', 'UTC'), interval '1 week') g
+        LEFT JOIN (SELECT d.week, count(*) AS n
+                     FROM metrics.team_deployments d
+                    WHERE d.team = p_team AND d.finished_at >= p_from AND d.finished_at < p_to
+                    GROUP BY 1) pw ON pw.week = g) med ON true
+    LEFT JOIN LATERAL (
+      -- The three lead-time percentiles from what lies among the weeks' (as in
+      -- metrics.pr_flow_summary), or else from one sort of the period.
+      WITH weeks AS (
+        SELECT percentile_cont(0.1) WITHIN GROUP (ORDER BY lead_time_p50_h) * 3600 AS lo50,
+               percentile_cont(0.9) WITHIN GROUP (ORDER BY lead_time_p50_h) * 3600 AS hi50,
+               percentile_cont(0.1) WITHIN GROUP (ORDER BY lead_time_p75_h) * 3600 AS lo75,
+               percentile_cont(0.9) WITHIN GROUP (ORDER BY lead_time_p75_h) * 3600 AS hi75,
+               percentile_cont(0.1) WITHIN GROUP (ORDER BY lead_time_p90_h) * 3600 AS lo90,
+               percentile_cont(0.9) WITHIN GROUP (ORDER BY lead_time_p90_h) * 3600 AS hi90
+          FROM metrics.dora_weekly
+         WHERE team = p_team AND week >= date_trunc('week', p_from, 'UTC') AND week < p_to
+      ), pass AS (
+        SELECT count(*) AS prs_shipped, count(p.lead_time_s) AS n,
+               count(*) FILTER (WHERE p.lead_time_s < w.lo50) AS below50,
+               array_agg(p.lead_time_s ORDER BY p.lead_time_s) FILTER (WHERE p.lead_time_s BETWEEN w.lo50 AND w.hi50) AS kept50,
+               count(*) FILTER (WHERE p.lead_time_s < w.lo75) AS below75,
+               array_agg(p.lead_time_s ORDER BY p.lead_time_s) FILTER (WHERE p.lead_time_s BETWEEN w.lo75 AND w.hi75) AS kept75,
+               count(*) FILTER (WHERE p.lead_time_s < w.lo90) AS below90,
+               array_agg(p.lead_time_s ORDER BY p.lead_time_s) FILTER (WHERE p.lead_time_s BETWEEN w.lo90 AND w.hi90) AS kept90
+          FROM metrics.team_pull_requests p, weeks w
+         WHERE p.team = p_team AND p.deployed_at >= p_from AND p.deployed_at < p_to
+      ), fast AS (
+        SELECT s.prs_shipped, s.n,
+               ARRAY[metrics.percentile_in_range(0.5, s.n, s.below50, s.kept50),
+                     metrics.percentile_in_range(0.75, s.n, s.below75, s.kept75),
+                     metrics.percentile_in_range(0.9, s.n, s.below90, s.kept90)] AS lt
+          FROM pass s
+      )
+      SELECT f.prs_shipped, CASE WHEN f.n = 0 THEN NULL WHEN array_position(f.lt, NULL) IS NULL THEN f.lt ELSE x.lt END AS lt
+        FROM fast f
+        LEFT JOIN LATERAL (
+          SELECT percentile_cont(ARRAY[0.5, 0.75, 0.9]) WITHIN GROUP (ORDER BY p.lead_time_s) AS lt
+            FROM metrics.team_pull_requests p
+           WHERE f.n > 0 AND array_position(f.lt, NULL) IS NOT NULL
+             AND p.team = p_team AND p.deployed_at >= p_from AND p.deployed_at < p_to) x ON true) lead ON true
+$$;
