@@ -159,6 +159,34 @@ describe('GitHub sync details', () => {
     expect(stats.points).toBeGreaterThan(2);
   });
 
+  it('times each attempt on its own: waiting for a reset or the pacer does not count, a slow answer is asked again', async () => {
+    class Slow extends PointsPerMinute {
+      override async reserve() {
+        await new Promise((r) => setTimeout(r, 400));
+      }
+    }
+    const { client, stats } = createGitHubClient(
+      { apiUrl: sim.url, token: 'ghp_test_token', repos: [], org: 'acme' },
+      quietLog,
+      // A reset a second away is waited as 500 ms or more: longer than the timeout.
+      { pace: new Slow(1800), requestTimeoutMs: 250, waitMsPerSecond: 500, maxRetries: 1 },
+    );
+    const query = `query($owner: String!, $name: String!) { rateLimit { cost } repository(owner: $owner, name: $name) { name } }`;
+    const repo = { owner: 'acme', name: world.repos[0]!.name };
+    try {
+      sim.inject({ kind: 'primary-rate-limit', resetInSeconds: 1 }, 1, /^\/graphql$/);
+      const before = sim.stats.requests;
+      await expect(client.graphql(query, repo)).resolves.toMatchObject({ repository: { name: repo.name } });
+      sim.inject({ kind: 'slow', delayMs: 1000 }, 1, /^\/graphql$/);
+      await expect(client.graphql(query, repo)).resolves.toMatchObject({ repository: { name: repo.name } });
+      // Two answered after a limited and a slow attempt; each attempt counted once.
+      expect(sim.stats.requests - before).toBe(4);
+      expect(stats.requests).toBe(4);
+    } finally {
+      sim.clearFaults();
+    }
+  });
+
   it('follows a PR past its first 100 commits and reviews instead of truncating it', async () => {
     const pr = world.repos[0]!.pullRequests.find((p) => p.commits.length === 150)!;
     const { rows } = await t.db.query<{ commits: number; reviews: number; commits_total: number }>(

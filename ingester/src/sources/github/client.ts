@@ -135,9 +135,29 @@ export function createGitHubClient(
     : settings.token
       ? { auth: settings.token }
       : {};
+  const timeoutMs = options.requestTimeoutMs ?? 60_000;
+  // The secondary limit counts requests (a query is a point whatever its primary cost), so
+  // pacing by the primary cost held a 50,000-PR sync back for most of a minute it had room in.
+  const pace = options.pace ?? new PointsPerMinute(options.graphqlPointsPerMinute ?? 1800);
+  // Every HTTP attempt is paced, counted and timed here, under octokit's plugins: a retry
+  // or the request after a rate-limit wait is an attempt of its own, and a request that
+  // waited for a reset (or for the pacer) must not time out for having waited.
+  const send = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    if (new URL(url).pathname.endsWith('/graphql')) await pace.reserve(1);
+    stats.requests += 1;
+    const scoped = requestScope.getStore();
+    if (scoped) scoped.requests += 1;
+    const timeout = AbortSignal.timeout(timeoutMs);
+    return fetch(input, {
+      ...init,
+      signal: init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout,
+    });
+  };
   const client = new GitHub({
     ...auth,
     baseUrl: settings.apiUrl,
+    request: { fetch: send },
     userAgent: 'engmetrics/0.1',
     log: {
       debug: () => {},
@@ -181,14 +201,7 @@ export function createGitHubClient(
       retryAfterBaseValue: options.waitMsPerSecond ?? 1000,
     },
   });
-  const timeoutMs = options.requestTimeoutMs ?? 60_000;
-  // The secondary limit counts requests (a query is a point whatever its primary cost), so
-  // pacing by the primary cost held a 50,000-PR sync back for most of a minute it had room in.
-  const pace = options.pace ?? new PointsPerMinute(options.graphqlPointsPerMinute ?? 1800);
   const isGraphql = (opts: { url?: string }) => opts.url?.endsWith('/graphql') === true;
-  client.hook.before('request', async (opts) => {
-    if (isGraphql(opts as { url?: string })) await pace.reserve(1);
-  });
   client.hook.after('request', (response, opts) => {
     const cost = (response.data as { data?: { rateLimit?: { cost?: number } } } | undefined)?.data?.rateLimit
       ?.cost;
@@ -196,13 +209,6 @@ export function createGitHubClient(
     stats.points += cost;
     const scoped = requestScope.getStore();
     if (scoped) scoped.points += cost;
-  });
-  client.hook.before('request', (opts) => {
-    stats.requests += 1;
-    const scoped = requestScope.getStore();
-    if (scoped) scoped.requests += 1;
-    // A fresh timeout for every attempt, retries included.
-    (opts.request as { signal?: AbortSignal }).signal = AbortSignal.timeout(timeoutMs);
   });
   const record = (headers: Record<string, string | number | undefined> | undefined) => {
     const remaining = headers?.['x-ratelimit-remaining'];
