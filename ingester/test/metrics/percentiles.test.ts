@@ -138,17 +138,21 @@ describe('percentiles read from a range of values', () => {
   });
 
   it('sort the whole period when the weekly rollups no longer bracket it, with the same answers', async () => {
-    // Every merge three weeks later, the rollups left as they were: review times move
-    // far outside the weeks' medians.
+    // Every merge three weeks later and every commit two months earlier, the rollups left
+    // as they were: review and lead times move far outside the weeks' percentiles.
     await t.db.query(`UPDATE source.github_pull_requests SET merged_at = merged_at + interval '21 days'`);
+    await t.db.query(`UPDATE source.github_pr_commits SET authored_at = authored_at - interval '60 days'`);
     await t.db.query('REFRESH MATERIALIZED VIEW metrics.pull_requests');
     const params = ['*', new Date(END - 150 * DAY), new Date(END)];
     const merged = Number((await t.db.query<{ prs_merged: string }>(FLOW, params)).rows[0]!.prs_merged);
+    const shipped = Number((await t.db.query<{ prs_shipped: string }>(LEAD, params)).rows[0]!.prs_shipped);
     expect(await passes(t, FLOW, params, merged)).toBe(2);
+    expect(await passes(t, LEAD, params, shipped)).toBe(2);
     for (const team of teams)
       for (const [from, to] of periods()) {
         const p = [team, from, to];
         expect((await t.db.query(FLOW, p)).rows).toEqual((await t.db.query(PLAIN_FLOW, p)).rows);
+        expect((await t.db.query(LEAD, p)).rows).toEqual((await t.db.query(PLAIN_LEAD, p)).rows);
       }
   });
 });
