@@ -96,7 +96,8 @@ LANGUAGE sql STABLE AS $$
        WHERE f.missed AND team = p_team AND merged_at >= p_from AND merged_at < p_to AND NOT is_bot) x ON true
 $$;
 
--- The lead-time percentiles the same way; otherwise as in 0016.
+-- The lead-time percentiles the same way, and the frequency figures from the stored day and
+-- week (0016); otherwise as in 0009.
 CREATE OR REPLACE FUNCTION metrics.dora_summary(p_team text, p_from timestamptz, p_to timestamptz)
 RETURNS TABLE (
   deployments bigint,

@@ -217,9 +217,9 @@ function columnKind(oid: number): Column['kind'] {
 /**
  * Runs one statement as grafana_reader, as Grafana's login would, in a transaction of its
  * own: with PostgreSQL's defaults for what the ingester's sessions set (JIT, sort memory)
- * and then the settings the role has in this database, as a fresh login gets them. Grafana's session
- * has the server's time zone, whatever it is: the statement runs in one far from UTC, so
- * a query that leans on the session's zone fails here.
+ * and then the settings the role has in this database, as a fresh login gets them.
+ * Grafana's session has the server's time zone, whatever it is: the statement runs in one
+ * far from UTC, so a query that leans on the session's zone fails here.
  */
 export async function runAsReader(db: Database, sql: string): Promise<QueryResult> {
   return db.tx(async (c) => {

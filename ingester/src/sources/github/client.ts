@@ -136,8 +136,7 @@ export function createGitHubClient(
       ? { auth: settings.token }
       : {};
   const timeoutMs = options.requestTimeoutMs ?? 60_000;
-  // The secondary limit counts requests (a query is a point whatever its primary cost), so
-  // pacing by the primary cost held a 50,000-PR sync back for most of a minute it had room in.
+  // GitHub's secondary limit counts requests: a query is one point whatever its primary cost.
   const pace = options.pace ?? new PointsPerMinute(options.graphqlPointsPerMinute ?? 1800);
   // Every HTTP attempt is paced, counted and timed here, under octokit's plugins: a retry
   // or the request after a rate-limit wait is an attempt of its own, and a request that
