@@ -46,55 +46,96 @@ describe('engmetrics serve on the embedded database', () => {
   }, 180_000);
 });
 
+interface DemoInsight {
+  sprint: { state: string; name: string };
+  source: string;
+  summary: string;
+  selection: { kind: string; reason: string };
+}
+
+/** `engmetrics demo` as if it were `now`; resolves with its output and the team's insight, then stops it. */
+async function demoAt(now: string, env: Record<string, string> = {}) {
+  const [port, pgPort] = [await freePort(), await freePort()];
+  const dataDir = mkdtempSync(join(tmpdir(), 'engmetrics-demo-'));
+  const token = 'demo-test-token-0123456789';
+  const cli = runCli(['demo', '--prs', '300', '--repos', '4', '--days', '60', '--now', now], {
+    PORT: String(port),
+    ENGMETRICS_PG_PORT: String(pgPort),
+    ENGMETRICS_DATA_DIR: dataDir,
+    API_TOKEN: token,
+    LOG_LEVEL: 'warn',
+    ...env,
+  });
+  const get = async <T>(path: string) => {
+    const r = await fetch(`http://127.0.0.1:${port}${path}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    return { status: r.status, body: (await r.json()) as T };
+  };
+  try {
+    await waitFor(
+      async () => ((await fetch(`http://127.0.0.1:${port}/health`)).ok ? true : undefined),
+      150_000,
+      '/health',
+    );
+    const url = /Insight {3}http:\/\/127\.0\.0\.1:\d+(\/insights\/sprint-health\?team=\S+)/.exec(
+      cli.output(),
+    );
+    const insight = url ? await get<DemoInsight>(url[1]!) : undefined;
+    const tiles = await get<{ tiles: { metric: string; value: number | null }[] }>('/metrics/tiles');
+    return { output: cli.output(), insight, tiles };
+  } finally {
+    cli.child.kill('SIGINT');
+    expect(await cli.exited).toBe(0);
+  }
+}
+
 describe('engmetrics demo (npm start) on the embedded database', () => {
   it('syncs a generated organisation from the simulators, prints its DORA tiles and serves tiles and an insight', async () => {
-    const [port, pgPort] = [await freePort(), await freePort()];
-    const dataDir = mkdtempSync(join(tmpdir(), 'engmetrics-demo-'));
-    const token = 'demo-test-token-0123456789';
-    const cli = runCli(['demo', '--prs', '300', '--repos', '4', '--days', '60'], {
-      PORT: String(port),
-      ENGMETRICS_PG_PORT: String(pgPort),
-      ENGMETRICS_DATA_DIR: dataDir,
-      API_TOKEN: token,
-      LOG_LEVEL: 'warn',
-    });
-    const get = async <T>(path: string) => {
-      const r = await fetch(`http://127.0.0.1:${port}${path}`, {
-        headers: { authorization: `Bearer ${token}` },
-      });
-      return { status: r.status, body: (await r.json()) as T };
-    };
-    try {
-      await waitFor(
-        async () => ((await fetch(`http://127.0.0.1:${port}/health`)).ok ? true : undefined),
-        150_000,
-        '/health',
-      );
-      const out = cli.output();
-      expect(out).toMatch(/GitHub: \d+ pull requests in 4 scopes/);
-      expect(out).toMatch(/Jira: \d+ issues in \d+ scopes/);
-      expect(out).toContain('DORA, all teams, last 90 days (generated organisation');
-      expect(out).toMatch(/Deployment frequency\s+\d+ in [\d.]+ weeks/);
-      expect(out).toMatch(/GitHub {4}http:\/\/127\.0\.0\.1:\d+ {2}\(simulator\)/);
-      expect(out).toContain(`Insight   http://127.0.0.1:${port}/insights/sprint-health?team=`);
+    // A Wednesday in the middle of a sprint.
+    const { output: out, insight, tiles } = await demoAt('2026-12-02T10:00:00Z');
+    expect(out).toMatch(/GitHub: \d+ pull requests in 4 scopes/);
+    expect(out).toMatch(/Jira: \d+ issues in \d+ scopes/);
+    expect(out).toContain('DORA, all teams, last 90 days (generated organisation');
+    expect(out).toMatch(/Deployment frequency\s+\d+ in [\d.]+ weeks/);
+    expect(out).toMatch(/GitHub {4}http:\/\/127\.0\.0\.1:\d+ {2}\(simulator\)/);
+    expect(out).toMatch(/\(active\) \S+ Sprint \d+ is the sprint running/);
 
-      const tiles = await get<{ tiles: { metric: string; value: number | null }[] }>('/metrics/tiles');
-      expect(tiles.status).toBe(200);
-      const frequency = tiles.body.tiles.find((t) => t.metric === 'deployment_frequency');
-      expect(frequency?.value).toBeGreaterThan(0);
+    expect(tiles.status).toBe(200);
+    const frequency = tiles.body.tiles.find((t) => t.metric === 'deployment_frequency');
+    expect(frequency?.value).toBeGreaterThan(0);
 
-      const insight = await get<{ sprint: { state: string; name: string }; source: string; summary: string }>(
-        '/insights/sprint-health',
-      );
-      expect(insight.status).toBe(200);
-      expect(insight.body.sprint.state).toBe('active');
-      expect(insight.body.source).toBe('rules');
-      expect(insight.body.summary).toContain(insight.body.sprint.name);
-    } finally {
-      cli.child.kill('SIGINT');
-    }
-    expect(await cli.exited).toBe(0);
+    expect(insight?.status).toBe(200);
+    expect(insight!.body.sprint.state).toBe('active');
+    expect(insight!.body.selection.kind).toBe('active');
+    expect(insight!.body.source).toBe('rules');
+    expect(insight!.body.summary).toContain(insight!.body.sprint.name);
   }, 180_000);
+
+  it.each([
+    ['on the Sunday between two sprints', '2026-12-06T10:00:00Z', {}],
+    ['on a Monday morning before the next sprint starts', '2026-12-07T07:00:00Z', {}],
+    [
+      'in the hour Berlin leaves summer time, between two sprints',
+      '2026-10-25T00:30:00Z',
+      { SCHEDULE_TIMEZONE: 'Europe/Berlin' },
+    ],
+  ])(
+    'answers with the sprint that closed last %s, saying so',
+    async (_when, now, env: Record<string, string>) => {
+      const { output, insight, tiles } = await demoAt(now, env);
+      expect(tiles.status).toBe(200);
+      expect(output).toMatch(
+        /\(closed\) No sprint is running on the team's board; \S+ Sprint \d+ closed \d{4}-\d{2}-\d{2}/,
+      );
+      expect(insight?.status).toBe(200);
+      expect(insight!.body.sprint.state).toBe('closed');
+      expect(insight!.body.selection).toMatchObject({ kind: 'last_closed' });
+      expect(insight!.body.selection.reason).toContain(insight!.body.sprint.name);
+      expect(insight!.body.summary).toContain('at its close');
+    },
+    180_000,
+  );
 });
 
 describe('engmetrics doctor', () => {

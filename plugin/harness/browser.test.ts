@@ -158,11 +158,11 @@ const sel = {
     );
   });
 
-  it('says there is no active sprint for a team without one', async () => {
+  it('says there is no sprint to show for a team that does not exist', async () => {
     await open({ theme: 'dark', width: 600, height: 320, team: 'no-such-team' });
     expect(await settled()).toBe('empty');
     await screenshot('sprint-health-dark-no-sprint');
-    await expect(page.locator(sel.empty).innerText()).resolves.toContain('No active sprint');
+    await expect(page.locator(sel.empty).innerText()).resolves.toContain('No sprint to show');
   });
 
   it('says the API cannot be reached when it is down', async () => {

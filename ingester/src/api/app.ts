@@ -17,7 +17,7 @@ function dataRoutes(ctx: AppContext): AnyRoute[] {
   const insights = new InsightService(ctx);
   const poster = new SlackPoster(ctx.settings, ctx.db, ctx.log);
   return [
-    ...metricsRoutes(ctx.db),
+    ...metricsRoutes(ctx.db, ctx.settings.clock),
     ...insightRoutes(insights),
     ...slackRoutes({ insights, poster, settings: ctx.settings }),
   ];

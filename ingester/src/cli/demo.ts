@@ -10,6 +10,7 @@ import { resolveTeam, teamNames } from '../metrics/teams.js';
 import { HOUR } from '../simulators/world/calendar.js';
 import { boot } from './bootstrap.js';
 import { wholeNumber } from './options.js';
+import { chooseSprint, type SprintChoice } from '../insights/facts-query.js';
 import { formatDora } from './report.js';
 import { runService } from './serve.js';
 import { simulationEnvironment, startSimulation, type Simulation } from './simulate.js';
@@ -109,7 +110,12 @@ export function demoCommand(program: Command): void {
     .option('--days <n>', 'days of generated history, ending now', wholeNumber(30, 730), 180)
     .option('--seed <n>', 'generator seed', wholeNumber(1, 2 ** 31 - 1), 42)
     .option('--fresh', 'generate a new organisation even if the last one is less than a day old')
-    .action(async (opts: DemoSpec & { fresh?: boolean }) => {
+    .option(
+      '--now <instant>',
+      'run as if it were this instant (ISO 8601, as ENGMETRICS_NOW): for demos and tests',
+    )
+    .action(async (opts: DemoSpec & { fresh?: boolean; now?: string }) => {
+      if (opts.now !== undefined) process.env.ENGMETRICS_NOW = opts.now;
       const first = boot();
       const live = githubConfigured(first.settings) || jiraConfigured(first.settings);
       const { db, embedded } = await openDatabase(first.settings, first.log);
@@ -119,7 +125,10 @@ export function demoCommand(program: Command): void {
         let { settings, organisation, log } = first;
         if (!live) {
           const spec = { prs: opts.prs, repos: opts.repos, days: opts.days, seed: opts.seed };
-          const { end, reused } = await prepareDemoWorld(db, spec, { fresh: opts.fresh });
+          const { end, reused } = await prepareDemoWorld(db, spec, {
+            fresh: opts.fresh,
+            now: first.settings.clock.now().getTime(),
+          });
           log.info({ ...spec, end: new Date(end).toISOString(), reused }, 'generating the demo organisation');
           sim = await startSimulation({
             ...spec,
@@ -146,7 +155,7 @@ export function demoCommand(program: Command): void {
         await applyOrganisationSettings(db, organisation);
         const { totalMs } = await refreshMetrics(db);
         log.info({ ms: Math.round(totalMs) }, 'metrics refreshed');
-        const to = new Date();
+        const to = settings.clock.now();
         const from = new Date(to.getTime() - 90 * DAY);
         const teams = await teamNames(db);
         process.stdout.write(
@@ -155,6 +164,7 @@ export function demoCommand(program: Command): void {
             '\n',
         );
         const team = teams.length ? await resolveTeam(db, organisation) : undefined;
+        const choice = team ? await chooseSprint(db, team) : null;
         const simulators = sim;
         await runService(
           { settings, organisation, log, db, embedded },
@@ -170,6 +180,7 @@ export function demoCommand(program: Command): void {
                 ? [
                     `  Teams     ${teams.join(', ')}`,
                     `  Insight   ${url}/insights/sprint-health?team=${encodeURIComponent(team)}  (with the token as a bearer)`,
+                    ...(choice ? [`            ${sprintLine(choice)}`] : []),
                     '',
                   ]
                 : [],
@@ -182,6 +193,14 @@ export function demoCommand(program: Command): void {
         throw err;
       }
     });
+}
+
+/** Which sprint the printed insight describes, between sprints as well. */
+function sprintLine(c: SprintChoice): string {
+  const label = { requested: 'asked for', active: 'active', upcoming: 'upcoming', last_closed: 'closed' }[
+    c.kind
+  ];
+  return `(${label}) ${c.reason}`;
 }
 
 /** One line per source, and the whole table when something failed. */

@@ -81,6 +81,7 @@ export function simulateCommand(program: Command): void {
     .option('--seed <n>', 'generator seed (the same seed gives the same organisation)', wholeNumber(1), 42)
     .option('--github-port <port>', 'GitHub simulator port (0: any free port)', port, 0)
     .option('--jira-port <port>', 'Jira simulator port (0: any free port)', port, 0)
+    .option('--now <instant>', 'end the history at this instant (ISO 8601, as ENGMETRICS_NOW) instead of now')
     .action(
       async (opts: {
         prs: number;
@@ -89,9 +90,12 @@ export function simulateCommand(program: Command): void {
         seed: number;
         githubPort: number;
         jiraPort: number;
+        now?: string;
       }) => {
+        if (opts.now !== undefined) process.env.ENGMETRICS_NOW = opts.now;
         const { settings, log } = boot();
-        const sim = await startSimulation({ ...opts, dataDir: settings.database.dataDir });
+        const end = Math.floor(settings.clock.now().getTime() / HOUR) * HOUR;
+        const sim = await startSimulation({ ...opts, end, dataDir: settings.database.dataDir });
         const env = simulationEnvironment(sim);
         const w = sim.world;
         process.stdout.write(

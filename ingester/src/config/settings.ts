@@ -1,3 +1,4 @@
+import { clockStartingAt, parseInstant, systemClock, type Clock } from '../clock.js';
 import { isAbsolute, resolve } from 'node:path';
 import cron from 'node-cron';
 import { z } from 'zod';
@@ -109,6 +110,23 @@ const envSchema = z.object({
   ENGMETRICS_DATA_DIR: z.preprocess((v) => blankIsUnset(v) ?? './data', z.string()),
   ENGMETRICS_PG_PORT: port(54329),
   ENGMETRICS_CONFIG: optionalString,
+  ENGMETRICS_NOW: z.preprocess(
+    blankIsUnset,
+    z
+      .string()
+      .transform((v, ctx) => {
+        const at = parseInstant(v);
+        if (!at) {
+          ctx.addIssue({
+            code: 'custom',
+            message: 'must be an ISO 8601 instant with its offset (2026-12-06T10:00:00Z) or a date',
+          });
+          return z.NEVER;
+        }
+        return at;
+      })
+      .optional(),
+  ),
   PORT: port(8080),
   HOST: z.preprocess((v) => blankIsUnset(v) ?? '127.0.0.1', z.string()),
   API_TOKEN: secret(16),
@@ -181,6 +199,8 @@ const envSchema = z.object({
 type Env = z.infer<typeof envSchema>;
 
 export interface Settings {
+  /** Now, for everything the ingester computes (ENGMETRICS_NOW starts it at a chosen instant). */
+  clock: Clock;
   database: { url?: string; dataDir: string; embeddedPort: number };
   orgFile?: string;
   api: { host: string; port: number; token?: string };
@@ -292,6 +312,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   const e = parsed.data;
   crossCheck(e);
   return {
+    clock: e.ENGMETRICS_NOW ? clockStartingAt(e.ENGMETRICS_NOW) : systemClock,
     database: {
       url: e.DATABASE_URL,
       dataDir: fromInvocationDir(e.ENGMETRICS_DATA_DIR, env),

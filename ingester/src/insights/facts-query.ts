@@ -49,6 +49,85 @@ export async function activeSprintOf(db: Database, team: string): Promise<number
 }
 
 /**
+ * Which sprint a team's Sprint Health is about, and why:
+ *   active       the sprint running on one of its boards (the latest started)
+ *   upcoming     none is running and the next one is being planned (it has dates and issues)
+ *   last_closed  none is running and the next is not planned yet: the one that closed last
+ * and, for a team whose boards have only an unplanned next sprint, that one (upcoming).
+ */
+export interface SprintChoice {
+  sprint: number;
+  kind: 'requested' | 'active' | 'upcoming' | 'last_closed';
+  /** One sentence a reader sees beside the insight. */
+  reason: string;
+}
+
+interface Candidate {
+  id: string;
+  name: string;
+  role: 'active' | 'closed' | 'future';
+  start_at: Date | null;
+  complete_at: Date | null;
+  planned: number;
+}
+
+const day = (d: Date | null) => (d ? d.toISOString().slice(0, 10) : 'a date not set');
+
+export async function chooseSprint(db: Database, team: string): Promise<SprintChoice | null> {
+  const boards = await teamBoards(db, team);
+  if (!boards.length) return null;
+  const { rows } = await db.query<Candidate>(
+    `(SELECT id, name, 'active' AS role, start_at, complete_at, 0 AS planned FROM source.jira_sprints
+       WHERE state = 'active' AND board_id = ANY ($1::bigint[])
+       ORDER BY start_at DESC NULLS LAST, id DESC LIMIT 1)
+     UNION ALL
+     (SELECT id, name, 'closed', start_at, complete_at, 0 FROM source.jira_sprints
+       WHERE state = 'closed' AND board_id = ANY ($1::bigint[]) AND start_at IS NOT NULL AND end_at > start_at
+       ORDER BY coalesce(complete_at, end_at) DESC, id DESC LIMIT 1)
+     UNION ALL
+     (SELECT s.id, s.name, 'future', s.start_at, s.complete_at,
+             (SELECT count(*) FROM source.jira_sprint_memberships m WHERE m.sprint_id = s.id AND m.removed_at IS NULL)::int
+        FROM source.jira_sprints s
+       WHERE s.state = 'future' AND s.board_id = ANY ($1::bigint[]) AND s.start_at IS NOT NULL AND s.end_at > s.start_at
+       ORDER BY s.start_at, s.id LIMIT 1)`,
+    [boards],
+  );
+  const of = (role: Candidate['role']) => rows.find((r) => r.role === role);
+  const active = of('active');
+  const closed = of('closed');
+  const next = of('future');
+  if (active)
+    return {
+      sprint: Number(active.id),
+      kind: 'active',
+      reason: `${active.name} is the sprint running on the team's board`,
+    };
+  if (next && next.planned > 0)
+    return {
+      sprint: Number(next.id),
+      kind: 'upcoming',
+      reason: `No sprint is running on the team's board; ${next.name} is being planned (${next.planned} ${next.planned === 1 ? 'issue' : 'issues'} in it) and starts ${day(next.start_at)}`,
+    };
+  if (closed)
+    return {
+      sprint: Number(closed.id),
+      kind: 'last_closed',
+      reason:
+        `No sprint is running on the team's board; ${closed.name} closed ${day(closed.complete_at)}` +
+        (next
+          ? ` and ${next.name} (from ${day(next.start_at)}) has no issues yet`
+          : ' and no next sprint is planned'),
+    };
+  if (next)
+    return {
+      sprint: Number(next.id),
+      kind: 'upcoming',
+      reason: `No sprint has run on the team's board yet; ${next.name} starts ${day(next.start_at)} and has no issues yet`,
+    };
+  return null;
+}
+
+/**
  * The fact sheet of a sprint, computed by facts.sql from the metrics views and checked
  * against `sprintFacts`. Throws NotFoundError for an unknown sprint or one without dates
  * (a future sprint not planned yet): there is nothing to say about it.

@@ -34,7 +34,8 @@ blocked_pattern AS (
 
 -- The sprint's issues, with where each stands now -------------------------------------------
 issue AS (
-  SELECT si.*, mi.current_status AS status, mi.current_stage AS stage_now, mi.stage_since, mi.summary AS title,
+  SELECT si.*, metrics.seconds_until(si.blocked_spans, c.as_of) AS blocked_s,
+         mi.current_status AS status, mi.current_stage AS stage_now, mi.stage_since, mi.summary AS title,
          coalesce(src.flagged, false)
            OR EXISTS (SELECT 1 FROM source.jira_flag_periods f WHERE f.issue_id = si.issue_id AND f.ended_at IS NULL) AS flagged,
          coalesce(mi.current_status ~* bp.pattern, false) AS blocking_status,

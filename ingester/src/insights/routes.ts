@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { route, type AnyRoute } from '../api/route.js';
 import type { InsightService } from './service.js';
-import { sprintHealthInsight } from './shape.js';
+import { sprintHealthAnswer } from './shape.js';
 
 const sprintId = z
   .string()
@@ -15,7 +15,9 @@ const flag = z
 export const sprintHealthQuery = z
   .object({
     sprint: sprintId.optional().openapi({ description: 'A Jira sprint id', example: '1042' }),
-    team: teamName.optional().openapi({ description: "A team's name; its active sprint" }),
+    team: teamName.optional().openapi({
+      description: "A team's name: its active sprint, or between sprints the one `selection` names",
+    }),
     refresh: flag.optional().openapi({ description: 'Recompute instead of serving the cached insight' }),
   })
   .strict()
@@ -29,17 +31,22 @@ export function insightRoutes(insights: InsightService): AnyRoute[] {
     route({
       method: 'get',
       path: '/insights/sprint-health',
-      summary: 'The Sprint Health insight of a sprint, or of a team’s active sprint',
+      summary: 'The Sprint Health insight of a sprint, or of a team’s current sprint',
       description:
-        'With `sprint`, that sprint; with `team`, its active sprint; with neither, the active sprint of the first team. ' +
+        'With `sprint`, that sprint; with `team`, its active sprint; with neither, that of the first team. ' +
+        'Between two sprints a team’s insight is about the next sprint once it is being planned (it has dates and ' +
+        'issues), else the sprint that closed last; `selection` says which and why. ' +
         'Written by the LLM when OPENAI_API_KEY is set and its answer is grounded in the facts, else by the rules ' +
         '(`source`, `fallbackReason`). Cached by the hash of the sprint’s facts; `refresh=true` recomputes. ' +
         'LLM trouble never fails the request: it answers within OPENAI_TIMEOUT_MS and a second.',
       tags: ['insights'],
       query: sprintHealthQuery,
-      response: sprintHealthInsight.openapi('SprintHealthInsight'),
-      problems: { 404: 'No such sprint or team, or the team has no active sprint' },
-      handler: async ({ query }) => (await insights.sprintHealth(query)).insight,
+      response: sprintHealthAnswer.openapi('SprintHealthInsight'),
+      problems: { 404: 'No such sprint or team, or the team has no board or no sprint with dates' },
+      handler: async ({ query }) => {
+        const { insight, selection } = await insights.sprintHealth(query);
+        return { ...insight, selection: { kind: selection.kind, reason: selection.reason } };
+      },
     }),
   ];
 }

@@ -596,7 +596,12 @@ function summarise(
     f.sprint.state === 'closed'
       ? 'at its close'
       : `with ${fmt(f.time.days_elapsed)} of ${fmt(f.time.days_total)} days gone`;
-  const first = `${f.sprint.name} is ${STATUS_WORDS[status]} (score ${score}): ${done} ${when}.`;
+  const planned =
+    p.total_points > 0 ? `${fmt(p.total_points)} points` : plural(p.total_issues, 'issue', 'issues');
+  const first =
+    f.sprint.state === 'future'
+      ? `${f.sprint.name} is ${STATUS_WORDS[status]} (score ${score}): ${planned} planned so far, starting ${f.sprint.start_at.slice(0, 10)}.`
+      : `${f.sprint.name} is ${STATUS_WORDS[status]} (score ${score}): ${done} ${when}.`;
   const main = findings[0];
   const second = main
     ? `Main problem: ${lowerFirst(main.risk.title)}; ${lowerFirst(main.recommendation.title)}.`

@@ -4,7 +4,7 @@ import type { Database } from '../db/database.js';
 import { errorMessage, NotFoundError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { SprintFacts } from './facts.js';
-import { activeSprintOf, defaultAsOf, loadSprintFacts } from './facts-query.js';
+import { chooseSprint, defaultAsOf, loadSprintFacts, type SprintChoice } from './facts-query.js';
 import { factsHash } from './hash.js';
 import { LlmWriter } from './llm.js';
 import { writeWithRules } from './rules.js';
@@ -36,6 +36,8 @@ export interface InsightAnswer {
   insight: SprintHealthInsight;
   facts: SprintFacts;
   cached: boolean;
+  /** Which sprint was described, and why that one. */
+  selection: SprintChoice;
 }
 
 /** A cached fallback is reused this long, so an LLM outage is retried but not on every request. */
@@ -51,8 +53,8 @@ export class InsightService {
   private readonly llm?: LlmWriter;
   /** Recent fact sheets by sprint, hour and data version (see `facts`), oldest first. */
   private readonly memo = new BoundedMap<string, { facts: SprintFacts; hash: string }>(MEMO_SIZE);
-  /** Active sprints by data version and team asked for. */
-  private readonly activeSprints = new BoundedMap<string, number>(MEMO_SIZE);
+  /** The sprint chosen for a team, by data version and team asked for. */
+  private readonly choices = new BoundedMap<string, SprintChoice>(MEMO_SIZE);
   /** Insights lately read from or written to the cache, by sprint, facts hash and writer. */
   private readonly served = new BoundedMap<string, { insight: SprintHealthInsight; until: number }>(
     MEMO_SIZE,
@@ -75,47 +77,50 @@ export class InsightService {
   }
 
   /**
-   * The sprint asked for: by id, or the team's (default: the first team's) active sprint,
-   * which only a sync can change (kept per data version).
+   * The sprint asked for: by id, or the one a team's insight is about (default: the first
+   * team's), which only a sync can change (kept per data version).
    */
-  private async resolveSprint(sel: SprintSelector, version: string): Promise<number> {
-    if (sel.sprint !== undefined) return sel.sprint;
+  private async resolveSprint(sel: SprintSelector, version: string): Promise<SprintChoice> {
+    if (sel.sprint !== undefined)
+      return { sprint: sel.sprint, kind: 'requested', reason: `Sprint ${sel.sprint} was asked for` };
     const key = `${version}|${sel.team ?? ''}`;
-    const known = this.activeSprints.get(key);
+    const known = this.choices.get(key);
     if (known !== undefined) return known;
-    const sprint = await this.findActiveSprint(sel.team);
-    this.activeSprints.set(key, sprint);
-    return sprint;
+    const choice = await this.chooseFor(sel.team);
+    this.choices.set(key, choice);
+    return choice;
   }
 
-  private async findActiveSprint(teamName: string | undefined): Promise<number> {
+  private async chooseFor(teamName: string | undefined): Promise<SprintChoice> {
     const team = await this.team(teamName);
-    const sprint = await activeSprintOf(this.ctx.db, team);
-    if (sprint === null) {
+    const choice = await chooseSprint(this.ctx.db, team);
+    if (choice === null) {
       const boards = await teamBoards(this.ctx.db, team);
       throw new NotFoundError(
         boards.length
-          ? `Team "${team}" has no active sprint on its boards (${boards.join(', ')}); ask for one with ?sprint=ID`
+          ? `Team "${team}" has no sprint with dates on its boards (${boards.join(', ')}) yet; ask for one with ?sprint=ID`
           : `Team "${team}" has no Jira board synced yet; sync Jira (engmetrics sync jira) or name its boards in the organisation file`,
       );
     }
-    return sprint;
+    return choice;
   }
 
   async sprintHealth(sel: SprintSelector & { refresh?: boolean }): Promise<InsightAnswer> {
     const { log } = this.ctx;
     const version = await dataVersion(this.ctx.db);
-    const sprintId = await this.resolveSprint(sel, version);
+    const selection = await this.resolveSprint(sel, version);
+    const sprintId = selection.sprint;
     const { facts, hash } = await this.facts(sprintId, version, sel.refresh ?? false);
     const writer = this.writer;
     const servedKey = `${sprintId}|${hash}|${writer}`;
     if (!sel.refresh) {
       const recent = this.served.get(servedKey);
-      if (recent && recent.until > Date.now()) return { insight: recent.insight, facts, cached: true };
+      if (recent && recent.until > Date.now())
+        return { insight: recent.insight, facts, cached: true, selection };
       const cached = await this.cached(sprintId, hash, writer);
       if (cached) {
         this.remember(servedKey, cached.insight, cached.reusableMs);
-        return { insight: cached.insight, facts, cached: true };
+        return { insight: cached.insight, facts, cached: true, selection };
       }
     }
     const meta = { factsHash: hash, generatedAt: new Date() };
@@ -142,7 +147,7 @@ export class InsightService {
       () => this.remember(servedKey, insight, fallback ? FALLBACK_REUSE_MS : SERVED_TTL_MS),
       (err: unknown) => log.warn({ err: errorMessage(err), sprint: sprintId }, 'could not cache the insight'),
     );
-    return { insight, facts, cached: false };
+    return { insight, facts, cached: false, selection };
   }
 
   private remember(key: string, insight: SprintHealthInsight, reusableMs: number): void {
@@ -160,7 +165,7 @@ export class InsightService {
     version: string,
     fresh: boolean,
   ): Promise<{ facts: SprintFacts; hash: string }> {
-    const asOf = defaultAsOf();
+    const asOf = defaultAsOf(this.ctx.settings.clock.now());
     const key = `${sprintId}|${asOf.toISOString()}|${version}`;
     const known = fresh ? undefined : this.memo.get(key);
     if (known) return known;

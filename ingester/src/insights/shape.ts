@@ -53,3 +53,14 @@ export const sprintHealthInsight = z.object({
 
 export type SprintHealthInsight = z.infer<typeof sprintHealthInsight>;
 export type InsightItem = z.infer<typeof insightItem>;
+
+/** Why the insight is about this sprint: asked for, the team's active one, or between sprints the next or the last. */
+export const sprintSelection = z.object({
+  kind: z.enum(['requested', 'active', 'upcoming', 'last_closed']),
+  reason: z.string(),
+});
+
+/** What the API serves: the insight, and which sprint it describes and why. */
+export const sprintHealthAnswer = sprintHealthInsight.extend({ selection: sprintSelection });
+
+export type SprintSelection = z.infer<typeof sprintSelection>;

@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '../clock.js';
 import { z } from 'zod';
 import { route, type AnyRoute } from '../api/route.js';
 import type { Database } from '../db/database.js';
@@ -34,9 +35,9 @@ const period = {
     .openapi({ description: 'End of the period, exclusive (default: now, to the minute)' }),
 };
 
-function window(q: { from?: Date; to?: Date }): { from: Date; to: Date } {
+function window(q: { from?: Date; to?: Date }, clock: Clock): { from: Date; to: Date } {
   // To the minute, so that the same question asked again is the same question.
-  const to = q.to ?? new Date(Math.floor(Date.now() / 60_000) * 60_000);
+  const to = q.to ?? new Date(Math.floor(clock.now().getTime() / 60_000) * 60_000);
   const from = q.from ?? new Date(to.getTime() - 90 * 86_400_000);
   if (from >= to)
     throw new BadRequestError('from must be before to', {
@@ -100,7 +101,7 @@ const series = z
   })
   .openapi('Series');
 
-export function metricsRoutes(db: Database): AnyRoute[] {
+export function metricsRoutes(db: Database, clock: Clock = systemClock): AnyRoute[] {
   const answers = new AnswerCache(db);
   return [
     route({
@@ -116,7 +117,7 @@ export function metricsRoutes(db: Database): AnyRoute[] {
       problems: { 404: 'No such team' },
       handler: async ({ query }) => {
         const team = await teamOf(db, query.team);
-        const { from, to } = window(query);
+        const { from, to } = window(query, clock);
         const rows = await answers.get(
           `tiles|${team}|${from.toISOString()}|${to.toISOString()}`,
           async () => {
@@ -183,7 +184,7 @@ export function metricsRoutes(db: Database): AnyRoute[] {
       problems: { 404: 'No such team, or a repository the team does not own' },
       handler: async ({ params, query }) => {
         const team = await teamOf(db, query.team);
-        const { from, to } = window(query);
+        const { from, to } = window(query, clock);
         const { rows: known } = await db.query<{ unit: string; intervals: string[] }>(
           'SELECT unit, intervals FROM metrics.series_catalogue WHERE metric = $1',
           [params.metric],

@@ -5,7 +5,7 @@ import type { Organisation } from '../config/organisation.js';
 import type { Settings } from '../config/settings.js';
 import type { Database } from '../db/database.js';
 import { errorMessage } from '../errors.js';
-import { activeSprintOf } from '../insights/facts-query.js';
+import { chooseSprint } from '../insights/facts-query.js';
 import { teamNames } from '../metrics/teams.js';
 import { InsightService } from '../insights/service.js';
 import type { Logger } from '../log.js';
@@ -263,8 +263,8 @@ export class Scheduler {
     let failures = 0;
     for (const team of await teamNames(db)) {
       try {
-        if ((await activeSprintOf(db, team)) === null) {
-          teams.push({ team, result: 'no active sprint' });
+        if ((await chooseSprint(db, team)) === null) {
+          teams.push({ team, result: 'no sprint with dates on its boards' });
           continue;
         }
         const r = await sprintSummary({ insights: this.insights, poster: this.poster, settings }, { team });

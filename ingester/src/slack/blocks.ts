@@ -1,4 +1,4 @@
-import type { InsightItem, SprintHealthInsight } from '../insights/shape.js';
+import type { InsightItem, SprintHealthInsight, SprintSelection } from '../insights/shape.js';
 
 /**
  * Block Kit for a Sprint Health insight: status with an emoji, score, the two-sentence
@@ -64,11 +64,19 @@ export function dashboardUrl(grafanaUrl: string, team: string, sprintId: number)
   return `${grafanaUrl.replace(/\/+$/, '')}/d/engmetrics-sprint-health?${q.toString()}`;
 }
 
+/** How a sprint that is not running is named, beside its name. */
+const BETWEEN_SPRINTS: Partial<Record<SprintSelection['kind'], string>> = {
+  last_closed: 'closed',
+  upcoming: 'upcoming',
+};
+
 export function renderSlack(
   insight: SprintHealthInsight,
-  options: { grafanaUrl: string; topRisks?: number },
+  options: { grafanaUrl: string; topRisks?: number; selection?: SprintSelection },
 ): SlackMessage {
   const { sprint } = insight;
+  const between = options.selection ? BETWEEN_SPRINTS[options.selection.kind] : undefined;
+  const name = between ? `${sprint.name} (${between})` : sprint.name;
   const url = dashboardUrl(options.grafanaUrl, sprint.team, sprint.id);
   const risks = insight.risks.slice(0, options.topRisks ?? 3);
   const blocks: SlackBlock[] = [
@@ -76,10 +84,18 @@ export function renderSlack(
       type: 'header',
       text: {
         type: 'plain_text',
-        text: clip(`${STATUS_EMOJI[insight.status]} ${sprint.name}: ${STATUS_LABEL[insight.status]}`, 150),
+        text: clip(`${STATUS_EMOJI[insight.status]} ${name}: ${STATUS_LABEL[insight.status]}`, 150),
         emoji: true,
       },
     },
+    ...(between && options.selection
+      ? [
+          {
+            type: 'context' as const,
+            elements: [{ type: 'mrkdwn' as const, text: clip(escapeMrkdwn(options.selection.reason), 3000) }],
+          },
+        ]
+      : []),
     {
       type: 'section',
       fields: [
@@ -131,7 +147,7 @@ export function renderSlack(
     },
   );
   const text = clip(
-    `${sprint.name}: ${STATUS_LABEL[insight.status]} (score ${insight.score}). ${insight.summary}`,
+    `${name}: ${STATUS_LABEL[insight.status]} (score ${insight.score}). ${insight.summary}`,
     3000,
   );
   return { text: escapeMrkdwn(text), blocks };

@@ -54,7 +54,7 @@ export function slackRoutes(deps: {
     route({
       method: 'post',
       path: '/slack/summaries',
-      summary: 'Post the Sprint Health summary of a sprint (or a team’s active sprint) to Slack',
+      summary: 'Post the Sprint Health summary of a sprint (or a team’s current sprint) to Slack',
       description:
         'Renders the insight as Block Kit and posts it with the bot token, to `channel` or SLACK_CHANNEL. ' +
         'A team gets one post a day unless `force` is set; `dryRun` returns the blocks without posting.',
@@ -62,7 +62,7 @@ export function slackRoutes(deps: {
       body: summaryBody,
       response: summaryResult,
       problems: {
-        404: 'No such sprint or team, or the team has no active sprint',
+        404: 'No such sprint or team, or the team has no board or no sprint with dates',
         502: 'Slack refused the message or could not be reached; `detail` says why',
         503: 'Slack is not configured (SLACK_BOT_TOKEN)',
       },

@@ -37,8 +37,8 @@ export async function sprintSummary(
   const channel = req.dryRun
     ? (req.channel ?? deps.settings.slack.channel ?? null)
     : deps.poster.channelFor(req.channel);
-  const { insight } = await deps.insights.sprintHealth({ sprint: req.sprint, team: req.team });
-  const message = renderSlack(insight, { grafanaUrl: deps.settings.grafana.url });
+  const { insight, selection } = await deps.insights.sprintHealth({ sprint: req.sprint, team: req.team });
+  const message = renderSlack(insight, { grafanaUrl: deps.settings.grafana.url, selection });
   const base = {
     team: insight.sprint.team,
     sprint: { id: insight.sprint.id, name: insight.sprint.name },

@@ -3,7 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createApp } from '../../src/api/app.js';
 import { listen, type RunningServer } from '../../src/api/server.js';
 import { loadSettings } from '../../src/config/settings.js';
-import { sprintHealthInsight, type SprintHealthInsight } from '../../src/insights/shape.js';
+import {
+  sprintHealthAnswer,
+  sprintHealthInsight,
+  type SprintHealthInsight,
+} from '../../src/insights/shape.js';
 import { SyncRun } from '../../src/store/runs.js';
 import { freshDatabase, type TestDatabase } from '../support/database.js';
 import { capturedLogger } from '../support/logs.js';
@@ -329,7 +333,7 @@ describe('GET /insights/sprint-health with the LLM writer', () => {
     expect(JSON.stringify(facts)).toContain(INJECTION);
     expect(facts.pr_flow.waiting_for_review[0].title).toBe(PR_INJECTION);
     // The answer keeps the insight's shape: no extra fields, links only from the facts.
-    const insight = sprintHealthInsight.strict().parse(res.body);
+    const insight = sprintHealthAnswer.strict().parse(res.body);
     expect(insight.source).toBe('llm');
     expect(insight.risks[0]!.refs[0]!.url).toBe('https://acme.atlassian.net/browse/PAY-3');
     expect(JSON.stringify(res.body)).not.toContain('evil.example');

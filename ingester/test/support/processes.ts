@@ -21,11 +21,26 @@ export interface CliProcess {
   exited: Promise<number | null>;
 }
 
+/**
+ * A run under libfaketime (`faketime '2026-12-06 10:00' npm test`) keeps its clock in the
+ * children, which otherwise get a clean environment.
+ */
+const FAKETIME = [
+  'LD_PRELOAD',
+  'FAKETIME',
+  'FAKETIME_NO_CACHE',
+  'DONT_FAKE_MONOTONIC',
+  'FAKETIME_DONT_RESET',
+];
+
 /** Runs `engmetrics <args>` from source in a child process with only the given environment. */
 export function runCli(args: string[], env: Record<string, string>): CliProcess {
+  const inherited = Object.fromEntries(
+    FAKETIME.flatMap((k) => (process.env[k] !== undefined ? [[k, process.env[k]!]] : [])),
+  );
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
     cwd: INGESTER_DIR,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...inherited, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

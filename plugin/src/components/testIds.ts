@@ -16,6 +16,7 @@ export const testIds = {
     score: 'data-testid sh-score',
     summary: 'data-testid sh-summary',
     sprint: 'data-testid sh-sprint',
+    selection: 'data-testid sh-selection',
     source: 'data-testid sh-source',
     refresh: 'data-testid sh-refresh',
     section: (name: string) => `data-testid sh-section-${name}`,

@@ -1,5 +1,5 @@
 import { InvalidResponseError, classifyFailure, insightRequest } from './api';
-import { noActiveSprintProblem, unauthorizedProblem, unavailableProblem } from './fixtures';
+import { noBoardProblem, unauthorizedProblem, unavailableProblem } from './fixtures';
 
 describe('insightRequest', () => {
   it('goes to the app route of the plugin proxy, sprint before team, refresh only when asked', () => {
@@ -26,9 +26,9 @@ describe('classifyFailure', () => {
       fetchError(403, { message: 'plugin proxy route access denied' }),
       'forbidden',
     ],
-    ['a 404 problem (no active sprint)', fetchError(404, noActiveSprintProblem), 'not_found'],
+    ['a 404 problem (no board)', fetchError(404, noBoardProblem), 'not_found'],
     ["Grafana's own 404 (no such route)", fetchError(404, { message: 'plugin route match not found' }), 'server'],
-    ['a 400 problem', fetchError(400, { ...noActiveSprintProblem, status: 400, code: 'bad_request' }), 'bad_request'],
+    ['a 400 problem', fetchError(400, { ...noBoardProblem, status: 400, code: 'bad_request' }), 'bad_request'],
     ["Grafana's 502 with no body (API down)", fetchError(502), 'unreachable'],
     ["Grafana's 504 with no body (API too slow)", fetchError(504), 'unreachable'],
     ['a 503 problem from the API', fetchError(503, unavailableProblem), 'server'],

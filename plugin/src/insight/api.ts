@@ -76,7 +76,7 @@ export type InsightFailure =
   | { kind: 'unauthorized'; problem?: Problem }
   /** Grafana itself refused the proxy route (the viewer's role is below the route's reqRole). */
   | { kind: 'forbidden'; message?: string }
-  /** No insight for this selection: no active sprint for the team, or an unknown sprint id. */
+  /** No insight for this selection: an unknown team or sprint id, or a team with no board or no sprint with dates. */
   | { kind: 'not_found'; problem: Problem }
   /** The API could not be reached: Grafana's proxy answers 502/504 with no body, or the browser lost Grafana. */
   | { kind: 'unreachable'; status?: number }

@@ -6,11 +6,11 @@ import { insightFixtures } from './fixtures';
 // whose rootDir is src/ and which must never bundle ingester code.
 const shapePath = path.resolve(__dirname, '../../../ingester/src/insights/shape.ts');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { sprintHealthInsight } = require(shapePath);
+const { sprintHealthInsight, sprintHealthAnswer } = require(shapePath);
 
 describe('insight fixtures', () => {
   it.each(Object.entries(insightFixtures))('%s satisfies the API schema', (_name, insight) => {
-    const result = sprintHealthInsight.safeParse(insight);
+    const result = (insight.selection ? sprintHealthAnswer : sprintHealthInsight).safeParse(insight);
     expect(result.error?.issues ?? []).toEqual([]);
     expect(result.success).toBe(true);
   });

@@ -176,13 +176,25 @@ export const onTrackInsight: SprintHealthInsight = {
   facts_hash: 'sha256:1f2e3d4c5b6a7980',
 };
 
-export const insightFixtures = { atRiskInsight, offTrackRulesInsight, onTrackInsight };
+/** The weekend between two sprints: the one that closed last, with its outcome and why it is shown. */
+export const closedBetweenSprintsInsight: SprintHealthInsight = {
+  ...atRiskInsight,
+  sprint: { ...atRiskInsight.sprint, state: 'closed' },
+  selection: {
+    kind: 'last_closed',
+    reason:
+      "No sprint is running on the team's board; PAY Sprint 42 closed 2026-03-20 and PAY Sprint 43 (from 2026-03-23) has no issues yet",
+  },
+};
 
-export const noActiveSprintProblem: Problem = {
+export const insightFixtures = { atRiskInsight, offTrackRulesInsight, onTrackInsight, closedBetweenSprintsInsight };
+
+export const noBoardProblem: Problem = {
   type: 'urn:engmetrics:problem:not_found',
   title: 'Not Found',
   status: 404,
-  detail: 'Team "payments" has no active sprint',
+  detail:
+    'Team "payments" has no Jira board synced yet; sync Jira (engmetrics sync jira) or name its boards in the organisation file',
   code: 'not_found',
   requestId: '4f1d3c1e-2b7a-4a52-9a61-0c8f7d2e6b10',
 };

@@ -33,8 +33,16 @@ export interface SprintRef {
   endAt: string;
 }
 
+/** Why the insight is about this sprint: asked for, the team's active one, or between sprints the next or the last. */
+export interface SprintSelection {
+  kind: 'requested' | 'active' | 'upcoming' | 'last_closed';
+  reason: string;
+}
+
 export interface SprintHealthInsight {
   sprint: SprintRef;
+  /** Absent from an API older than the between-sprints answer. */
+  selection?: SprintSelection;
   status: InsightStatus;
   /** 0 (off the rails) to 100 (healthy). */
   score: number;

@@ -267,10 +267,10 @@ function issues(): Panel[] {
                     WHEN completed THEN 'done'
                     WHEN carried_over THEN 'carried over'
                     ELSE 'not done' END AS outcome,
-               points_at_start, points_at_close, blocked_s / 3600 AS blocked_h
+               points_at_start, points_at_close, metrics.seconds_until(blocked_spans, now()) / 3600 AS blocked_h
           FROM metrics.sprint_issues
          WHERE ${THE_SPRINT}
-         ORDER BY completed, removed, blocked_s DESC, key`,
+         ORDER BY completed, removed, blocked_h DESC, key`,
       columns: [
         { field: 'key', displayName: 'Issue', width: 100 },
         { field: 'summary', displayName: 'Summary' },
@@ -313,10 +313,10 @@ function issues(): Panel[] {
         'Issues of the sprint that were blocked (flagged, or in a blocked status) during it, the longest ' +
         'first, and where each stood at the close or now.',
       sql: `
-        SELECT key, summary, blocked_s / 3600 AS blocked_h, stage_at_close, completed
+        SELECT key, summary, metrics.seconds_until(blocked_spans, now()) / 3600 AS blocked_h, stage_at_close, completed
           FROM metrics.sprint_issues
-         WHERE ${THE_SPRINT} AND blocked_s > 0
-         ORDER BY blocked_s DESC`,
+         WHERE ${THE_SPRINT} AND blocked_spans <> '{}'
+         ORDER BY blocked_h DESC`,
       columns: [
         { field: 'key', displayName: 'Issue', width: 100 },
         { field: 'summary', displayName: 'Summary' },

@@ -15,7 +15,8 @@ import { SprintHealthPanel } from './SprintHealthPanel';
 import { type SprintHealthOptions, defaultOptions } from '../types';
 import {
   atRiskInsight,
-  noActiveSprintProblem,
+  closedBetweenSprintsInsight,
+  noBoardProblem,
   offTrackRulesInsight,
   onTrackInsight,
   unauthorizedProblem,
@@ -201,6 +202,24 @@ describe('states', () => {
     ).toBeInTheDocument();
   });
 
+  it('says between two sprints which sprint it shows and why', async () => {
+    fetch.mockReturnValue(ok(closedBetweenSprintsInsight));
+    render(<SprintHealthPanel {...props()} />);
+    const note = await screen.findByTestId(testIds.panel.selection);
+    expect(note).toHaveAttribute('role', 'note');
+    expect(note).toHaveTextContent(
+      "Between sprints, the last one: No sprint is running on the team's board; PAY Sprint 42 closed 2026-03-20"
+    );
+    expect(screen.getByTestId(testIds.panel.sprint)).toHaveTextContent('ended');
+  });
+
+  it('adds no note for the active sprint', async () => {
+    fetch.mockReturnValue(ok({ ...atRiskInsight, selection: { kind: 'active', reason: 'running' } }));
+    render(<SprintHealthPanel {...props()} />);
+    await screen.findByTestId(testIds.panel.status);
+    expect(screen.queryByTestId(testIds.panel.selection)).toBeNull();
+  });
+
   it('shows an on-track sprint with empty sections', async () => {
     fetch.mockReturnValue(ok(onTrackInsight));
     render(<SprintHealthPanel {...props()} />);
@@ -215,12 +234,12 @@ describe('states', () => {
     expect(fetch).not.toHaveBeenCalled();
   });
 
-  it('says the team has no active sprint on a 404', async () => {
-    fetch.mockReturnValue(failed(404, noActiveSprintProblem));
+  it('says why there is no sprint to show on a 404', async () => {
+    fetch.mockReturnValue(failed(404, noBoardProblem));
     render(<SprintHealthPanel {...props()} />);
     const empty = await screen.findByTestId(testIds.panel.empty);
-    expect(empty).toHaveTextContent('No active sprint');
-    expect(empty).toHaveTextContent('Team "payments" has no active sprint');
+    expect(empty).toHaveTextContent('No sprint to show');
+    expect(empty).toHaveTextContent('Team "payments" has no Jira board synced yet');
   });
 
   it('says the token in the app configuration is wrong on a 401', async () => {

@@ -134,6 +134,14 @@ function InsightView({ insight, options, compact, timeZone, refreshing, onRefres
     },
   ].filter((s): s is Exclude<typeof s, false> => Boolean(s));
 
+  // A team's insight between two sprints says which sprint it shows and why.
+  const betweenSprints =
+    insight.selection?.kind === 'last_closed'
+      ? 'Between sprints, the last one'
+      : insight.selection?.kind === 'upcoming'
+        ? 'Between sprints, the next one'
+        : undefined;
+
   // Beside the score when there is room; on its own line in the compact layout.
   const sprintInfo = (
     <div className={cx(styles.sprint, compact && styles.sprintInline)} data-testid={testIds.panel.sprint}>
@@ -174,6 +182,15 @@ function InsightView({ insight, options, compact, timeZone, refreshing, onRefres
       </header>
 
       {compact && sprintInfo}
+
+      {betweenSprints && (
+        <p className={styles.selection} role="note" data-testid={testIds.panel.selection}>
+          <Icon name="info-circle" size="sm" aria-hidden />
+          <span>
+            <strong>{betweenSprints}:</strong> {insight.selection!.reason}
+          </span>
+        </p>
+      )}
 
       <p className={cx(styles.summary, compact && styles.summaryCompact)} data-testid={testIds.panel.summary}>
         {insight.summary}
@@ -242,10 +259,10 @@ function FailureMessage({
         <PanelMessage
           icon="calendar-slash"
           tone="neutral"
-          title={sprint ? 'Sprint not found' : 'No active sprint'}
+          title={sprint ? 'Sprint not found' : 'No sprint to show'}
           testId={testIds.panel.empty}
         >
-          {failure.problem.detail || (sprint ? `There is no sprint ${sprint}.` : `Team ${team} has no active sprint.`)}
+          {failure.problem.detail || (sprint ? `There is no sprint ${sprint}.` : `Team ${team} has no sprint to show.`)}
         </PanelMessage>
       );
     case 'unauthorized':
@@ -463,6 +480,14 @@ const getStyles = (theme: GrafanaTheme2) => ({
     fontSize: theme.typography.h5.fontSize,
     lineHeight: theme.typography.h5.lineHeight,
     color: theme.colors.text.primary,
+    margin: 0,
+  }),
+  selection: css({
+    ...theme.typography.bodySmall,
+    display: 'flex',
+    gap: theme.spacing(0.5),
+    alignItems: 'baseline',
+    color: theme.colors.text.secondary,
     margin: 0,
   }),
   summaryCompact: css({
