@@ -6,6 +6,8 @@ import type { Database } from '../db/database.js';
 import { migrationStatus } from '../db/migrations.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
+import { selectRepositories, unmatchedEntries } from '../sources/github/repos.js';
+import { firstFew } from '../sources/names.js';
 import { createGitHubClient } from '../sources/github/client.js';
 import { createJiraClients } from '../sources/jira/client.js';
 
@@ -94,13 +96,40 @@ function githubCheck(settings: Settings, log: Logger): Check {
       const core = data.resources.core;
       const graphql = data.resources.graphql;
       let org = '';
+      let selection: { status: 'ok' | 'warn' | 'fail'; detail: string } = { status: 'ok', detail: '' };
       if (g.org) {
         const { data: o } = await client.rest.orgs.get({ org: g.org });
         org = `, org ${o.login}`;
+        const listed = await client.paginate(client.rest.repos.listForOrg, { org: g.org, per_page: 100 });
+        const all = listed.map((r) => ({
+          id: r.node_id,
+          owner: r.owner.login,
+          name: r.name,
+          defaultBranch: '',
+          archived: false,
+        }));
+        const chosen = selectRepositories(all, g.repos);
+        const unmatched = unmatchedEntries(all, g.repos);
+        const names = all.map((r) => r.name).sort();
+        selection =
+          chosen.length === 0
+            ? {
+                status: 'fail',
+                detail: g.repos.length
+                  ? `GITHUB_REPOS ${g.repos.join(', ')} selects none of the ${all.length} repositories (${firstFew(names)})`
+                  : `GITHUB_ORG ${g.org} has no repository this token can read`,
+              }
+            : {
+                status: unmatched.length ? 'warn' : 'ok',
+                detail:
+                  `; ${chosen.length} of ${all.length} repositories selected` +
+                  (unmatched.length ? `; GITHUB_REPOS entries that name none: ${unmatched.join(', ')}` : ''),
+              };
       }
+      if (selection.status === 'fail') return selection;
       return {
-        status: core.remaining > 0 ? 'ok' : 'warn',
-        detail: `${g.apiUrl}${org}; REST ${core.remaining}/${core.limit}, GraphQL ${graphql?.remaining ?? '?'}/${graphql?.limit ?? '?'} left`,
+        status: core.remaining > 0 ? selection.status : 'warn',
+        detail: `${g.apiUrl}${org}${selection.detail}; REST ${core.remaining}/${core.limit}, GraphQL ${graphql?.remaining ?? '?'}/${graphql?.limit ?? '?'} left`,
       };
     },
   };
@@ -117,10 +146,36 @@ function jiraCheck(settings: Settings): Check {
         j.auth?.kind === 'bearer'
           ? await clients.v2.myself.getCurrentUser()
           : await clients.v3.myself.getCurrentUser();
-      return {
-        status: 'ok',
-        detail: `${j.baseUrl} as ${me.displayName ?? me.accountId ?? me.name ?? 'anonymous'}`,
-      };
+      const who = `${j.baseUrl} as ${me.displayName ?? me.accountId ?? me.name ?? 'anonymous'}`;
+      if (!j.projects.length) return { status: 'ok', detail: who };
+      const wanted = j.projects.map((k) => k.toUpperCase());
+      // Data Center lists every project in one answer; Cloud is asked for the keys named.
+      const dataCenter = j.auth?.kind === 'bearer';
+      const listAll = async () =>
+        dataCenter
+          ? await clients.base.sendRequest<{ key: string }[]>(
+              { url: '/rest/api/2/project', method: 'GET' },
+              undefined as never,
+            )
+          : ((await clients.v3.projects.searchProjects({ maxResults: 50 })).values ?? []);
+      const visible = dataCenter
+        ? await listAll()
+        : ((await clients.v3.projects.searchProjects({ keys: wanted, maxResults: 50 })).values ?? []);
+      const keys = visible.map((p) => String(p.key));
+      const missing = wanted.filter((k) => !keys.includes(k));
+      if (missing.length === wanted.length) {
+        const some = (dataCenter ? visible : await listAll()).map((p) => String(p.key)).sort();
+        return {
+          status: 'fail',
+          detail: `JIRA_PROJECTS ${wanted.join(', ')} names none of the projects this user can browse (${firstFew(some)})`,
+        };
+      }
+      return missing.length
+        ? {
+            status: 'warn',
+            detail: `${who}; JIRA_PROJECTS names projects it cannot browse: ${missing.join(', ')}`,
+          }
+        : { status: 'ok', detail: `${who}; projects ${wanted.join(', ')}` };
     },
   };
 }

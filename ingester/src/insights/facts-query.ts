@@ -116,7 +116,7 @@ export async function chooseSprint(db: Database, team: string): Promise<SprintCh
         `No sprint is running on the team's board; ${closed.name} closed ${day(closed.complete_at)}` +
         (next
           ? ` and ${next.name} (from ${day(next.start_at)}) has no issues yet`
-          : ' and no next sprint is planned'),
+          : ' and no next sprint with dates is on the board'),
     };
   if (next)
     return {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { optional } from '../lenient.js';
 import { clean, stripForStorage } from '../../store/payload.js';
 
 // Shared with the Jira source (store/payload.ts); the GitHub modules import them from here.
@@ -28,13 +29,13 @@ export const prNode = z.object({
   updatedAt: time,
   closedAt: time.nullable(),
   mergedAt: time.nullable(),
-  mergedBy: actor.optional(),
+  mergedBy: optional(actor),
   mergeCommit: z.object({ oid: z.string() }).nullable().optional(),
   additions: z.number().int(),
   deletions: z.number().int(),
   changedFiles: z.number().int(),
   labels: z.object({ nodes: z.array(z.object({ name: z.string() }).nullable()) }),
-  timelineItems: z.object({ nodes: z.array(z.object({ createdAt: time.optional() }).nullable()) }),
+  timelineItems: z.object({ nodes: z.array(z.object({ createdAt: optional(time) }).nullable()) }),
   commits: z.object({
     totalCount: z.number().int(),
     pageInfo: z.object({ hasNextPage: z.boolean(), endCursor: z.string().nullable() }),

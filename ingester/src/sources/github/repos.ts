@@ -81,16 +81,28 @@ export async function listRepositories(db: Database, client: GitHubClient, org: 
   return refs;
 }
 
-/** GITHUB_REPOS entries: names or patterns to include, `!pattern` to exclude; none means all. */
+/**
+ * Whether a GITHUB_REPOS (or --repo) entry names a repository: a name or pattern
+ * (`payments-*`), or `owner/name` the way GitHub writes it (either part a pattern).
+ */
+export function repoSelected(pattern: string, repo: Pick<RepoRef, 'owner' | 'name'>): boolean {
+  const slash = pattern.indexOf('/');
+  if (slash < 0) return repoMatches(pattern, repo.name);
+  return repoMatches(pattern.slice(0, slash), repo.owner) && repoMatches(pattern.slice(slash + 1), repo.name);
+}
+
+/** GITHUB_REPOS entries: names, `owner/name` or patterns to include, `!pattern` to exclude; none means all. */
 export function selectRepositories(all: RepoRef[], patterns: string[], only: string[] = []): RepoRef[] {
   const include = patterns.filter((p) => !p.startsWith('!'));
   const exclude = patterns.filter((p) => p.startsWith('!')).map((p) => p.slice(1));
   return all
-    .filter((r) => include.length === 0 || include.some((p) => repoMatches(p, r.name)))
-    .filter((r) => !exclude.some((p) => repoMatches(p, r.name)))
-    .filter(
-      (r) =>
-        only.length === 0 || only.some((p) => repoMatches(p.includes('/') ? p.split('/')[1]! : p, r.name)),
-    )
+    .filter((r) => include.length === 0 || include.some((p) => repoSelected(p, r)))
+    .filter((r) => !exclude.some((p) => repoSelected(p, r)))
+    .filter((r) => only.length === 0 || only.some((p) => repoSelected(p, r)))
     .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** The entries of a selection that name no repository of the organisation. */
+export function unmatchedEntries(all: RepoRef[], entries: string[]): string[] {
+  return entries.filter((e) => !all.some((r) => repoSelected(e.replace(/^!/, ''), r)));
 }

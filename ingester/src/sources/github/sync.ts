@@ -1,7 +1,8 @@
 import { GraphqlResponseError } from '@octokit/graphql';
 import { DEFAULT_PRODUCTION_PATTERN, type Organisation } from '../../config/organisation.js';
 import type { Database } from '../../db/database.js';
-import { errorMessage } from '../../errors.js';
+import { ConfigError, errorMessage } from '../../errors.js';
+import { firstFew } from '../names.js';
 import type { Logger } from '../../log.js';
 import { readSyncState, SyncRun, writeSyncState } from '../../store/runs.js';
 import { pruneChildren, upsert } from '../../store/upsert.js';
@@ -25,7 +26,7 @@ import {
   type PrRows,
 } from './map.js';
 import { DEPLOYMENT_STATUSES_PAGE, PR_COMMITS_PAGE, PR_REVIEWS_PAGE, REPO_SYNC } from './queries.js';
-import { listRepositories, selectRepositories, type RepoRef } from './repos.js';
+import { listRepositories, selectRepositories, unmatchedEntries, type RepoRef } from './repos.js';
 import * as t from './tables.js';
 
 const DAY = 86_400_000;
@@ -79,8 +80,27 @@ export interface SyncContext {
 export async function syncGitHub(ctx: SyncContext, options: GitHubSyncOptions): Promise<RepoSyncResult[]> {
   const all = await listRepositories(ctx.db, ctx.client, options.org);
   const chosen = selectRepositories(all, options.patterns, options.only);
+  const names = all.map((r) => r.name).sort();
   if (options.only?.length && chosen.length === 0)
-    throw new Error(`no repository of ${options.org} matches ${options.only.join(', ')}`);
+    throw new ConfigError(
+      '--repo',
+      `${options.only.join(', ')} selects none of the ${all.length} repositories of ${options.org} ` +
+        `that GITHUB_REPOS leaves (${firstFew(selectRepositories(all, options.patterns).map((r) => r.name))})`,
+    );
+  if (chosen.length === 0)
+    throw new ConfigError(
+      options.patterns.length ? 'GITHUB_REPOS' : 'GITHUB_ORG',
+      options.patterns.length
+        ? `${options.patterns.join(', ')} selects none of the ${all.length} repositories of ${options.org} ` +
+            `(${firstFew(names)}); give names, owner/name or patterns such as payments-*`
+        : `the organisation ${options.org} has no repository this token can read`,
+    );
+  const unmatched = unmatchedEntries(all, options.patterns);
+  if (unmatched.length)
+    ctx.log.warn(
+      { setting: 'GITHUB_REPOS', unmatched, repositories: firstFew(names) },
+      `GITHUB_REPOS entries that name no repository of ${options.org}: ${unmatched.join(', ')}`,
+    );
   const results: RepoSyncResult[] = [];
   let next = 0;
   let done = 0;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { optional } from '../lenient.js';
 import { clean, stripForStorage, type PayloadRules } from '../../store/payload.js';
 
 /**
@@ -23,12 +24,12 @@ export function isoTime(s: string): string {
 
 export const userSchema = z
   .object({
-    accountId: z.string().min(1).optional(),
-    key: z.string().min(1).optional(),
-    name: z.string().min(1).optional(),
-    displayName: z.string().optional(),
-    active: z.boolean().optional(),
-    accountType: z.string().optional(),
+    accountId: optional(z.string().min(1)),
+    key: optional(z.string().min(1)),
+    name: optional(z.string().min(1)),
+    displayName: optional(z.string()),
+    active: optional(z.boolean()),
+    accountType: optional(z.string()),
   })
   .loose()
   .refine((u) => u.accountId !== undefined || u.key !== undefined || u.name !== undefined, {
@@ -84,7 +85,7 @@ export const statusSchema = z
     id: z.string().min(1),
     name: z.string(),
     statusCategory: z
-      .object({ id: z.number().int().optional(), key: z.string(), name: z.string().optional() })
+      .object({ id: optional(z.number().int()), key: z.string(), name: optional(z.string()) })
       .loose(),
   })
   .loose();
@@ -104,11 +105,10 @@ export const fieldSchema = z
   .object({
     id: z.string(),
     name: z.string(),
-    custom: z.boolean().optional(),
-    schema: z
-      .object({ type: z.string(), custom: z.string().optional(), items: z.string().optional() })
-      .loose()
-      .optional(),
+    custom: optional(z.boolean()),
+    schema: optional(
+      z.object({ type: z.string(), custom: optional(z.string()), items: optional(z.string()) }).loose(),
+    ),
   })
   .loose();
 export type JiraField = z.infer<typeof fieldSchema>;
@@ -149,19 +149,19 @@ export const boardSchema = z
     id: z.number().int(),
     name: z.string(),
     type: z.string(),
-    location: z
-      .object({ projectKey: z.string().optional(), projectId: z.number().optional() })
-      .loose()
-      .optional(),
+    location: optional(
+      z.object({ projectKey: optional(z.string()), projectId: optional(z.number()) }).loose(),
+    ),
   })
   .loose();
 
 export const boardConfigSchema = z
   .object({
-    estimation: z
-      .object({ type: z.string().optional(), field: z.object({ fieldId: z.string() }).loose().optional() })
-      .loose()
-      .optional(),
+    estimation: optional(
+      z
+        .object({ type: optional(z.string()), field: optional(z.object({ fieldId: z.string() }).loose()) })
+        .loose(),
+    ),
   })
   .loose();
 
@@ -170,11 +170,11 @@ export const sprintSchema = z
     id: z.number().int(),
     state: z.enum(['future', 'active', 'closed']),
     name: z.string(),
-    startDate: time.optional(),
-    endDate: time.optional(),
-    completeDate: time.optional(),
-    createdDate: time.optional(),
-    originBoardId: z.number().int().optional(),
+    startDate: optional(time),
+    endDate: optional(time),
+    completeDate: optional(time),
+    createdDate: optional(time),
+    originBoardId: optional(z.number().int()),
     goal: z.string().nullable().optional(),
   })
   .loose();
@@ -202,7 +202,7 @@ const issueFields = z
   .object({
     summary: z.string(),
     issuetype: z
-      .object({ id: z.string(), name: z.string(), hierarchyLevel: z.number().int().optional() })
+      .object({ id: z.string(), name: z.string(), hierarchyLevel: optional(z.number().int()) })
       .loose(),
     status: z.object({ id: z.string(), name: z.string() }).loose(),
     created: time,
@@ -211,20 +211,20 @@ const issueFields = z
     resolution: z.object({ id: z.string(), name: z.string() }).loose().nullable().optional(),
     reporter: userSchema.nullable().optional(),
     assignee: userSchema.nullable().optional(),
-    labels: z.array(z.string()).optional(),
+    labels: optional(z.array(z.string())),
     parent: z
       .object({
         id: z.string(),
         key: z.string(),
-        fields: z
-          .object({
-            issuetype: z
-              .object({ name: z.string(), hierarchyLevel: z.number().int().optional() })
-              .loose()
-              .optional(),
-          })
-          .loose()
-          .optional(),
+        fields: optional(
+          z
+            .object({
+              issuetype: optional(
+                z.object({ name: z.string(), hierarchyLevel: optional(z.number().int()) }).loose(),
+              ),
+            })
+            .loose(),
+        ),
       })
       .loose()
       .nullable()
@@ -388,12 +388,12 @@ function ownValues(v: unknown): unknown {
 /** A changelog author: only what rows keep (histories are not stored whole). */
 const authorSchema = z
   .object({
-    accountId: z.string().min(1).optional(),
-    key: z.string().min(1).optional(),
-    name: z.string().min(1).optional(),
-    displayName: z.string().optional(),
-    active: z.boolean().optional(),
-    accountType: z.string().optional(),
+    accountId: optional(z.string().min(1)),
+    key: optional(z.string().min(1)),
+    name: optional(z.string().min(1)),
+    displayName: optional(z.string()),
+    active: optional(z.boolean()),
+    accountType: optional(z.string()),
   })
   .refine((u) => u.accountId !== undefined || u.key !== undefined || u.name !== undefined, {
     message: 'a user needs an accountId (Cloud) or a key (Data Center)',
@@ -409,8 +409,8 @@ export const historySchema = z.object({
       ownValues,
       z.object({
         field: z.string(),
-        fieldId: z.string().optional(),
-        fieldtype: z.string().optional(),
+        fieldId: optional(z.string()),
+        fieldtype: optional(z.string()),
         from: z.string().nullish(),
         fromString: z.string().nullish(),
         to: z.string().nullish(),

@@ -1,5 +1,6 @@
 import type { Database } from '../../db/database.js';
-import { errorMessage } from '../../errors.js';
+import { ConfigError, errorMessage } from '../../errors.js';
+import { firstFew } from '../names.js';
 import type { Logger } from '../../log.js';
 import { readSyncState, SyncRun, writeSyncState } from '../../store/runs.js';
 import { pruneRows, upsert } from '../../store/upsert.js';
@@ -229,9 +230,32 @@ export async function syncJira(ctx: JiraSyncContext, options: JiraSyncOptions): 
   const keys = options.only?.length
     ? options.only.map((k) => k.toUpperCase())
     : options.projects.length
-      ? options.projects
+      ? options.projects.map((k) => k.toUpperCase())
       : await listProjects(ctx);
   const site = new Site(ctx, keys);
+  if (keys.length === 0)
+    throw new ConfigError(
+      'JIRA_BASE_URL',
+      'the Jira user can browse no project on this site; check its permissions',
+    );
+  if (options.only?.length || options.projects.length) {
+    // A setting that names no project of the site is a mistake to report, not a quiet success.
+    const setting = options.only?.length ? '--project' : 'JIRA_PROJECTS';
+    const found = await Promise.all(keys.map((k) => site.project(k)));
+    const missing = keys.filter((_, i) => found[i] === undefined);
+    if (missing.length === keys.length) {
+      const existing = (await listProjects(ctx)).sort();
+      throw new ConfigError(
+        setting,
+        `${keys.join(', ')} names none of the ${existing.length} projects this Jira user can browse (${firstFew(existing)})`,
+      );
+    }
+    if (missing.length)
+      ctx.log.warn(
+        { setting, missing },
+        `${setting} names projects this Jira user cannot browse or that do not exist: ${missing.join(', ')}`,
+      );
+  }
   const results: ProjectSyncResult[] = [];
   let next = 0;
   let done = 0;
