@@ -42,6 +42,8 @@ export interface RunTotals {
   apiPoints: number;
   rateLimitRemaining: number | null;
   recordsSkipped: number;
+  /** Fields dropped from records that were kept (RecordQuality). */
+  fieldsDegraded?: number;
   details?: Record<string, unknown>;
 }
 
@@ -64,7 +66,7 @@ export class SyncRun {
     await this.db.query(
       `UPDATE ops.sync_runs
           SET finished_at = clock_timestamp(), status = $2, rows_written = $3, api_requests = $4, api_points = $5,
-              rate_limit_remaining = $6, records_skipped = $7, error = $8, details = $9
+              rate_limit_remaining = $6, records_skipped = $7, error = $8, details = $9, fields_degraded = $10
         WHERE id = $1`,
       [
         this.id,
@@ -76,6 +78,7 @@ export class SyncRun {
         totals.recordsSkipped,
         error ?? null,
         JSON.stringify(totals.details ?? {}),
+        totals.fieldsDegraded ?? 0,
       ],
     );
   }

@@ -5,10 +5,14 @@ import {
   discoverFields,
   historySchema,
   isoTime,
+  issueSchema,
   jiraPayload,
   kindResolver,
   mapChangelog,
+  mapIssue,
+  mapSprint,
   sprintIdsOf,
+  sprintSchema,
   type ChangeRow,
   type JiraField,
 } from '../../src/sources/jira/map.js';
@@ -113,6 +117,74 @@ describe('Jira mapping', () => {
         summary: 'bad  text \uFFFD',
       },
     });
+  });
+
+  it('reads null as absent in every optional field: a sprint not completed keeps its place', () => {
+    const sprint = sprintSchema.parse({
+      id: 12,
+      state: 'active',
+      name: 'PAY Sprint 12',
+      startDate: '2026-01-05T09:00:00.000Z',
+      endDate: '2026-01-16T17:00:00.000Z',
+      completeDate: null,
+      createdDate: null,
+      originBoardId: 3,
+      goal: null,
+    });
+    expect(mapSprint(sprint)).toMatchObject({ id: 12, board_id: 3, complete_at: null, created_at: null });
+    const future = sprintSchema.parse({
+      id: 13,
+      state: 'future',
+      name: 'S13',
+      startDate: null,
+      endDate: null,
+      originBoardId: null,
+    });
+    expect(mapSprint(future)).toMatchObject({ start_at: null, end_at: null, board_id: null });
+  });
+
+  it('drops a custom field of the wrong type, saying which and why, and keeps the issue', () => {
+    const issue = issueSchema.parse({
+      id: '10001',
+      key: 'PAY-1',
+      fields: {
+        summary: 'Refunds',
+        issuetype: { id: '1', name: 'Story', hierarchyLevel: null },
+        status: { id: '3', name: 'In Progress' },
+        created: '2026-01-05T09:00:00.000+0000',
+        updated: '2026-01-06T09:00:00.000+0000',
+        labels: null,
+        project: { id: '100', key: 'PAY' },
+        customfield_2: '5 points',
+        customfield_1: { not: 'a list' },
+      },
+    });
+    const dropped: [string, string][] = [];
+    const mapped = mapIssue(
+      issue,
+      { sprint: 'customfield_1', points: 'customfield_2', flagged: null, epicLink: null },
+      (field, why) => dropped.push([field, why]),
+    );
+    expect(mapped.issue).toMatchObject({ key: 'PAY-1', story_points: null, sprint_ids: [], labels: [] });
+    expect(dropped).toEqual([
+      ['Sprint (fields.customfield_1)', expect.stringMatching(/, got an object$/)],
+      ['story points (fields.customfield_2)', expect.stringMatching(/, got a string$/)],
+    ]);
+  });
+
+  it('keeps a history whose author is missing or unusable, its author unknown and the reason said', () => {
+    const base = { id: '9', created: '2026-01-31T13:05:00.000+0000', items: [{ field: 'status', to: '3' }] };
+    expect(historySchema.parse(base)).toMatchObject({ author: null, authorDropped: null });
+    expect(historySchema.parse({ ...base, author: null })).toMatchObject({
+      author: null,
+      authorDropped: null,
+    });
+    const deleted = historySchema.parse({ ...base, author: { displayName: 'Former user', active: false } });
+    expect(deleted.author).toBeNull();
+    expect(deleted.authorDropped).toMatch(
+      /^a user needs an accountId \(Cloud\) or a key \(Data Center\), got an object$/,
+    );
+    expect(historySchema.parse({ ...base, author: 'robot' }).authorDropped).toMatch(/, got a string$/);
   });
 
   it('reads changelog items without values, and Data Center items that name the field only', () => {

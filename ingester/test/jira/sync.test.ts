@@ -355,6 +355,22 @@ describe('Data Center', () => {
         jira_statuses: ['raw'],
         jira_boards: ['raw'],
       };
+      // Sprints send null for dates not set, histories come without an author (Jira's own
+      // changes) or with a deleted user's name and no key: every record lands, the authors
+      // are dropped and counted, and the histories are the same as Cloud's.
+      expect(results.every((r) => r.skipped === 0)).toBe(true);
+      const { rows: causes } = await target.db.query<{ kind: string; cause: string; records: number }>(
+        `SELECT kind, cause, sum(records)::int AS records FROM metrics.sync_record_problems
+          WHERE source = 'jira' GROUP BY 1, 2`,
+      );
+      expect(causes).toEqual([
+        {
+          kind: 'degraded',
+          cause: 'changelog author: a user needs an accountId (Cloud) or a key (Data Center), got an object',
+          records: expect.any(Number),
+        },
+      ]);
+      expect(causes[0]!.records).toBeGreaterThan(0);
       const dc = await snapshot(target.db, people);
       const cloud = await snapshot(db.db, people);
       for (const table of Object.keys(dc)) {

@@ -189,8 +189,24 @@ export function ingestionHealth(): Dashboard {
           place(
             timeSeriesPanel({
               title: 'Records skipped',
-              description: 'Malformed records a sync logged and skipped instead of failing the run.',
+              description:
+                'Records a sync could not place at all (no id, an unreadable timestamp), logged and left out ' +
+                'instead of failing the run. “Skipped and dropped, by cause” below says why.',
               sql: perSource('sum(records_skipped)'),
+              unit: UNITS.count,
+              style: 'bars',
+              thresholds: thresholds('green', [1, 'orange']),
+            }),
+            8,
+            8,
+          ),
+          place(
+            timeSeriesPanel({
+              title: 'Fields dropped',
+              description:
+                'Fields dropped from records that were kept: a story-point value of another type, a changelog ' +
+                'entry without a usable author, a list GitHub could not serve (read again at the next sync).',
+              sql: perSource('sum(fields_degraded)'),
               unit: UNITS.count,
               style: 'bars',
               thresholds: thresholds('green', [1, 'orange']),
@@ -247,6 +263,33 @@ export function ingestionHealth(): Dashboard {
                 { field: 'duration_seconds', displayName: 'Duration', unit: UNITS.seconds, width: 100 },
                 { field: 'api_requests', displayName: 'Requests', width: 100 },
                 { field: 'error', displayName: 'Error' },
+              ],
+            }),
+            24,
+            8,
+          ),
+          place(
+            tablePanel({
+              title: 'Skipped and dropped, by cause',
+              description:
+                'Every cause of a record left out (skipped) or a field dropped from a record that was kept ' +
+                '(degraded) in the time range, with how many and in how many runs. The log names the first ' +
+                'records of each cause.',
+              sql: `
+                SELECT source, kind, cause, sum(records) AS records, count(DISTINCT run_id) AS runs,
+                       max(started_at) AS last_seen
+                FROM metrics.sync_record_problems
+                WHERE ${RUNS}
+                GROUP BY 1, 2, 3
+                ORDER BY 1, 2, 3
+                LIMIT 200`,
+              columns: [
+                { field: 'source', displayName: 'Source', width: 90 },
+                { field: 'kind', displayName: 'What', width: 100 },
+                { field: 'cause', displayName: 'Cause' },
+                { field: 'records', displayName: 'Records', width: 100 },
+                { field: 'runs', displayName: 'Runs', width: 80 },
+                { field: 'last_seen', displayName: 'Last seen', unit: UNITS.timestamp, width: 190 },
               ],
             }),
             24,

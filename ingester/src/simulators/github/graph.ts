@@ -31,7 +31,20 @@ function hash(s: string): number {
   return h % 100_000_000;
 }
 
+/** Lists of a node that GitHub may fail to serve on their own, the rest of the answer intact. */
+export type PartialField =
+  'labels' | 'timelineItems' | 'commits' | 'reviews' | 'statuses' | 'pullRequests' | 'deployments';
+
+/**
+ * How a list fails: `error`, as GitHub answers a field it cannot serve (the field null, an
+ * entry in `errors` with its path, the rest of `data` intact), or `null-nodes`, a connection
+ * whose `nodes` is null (the schema allows it) with no error at all.
+ */
+export type PartialFailure = 'error' | 'null-nodes';
+
 export class GitHubGraph {
+  /** `${field}|${node id}` → how that list fails; empty unless a test asks for failures. */
+  readonly failing = new Map<string, PartialFailure>();
   private sortedPrs = new Map<string, { now: number; prs: PullRequestW[] }>();
   private commitIndex = new Map<string, Map<string, { commit: CommitW; mainline: boolean }>>();
   /** History lists by tip and range: a sync reads one page after another of the same list. */
@@ -41,6 +54,15 @@ export class GitHubGraph {
     readonly world: World,
     private readonly now: () => number,
   ) {}
+
+  /** Serves a list of a node, or fails it as asked (`failing`). */
+  private list<T extends object>(field: PartialField, id: string, serve: () => T): T | null {
+    const how = this.failing.get(`${field}|${id}`);
+    if (how === 'error')
+      throw new GraphQLError('Resource not accessible by integration', { extensions: { type: 'FORBIDDEN' } });
+    const value = serve();
+    return how === 'null-nodes' ? { ...value, nodes: null } : value;
+  }
 
   repoByName(owner: string, name: string): RepoWorld | undefined {
     if (owner.toLowerCase() !== this.world.org.login.toLowerCase()) return undefined;
@@ -136,7 +158,9 @@ export class GitHubGraph {
       ) => {
         let list = this.prsOf(repo, args.orderBy?.field ?? 'CREATED_AT', args.orderBy?.direction ?? 'ASC');
         if (args.states?.length) list = list.filter((p) => args.states!.includes(this.state(p)));
-        return connection('pullRequests', list, args, (p) => this.pullRequest(repo, p));
+        return this.list('pullRequests', repo.id, () =>
+          connection('pullRequests', list, args, (p) => this.pullRequest(repo, p)),
+        );
       },
       pullRequest: (args: { number: number }) => {
         const pr = repo.pullRequests.find((p) => p.number === args.number && p.createdAt <= now);
@@ -168,7 +192,9 @@ export class GitHubGraph {
         if (args.environments?.length) list = list.filter((d) => args.environments!.includes(d.environment));
         list = [...list].sort((a, b) => a.createdAt - b.createdAt || a.databaseId - b.databaseId);
         if (args.orderBy?.direction === 'DESC') list.reverse();
-        return connection('deployments', list, args, (d) => this.deployment(repo, d));
+        return this.list('deployments', repo.id, () =>
+          connection('deployments', list, args, (d) => this.deployment(repo, d)),
+        );
       },
       releases: (args: PageArgs & { orderBy?: { field: string; direction: string } }) => {
         let list = repo.releases.filter((r) => r.createdAt <= now);
@@ -279,59 +305,66 @@ export class GitHubGraph {
       deletions: p.deletions,
       changedFiles: p.changedFiles,
       labels: (args: PageArgs) =>
-        connection(
-          'labels',
-          p.labels.map((name) => ({ __typename: 'Label', id: `LA_${hash(name)}`, name, color: 'ededed' })),
-          args,
+        this.list('labels', p.id, () =>
+          connection(
+            'labels',
+            p.labels.map((name) => ({ __typename: 'Label', id: `LA_${hash(name)}`, name, color: 'ededed' })),
+            args,
+          ),
         ),
-      timelineItems: (args: PageArgs & { itemTypes?: string[] }) => {
-        const items: unknown[] = [];
-        if (
-          p.readyAt !== null &&
-          p.readyAt <= now &&
-          (!args.itemTypes || args.itemTypes.includes('READY_FOR_REVIEW_EVENT'))
-        )
-          items.push({
-            __typename: 'ReadyForReviewEvent',
-            id: `RFRE_${p.databaseId}`,
-            createdAt: iso(p.readyAt),
-            actor: actor(p.author),
-          });
-        return {
-          ...connection('timelineItems', items, args),
-          filteredCount: items.length,
-          updatedAt: iso(this.updatedAt(p, now)),
-        };
-      },
+      timelineItems: (args: PageArgs & { itemTypes?: string[] }) =>
+        this.list('timelineItems', p.id, () => {
+          const items: unknown[] = [];
+          if (
+            p.readyAt !== null &&
+            p.readyAt <= now &&
+            (!args.itemTypes || args.itemTypes.includes('READY_FOR_REVIEW_EVENT'))
+          )
+            items.push({
+              __typename: 'ReadyForReviewEvent',
+              id: `RFRE_${p.databaseId}`,
+              createdAt: iso(p.readyAt),
+              actor: actor(p.author),
+            });
+          return {
+            ...connection('timelineItems', items, args),
+            filteredCount: items.length,
+            updatedAt: iso(this.updatedAt(p, now)),
+          };
+        }),
       commits: (args: PageArgs) =>
-        connection(
-          'commits',
-          commits.map((c) => ({
-            __typename: 'PullRequestCommit',
-            id: `PURC_${c.oid.slice(0, 12)}`,
-            commit: {
-              __typename: 'Commit',
-              oid: c.oid,
-              abbreviatedOid: c.oid.slice(0, 7),
-              authoredDate: iso(c.authoredAt),
-              committedDate: iso(c.committedAt),
-              message: c.message,
-              messageHeadline: c.message.split('\n')[0],
-              author: {
-                name: c.author ?? 'ghost',
-                date: iso(c.authoredAt),
-                user: c.author ? actor(c.author) : null,
+        this.list('commits', p.id, () =>
+          connection(
+            'commits',
+            commits.map((c) => ({
+              __typename: 'PullRequestCommit',
+              id: `PURC_${c.oid.slice(0, 12)}`,
+              commit: {
+                __typename: 'Commit',
+                oid: c.oid,
+                abbreviatedOid: c.oid.slice(0, 7),
+                authoredDate: iso(c.authoredAt),
+                committedDate: iso(c.committedAt),
+                message: c.message,
+                messageHeadline: c.message.split('\n')[0],
+                author: {
+                  name: c.author ?? 'ghost',
+                  date: iso(c.authoredAt),
+                  user: c.author ? actor(c.author) : null,
+                },
+                committer: { name: 'GitHub', date: iso(c.committedAt), user: null },
               },
-              committer: { name: 'GitHub', date: iso(c.committedAt), user: null },
-            },
-          })),
-          args,
+            })),
+            args,
+          ),
         ),
       reviews: (args: PageArgs) =>
-        connection(
-          'reviews',
-          reviews.map((r) => this.review(r)),
-          args,
+        this.list('reviews', p.id, () =>
+          connection(
+            'reviews',
+            reviews.map((r) => this.review(r)),
+            args,
+          ),
         ),
     };
   }
@@ -482,7 +515,8 @@ export class GitHubGraph {
       creator: actor(d.creator),
       state,
       latestStatus: latest ? status(latest) : null,
-      statuses: (args: PageArgs) => connection('statuses', [...statuses].reverse().map(status), args),
+      statuses: (args: PageArgs) =>
+        this.list('statuses', d.id, () => connection('statuses', [...statuses].reverse().map(status), args)),
     };
   }
 }

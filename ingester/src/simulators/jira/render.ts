@@ -142,9 +142,18 @@ export class Renderer {
       self: `${this.base}/rest/agile/1.0/sprint/${s.id}`,
       state,
       name: s.name,
-      // Sprints not started yet have no dates until someone plans them.
-      ...(state === 'future' ? {} : { startDate: agileTime(s.startAt), endDate: agileTime(s.endAt) }),
-      ...(state === 'closed' ? { completeDate: agileTime(s.completeAt) } : {}),
+      // Sprints not started yet have no dates until someone plans them. Cloud leaves an unset
+      // date out; Data Center (and proxies in front of either) send it as null.
+      ...(state === 'future'
+        ? this.flavour === 'datacenter'
+          ? { startDate: null, endDate: null }
+          : {}
+        : { startDate: agileTime(s.startAt), endDate: agileTime(s.endAt) }),
+      ...(state === 'closed'
+        ? { completeDate: agileTime(s.completeAt) }
+        : this.flavour === 'datacenter'
+          ? { completeDate: null }
+          : {}),
       createdDate: agileTime(s.createdAt),
       originBoardId: s.boardId,
       goal: s.goal,
@@ -267,10 +276,22 @@ export class Renderer {
     return out;
   }
 
+  /**
+   * A history's author as Jira gives it: some changes carry none (made by Jira itself, such as
+   * a sprint's completion moving issues on), and on Data Center a deleted user is a name without
+   * a key.
+   */
+  historyAuthor(h: History): Record<string, unknown> | null | undefined {
+    const n = Number(h.id);
+    if (n % 17 === 0) return undefined;
+    if (this.flavour === 'datacenter' && n % 19 === 0) return { displayName: 'Former user', active: false };
+    return this.user(h.author);
+  }
+
   history(h: History, corrupt = false) {
     return {
       id: h.id,
-      author: this.user(h.author),
+      author: this.historyAuthor(h),
       created: corrupt ? 'yesterday' : jiraTime(h.at),
       items: h.items.map((i) => {
         const item: Record<string, string> = { field: i.field, fieldtype: i.fieldtype };

@@ -34,18 +34,26 @@ export const prNode = z.object({
   additions: z.number().int(),
   deletions: z.number().int(),
   changedFiles: z.number().int(),
-  labels: z.object({ nodes: z.array(z.object({ name: z.string() }).nullable()) }),
-  timelineItems: z.object({ nodes: z.array(z.object({ createdAt: optional(time) }).nullable()) }),
-  commits: z.object({
-    totalCount: z.number().int(),
-    pageInfo: z.object({ hasNextPage: z.boolean(), endCursor: z.string().nullable() }),
-    nodes: z.array(z.object({ commit: z.lazy(() => prCommit) }).nullable()),
-  }),
-  reviews: z.object({
-    totalCount: z.number().int(),
-    pageInfo: z.object({ hasNextPage: z.boolean(), endCursor: z.string().nullable() }),
-    nodes: z.array(z.lazy(() => reviewNode).nullable()),
-  }),
+  // GitHub's schema lets each list (and its nodes) be null: it answers null, with an error
+  // beside the data, when it cannot serve one. The pull request is kept without it.
+  labels: optional(z.object({ nodes: z.array(z.object({ name: z.string() }).nullable()).nullable() })),
+  timelineItems: optional(
+    z.object({ nodes: z.array(z.object({ createdAt: optional(time) }).nullable()).nullable() }),
+  ),
+  commits: optional(
+    z.object({
+      totalCount: z.number().int(),
+      pageInfo: z.object({ hasNextPage: z.boolean(), endCursor: z.string().nullable() }),
+      nodes: z.array(z.object({ commit: z.lazy(() => prCommit) }).nullable()).nullable(),
+    }),
+  ),
+  reviews: optional(
+    z.object({
+      totalCount: z.number().int(),
+      pageInfo: z.object({ hasNextPage: z.boolean(), endCursor: z.string().nullable() }),
+      nodes: z.array(z.lazy(() => reviewNode).nullable()).nullable(),
+    }),
+  ),
 });
 export type PrNode = z.infer<typeof prNode>;
 
@@ -82,10 +90,12 @@ export const deploymentNode = z.object({
   updatedAt: time.nullable(),
   ref: z.object({ name: z.string() }).nullable(),
   creator: actor,
-  statuses: z.object({
-    totalCount: z.number().int(),
-    nodes: z.array(z.object({ id: z.string(), state: z.string(), createdAt: time }).nullable()),
-  }),
+  statuses: optional(
+    z.object({
+      totalCount: z.number().int(),
+      nodes: z.array(z.object({ id: z.string(), state: z.string(), createdAt: time }).nullable()).nullable(),
+    }),
+  ),
 });
 export type DeploymentNode = z.infer<typeof deploymentNode>;
 
@@ -147,11 +157,16 @@ export function revertedNumber(
   return null;
 }
 
+/** A pull request's lists GitHub may not serve. */
+export type PrList = 'labels' | 'timelineItems' | 'commits' | 'reviews';
+
 export interface PrRows {
   pr: PullRequestRow;
   commits: PrCommitRow[];
   reviews: PrReviewRow[];
   refs: { pr_id: string; issue_key: string; found_in: string }[];
+  /** Lists GitHub did not serve: their rows are not known (and what is stored of them stays). */
+  missing: PrList[];
 }
 
 export interface PullRequestRow {
@@ -222,12 +237,13 @@ export function mapReview(prId: string, r: z.infer<typeof reviewNode>): PrReview
 export function mapPullRequest(repoId: string, repoFullName: string, n: PrNode): PrRows {
   const title = clean(n.title);
   const body = clean(n.body ?? null);
-  const readyTimes = n.timelineItems.nodes
+  const missing = (['labels', 'timelineItems', 'commits', 'reviews'] as const).filter((l) => !n[l]?.nodes);
+  const readyTimes = (n.timelineItems?.nodes ?? [])
     .map((t) => t?.createdAt)
     .filter((t): t is string => !!t)
     .sort();
-  const commits = n.commits.nodes.filter((c) => c !== null).map((c) => mapCommit(n.id, c!.commit));
-  const reviews = n.reviews.nodes.filter((r) => r !== null).map((r) => mapReview(n.id, r!));
+  const commits = (n.commits?.nodes ?? []).filter((c) => c !== null).map((c) => mapCommit(n.id, c!.commit));
+  const reviews = (n.reviews?.nodes ?? []).filter((r) => r !== null).map((r) => mapReview(n.id, r!));
   const { commits: _c, reviews: _r, ...rest } = n;
   return {
     pr: {
@@ -252,9 +268,9 @@ export function mapPullRequest(repoId: string, repoFullName: string, n: PrNode):
       additions: n.additions,
       deletions: n.deletions,
       changed_files: n.changedFiles,
-      commits_total: n.commits.totalCount,
-      reviews_total: n.reviews.totalCount,
-      labels: n.labels.nodes.filter((l) => l !== null).map((l) => clean(l!.name)),
+      commits_total: n.commits?.totalCount ?? commits.length,
+      reviews_total: n.reviews?.totalCount ?? reviews.length,
+      labels: (n.labels?.nodes ?? []).filter((l) => l !== null).map((l) => clean(l!.name)),
       reverts_number: revertedNumber(repoFullName, title, n.headRefName, body),
       raw: stripForStorage(rest),
     },
@@ -265,6 +281,7 @@ export function mapPullRequest(repoId: string, repoFullName: string, n: PrNode):
       issue_key: r.key,
       found_in: r.foundIn,
     })),
+    missing,
   };
 }
 
@@ -284,7 +301,7 @@ export function mapDeployment(repoId: string, d: DeploymentNode) {
       creator_login: login(d.creator),
       raw: stripForStorage(rest),
     },
-    statuses: statuses.nodes
+    statuses: (statuses?.nodes ?? [])
       .filter((s) => s !== null)
       .map((s) => ({
         id: s!.id,
@@ -310,29 +327,4 @@ export function mapRelease(repoId: string, r: z.infer<typeof releaseNode>) {
     author_login: login(r.author),
     raw: stripForStorage(r),
   };
-}
-
-/** Parses a list of records, keeping the good ones and describing the bad ones. */
-export function parseEach<T>(
-  schema: z.ZodType<T>,
-  items: readonly unknown[],
-  what: string,
-): { ok: T[]; bad: string[] } {
-  const ok: T[] = [];
-  const bad: string[] = [];
-  items.forEach((item, i) => {
-    if (item === null || item === undefined) {
-      bad.push(`${what} #${i}: missing (null in the response)`);
-      return;
-    }
-    const r = schema.safeParse(item);
-    if (r.success) ok.push(r.data);
-    else {
-      const id =
-        (item as { id?: unknown; number?: unknown }).number ?? (item as { id?: unknown }).id ?? `#${i}`;
-      const issue = r.error.issues[0]!;
-      bad.push(`${what} ${String(id)}: ${issue.path.join('.')} ${issue.message}`);
-    }
-  });
-  return { ok, bad };
 }

@@ -3,6 +3,7 @@ import { DEFAULT_PRODUCTION_PATTERN, type Organisation } from '../../config/orga
 import type { Database } from '../../db/database.js';
 import { ConfigError, errorMessage } from '../../errors.js';
 import { firstFew } from '../names.js';
+import { parseEach, RecordQuality, type BadRecord } from '../quality.js';
 import type { Logger } from '../../log.js';
 import { readSyncState, SyncRun, writeSyncState } from '../../store/runs.js';
 import { pruneChildren, upsert } from '../../store/upsert.js';
@@ -16,7 +17,6 @@ import {
   mapPullRequest,
   mapRelease,
   mapReview,
-  parseEach,
   prCommit,
   prNode,
   releaseNode,
@@ -56,7 +56,9 @@ export interface RepoSyncResult {
   rowsWritten: number;
   requests: number;
   points: number;
+  /** Records left out, and fields dropped from records that were kept (see RecordQuality). */
   skipped: number;
+  degraded: number;
   error?: string;
 }
 
@@ -138,7 +140,7 @@ async function syncOneRepository(
   const log = ctx.log.child({ source: 'github', repo: scope });
   const locked = await ctx.db.withLock(`sync:github:${scope}`, async () => {
     const run = await SyncRun.start(ctx.db, 'github', scope);
-    const counters = { rows: 0, prs: 0, skipped: 0 };
+    const counters: RepoCounters = { rows: 0, prs: 0, quality: new RecordQuality(log) };
     try {
       await requestScope.run(stats, () => syncRepository(ctx, repo, options, log, stats, counters, progress));
       await run.finish('succeeded', {
@@ -146,8 +148,9 @@ async function syncOneRepository(
         apiRequests: stats.requests,
         apiPoints: stats.points,
         rateLimitRemaining: stats.rateLimitRemaining,
-        recordsSkipped: counters.skipped,
-        details: { prs: counters.prs },
+        recordsSkipped: counters.quality.skipped,
+        fieldsDegraded: counters.quality.degraded,
+        details: { prs: counters.prs, ...counters.quality.details() },
       });
       log.info(
         {
@@ -155,11 +158,12 @@ async function syncOneRepository(
           rows: counters.rows,
           requests: stats.requests,
           points: stats.points,
-          skipped: counters.skipped,
+          skipped: counters.quality.skipped,
+          degraded: counters.quality.degraded,
         },
         'repository synced',
       );
-      return { status: 'succeeded' as const, ...counters };
+      return { status: 'succeeded' as const, ...totalsOf(counters) };
     } catch (err) {
       const message = errorMessage(err);
       log.error({ err: message }, 'repository sync failed');
@@ -170,11 +174,13 @@ async function syncOneRepository(
           apiRequests: stats.requests,
           apiPoints: stats.points,
           rateLimitRemaining: stats.rateLimitRemaining,
-          recordsSkipped: counters.skipped,
+          recordsSkipped: counters.quality.skipped,
+          fieldsDegraded: counters.quality.degraded,
+          details: { prs: counters.prs, ...counters.quality.details() },
         },
         message,
       );
-      return { status: 'failed' as const, ...counters, error: message };
+      return { status: 'failed' as const, ...totalsOf(counters), error: message };
     }
   });
   if (!locked.acquired) {
@@ -185,7 +191,16 @@ async function syncOneRepository(
       { rowsWritten: 0, apiRequests: 0, apiPoints: 0, rateLimitRemaining: null, recordsSkipped: 0 },
       'locked by another sync',
     );
-    return { repo: scope, status: 'skipped', prs: 0, rowsWritten: 0, requests: 0, points: 0, skipped: 0 };
+    return {
+      repo: scope,
+      status: 'skipped',
+      prs: 0,
+      rowsWritten: 0,
+      requests: 0,
+      points: 0,
+      skipped: 0,
+      degraded: 0,
+    };
   }
   const r = locked.result;
   return {
@@ -196,9 +211,23 @@ async function syncOneRepository(
     requests: stats.requests,
     points: stats.points,
     skipped: r.skipped,
+    degraded: r.degraded,
     error: 'error' in r ? r.error : undefined,
   };
 }
+
+interface RepoCounters {
+  rows: number;
+  prs: number;
+  quality: RecordQuality;
+}
+
+const totalsOf = (c: RepoCounters) => ({
+  rows: c.rows,
+  prs: c.prs,
+  skipped: c.quality.skipped,
+  degraded: c.quality.degraded,
+});
 
 /** Runs a query; a response with both data and errors (one broken record) keeps its data. */
 async function query<T>(
@@ -256,7 +285,7 @@ async function syncRepository(
   options: GitHubSyncOptions,
   log: Logger,
   stats: RequestStats,
-  counters: { rows: number; prs: number; skipped: number },
+  counters: RepoCounters,
   progress: (prs: number) => void,
 ): Promise<void> {
   const { db, client } = ctx;
@@ -279,10 +308,14 @@ async function syncRepository(
   const deploymentStop =
     since ?? new Date(Date.parse(cursor.deploymentsUntil ?? cursor.historySince) - 3 * DAY);
   const releaseStop = since ?? new Date(Date.parse(cursor.releasesUntil ?? cursor.historySince) - 30 * DAY);
-  const skip = (what: string[]) => {
-    for (const w of what) log.warn({ record: w }, 'malformed record skipped');
-    counters.skipped += what.length;
+  const quality = counters.quality;
+  const skip = (bad: BadRecord[]) => {
+    for (const b of bad) quality.skip(`${scope} ${b.id}`, b.cause);
   };
+  // Data GitHub did not serve is read again next time: the watermarks stay before it.
+  let prsHeldAt = Infinity;
+  let deploymentsHeldAt = Infinity;
+  let releasesHeld = false;
 
   const part = () => ({ cursor: null as string | null, done: false });
   const prs = part();
@@ -291,6 +324,7 @@ async function syncRepository(
   const rels = part();
   const fetched = new Map<string, FetchedCommit>();
   let head: string | null = null;
+  let historyFailed = false;
   let maxUpdated = state.watermark?.getTime() ?? 0;
   let maxDeployment = Date.parse(cursor.deploymentsUntil ?? '1970-01-01T00:00:00Z');
   let maxRelease = Date.parse(cursor.releasesUntil ?? '1970-01-01T00:00:00Z');
@@ -329,9 +363,15 @@ async function syncRepository(
     // Default-branch history: collected now, placed once the walk is complete.
     const target = r.defaultBranchRef?.target ?? null;
     if (!history.done) {
-      if (!target?.history) history.done = true;
+      if (target && !target.history?.nodes) {
+        // A branch always has a history: this page was not served; nothing is placed this time.
+        quality.degrade(scope, 'default-branch history', 'GitHub did not serve it');
+        history.done = true;
+        head = null;
+        historyFailed = true;
+      } else if (!target?.history) history.done = true;
       else {
-        head ??= target.oid;
+        if (!historyFailed) head ??= target.oid;
         const { ok, bad } = parseEach(historyNode, target.history.nodes, 'commit');
         skip(bad);
         for (const c of ok)
@@ -348,11 +388,22 @@ async function syncRepository(
       }
     }
 
-    if (!prs.done && r.pullRequests) {
-      const page = r.pullRequests;
+    if (!prs.done && !r.pullRequests?.nodes) {
+      quality.degrade(scope, 'pull requests page', 'GitHub did not serve it');
+      prs.done = true;
+      prsHeldAt = -Infinity;
+    }
+    if (!prs.done && r.pullRequests?.nodes) {
+      const page = r.pullRequests as Connection<unknown>;
       const { ok, bad } = parseEach(prNode, page.nodes, 'pull request');
       skip(bad);
       const mapped = ok.map((n) => mapPullRequest(r.id, scope, n));
+      for (const m of mapped)
+        if (m.missing.length) {
+          for (const list of m.missing)
+            quality.degrade(`${scope}#${m.pr.number}`, `pull request ${list}`, 'GitHub did not serve it');
+          prsHeldAt = Math.min(prsHeldAt, Date.parse(m.pr.updated_at));
+        }
       for (const m of mapped)
         await completeNested(
           client,
@@ -374,11 +425,25 @@ async function syncRepository(
       prs.done = reachedStop || !page.pageInfo.hasNextPage;
     }
 
-    if (!deps.done && r.deployments) {
-      const page = r.deployments;
+    if (!deps.done && !r.deployments?.nodes) {
+      quality.degrade(scope, 'deployments page', 'GitHub did not serve it');
+      deps.done = true;
+      deploymentsHeldAt = -Infinity;
+    }
+    if (!deps.done && r.deployments?.nodes) {
+      const page = r.deployments as Connection<unknown>;
       const { ok, bad } = parseEach(deploymentNode, page.nodes, 'deployment');
       skip(bad);
       for (const d of ok) {
+        if (!d.statuses?.nodes) {
+          quality.degrade(
+            `${scope} deployment ${d.databaseId ?? d.id}`,
+            'deployment statuses',
+            'GitHub did not serve them',
+          );
+          deploymentsHeldAt = Math.min(deploymentsHeldAt, Date.parse(d.createdAt));
+          continue;
+        }
         if (d.statuses.totalCount > d.statuses.nodes.length) {
           const more = await query<{ node: { statuses: { nodes: unknown[] } } | null }>(
             client,
@@ -411,8 +476,13 @@ async function syncRepository(
         !page.pageInfo.hasNextPage || ok.some((d) => Date.parse(d.createdAt) < deploymentStop.getTime());
     }
 
-    if (!rels.done && r.releases) {
-      const page = r.releases;
+    if (!rels.done && !r.releases?.nodes) {
+      quality.degrade(scope, 'releases page', 'GitHub did not serve it');
+      rels.done = true;
+      releasesHeld = true;
+    }
+    if (!rels.done && r.releases?.nodes) {
+      const page = r.releases as Connection<unknown>;
       const { ok, bad } = parseEach(releaseNode, page.nodes, 'release');
       skip(bad);
       const rows = ok.map((x) => mapRelease(r.id, x));
@@ -463,14 +533,24 @@ async function syncRepository(
   if (workflow) counters.rows += await syncWorkflowRuns(ctx, repo, workflow, cursor, since, stats);
   counters.rows += await compareOffHistory(ctx, repo, productionPattern(ctx.organisation, repo.name));
 
+  const previousDeployments = cursor.deploymentsUntil;
   cursor.deploymentsUntil =
-    maxDeployment > 0 ? new Date(maxDeployment).toISOString() : cursor.deploymentsUntil;
-  cursor.releasesUntil = maxRelease > 0 ? new Date(maxRelease).toISOString() : cursor.releasesUntil;
-  // Only now, with every page written, does the watermark move.
-  await writeSyncState<RepoCursor>(db, 'github', scope, {
-    watermark: maxUpdated > 0 ? new Date(maxUpdated) : (state.watermark ?? new Date(0)),
-    cursor,
-  });
+    deploymentsHeldAt === -Infinity
+      ? previousDeployments
+      : maxDeployment > 0
+        ? new Date(Math.min(maxDeployment, deploymentsHeldAt)).toISOString()
+        : previousDeployments;
+  if (!releasesHeld)
+    cursor.releasesUntil = maxRelease > 0 ? new Date(maxRelease).toISOString() : cursor.releasesUntil;
+  // Only now, with every page written, does the watermark move; not past a pull request
+  // GitHub did not serve whole, nor at all when a page of them was not served.
+  const watermark =
+    prsHeldAt === -Infinity
+      ? state.watermark
+      : maxUpdated > 0
+        ? new Date(Math.min(maxUpdated, prsHeldAt))
+        : (state.watermark ?? new Date(0));
+  await writeSyncState<RepoCursor>(db, 'github', scope, { watermark, cursor });
 }
 
 const repoIds = new WeakMap<RepoRef, string>();
@@ -485,10 +565,10 @@ async function completeNested(
   repo: RepoRef,
   rows: PrRows,
   node: PrNode,
-  skip: (what: string[]) => void,
+  skip: (bad: BadRecord[]) => void,
 ): Promise<void> {
-  let cursor = node.commits.pageInfo.endCursor;
-  let more = node.commits.pageInfo.hasNextPage;
+  let cursor = node.commits?.pageInfo.endCursor ?? null;
+  let more = node.commits?.nodes ? node.commits.pageInfo.hasNextPage : false;
   while (more) {
     const { data } = await query<{
       repository: { pullRequest: { commits: Connection<{ commit: unknown }> } };
@@ -509,8 +589,8 @@ async function completeNested(
     cursor = page.pageInfo.endCursor;
     more = page.pageInfo.hasNextPage;
   }
-  cursor = node.reviews.pageInfo.endCursor;
-  more = node.reviews.pageInfo.hasNextPage;
+  cursor = node.reviews?.pageInfo.endCursor ?? null;
+  more = node.reviews?.nodes ? node.reviews.pageInfo.hasNextPage : false;
   while (more) {
     const { data } = await query<{ repository: { pullRequest: { reviews: Connection<unknown> } } }>(
       client,
@@ -537,6 +617,9 @@ async function writePullRequests(db: Database, mapped: PrRows[]): Promise<number
   if (mapped.length === 0) return 0;
   return db.tx(async (c) => {
     const ids = mapped.map((m) => m.pr.id);
+    // A list GitHub did not serve is not known to be empty: what is stored of it stays.
+    const servedWith = (list: 'commits' | 'reviews') =>
+      mapped.filter((m) => !m.missing.includes(list)).map((m) => m.pr.id);
     let n = await upsert(
       c,
       t.pullRequests,
@@ -551,7 +634,7 @@ async function writePullRequests(db: Database, mapped: PrRows[]): Promise<number
       'pr_id',
       'oid',
       commits.map((x) => ({ parent: x.pr_id, child: x.oid })),
-      ids,
+      servedWith('commits'),
     );
     n += await pruneChildren(
       c,
@@ -559,7 +642,7 @@ async function writePullRequests(db: Database, mapped: PrRows[]): Promise<number
       'pr_id',
       'id',
       reviews.map((x) => ({ parent: x.pr_id, child: x.id })),
-      ids,
+      servedWith('reviews'),
     );
     n += await pruneChildren(
       c,

@@ -309,17 +309,22 @@ export interface MappedIssue {
   current: { statusId: string; sprintIds: number[]; points: number | null; flagged: boolean };
 }
 
+/** Called for a field dropped from a record that is kept: which field, and why. */
+export type Degrade = (field: string, why: string) => void;
+
 /**
- * An issue's row. Throws (for the caller to skip and count) when a custom field does
- * not hold what its type promises.
+ * An issue's row. A custom field that does not hold what its type promises (story points
+ * as text, a Sprint field of another shape) is dropped and reported through `degrade`; the
+ * issue is kept, as none of them is needed to place it.
  */
-export function mapIssue(issue: JiraIssue, f: ProjectFields): MappedIssue {
+export function mapIssue(issue: JiraIssue, f: ProjectFields, degrade: Degrade = () => {}): MappedIssue {
   const x = issue.fields as JiraIssue['fields'] & Record<string, unknown>;
   const custom = <T>(id: string | null, schema: z.ZodType<T>, name: string): T | undefined => {
     if (!id) return undefined;
     const r = schema.safeParse(x[id]);
-    if (!r.success) throw new Error(`fields.${id} (${name}): ${r.error.issues[0]!.message}`);
-    return r.data;
+    if (r.success) return r.data;
+    degrade(`${name} (fields.${id})`, `${r.error.issues[0]!.message}, got ${describe(x[id])}`);
+    return undefined;
   };
   const sprintIds = sprintIdsOf(custom(f.sprint, sprintField, 'Sprint'));
   const points = custom(f.points, pointsField, 'story points') ?? null;
@@ -399,26 +404,51 @@ const authorSchema = z
     message: 'a user needs an accountId (Cloud) or a key (Data Center)',
   });
 
+/** What a value is, for a message: `a string`, `an object`, `null`. */
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  const t = typeof v;
+  return t === 'object' || t === 'undefined' ? `an ${t}` : `a ${t}`;
+}
+
+/**
+ * A history's author as rows keep it: absent for Jira's own changes, and dropped (with the
+ * reason in `authorDropped`) when it carries no id, as a deleted user's may.
+ */
+const historyAuthor = z
+  .unknown()
+  .optional()
+  .transform((v) => {
+    if (v === null || v === undefined) return { author: null, dropped: null };
+    const r = authorSchema.safeParse(v);
+    return r.success
+      ? { author: r.data, dropped: null }
+      : { author: null, dropped: `${r.error.issues[0]!.message}, got ${describe(v)}` };
+  });
+
 /** One change history, reduced to what the rows need: a sync holds a thousand issues' worth at once. */
-export const historySchema = z.object({
-  id: z.string().min(1),
-  author: authorSchema.nullable().optional(),
-  created: time,
-  items: z.array(
-    z.preprocess(
-      ownValues,
-      z.object({
-        field: z.string(),
-        fieldId: optional(z.string()),
-        fieldtype: optional(z.string()),
-        from: z.string().nullish(),
-        fromString: z.string().nullish(),
-        to: z.string().nullish(),
-        toString: z.string().nullish(),
-      }),
+export const historySchema = z
+  .object({
+    id: z.string().min(1),
+    author: historyAuthor,
+    created: time,
+    items: z.array(
+      z.preprocess(
+        ownValues,
+        z.object({
+          field: z.string(),
+          fieldId: optional(z.string()),
+          fieldtype: optional(z.string()),
+          from: z.string().nullish(),
+          fromString: z.string().nullish(),
+          to: z.string().nullish(),
+          toString: z.string().nullish(),
+        }),
+      ),
     ),
-  ),
-});
+  })
+  .transform(({ author, ...h }) => ({ ...h, author: author.author, authorDropped: author.dropped }));
 export type JiraHistory = z.infer<typeof historySchema>;
 
 export type ChangeKind = 'status' | 'sprint' | 'points' | 'flagged';
@@ -652,25 +682,4 @@ export function derivePeriods(
       .filter((p) => p.value)
       .map((p) => ({ issue_id: issue.id, started_at: p.from, ended_at: p.to })),
   };
-}
-
-/** Parses a list of records, keeping the good ones and describing the bad ones. */
-export function parseEach<T>(
-  schema: z.ZodType<T>,
-  items: readonly unknown[],
-  what: string,
-): { ok: T[]; bad: { id: string; reason: string; item: unknown }[] } {
-  const ok: T[] = [];
-  const bad: { id: string; reason: string; item: unknown }[] = [];
-  items.forEach((item, i) => {
-    const r = schema.safeParse(item);
-    if (r.success) ok.push(r.data);
-    else {
-      const o = (item ?? {}) as { key?: unknown; id?: unknown };
-      const id = String(o.key ?? o.id ?? `#${i}`);
-      const issue = r.error.issues[0]!;
-      bad.push({ id, reason: `${what} ${id}: ${issue.path.join('.')} ${issue.message}`, item });
-    }
-  });
-  return { ok, bad };
 }

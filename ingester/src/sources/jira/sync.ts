@@ -1,5 +1,6 @@
 import type { Database } from '../../db/database.js';
 import { ConfigError, errorMessage } from '../../errors.js';
+import { parseEach, RecordQuality, type BadRecord } from '../quality.js';
 import { firstFew } from '../names.js';
 import type { Logger } from '../../log.js';
 import { readSyncState, SyncRun, writeSyncState } from '../../store/runs.js';
@@ -19,7 +20,6 @@ import {
   mapIssue,
   mapSprint,
   mapStatus,
-  parseEach,
   projectSchema,
   sprintSchema,
   statusSchema,
@@ -94,7 +94,9 @@ export interface ProjectSyncResult {
   changelogEntries: number;
   rowsWritten: number;
   requests: number;
+  /** Records left out, and fields dropped from records that were kept (see RecordQuality). */
   skipped: number;
+  degraded: number;
   rateLimitRemaining: number | null;
   error?: string;
 }
@@ -130,8 +132,7 @@ interface Counters {
   rows: number;
   issues: number;
   changes: number;
-  skipped: number;
-  skippedIds: string[];
+  quality: RecordQuality;
 }
 
 /** What one run learns about the whole site once, for all its projects. */
@@ -167,7 +168,7 @@ class Site {
       );
       const { ok, bad } = parseEach(statusSchema, raw as unknown[], 'status');
       for (const b of bad)
-        this.ctx.log.warn({ source: 'jira', record: b.reason }, 'malformed record skipped');
+        this.ctx.log.warn({ source: 'jira', record: b.id, cause: b.cause }, 'malformed record skipped');
       await upsert(this.ctx.db, t.statuses, ok.map(mapStatus));
       return new Set(ok.map((s) => s.id));
     })();
@@ -311,18 +312,19 @@ async function syncOneProject(
 ): Promise<ProjectSyncResult> {
   const stats = newJiraStats();
   const log = ctx.log.child({ source: 'jira', project: key });
-  const counters: Counters = { rows: 0, issues: 0, changes: 0, skipped: 0, skippedIds: [] };
+  const counters: Counters = { rows: 0, issues: 0, changes: 0, quality: new RecordQuality(log) };
   const totals = () => ({
     rowsWritten: counters.rows,
     apiRequests: stats.requests,
     apiPoints: 0,
     rateLimitRemaining: stats.rateLimitRemaining,
-    recordsSkipped: counters.skipped,
+    recordsSkipped: counters.quality.skipped,
+    fieldsDegraded: counters.quality.degraded,
     details: {
       issues: counters.issues,
       changelogEntries: counters.changes,
       retries: stats.retries,
-      skippedRecords: counters.skippedIds.slice(0, 50),
+      ...counters.quality.details(),
     },
   });
   const locked = await ctx.db.withLock(`sync:jira:${key}`, async () => {
@@ -336,7 +338,8 @@ async function syncOneProject(
           changelogEntries: counters.changes,
           rows: counters.rows,
           requests: stats.requests,
-          skipped: counters.skipped,
+          skipped: counters.quality.skipped,
+          degraded: counters.quality.degraded,
         },
         'project synced',
       );
@@ -354,7 +357,8 @@ async function syncOneProject(
     changelogEntries: counters.changes,
     rowsWritten: counters.rows,
     requests: stats.requests,
-    skipped: counters.skipped,
+    skipped: counters.quality.skipped,
+    degraded: counters.quality.degraded,
     rateLimitRemaining: stats.rateLimitRemaining,
   };
   if (!locked.acquired) {
@@ -383,12 +387,8 @@ async function syncProject(
   let cursor = state.cursor;
   if (full || cursor === null || Date.now() - Date.parse(cursor.discoveredAt) > maxAge)
     cursor = await discover(ctx, site, key, cursor, log, counters);
-  const skip = (bad: { id: string; reason: string }[]) => {
-    for (const b of bad) {
-      log.warn({ record: b.reason }, 'malformed record skipped');
-      counters.skippedIds.push(b.id);
-    }
-    counters.skipped += bad.length;
+  const skip = (bad: BadRecord[]) => {
+    for (const b of bad) counters.quality.skip(b.id, b.cause);
   };
 
   counters.rows += await syncSprints(ctx, cursor, full, skip, log);
@@ -436,8 +436,7 @@ async function discover(
     );
     const values = (page.values ?? []) as unknown[];
     const { ok, bad } = parseEach(boardSchema, values, 'board');
-    for (const b of bad) log.warn({ record: b.reason }, 'malformed record skipped');
-    counters.skipped += bad.length;
+    for (const b of bad) counters.quality.skip(b.id, b.cause);
     for (const board of ok) {
       let estimation: string | null = null;
       let config: unknown = null;
@@ -510,7 +509,7 @@ async function syncSprints(
   ctx: JiraSyncContext,
   cursor: ProjectCursor,
   full: boolean,
-  skip: (bad: { id: string; reason: string }[]) => void,
+  skip: (bad: BadRecord[]) => void,
   log: Logger,
 ): Promise<number> {
   let written = 0;
@@ -577,7 +576,7 @@ async function syncIssues(
   since: number | null,
   full: boolean,
   watermark: Date | null,
-  skip: (bad: { id: string; reason: string }[]) => void,
+  skip: (bad: BadRecord[]) => void,
   counters: Counters,
   progress: (issues: number) => void,
   log: Logger,
@@ -604,17 +603,15 @@ async function syncIssues(
       const issue = ok[0];
       if (!issue) continue;
       try {
-        const mapped = mapIssue(issue, f);
+        const mapped = mapIssue(issue, f, (field, why) => counters.quality.degrade(issue.key, field, why));
         let histories: JiraHistory[] | undefined;
         if (api.dataCenter) {
           const embedded = (item as { changelog?: { histories?: unknown[] } }).changelog?.histories ?? [];
-          const parsed = parseEach(historySchema, embedded, `changelog of ${issue.key}:`);
-          skip(parsed.bad);
-          histories = parsed.ok;
+          histories = parseHistories(embedded, issue.key, skip, counters.quality);
         }
         pending.push({ id: issue.id, key: issue.key, mapped, histories });
       } catch (err) {
-        skip([{ id: issue.key, reason: `issue ${issue.key}: ${errorMessage(err)}` }]);
+        skip([{ id: issue.key, cause: `issue: ${errorMessage(err)}` }]);
       }
     }
   };
@@ -636,7 +633,7 @@ async function syncIssues(
     const changed = batch.filter((p) => full || stored.get(p.id) !== Date.parse(p.mapped.issue.updated_at));
     const histories = api.dataCenter
       ? new Map(changed.map((p) => [p.id, p.histories ?? []]))
-      : await bulkChangelogs(ctx, changed, tracked, skip);
+      : await bulkChangelogs(ctx, changed, tracked, skip, counters.quality);
     return { batch, stored, histories, isChanged: new Set(changed.map((p) => p.id)) };
   };
 
@@ -764,12 +761,31 @@ async function syncIssues(
   if (counters.issues === 0) log.debug('no issue changed since the last sync');
 }
 
+/**
+ * An issue's change histories: one that cannot be read is skipped, and one whose author is
+ * missing or unusable (Jira automation, a deleted user) keeps its changes, author unknown.
+ */
+function parseHistories(
+  raw: unknown[],
+  issueKey: string,
+  skip: (bad: BadRecord[]) => void,
+  quality: RecordQuality,
+): JiraHistory[] {
+  const { ok, bad } = parseEach(historySchema, raw, 'changelog entry');
+  skip(bad.map((b) => ({ id: `${issueKey} ${b.id}`, cause: b.cause })));
+  for (const h of ok)
+    if (h.authorDropped)
+      quality.degrade(`${issueKey} changelog ${h.id}`, 'changelog author', h.authorDropped);
+  return ok;
+}
+
 /** The full tracked history of each issue, in as few bulkfetch requests as Jira allows. */
 async function bulkChangelogs(
   ctx: JiraSyncContext,
   issues: Pending[],
   fieldIds: string[],
-  skip: (bad: { id: string; reason: string }[]) => void,
+  skip: (bad: BadRecord[]) => void,
+  quality: RecordQuality,
 ): Promise<Map<string, JiraHistory[]>> {
   const out = new Map<string, JiraHistory[]>();
   const keys = new Map(issues.map((p) => [p.id, p.key]));
@@ -787,12 +803,12 @@ async function bulkChangelogs(
       );
       for (const log of r.issueChangeLogs ?? []) {
         if (!log.issueId) continue;
-        const { ok, bad } = parseEach(
-          historySchema,
+        const ok = parseHistories(
           (log.changeHistories ?? []) as unknown[],
-          `changelog of ${keys.get(log.issueId) ?? log.issueId}:`,
+          keys.get(log.issueId) ?? log.issueId,
+          skip,
+          quality,
         );
-        skip(bad);
         let list = out.get(log.issueId);
         if (!list) out.set(log.issueId, (list = []));
         list.push(...ok);
@@ -812,7 +828,7 @@ async function fetchUnknownSprints(
   key: string,
   cursor: ProjectCursor,
   full: boolean,
-  skip: (bad: { id: string; reason: string }[]) => void,
+  skip: (bad: BadRecord[]) => void,
   log: Logger,
 ): Promise<number> {
   const missing = new Set(full ? [] : cursor.missingSprints);
