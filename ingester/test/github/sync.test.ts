@@ -242,7 +242,9 @@ describe('a sync killed part way', () => {
       expect(partial.rows[0]!.n).toBeLessThan(world.repos.reduce((n, r) => n + r.pullRequests.length, 0));
       sim.clearFaults();
       const second = runCli(args, env);
-      expect(await second.exited).toBe(0);
+      const code = await second.exited;
+      // The output says why, should it not succeed.
+      expect({ code, output: code === 0 ? '' : second.output() }).toEqual({ code: 0, output: '' });
       await syncFrom(sim, clean.db, { since });
       expect(await snapshot(interrupted.db)).toEqual(await snapshot(clean.db));
     } finally {
