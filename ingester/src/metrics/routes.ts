@@ -97,7 +97,16 @@ const series = z
     interval: z.enum(['day', 'week']),
     from: z.string(),
     to: z.string(),
-    points: z.array(z.object({ time: z.string(), value: z.number().nullable() })),
+    points: z.array(
+      z.object({
+        time: z.string().openapi({ description: 'Start of the bucket (UTC day, or week from Monday)' }),
+        value: z.number().nullable(),
+        partial: z.boolean().openapi({
+          description:
+            'The period cuts this bucket short (its first or last): the value counts only the part inside `from`–`to`',
+        }),
+      }),
+    ),
   })
   .openapi('Series');
 
@@ -229,8 +238,8 @@ export function metricsRoutes(db: Database, clock: Clock = systemClock): AnyRout
         ];
         const rows = await answers.get(`series|${question.join('|')}`, () =>
           db
-            .query<{ time: Date; value: number | null }>(
-              'SELECT "time", value FROM metrics.series($1, $2, $3, $4, $5, $6)',
+            .query<{ time: Date; value: number | null; partial: boolean }>(
+              'SELECT "time", value, partial FROM metrics.series($1, $2, $3, $4, $5, $6)',
               [params.metric, team, query.repo ?? null, from, to, query.interval],
             )
             .then((r) => r.rows)
@@ -251,7 +260,7 @@ export function metricsRoutes(db: Database, clock: Clock = systemClock): AnyRout
           interval: query.interval,
           from: from.toISOString(),
           to: to.toISOString(),
-          points: rows.map((r) => ({ time: r.time.toISOString(), value: r.value })),
+          points: rows.map((r) => ({ time: r.time.toISOString(), value: r.value, partial: r.partial })),
         };
       },
     }),

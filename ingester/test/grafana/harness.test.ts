@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   alertQueries,
+  allPanels,
   describeRef,
   evaluateAlert,
   expandAlertQuery,
@@ -23,6 +24,7 @@ import {
   type DoraBand,
   type DoraMetric,
 } from '../../src/grafana/dashboards/common.js';
+import { expandPostgresQuery } from '../../src/grafana/macros.js';
 import { freshDatabase, type TestDatabase } from '../support/database.js';
 import { loadOrganisation } from './world.js';
 
@@ -167,6 +169,55 @@ describe('every provisioned query, expanded as Grafana does and run as grafana_r
         `UPDATE ops.sync_runs SET started_at = started_at + interval '4 hours', finished_at = finished_at + interval '4 hours'
           WHERE source = 'jira'`,
       );
+    }
+  });
+
+  it('charts only the weeks and days a time range holds whole', async () => {
+    const panel = (title: string) =>
+      loadDashboards(DASHBOARDS)
+        .flatMap((d) => allPanels(d.content))
+        .find((p) => p.title === title)!.targets![0]!.rawSql!;
+    // A Wednesday noon to a Thursday noon four weeks later, both before the world's end.
+    const range = { from: new Date(worldNow - 40 * 86_400_000), to: new Date(worldNow - 12 * 86_400_000) };
+    range.from = new Date(
+      Date.UTC(
+        range.from.getUTCFullYear(),
+        range.from.getUTCMonth(),
+        range.from.getUTCDate() - ((range.from.getUTCDay() + 4) % 7),
+        12,
+      ),
+    );
+    range.to = new Date(range.from.getTime() + 29 * 86_400_000);
+    const run = async (title: string) => {
+      const sql = expandPostgresQuery(panel(title).replaceAll('${team:sqlstring}', "'*'"), {
+        range,
+        interval: 3_600_000_000_000n,
+      }).sql;
+      return (await runAsReader(t.db, sql)).rows as [Date, ...unknown[]][];
+    };
+    const counted = async (a: Date, b: Date) =>
+      Number(
+        (
+          (
+            await runAsReader(
+              t.db,
+              `SELECT count(*) FROM metrics.team_deployments WHERE team = '*' AND finished_at >= '${a.toISOString()}' AND finished_at < '${b.toISOString()}'`,
+            )
+          ).rows[0] as [string]
+        )[0],
+      );
+    for (const [title, hours] of [
+      ['Deployments per week', 168],
+      ['Deployments per day', 24],
+    ] as const) {
+      const rows = await run(title);
+      expect(rows.length).toBeGreaterThan(2);
+      const first = rows[0]![0].getTime();
+      const end = rows[rows.length - 1]![0].getTime() + hours * 3_600_000;
+      // Buckets start inside the range and end inside it: nothing outside is counted.
+      expect(first).toBeGreaterThanOrEqual(range.from.getTime());
+      expect(end).toBeLessThanOrEqual(range.to.getTime());
+      expect(rows.reduce((n, r) => n + Number(r[1]), 0)).toBe(await counted(new Date(first), new Date(end)));
     }
   });
 

@@ -9,7 +9,8 @@ import { organisationOf, testWorld } from '../support/github.js';
 import { loadWorld } from '../support/loaded.js';
 
 const TOKEN = 'metrics-api-token-0123456789';
-const END = Math.floor(Date.now() / HOUR) * HOUR;
+// A Sunday; the API's clock is set to it, so default periods end there whatever today is.
+const END = Date.parse('2026-12-06T10:00:00Z');
 const world = testWorld({ prs: 400, end: END, start: END - 120 * DAY });
 
 describe('the metrics API', () => {
@@ -28,7 +29,7 @@ describe('the metrics API', () => {
     t = await freshDatabase({ migrated: true });
     await loadWorld(world, t.db);
     const app = createApp({
-      settings: loadSettings({ API_TOKEN: TOKEN }),
+      settings: loadSettings({ API_TOKEN: TOKEN, ENGMETRICS_NOW: new Date(END).toISOString() }),
       organisation: organisationOf(world),
       db: t.db,
       log: quietLog,
@@ -104,6 +105,48 @@ describe('the metrics API', () => {
       [team, repo, byRepo.body.from, byRepo.body.to],
     );
     expect((byRepo.body.points as { value: number }[]).reduce((n, p) => n + p.value, 0)).toBe(rows[0]!.n);
+  });
+
+  it('clips the first and last bucket of a series to the period, and marks them partial', async () => {
+    const team = world.teams[0]!.name;
+    // A Wednesday noon to a Thursday noon four weeks later: both ends cut a week (and a day) short.
+    const from = new Date(Date.UTC(2026, 10, 4, 12));
+    const to = new Date(from.getTime() + 29 * DAY);
+    const counted = async (a: Date, b: Date) =>
+      (
+        await t.db.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM metrics.team_deployments WHERE team = $1 AND finished_at >= $2 AND finished_at < $3`,
+          [team, a, b],
+        )
+      ).rows[0]!.n;
+    for (const interval of ['week', 'day'] as const) {
+      const res = await get(
+        `/metrics/series/deployments?team=${team}&interval=${interval}&from=${from.toISOString()}&to=${to.toISOString()}`,
+      );
+      expect(res.status).toBe(200);
+      const points = res.body.points as { time: string; value: number; partial: boolean }[];
+      expect(points.length).toBeGreaterThan(3);
+      // Nothing before `from` or from `to` on is counted, in any bucket.
+      expect(points.reduce((n, p) => n + p.value, 0)).toBe(await counted(from, to));
+      const step = interval === 'week' ? 7 * DAY : DAY;
+      for (const p of points) {
+        const start = Date.parse(p.time);
+        const cut = start < from.getTime() || start + step > to.getTime();
+        expect({ time: p.time, partial: p.partial }).toEqual({ time: p.time, partial: cut });
+        const value = await counted(
+          new Date(Math.max(start, from.getTime())),
+          new Date(Math.min(start + step, to.getTime())),
+        );
+        expect({ time: p.time, value: p.value }).toEqual({ time: p.time, value });
+      }
+      expect(points[0]!.partial).toBe(true);
+    }
+    // A period of whole weeks has no partial bucket.
+    const monday = new Date(Date.UTC(2026, 10, 2));
+    const whole = await get(
+      `/metrics/series/lead_time_p50?team=${team}&interval=week&from=${monday.toISOString()}&to=${new Date(monday.getTime() + 28 * DAY).toISOString()}`,
+    );
+    expect((whole.body.points as { partial: boolean }[]).some((p) => p.partial)).toBe(false);
   });
 
   it('lists the series it can chart and the teams', async () => {

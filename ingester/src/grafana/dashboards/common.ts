@@ -147,6 +147,19 @@ export const DIMENSIONS: Record<Dimension, Omit<QueryVariableOptions, 'name' | '
 };
 
 /** "The chosen team" on a team-keyed view; `*` rows are the whole organisation. */
+/**
+ * Buckets (days or weeks, by their UTC start in `column`) wholly inside the time range: a
+ * bucket the range cuts short would count rows outside it. The bucket still running now is
+ * kept, counting so far, so a range that ends now shows this week.
+ */
+export function bucketsInRange(column: 'day' | 'week'): string {
+  const length = column === 'day' ? "interval '24 hours'" : "interval '168 hours'";
+  return (
+    `${column} >= $__timeFrom() AND ${column} < $__timeTo() ` +
+    `AND (${column} + ${length} <= $__timeTo() OR ${column} + ${length} > now())`
+  );
+}
+
 export function teamIs(column = 'team'): string {
   return `${column} = ${ref('team', 'sqlstring')}`;
 }

@@ -17,6 +17,7 @@ import {
   statPanel,
   tablePanel,
   teamIs,
+  bucketsInRange,
   thresholds,
   timeSeriesPanel,
   UNITS,
@@ -186,7 +187,7 @@ function behindTheTiles(): Panel {
 const weekly = (columns: string) => `
   SELECT week AS time, ${columns}
     FROM metrics.dora_weekly
-   WHERE ${teamIs()} AND $__timeFilter(week)
+   WHERE ${teamIs()} AND ${bucketsInRange('week')}
    ORDER BY 1`;
 
 function trends(): Panel[] {
@@ -198,7 +199,7 @@ function trends(): Panel[] {
       sql: `
         SELECT day AS time, deployments AS "Deployments", failed_deployments AS "Failed"
           FROM metrics.dora_daily
-         WHERE ${teamIs()} AND $__timeFilter(day)
+         WHERE ${teamIs()} AND ${bucketsInRange('day')}
          ORDER BY 1`,
       unit: UNITS.count,
       style: 'bars',
@@ -211,7 +212,7 @@ function trends(): Panel[] {
       title: 'Deployments per week',
       description:
         'Deployments and deploy days each week (weeks start on Monday). The dashed lines are the band ' +
-        'edges: a deployment a month, a week, and daily.',
+        'edges: a deployment a month, a week, and daily. Weeks the time range cuts short are left out; this week counts so far.',
       sql: weekly('deployments AS "Deployments", deploy_days AS "Deploy days"'),
       unit: UNITS.count,
       style: 'bars',
@@ -226,7 +227,7 @@ function trends(): Panel[] {
       title: 'Change lead time per week',
       description:
         'Percentiles of the lead time of the pull requests shipped each week. The dashed lines are the band ' +
-        'edges: a day, a week, a month.',
+        'edges: a day, a week, a month. Weeks the time range cuts short are left out; this week counts so far.',
       sql: weekly('lead_time_p50_h AS "p50", lead_time_p75_h AS "p75", lead_time_p90_h AS "p90"'),
       unit: UNITS.hours,
       decimals: 1,
@@ -243,7 +244,7 @@ function trends(): Panel[] {
       title: 'Change fail and rework rate per week',
       description:
         'Failed and rework deployments as a share of each week’s deployments; a week without deployments ' +
-        'has no rate. The dashed lines are the change fail rate band edges.',
+        'has no rate. The dashed lines are the change fail rate band edges. Weeks the time range cuts short are left out; this week counts so far.',
       sql: weekly('change_fail_rate_pct AS "Change fail rate", rework_rate_pct AS "Rework rate"'),
       unit: UNITS.percent,
       decimals: 1,
@@ -259,12 +260,12 @@ function trends(): Panel[] {
       title: 'Recovery time per week',
       description:
         'Time to restore service after the deployments of each week that failed; weeks without a failure ' +
-        'have no point. The dashed lines are the band edges: an hour, a day, a week.',
+        'have no point. The dashed lines are the band edges: an hour, a day, a week. Weeks the time range cuts short are left out; this week counts so far.',
       // Weeks without a failure have no recovery to show: left out rather than drawn as gaps.
       sql: `
         SELECT week AS time, recovery_p50_h AS "p50", recovery_p90_h AS "p90"
           FROM metrics.dora_weekly
-         WHERE ${teamIs()} AND $__timeFilter(week) AND failed_deployments > 0
+         WHERE ${teamIs()} AND ${bucketsInRange('week')} AND failed_deployments > 0
          ORDER BY 1`,
       unit: UNITS.hours,
       decimals: 1,

@@ -12,6 +12,7 @@ import {
   statPanel,
   tablePanel,
   teamIs,
+  bucketsInRange,
   thresholds,
   timeSeriesPanel,
   UNITS,
@@ -51,7 +52,7 @@ const FLOW_ITEMS: [column: string, name: string, colour: string][] = [
 const weekly = (view: string, columns: string) => `
   SELECT week AS time, ${columns}
     FROM metrics.${view}
-   WHERE ${teamIs()} AND $__timeFilter(week)
+   WHERE ${teamIs()} AND ${bucketsInRange('week')}
    ORDER BY 1`;
 
 function summary(): Panel[] {
@@ -128,7 +129,7 @@ function pullRequests(): Panel[] {
       description:
         'The median of each stage for the pull requests merged each week, stacked: a tall bar is a slow ' +
         'week, its colours say where the time went. Medians of stages do not add up to the median of the ' +
-        'whole, so read the stack as a breakdown, not a total.',
+        'whole, so read the stack as a breakdown, not a total. Weeks the time range cuts short are left out; this week counts so far.',
       sql: weekly('pr_flow_weekly', STAGES.map(([c, n]) => `${c} AS "${n}"`).join(', ')),
       unit: UNITS.hours,
       decimals: 1,
@@ -140,7 +141,7 @@ function pullRequests(): Panel[] {
       title: 'Throughput: pull requests merged per week',
       description:
         'Pull requests merged each week (bots left out), and those of them merged without a review, drawn ' +
-        'over the total.',
+        'over the total. Weeks the time range cuts short are left out; this week counts so far.',
       sql: weekly('pr_flow_weekly', 'merged AS "Merged", merged_without_review AS "Without review"'),
       unit: UNITS.count,
       style: 'bars',
@@ -153,7 +154,7 @@ function pullRequests(): Panel[] {
       title: 'PR size per week',
       description:
         'Median changed lines (additions + deletions) and files of the pull requests merged each week. The ' +
-        'dashed lines mark 200 and 400 lines, past which reviews get shallower.',
+        'dashed lines mark 200 and 400 lines, past which reviews get shallower. Weeks the time range cuts short are left out; this week counts so far.',
       sql: weekly('pr_flow_weekly', 'size_p50 AS "Lines p50", files_p50 AS "Files p50"'),
       unit: UNITS.count,
       thresholds: PR_SIZE,
@@ -166,7 +167,7 @@ function pullRequests(): Panel[] {
     timeSeriesPanel({
       title: 'Reviews per pull request',
       description:
-        'Average reviews, and review rounds (reviews requesting changes), per pull request merged each week.',
+        'Average reviews, and review rounds (reviews requesting changes), per pull request merged each week. Weeks the time range cuts short are left out; this week counts so far.',
       sql: weekly('pr_flow_weekly', 'reviews_avg AS "Reviews", review_rounds_avg AS "Rounds of changes"'),
       unit: UNITS.count,
       decimals: 1,
@@ -180,7 +181,7 @@ function pullRequests(): Panel[] {
       description:
         'Reviews per reviewer each week: the median reviewer and the busiest one, and the busiest one’s ' +
         'share of all reviews (right axis). A high share is a team leaning on one person. Team figures ' +
-        'only, never a ranking of people.',
+        'only, never a ranking of people. Weeks the time range cuts short are left out; this week counts so far.',
       sql: weekly(
         'review_load_weekly',
         'reviews_per_reviewer_p50 AS "Per reviewer p50", reviews_per_reviewer_max AS "Busiest reviewer", ' +
@@ -208,7 +209,7 @@ function jiraFlow(): Panel[] {
       title: 'Flow velocity per week, by item',
       description:
         'Items reaching done each week, stacked by flow item (issue types and labels mapped to features, ' +
-        'defects, risks and debts).',
+        'defects, risks and debts). Weeks the time range cuts short are left out; this week counts so far.',
       sql: weekly('flow_weekly', FLOW_ITEMS.map(([c, n]) => `${c} AS "${n}"`).join(', ')),
       unit: UNITS.count,
       style: 'bars',
@@ -227,7 +228,7 @@ function jiraFlow(): Panel[] {
       title: 'Flow efficiency per week',
       description:
         'Time in active stages ÷ flow time, over the items done each week. The rest is waiting: in review, ' +
-        'blocked, queued. The dashed lines mark 15 % and 30 %.',
+        'blocked, queued. The dashed lines mark 15 % and 30 %. Weeks the time range cuts short are left out; this week counts so far.',
       sql: weekly('flow_weekly', 'flow_efficiency_pct AS "Flow efficiency"'),
       unit: UNITS.percent,
       decimals: 0,
@@ -242,7 +243,7 @@ function jiraFlow(): Panel[] {
       title: 'Flow time per week',
       description:
         'Flow time (first leaving to-do → done) of the items done each week, median and 85th percentile, ' +
-        'and the median lead time (created → done).',
+        'and the median lead time (created → done). Weeks the time range cuts short are left out; this week counts so far.',
       sql: weekly(
         'flow_weekly',
         'flow_time_p50_d AS "Flow time p50", flow_time_p85_d AS "Flow time p85", lead_time_p50_d AS "Lead time p50"',

@@ -1,0 +1,141 @@
+-- A series' buckets hold only what lies in the period asked for.
+--
+-- A team's weekly series came from the weekly rollups, whole weeks: a period from a Wednesday
+-- counted the Monday and Tuesday before it in its first week (a deployment before the period
+-- in a weekly series), and one ending on a Thursday counted the rest of that week. Now the
+-- buckets wholly inside the period come from the rollups, and the first and last, where the
+-- period cuts a week (or a day) short, from the rows themselves, clipped to the period and
+-- marked `partial`. A repository's series, always from its rows, is clipped the same way.
+-- Work in progress is a count at the end of each day, not a sum over it: never partial.
+-- docs/metrics.md ("Series").
+
+DROP FUNCTION metrics.series(text, text, text, timestamptz, timestamptz, text);
+
+-- A series of a team (optionally one repository) from the rows, each bucket counting only
+-- the rows in [p_from, p_to). The definitions are those of the rollups (dora_weekly,
+-- dora_daily, pr_flow_weekly, flow_weekly).
+CREATE FUNCTION metrics.series_from_rows(p_metric text, p_team text, p_repo text, p_from timestamptz, p_to timestamptz, p_interval text)
+RETURNS TABLE ("time" timestamptz, value double precision)
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+  IF p_metric IN ('deployments', 'failed_deployments', 'change_fail_rate', 'rework_rate', 'deploy_days', 'recovery_p50') THEN
+    RETURN QUERY
+      SELECT date_trunc(p_interval, d.finished_at, 'UTC'),
+             (CASE p_metric
+                WHEN 'deployments' THEN count(*)
+                WHEN 'failed_deployments' THEN count(*) FILTER (WHERE d.failed)
+                WHEN 'change_fail_rate' THEN 100.0 * count(*) FILTER (WHERE d.failed) / count(*)
+                WHEN 'rework_rate' THEN 100.0 * count(*) FILTER (WHERE d.rework) / count(*)
+                WHEN 'deploy_days' THEN count(DISTINCT d.day)
+                ELSE percentile_cont(0.5) WITHIN GROUP (ORDER BY d.recovery_s) FILTER (WHERE d.failed) / 3600
+              END)::float8
+        FROM metrics.team_deployments d
+       WHERE d.team = p_team AND (p_repo IS NULL OR d.repo = p_repo) AND d.finished_at >= p_from AND d.finished_at < p_to
+       GROUP BY 1 ORDER BY 1;
+  ELSIF p_metric IN ('lead_time_p50', 'lead_time_p90') THEN
+    RETURN QUERY
+      SELECT date_trunc(p_interval, p.deployed_at, 'UTC'),
+             (percentile_cont(CASE p_metric WHEN 'lead_time_p50' THEN 0.5 ELSE 0.9 END) WITHIN GROUP (ORDER BY p.lead_time_s) / 3600)::float8
+        FROM metrics.team_pull_requests p
+       WHERE p.team = p_team AND (p_repo IS NULL OR p.repo = p_repo) AND p.deployed_at >= p_from AND p.deployed_at < p_to
+       GROUP BY 1 ORDER BY 1;
+  ELSIF p_metric IN ('prs_merged', 'pickup_p50', 'review_p50', 'coding_p50', 'deploy_p50') THEN
+    RETURN QUERY
+      SELECT date_trunc(p_interval, p.merged_at, 'UTC'),
+             (CASE p_metric
+                WHEN 'prs_merged' THEN count(*)
+                WHEN 'pickup_p50' THEN percentile_cont(0.5) WITHIN GROUP (ORDER BY p.pickup_s) / 3600
+                WHEN 'review_p50' THEN percentile_cont(0.5) WITHIN GROUP (ORDER BY p.review_s) / 3600
+                WHEN 'coding_p50' THEN percentile_cont(0.5) WITHIN GROUP (ORDER BY p.coding_s) / 3600
+                ELSE percentile_cont(0.5) WITHIN GROUP (ORDER BY p.deploy_s) / 3600
+              END)::float8
+        FROM metrics.team_pull_requests p
+       WHERE p.team = p_team AND (p_repo IS NULL OR p.repo = p_repo) AND p.merged_at >= p_from AND p.merged_at < p_to AND NOT p.is_bot
+       GROUP BY 1 ORDER BY 1;
+  ELSIF p_repo IS NOT NULL THEN
+    RAISE EXCEPTION 'series % is a Jira series: it has no repository', p_metric USING ERRCODE = '22023';
+  ELSIF p_metric IN ('velocity', 'flow_time_p50', 'flow_efficiency') THEN
+    RETURN QUERY
+      SELECT date_trunc(p_interval, i.done_at, 'UTC'),
+             (CASE p_metric
+                WHEN 'velocity' THEN count(*)
+                WHEN 'flow_time_p50' THEN percentile_cont(0.5) WITHIN GROUP (ORDER BY i.flow_time_s) / 86400
+                ELSE 100 * sum(i.active_s) / nullif(sum(i.flow_time_s), 0)
+              END)::float8
+        FROM metrics.team_issues i
+       WHERE i.team = p_team AND i.done_at >= p_from AND i.done_at < p_to
+       GROUP BY 1 ORDER BY 1;
+  ELSE
+    RAISE EXCEPTION 'no series % from rows', p_metric USING ERRCODE = '22023';
+  END IF;
+END
+$$;
+
+-- A series of a team (optionally one repository) between two instants, by day or week (UTC;
+-- weeks start on Monday). `partial` marks a bucket the period cuts short: it holds only the
+-- part inside the period.
+CREATE FUNCTION metrics.series(p_metric text, p_team text, p_repo text, p_from timestamptz, p_to timestamptz, p_interval text)
+RETURNS TABLE ("time" timestamptz, value double precision, partial boolean)
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  -- Stepped in hours, so that no session's time zone moves a bucket.
+  v_step interval := CASE p_interval WHEN 'day' THEN interval '24 hours' ELSE interval '168 hours' END;
+  v_whole_from timestamptz;  -- the start of the first bucket wholly in the period
+  v_whole_to timestamptz;    -- the end of the last one
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM metrics.series_catalogue c WHERE c.metric = p_metric AND p_interval = ANY (c.intervals)) THEN
+    RAISE EXCEPTION 'no series % by %', p_metric, p_interval USING ERRCODE = '22023';
+  END IF;
+  IF p_metric = 'wip' THEN
+    IF p_repo IS NOT NULL THEN
+      RAISE EXCEPTION 'series % is a Jira series: it has no repository', p_metric USING ERRCODE = '22023';
+    END IF;
+    RETURN QUERY SELECT f.day, f.wip::float8, false FROM metrics.flow_load_daily f
+                  WHERE f.team = p_team AND f.day >= p_from AND f.day < p_to ORDER BY f.day;
+    RETURN;
+  END IF;
+  IF p_repo IS NOT NULL THEN
+    RETURN QUERY SELECT r."time", r.value, r."time" < p_from OR r."time" + v_step > p_to
+                   FROM metrics.series_from_rows(p_metric, p_team, p_repo, p_from, p_to, p_interval) r;
+    RETURN;
+  END IF;
+
+  v_whole_from := date_trunc(p_interval, p_from, 'UTC');
+  IF v_whole_from < p_from THEN
+    v_whole_from := v_whole_from + v_step;
+  END IF;
+  v_whole_to := greatest(date_trunc(p_interval, p_to, 'UTC'), v_whole_from);
+
+  -- Before the first whole bucket (or all of a period within one bucket): from the rows.
+  IF p_from < least(v_whole_from, p_to) THEN
+    RETURN QUERY SELECT r."time", r.value, true
+                   FROM metrics.series_from_rows(p_metric, p_team, NULL, p_from, least(v_whole_from, p_to), p_interval) r;
+  END IF;
+  -- The whole buckets: from the rollups.
+  IF v_whole_from < v_whole_to THEN
+    IF p_interval = 'day' THEN
+      RETURN QUERY EXECUTE format(
+        'SELECT day, %I::float8, false FROM metrics.dora_daily WHERE team = $1 AND day >= $2 AND day < $3 ORDER BY day',
+        p_metric) USING p_team, v_whole_from, v_whole_to;
+    ELSE
+      RETURN QUERY EXECUTE format(
+        'SELECT week, %s::float8, false FROM metrics.%I WHERE team = $1 AND week >= $2 AND week < $3 ORDER BY week',
+        CASE p_metric
+          WHEN 'change_fail_rate' THEN 'change_fail_rate_pct' WHEN 'rework_rate' THEN 'rework_rate_pct'
+          WHEN 'lead_time_p50' THEN 'lead_time_p50_h' WHEN 'lead_time_p90' THEN 'lead_time_p90_h' WHEN 'recovery_p50' THEN 'recovery_p50_h'
+          WHEN 'prs_merged' THEN 'merged' WHEN 'pickup_p50' THEN 'pickup_p50_h' WHEN 'review_p50' THEN 'review_p50_h'
+          WHEN 'coding_p50' THEN 'coding_p50_h' WHEN 'deploy_p50' THEN 'deploy_p50_h'
+          WHEN 'flow_time_p50' THEN 'flow_time_p50_d' WHEN 'flow_efficiency' THEN 'flow_efficiency_pct'
+          ELSE p_metric END,
+        CASE WHEN p_metric IN ('prs_merged', 'pickup_p50', 'review_p50', 'coding_p50', 'deploy_p50') THEN 'pr_flow_weekly'
+             WHEN p_metric IN ('velocity', 'flow_time_p50', 'flow_efficiency') THEN 'flow_weekly'
+             ELSE 'dora_weekly' END) USING p_team, v_whole_from, v_whole_to;
+    END IF;
+  END IF;
+  -- After the last whole bucket: from the rows.
+  IF greatest(v_whole_to, p_from) < p_to THEN
+    RETURN QUERY SELECT r."time", r.value, true
+                   FROM metrics.series_from_rows(p_metric, p_team, NULL, greatest(v_whole_to, p_from), p_to, p_interval) r;
+  END IF;
+END
+$$;
