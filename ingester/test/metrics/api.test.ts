@@ -3,7 +3,7 @@ import { createApp } from '../../src/api/app.js';
 import { listen, type RunningServer } from '../../src/api/server.js';
 import { loadSettings } from '../../src/config/settings.js';
 import { refreshMetrics } from '../../src/metrics/refresh.js';
-import { DAY, HOUR } from '../../src/simulators/world/calendar.js';
+import { DAY } from '../../src/simulators/world/calendar.js';
 import { freshDatabase, quietLog, type TestDatabase } from '../support/database.js';
 import { organisationOf, testWorld } from '../support/github.js';
 import { loadWorld } from '../support/loaded.js';
