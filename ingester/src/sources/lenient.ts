@@ -9,3 +9,11 @@ import { z } from 'zod';
 export function optional<T extends z.ZodType>(schema: T) {
   return z.preprocess((v) => (v === null ? undefined : v), schema.optional());
 }
+
+/**
+ * An optional identifier that may also come as `null` or `""`: Jira Cloud documents the
+ * retired `key` and `name` of a user as empty strings beside its `accountId`.
+ */
+export function optionalId() {
+  return z.preprocess((v) => (v === null || v === '' ? undefined : v), z.string().min(1).optional());
+}

@@ -154,6 +154,8 @@ describe('Jira mapping', () => {
         created: '2026-01-05T09:00:00.000+0000',
         updated: '2026-01-06T09:00:00.000+0000',
         labels: null,
+        // Cloud documents a user's retired key and name as empty strings.
+        reporter: { accountId: '5b10a2844c20165700ede21g', key: '', name: '', displayName: 'Mia Krystof' },
         project: { id: '100', key: 'PAY' },
         customfield_2: '5 points',
         customfield_1: { not: 'a list' },
@@ -165,7 +167,13 @@ describe('Jira mapping', () => {
       { sprint: 'customfield_1', points: 'customfield_2', flagged: null, epicLink: null },
       (field, why) => dropped.push([field, why]),
     );
-    expect(mapped.issue).toMatchObject({ key: 'PAY-1', story_points: null, sprint_ids: [], labels: [] });
+    expect(mapped.issue).toMatchObject({
+      key: 'PAY-1',
+      story_points: null,
+      sprint_ids: [],
+      labels: [],
+      reporter_account_id: '5b10a2844c20165700ede21g',
+    });
     expect(dropped).toEqual([
       ['Sprint (fields.customfield_1)', expect.stringMatching(/, got an object$/)],
       ['story points (fields.customfield_2)', expect.stringMatching(/, got a string$/)],

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { optional } from '../lenient.js';
+import { optional, optionalId } from '../lenient.js';
 import { clean, stripForStorage, type PayloadRules } from '../../store/payload.js';
 
 /**
@@ -12,6 +12,17 @@ import { clean, stripForStorage, type PayloadRules } from '../../store/payload.j
 
 const TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})$/;
 const time = z.string().regex(TIME, { message: 'is not a Jira timestamp' });
+/**
+ * A changelog's `created`: Jira's timestamp text, or (as Atlassian documents the bulk fetch)
+ * epoch seconds; a number of 10^11 or more is epoch milliseconds. Read as the timestamp text.
+ */
+const historyTime = z.union([
+  time,
+  z
+    .number()
+    .positive()
+    .transform((n) => new Date(n < 1e11 ? n * 1000 : n).toISOString()),
+]);
 
 /** Jira's "2026-01-31T13:05:00.000+0000" as ISO-8601 UTC. */
 export function isoTime(s: string): string {
@@ -24,9 +35,9 @@ export function isoTime(s: string): string {
 
 export const userSchema = z
   .object({
-    accountId: optional(z.string().min(1)),
-    key: optional(z.string().min(1)),
-    name: optional(z.string().min(1)),
+    accountId: optionalId(),
+    key: optionalId(),
+    name: optionalId(),
     displayName: optional(z.string()),
     active: optional(z.boolean()),
     accountType: optional(z.string()),
@@ -393,9 +404,9 @@ function ownValues(v: unknown): unknown {
 /** A changelog author: only what rows keep (histories are not stored whole). */
 const authorSchema = z
   .object({
-    accountId: optional(z.string().min(1)),
-    key: optional(z.string().min(1)),
-    name: optional(z.string().min(1)),
+    accountId: optionalId(),
+    key: optionalId(),
+    name: optionalId(),
     displayName: optional(z.string()),
     active: optional(z.boolean()),
     accountType: optional(z.string()),
@@ -432,7 +443,7 @@ export const historySchema = z
   .object({
     id: z.string().min(1),
     author: historyAuthor,
-    created: time,
+    created: historyTime,
     items: z.array(
       z.preprocess(
         ownValues,
