@@ -1,4 +1,8 @@
+import { z } from 'zod';
 import { repoMatches } from '../../config/organisation.js';
+import type { Logger } from '../../log.js';
+import { optional } from '../lenient.js';
+import { parseEach } from '../quality.js';
 import type { Database } from '../../db/database.js';
 import { readSyncState, writeSyncState } from '../../store/runs.js';
 import { upsert } from '../../store/upsert.js';
@@ -19,11 +23,55 @@ interface ListingCursor {
   repos: RepoRef[];
 }
 
+/** A repository as GitHub's REST API lists it: what a row needs, the rest kept as payload. */
+export const restRepository = z
+  .object({
+    node_id: z.string().min(1),
+    id: z.number().int(),
+    owner: z.object({ login: z.string().min(1) }).loose(),
+    name: z.string().min(1),
+    default_branch: optional(z.string()),
+    archived: optional(z.boolean()),
+    fork: optional(z.boolean()),
+    created_at: optional(z.string()),
+    pushed_at: optional(z.string()),
+  })
+  .loose();
+
+export function mapRepository(r: z.infer<typeof restRepository>) {
+  return {
+    ref: {
+      id: r.node_id,
+      owner: r.owner.login,
+      name: r.name,
+      defaultBranch: r.default_branch ?? 'main',
+      archived: r.archived ?? false,
+    } satisfies RepoRef,
+    row: {
+      id: r.node_id,
+      database_id: r.id,
+      owner: r.owner.login,
+      name: r.name,
+      default_branch: r.default_branch ?? null,
+      is_archived: r.archived ?? false,
+      is_fork: r.fork ?? false,
+      created_at: r.created_at ?? null,
+      pushed_at: r.pushed_at ?? null,
+      raw: stripForStorage(r),
+    },
+  };
+}
+
 /**
  * The organisation's repositories. The listing is a conditional request: when nothing
  * changed GitHub answers 304, which costs no rate limit, and the saved list is used.
  */
-export async function listRepositories(db: Database, client: GitHubClient, org: string): Promise<RepoRef[]> {
+export async function listRepositories(
+  db: Database,
+  client: GitHubClient,
+  org: string,
+  log?: Logger,
+): Promise<RepoRef[]> {
   const scope = `org:${org.toLowerCase()}`;
   const saved = await readSyncState<ListingCursor>(db, 'github', scope);
   const etag = saved.cursor?.etag;
@@ -48,29 +96,15 @@ export async function listRepositories(db: Database, client: GitHubClient, org: 
       throw err;
     }
   }
-  const refs: RepoRef[] = collected.map((r) => ({
-    id: String(r.node_id),
-    owner: (r.owner as { login: string }).login,
-    name: String(r.name),
-    defaultBranch: String(r.default_branch ?? 'main'),
-    archived: Boolean(r.archived),
-  }));
+  const { ok, bad } = parseEach(restRepository, collected, 'repository');
+  for (const b of bad) log?.warn({ record: b.id, cause: b.cause }, 'malformed record skipped');
+  const mapped = ok.map(mapRepository);
+  const refs = mapped.map((m) => m.ref);
   await db.tx(async (c) => {
     await upsert(
       c,
       t.repos,
-      collected.map((r) => ({
-        id: String(r.node_id),
-        database_id: Number(r.id),
-        owner: (r.owner as { login: string }).login,
-        name: String(r.name),
-        default_branch: (r.default_branch as string | undefined) ?? null,
-        is_archived: Boolean(r.archived),
-        is_fork: Boolean(r.fork),
-        created_at: (r.created_at as string | undefined) ?? null,
-        pushed_at: (r.pushed_at as string | undefined) ?? null,
-        raw: stripForStorage(r),
-      })),
+      mapped.map((m) => m.row),
     );
     if (firstEtag)
       await writeSyncState<ListingCursor>(c, 'github', scope, {

@@ -80,7 +80,7 @@ export interface SyncContext {
 }
 
 export async function syncGitHub(ctx: SyncContext, options: GitHubSyncOptions): Promise<RepoSyncResult[]> {
-  const all = await listRepositories(ctx.db, ctx.client, options.org);
+  const all = await listRepositories(ctx.db, ctx.client, options.org, ctx.log);
   const chosen = selectRepositories(all, options.patterns, options.only);
   const names = all.map((r) => r.name).sort();
   if (options.only?.length && chosen.length === 0)
