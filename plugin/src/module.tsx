@@ -1,9 +1,10 @@
 import React, { Suspense, lazy } from 'react';
-import { AppPlugin } from '@grafana/data';
+import { AppPlugin, type AppRootProps } from '@grafana/data';
 import { LoadingPlaceholder } from '@grafana/ui';
 import type { AppConfigProps, AppJsonData } from './components/AppConfig/AppConfig';
 
 const LazyAppConfig = lazy(() => import('./components/AppConfig/AppConfig'));
+const LazyAppHome = lazy(() => import('./components/AppHome/AppHome'));
 
 const AppConfig = (props: AppConfigProps) => (
   <Suspense fallback={<LoadingPlaceholder text="" />}>
@@ -11,8 +12,14 @@ const AppConfig = (props: AppConfigProps) => (
   </Suspense>
 );
 
-// No pages of its own: the app holds the API settings for the proxy route and ships the panel.
-export const plugin = new AppPlugin<AppJsonData>().addConfigPage({
+const AppHome = (props: AppRootProps<AppJsonData>) => (
+  <Suspense fallback={<LoadingPlaceholder text="" />}>
+    <LazyAppHome {...props} />
+  </Suspense>
+);
+
+// One page (where the app's menu entry leads) and the configuration page; the panel ships beside.
+export const plugin = new AppPlugin<AppJsonData>().setRootPage(AppHome).addConfigPage({
   title: 'Configuration',
   icon: 'cog',
   body: AppConfig,

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { parse as parseYaml } from 'yaml';
@@ -12,7 +12,7 @@ const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
 
 interface Service {
   image?: string;
-  build?: { context: string; dockerfile: string };
+  build?: { context: string; dockerfile: string; args?: Record<string, string> };
   environment?: Record<string, string>;
   volumes?: string[];
   healthcheck?: { test: string | string[] };
@@ -65,10 +65,15 @@ const documentedInReadme = (name: string) =>
   configurationSection.split('\n').some((l) => l.startsWith('|') && l.includes(`\`${name}\``));
 
 describe('docker-compose.yml', () => {
-  it('runs PostgreSQL 16, the ingester from its Dockerfile and a pinned Grafana 12 OSS, each with a health check', () => {
+  it('runs PostgreSQL 16, the ingester from its Dockerfile and Grafana with the plugin built in, each with a health check', () => {
     expect(postgres.image).toBe('postgres:16');
     expect(JSON.stringify(postgres.healthcheck?.test)).toMatch(/pg_isready/);
-    expect(grafana.image).toMatch(/^grafana\/grafana(-oss)?:12\.\d+\.\d+$/);
+    expect(grafana.build).toEqual({
+      context: '.',
+      dockerfile: 'plugin/Dockerfile',
+      args: { GRAFANA_VERSION: '${GRAFANA_VERSION:-13.2.3}' },
+    });
+    expect(grafana.image).toBe('engmetrics-grafana:${GRAFANA_VERSION:-13.2.3}');
     expect(JSON.stringify(grafana.healthcheck?.test)).toMatch(/\/api\/health/);
     expect(ingester.build).toEqual({ context: '.', dockerfile: 'ingester/Dockerfile' });
     expect(existsSync(join(ROOT, ingester.build!.dockerfile))).toBe(true);
@@ -77,36 +82,53 @@ describe('docker-compose.yml', () => {
     expect(grafana.depends_on).toEqual({ ingester: { condition: 'service_healthy' } });
   });
 
-  it('mounts provisioning/ and the built plugin where Grafana looks, and allows the unsigned plugin by id', () => {
-    expect(grafana.volumes).toEqual(
-      expect.arrayContaining([
-        './provisioning:/etc/grafana/provisioning:ro',
-        './plugin/dist:/var/lib/grafana/plugins/engmetrics-sprinthealth-app:ro',
-      ]),
-    );
-    expect(grafana.environment!.GF_PLUGINS_ALLOW_LOADING_UNSIGNED_PLUGINS!.split(',')).toContain(
-      'engmetrics-sprinthealth-app',
-    );
-    const plugin = JSON.parse(read('plugin/src/plugin.json')) as { id: string };
-    expect(plugin.id).toBe('engmetrics-sprinthealth-app');
+  it.each([
+    ['the default', {}, '13.2.3'],
+    ['GRAFANA_VERSION=12.4.10', { GRAFANA_VERSION: '12.4.10' }, '12.4.10'],
+  ])('runs Grafana 13.2 by default and the release GRAFANA_VERSION names: %s', (_label, env, version) => {
+    const expand = (v: string) =>
+      v.replace(
+        /\$\{(\w+):-([^}]*)\}/g,
+        (_m, name: string, fallback: string) => (env as Record<string, string>)[name] ?? fallback,
+      );
+    expect(expand(grafana.build!.args!.GRAFANA_VERSION!)).toBe(version);
+    expect(expand(grafana.image!)).toBe(`engmetrics-grafana:${version}`);
+    // Both release lines this project supports.
+    expect(version).toMatch(/^(12\.4|13\.\d+)\.\d+$/);
   });
 
-  it('mounts only paths that exist in the repository (plugin/dist: the folder the plugin build writes)', () => {
+  it('builds the plugin inside the image, the way CI builds and tests it, into the folder Grafana loads', () => {
+    const dockerfile = read('plugin/Dockerfile');
+    expect(dockerfile).toMatch(/^ARG GRAFANA_VERSION=13\.2\.\d+$/m);
+    expect(dockerfile).toMatch(/^FROM node:\d+-bookworm-slim AS build$/m);
+    expect(dockerfile).toMatch(/^RUN npm ci -w plugin /m);
+    expect(dockerfile).toMatch(/npm run build -w plugin/);
+    expect(dockerfile).toMatch(/^FROM grafana\/grafana:\$\{GRAFANA_VERSION\}$/m);
+    expect(dockerfile).toMatch(
+      /^COPY --from=build \/app\/plugin\/dist \/var\/lib\/grafana\/plugins\/engmetrics-sprinthealth-app$/m,
+    );
+    // Nothing is mounted from plugin/dist, which a fresh clone does not have.
+    expect((grafana.volumes ?? []).some((v) => v.includes('plugin/dist'))).toBe(false);
+    expect(grafana.volumes).toEqual(expect.arrayContaining(['./provisioning:/etc/grafana/provisioning:ro']));
+    // The build context lets the plugin's sources in.
+    const ignored = read('.dockerignore').split('\n');
+    expect(ignored).not.toContain('plugin/*');
+    expect(ignored).toContain('**/node_modules');
+  });
+
+  it('allows the unsigned app and its nested panel by their own ids', () => {
+    const allowed = grafana.environment!.GF_PLUGINS_ALLOW_LOADING_UNSIGNED_PLUGINS!.split(',');
+    const app = JSON.parse(read('plugin/src/plugin.json')) as { id: string };
+    const panel = JSON.parse(read('plugin/src/panels/sprint-health/plugin.json')) as { id: string };
+    expect(allowed).toEqual(expect.arrayContaining([app.id, panel.id]));
+  });
+
+  it('mounts only paths that exist in the repository', () => {
     for (const [name, service] of Object.entries(compose.services))
       for (const volume of service.volumes ?? []) {
         const source = volume.split(':')[0]!;
         if (!source.startsWith('.') && !source.startsWith('/')) continue; // a named volume
-        const path = resolve(ROOT, source);
-        if (source === './plugin/dist' && !existsSync(path)) {
-          // Absent until `npm run build -w plugin`; the build writes there.
-          expect(existsSync(dirname(path))).toBe(true);
-          expect(read('plugin/.config/bundler/constants.ts')).toMatch(/DIST_DIR = 'dist'/);
-          expect(
-            (JSON.parse(read('plugin/package.json')) as { scripts: Record<string, string> }).scripts.build,
-          ).toMatch(/webpack/);
-          continue;
-        }
-        expect({ service: name, source, exists: existsSync(path) }).toEqual({
+        expect({ service: name, source, exists: existsSync(resolve(ROOT, source)) }).toEqual({
           service: name,
           source,
           exists: true,

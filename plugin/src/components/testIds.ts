@@ -7,6 +7,11 @@ export const testIds = {
     saved: 'data-testid ac-saved',
     error: 'data-testid ac-error',
   },
+  appHome: {
+    root: 'data-testid ah-root',
+    api: 'data-testid ah-api',
+    dashboards: 'data-testid ah-dashboards',
+  },
   panel: {
     root: 'data-testid sh-panel',
     loading: 'data-testid sh-loading',

@@ -412,7 +412,11 @@ export function fieldValue(field: string): string {
   return ref(`__data.fields.${field}`, 'percentencode');
 }
 
-/** A link in the shape the dashboard schema gives links (Grafana reads title, url, targetBlank). */
+/**
+ * A panel link or a field's data link. Grafana reads a title, a url and targetBlank there; the
+ * dashboard JSON schema types both as dashboard links, whose other keys it requires, so they
+ * are written with neutral values.
+ */
 export function link(title: string, url: string, tooltip = ''): DashboardLink {
   return {
     title,
@@ -687,7 +691,6 @@ export function tablePanel(p: TableOptions): Panel {
     {
       showHeader: true,
       cellHeight: 'sm',
-      footer: { show: false, reducer: ['sum'], countRows: false, fields: '' },
       sortBy: p.sortBy ? [p.sortBy] : [],
     },
     { align: 'auto', cellOptions: { type: 'auto' }, filterable: false },

@@ -64,6 +64,11 @@ const AppConfig = ({ plugin }: AppConfigProps) => {
           The Sprint Health panel asks the engmetrics API through Grafana&apos;s plugin proxy. Grafana adds the token on
           the server, so it never reaches viewers&apos; browsers.
         </Text>
+        <Text element="p" color="secondary">
+          Where provisioning/plugins/apps.yaml sets up the app (docker compose does), Grafana writes its settings again
+          at every start: what is saved here lasts until the next restart. Change the file, or its variables, to keep
+          it.
+        </Text>
         <Field
           label="API URL"
           description="Where Grafana's server reaches the engmetrics API, e.g. http://ingester:8080"

@@ -44,6 +44,14 @@ export const plugin = new PanelPlugin<SprintHealthOptions>(SprintHealthPanel).se
       settings: { min: 1, max: 10, step: 1 },
       category: ['Sections'],
     })
+    .addNumberInput({
+      path: 'reloadMinutes',
+      name: 'Reload every (minutes)',
+      description: 'Asks for the insight again on screens nobody refreshes; 0 leaves it to the dashboard refresh',
+      defaultValue: defaultOptions.reloadMinutes,
+      settings: { min: 0, max: 1440, integer: true },
+      category: ['Layout'],
+    })
     .addRadio({
       path: 'compact',
       name: 'Compact layout',
