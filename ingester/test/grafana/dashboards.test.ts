@@ -91,6 +91,37 @@ describe('provisioned dashboards', () => {
     expect(variables).toEqual(expect.arrayContaining(['team', 'sprint']));
   });
 
+  it('are written in schemaVersion 42, as Grafana 12.4 and 13 write them: hidden from the chart is hidden from the tooltip, and no table footer key', () => {
+    const dashboards = loadDashboards(DASHBOARDS_DIR);
+    for (const { file, content } of dashboards) {
+      expect({ file, schemaVersion: (content as { schemaVersion?: number }).schemaVersion }).toEqual({
+        file,
+        schemaVersion: 42,
+      });
+      for (const panel of allPanels(content)) {
+        const text = JSON.stringify(panel);
+        // Migration 42 sets hideFrom.tooltip wherever hideFrom.viz is set.
+        for (const m of text.matchAll(/"hideFrom":\{([^}]*)\}/g))
+          if (/"viz":true/.test(m[1]!))
+            expect({ file, panel: panel.title, hideFrom: m[1] }).toEqual({
+              file,
+              panel: panel.title,
+              hideFrom: expect.stringContaining('"tooltip":true'),
+            });
+        // No table options type of @grafana/schema 12.4 or 13.2 has `footer`: Grafana drops it.
+        expect({
+          file,
+          panel: panel.title,
+          footer: (panel as { options?: { footer?: unknown } }).options?.footer,
+        }).toEqual({
+          file,
+          panel: panel.title,
+          footer: undefined,
+        });
+      }
+    }
+  });
+
   it('lay panels out on the 24-column grid without overlaps', () => {
     for (const { content: d } of loadDashboards(DASHBOARDS_DIR)) {
       const cells = new Set<string>();

@@ -17,8 +17,11 @@ import type {
 
 export const DATASOURCE: DataSourceRef = { type: 'grafana-postgresql-datasource', uid: 'engmetrics-pg' };
 export const TAG = 'engmetrics';
-/** The classic JSON model this Grafana writes (12.x); older files are migrated on load. */
-export const SCHEMA_VERSION = 41;
+/**
+ * The classic JSON model Grafana 12.4 and 13 write (42: a field hidden from the chart is hidden
+ * from its tooltip too); older files are migrated on load.
+ */
+export const SCHEMA_VERSION = 42;
 
 /** `${name}` or `${name:format}`, so TypeScript template literals never swallow a `$`. */
 export function ref(name: string, format?: string): string {
@@ -513,7 +516,7 @@ function overrideOf(f: FieldSettings, panelType: string): Override {
   if (panelType === 'table') {
     if (f.width) set('custom.width', f.width);
     if (f.colour || f.mappings) set('custom.cellOptions', { type: 'color-background', mode: 'basic' });
-    if (f.hidden) set('custom.hideFrom', { viz: true, legend: false, tooltip: false });
+    if (f.hidden) set('custom.hideFrom', { viz: true, legend: false, tooltip: true });
   }
   if (panelType === 'timeseries') {
     if (f.dashed) set('custom.lineStyle', { fill: 'dash', dash: [10, 10] });
