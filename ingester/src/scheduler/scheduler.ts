@@ -31,6 +31,10 @@ import { SyncRun } from '../store/runs.js';
  */
 
 export const JOBS = ['github-sync', 'jira-sync', 'refresh', 'slack-digest'] as const;
+
+/** How long a sync waits for a refresh already running, to refresh after it. */
+const REFRESH_WAIT_MS = 10 * 60_000;
+const REFRESH_POLL_MS = 500;
 export type JobName = (typeof JOBS)[number];
 
 export interface JobOutcome {
@@ -234,13 +238,32 @@ export class Scheduler {
   }
 
   /**
-   * New rows show in the metrics only after a refresh. When one is already running
-   * elsewhere it is not queued: the next sync or the daily refresh picks the rows up.
+   * New rows show in the metrics only after a refresh that starts after they were written.
+   * One already running (another job's, another replica's) may have started before: this
+   * waits for it, then refreshes unless a refresh has started since the rows were written.
    */
   private async refreshAfterSync(): Promise<string> {
-    const locked = await this.ctx.db.withLock('job:refresh', () => this.refresh());
-    if (!locked.acquired) return 'refresh skipped: one is running on another replica';
-    return locked.result.status === 'succeeded' ? 'metrics refreshed' : `refresh ${locked.result.detail}`;
+    const { db } = this.ctx;
+    // The database's clock, which stamps the refresh runs compared with it.
+    const written = (await db.query<{ at: Date }>('SELECT clock_timestamp() AS at')).rows[0]!.at;
+    const deadline = Date.now() + REFRESH_WAIT_MS;
+    for (;;) {
+      const locked = await db.withLock('job:refresh', async () => {
+        const { rows } = await db.query<{ done: boolean }>(
+          `SELECT EXISTS (SELECT 1 FROM ops.sync_runs WHERE source = 'metrics' AND scope = 'refresh'
+                            AND status = 'succeeded' AND started_at >= $1) AS done`,
+          [written],
+        );
+        return rows[0]!.done ? undefined : this.refresh();
+      });
+      if (locked.acquired) {
+        if (locked.result === undefined) return 'metrics refreshed since (by another job)';
+        return locked.result.status === 'succeeded' ? 'metrics refreshed' : `refresh ${locked.result.detail}`;
+      }
+      if (Date.now() > deadline)
+        return `refresh skipped: another was still running after ${REFRESH_WAIT_MS / 60_000} minutes`;
+      await new Promise((resolve) => setTimeout(resolve, REFRESH_POLL_MS));
+    }
   }
 
   private async refresh(): Promise<JobOutcome> {

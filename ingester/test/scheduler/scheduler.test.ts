@@ -186,6 +186,28 @@ describe('sync jobs against the simulators', () => {
     ).toBeGreaterThanOrEqual(1);
     expect(await count(t.db, 'SELECT 1 FROM metrics.deployments')).toBeGreaterThan(0);
   });
+
+  it('refreshes after a refresh that was already running when its rows were written, not instead of it', async () => {
+    const [a] = schedulers.slice(-2) as [Scheduler, Scheduler];
+    const refreshes = () =>
+      count(
+        t.db,
+        `SELECT 1 FROM ops.sync_runs WHERE source = 'metrics' AND scope = 'refresh' AND status = 'succeeded'`,
+      );
+    const before = await refreshes();
+    // Another replica's refresh holds the lock while this sync writes.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const other = replica(t).withLock('job:refresh', () => held);
+    const sync = a.tick('github-sync', new Date('2026-11-09T11:00:00Z'));
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    release();
+    await other;
+    const outcome = await sync;
+    expect(outcome).toMatchObject({ job: 'github-sync', status: 'succeeded' });
+    expect(outcome.detail).toMatch(/; metrics refreshed$/);
+    expect(await refreshes()).toBe(before + 1);
+  });
 });
 
 describe('the Slack digest job', () => {
