@@ -207,7 +207,7 @@ WITH s AS (
    WHERE sp.start_at IS NOT NULL
 ), per AS (
   -- Each issue's stays in the sprint between its start and its close, folded into one row.
-  SELECT s.sprint_id, mb.issue_id, min(s.start_at) AS start_at, min(s.close_at) AS close_at, bool_or(s.complete_at IS NOT NULL) AS closed,
+  SELECT s.sprint_id, mb.issue_id, min(s.start_at) AS start_at, min(s.close_at) AS close_at,
          bool_or(mb.added_at <= s.start_at AND (mb.removed_at IS NULL OR mb.removed_at > s.start_at)) AS committed,
          bool_or(mb.added_at <= s.close_at AND (mb.removed_at IS NULL OR mb.removed_at > s.close_at)) AS at_close,
          min(mb.added_at) FILTER (WHERE mb.added_at > s.start_at) AS added_at,
@@ -243,7 +243,8 @@ SELECT per.sprint_id, s.board_id, i.id AS issue_id, i.key, i.summary, i.issue_ty
        per.removed_at,
        per.at_close,
        per.at_close AND sc.stage = 'done' AS completed,
-       per.closed AND per.at_close AND sc.stage IS DISTINCT FROM 'done' AND mo.issue_id IS NOT NULL AS carried_over,
+       -- A running sprint's close lies ahead: nothing can have been put in a later sprint after it.
+       per.at_close AND sc.stage IS DISTINCT FROM 'done' AND mo.issue_id IS NOT NULL AS carried_over,
        sc.stage AS stage_at_close,
        pt.at_start AS points_at_start,
        pt.at_close AS points_at_close,
