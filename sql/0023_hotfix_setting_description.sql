@@ -4,3 +4,6 @@
 UPDATE metrics.setting_values
    SET description = 'A pull request with this label, opened while a deployment was the repository''s latest and then deployed, is a hotfix for it'
  WHERE key = 'hotfix_label';
+UPDATE metrics.setting_values
+   SET description = 'A pull request whose branch matches this (case-insensitive), opened while a deployment was the repository''s latest and then deployed, is a hotfix for it'
+ WHERE key = 'hotfix_branch_pattern';
