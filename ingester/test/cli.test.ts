@@ -150,7 +150,7 @@ describe('engmetrics doctor', () => {
     expect(await cli.exited).toBe(1);
     const out = cli.output();
     expect(out).toMatch(/^check\s+status\s+detail$/m);
-    expect(out).toMatch(/^database\s+ok\s+PostgreSQL .*\(embedded\)$/m);
+    expect(out).toMatch(/^database\s+ok\s+PostgreSQL \d+(\.\d+)+ \(embedded\)$/m);
     expect(out).toMatch(/^migrations\s+warn\s+.*pending/m);
     expect(out).toMatch(/^github\s+fail\s+/m);
     expect(out).toMatch(/^jira\s+skip\s+not configured/m);

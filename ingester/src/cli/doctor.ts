@@ -40,7 +40,8 @@ function databaseChecks(settings: Settings, db: Database): Check[] {
     {
       check: 'database',
       run: async () => {
-        const { rows } = await db.query<{ v: string }>('SHOW server_version');
+        // SHOW names its column after the setting; a named column reads the same everywhere.
+        const { rows } = await db.query<{ v: string }>(`SELECT current_setting('server_version') AS v`);
         return { status: 'ok', detail: `PostgreSQL ${rows[0]?.v}${db.embedded ? ' (embedded)' : ''}` };
       },
     },
