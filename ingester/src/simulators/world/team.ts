@@ -673,7 +673,11 @@ export function simulateTeam(
         }
         case 'rollback': {
           const d = deploy(e.repo, e.toPosition, at, 'rollback');
-          if (d)
+          const f = e.bad.failure;
+          if (d && f?.restores) {
+            f.signalAt = Math.min(f.signalAt, d.finishedAt);
+            restore(f, 'rollback', d.finishedAt);
+          } else if (d)
             e.bad.failure = {
               kind: 'rollback',
               signalAt: d.finishedAt,
@@ -688,14 +692,14 @@ export function simulateTeam(
             const resolved = e.resolveIncident
               ? resolveIncident(e.resolveIncident, d.finishedAt)
               : d.finishedAt;
-            e.bad.failure.restoredAt = Math.max(d.finishedAt, resolved);
+            restore(e.bad.failure, e.as, Math.max(d.finishedAt, resolved));
             if (e.resolveIncident) frozenUntil = resolved;
           }
           break;
         }
         case 'branch-deploy': {
           const d = deploy(e.repo, -1, at, 'hotfix', e.pr);
-          if (d && e.bad.failure) e.bad.failure.restoredAt = d.finishedAt;
+          if (d && e.bad.failure) restore(e.bad.failure, 'hotfix', d.finishedAt);
           break;
         }
       }
@@ -762,6 +766,11 @@ export function simulateTeam(
           q.push(deployAt, { kind: 'fix-deploy', repo, bad, as: 'hotfix' });
         }
         queueMerge(repo, hotfix);
+      }
+      if (kind !== 'incident') {
+        const share = spec.incidentAlsoShare ?? 0;
+        if (share > 0 && !othersBusy && !teamHasMergeSource && frozenUntil < at && rng.chance(share))
+          alsoIncident(bad, author);
       } else {
         frozenUntil = Infinity; // until the incident is resolved
         const opened = after(bad.finishedAt, rng.lognormal(90 * MINUTE, 0.6));
@@ -807,10 +816,44 @@ export function simulateTeam(
           q.push(deployAt, { kind: 'fix-deploy', repo, bad: hit, as: 'incident', resolveIncident: incident });
         } else {
           const resolved = resolveIncident(incident, after(opened, rng.lognormal(3 * HOUR, 0.6)));
-          hit.failure.restoredAt = resolved;
+          restore(hit.failure, 'incident', resolved);
           frozenUntil = resolved;
         }
       }
+    }
+
+    /**
+     * An incident opened a minute after `bad` finished, on top of the evidence `fail` chose,
+     * resolved some hours later without a fix of its own: service is restored when the last of
+     * them is put right (spec.incidentAlsoShare).
+     */
+    function alsoIncident(bad: TruthDraft, author: Person): void {
+      const failure = bad.failure!;
+      const opened = bad.finishedAt + MINUTE;
+      const sec = (t: number) => Math.floor(t / 1000);
+      // Only where it pins on `bad`, as SQL pins it: no other deployment of the team in between.
+      if (
+        result.deployments.some(
+          (d) => d !== bad && sec(d.finishedAt) <= sec(opened) && sec(d.finishedAt) > sec(bad.finishedAt),
+        )
+      )
+        return;
+      const incident = newIssue({
+        type: 'Incident',
+        createdAt: opened,
+        summary: `${capital(rng.pick(TOPICS))} degraded in production`,
+        reporter: author.login,
+        assignee: author.login,
+        points: null,
+      });
+      incident.labels = ['incident'];
+      incident.incident = { deploymentId: bad.key, startedAt: opened, resolvedAt: null };
+      incident.statuses.push({ at: opened + 5 * MINUTE, status: 'In Progress', author: author.login });
+      failure.restores = { [failure.kind]: null, incident: null };
+      failure.restoredAt = null;
+      failure.signalAt = Math.min(failure.signalAt, opened);
+      const resolved = resolveIncident(incident, after(opened, rng.lognormal(3 * HOUR, 0.6)));
+      restore(failure, 'incident', resolved);
     }
 
     function resolveIncident(incident: DraftIssue, fixedAt: number): number {
@@ -1166,4 +1209,22 @@ function newRepo(rng: Random, spec: WorldSpec, plan: RepoPlan, i: number, counte
 
 function capital(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+/**
+ * One piece of a failure's evidence put right at `at`. With several pieces (`restores`),
+ * service is restored when the last is; with one, then.
+ */
+function restore(
+  f: NonNullable<TeamResult['deployments'][number]['failure']>,
+  kind: RemediationKind,
+  at: number,
+): void {
+  if (!f.restores) {
+    f.restoredAt = at;
+    return;
+  }
+  f.restores[kind] = at;
+  const times = Object.values(f.restores);
+  f.restoredAt = times.every((t) => typeof t === 'number') ? Math.max(...(times as number[])) : null;
 }

@@ -22,6 +22,11 @@ export interface WorldSpec {
   malformedShare?: number;
   /** Share of PRs that carry Jira work (default 0.72); the rest are chores and dependency bumps. */
   linkedShare?: number;
+  /**
+   * Share of failures put right by a rollback, revert or hotfix that also open an incident on
+   * the same deployment (0 unless a test asks: it changes the world drawn from a seed).
+   */
+  incidentAlsoShare?: number;
 }
 
 export interface Person {
@@ -248,6 +253,11 @@ export interface DeploymentTruth {
     signalAt: number;
     /** When service was restored, or null if never (incident still open). */
     restoredAt: number | null;
+    /**
+     * With more than one kind of evidence: when each was put right (null until then). Service
+     * is restored when the last of them is.
+     */
+    restores?: Partial<Record<RemediationKind, number | null>>;
     /** True when the signal came within the attribution window (the deployment counts as failed). */
     withinWindow: boolean;
   };
