@@ -774,29 +774,20 @@ export function simulateTeam(
       } else {
         frozenUntil = Infinity; // until the incident is resolved
         const opened = after(bad.finishedAt, rng.lognormal(90 * MINUTE, 0.6));
-        const incident = newIssue({
-          type: 'Incident',
-          createdAt: opened,
-          summary: `${capital(rng.pick(TOPICS))} degraded in production`,
-          reporter: author.login,
-          assignee: author.login,
-          points: null,
-        });
         // Pinned, as SQL pins it, on the team's latest deployment before it opened (to the
         // second): another repository's deployment may have finished after the bad one.
         const sec = (t: number) => Math.floor(t / 1000);
-        const hit = result.deployments.reduce(
-          (best, d) =>
-            sec(d.finishedAt) <= sec(opened) && sec(d.finishedAt) > sec(best.finishedAt) ? d : best,
-          bad,
+        const { incident, hit } = openIncident(
+          author,
+          opened,
+          () =>
+            result.deployments.reduce(
+              (best, d) =>
+                sec(d.finishedAt) <= sec(opened) && sec(d.finishedAt) > sec(best.finishedAt) ? d : best,
+              bad,
+            ),
+          () => after(opened, rng.int(5, 30) * MINUTE),
         );
-        incident.labels = ['incident'];
-        incident.incident = { deploymentId: hit.key, startedAt: opened, resolvedAt: null };
-        incident.statuses.push({
-          at: after(opened, rng.int(5, 30) * MINUTE),
-          status: 'In Progress',
-          author: author.login,
-        });
         hit.failure = { kind, signalAt: opened, restoredAt: null, withinWindow: true };
         if (rng.chance(0.7)) {
           const fix = pullRequest({
@@ -838,6 +829,26 @@ export function simulateTeam(
         )
       )
         return;
+      const { incident } = openIncident(
+        author,
+        opened,
+        () => bad,
+        () => opened + 5 * MINUTE,
+      );
+      failure.restores = { [failure.kind]: null, incident: null };
+      failure.restoredAt = null;
+      failure.signalAt = Math.min(failure.signalAt, opened);
+      const resolved = resolveIncident(incident, after(opened, rng.lognormal(3 * HOUR, 0.6)));
+      restore(failure, 'incident', resolved);
+    }
+
+    /** An incident issue opened by `author`, on the deployment `pin` gives, in progress at `inProgress()`. */
+    function openIncident(
+      author: Person,
+      opened: number,
+      pin: () => TruthDraft,
+      inProgress: () => number,
+    ): { incident: DraftIssue; hit: TruthDraft } {
       const incident = newIssue({
         type: 'Incident',
         createdAt: opened,
@@ -846,14 +857,11 @@ export function simulateTeam(
         assignee: author.login,
         points: null,
       });
+      const hit = pin();
       incident.labels = ['incident'];
-      incident.incident = { deploymentId: bad.key, startedAt: opened, resolvedAt: null };
-      incident.statuses.push({ at: opened + 5 * MINUTE, status: 'In Progress', author: author.login });
-      failure.restores = { [failure.kind]: null, incident: null };
-      failure.restoredAt = null;
-      failure.signalAt = Math.min(failure.signalAt, opened);
-      const resolved = resolveIncident(incident, after(opened, rng.lognormal(3 * HOUR, 0.6)));
-      restore(failure, 'incident', resolved);
+      incident.incident = { deploymentId: hit.key, startedAt: opened, resolvedAt: null };
+      incident.statuses.push({ at: inProgress(), status: 'In Progress', author: author.login });
+      return { incident, hit };
     }
 
     function resolveIncident(incident: DraftIssue, fixedAt: number): number {
