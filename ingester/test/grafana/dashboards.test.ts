@@ -43,6 +43,22 @@ describe('provisioned dashboards', () => {
     // field name and an override's value is often a string: those two accept anything here.
     schema.definitions.MatcherConfig!.properties.options = {};
     schema.definitions.DynamicConfigValue!.properties.value = {};
+    // Panel links and a field's links are Grafana's DataLink (@grafana/data: title, url,
+    // targetBlank, oneClick for a provisioned link); the schema renders them as dashboard
+    // links, whose other keys Grafana does not read there: they are held to DataLink's.
+    const dataLink = {
+      type: 'object',
+      required: ['title', 'url'],
+      properties: {
+        title: { type: 'string' },
+        url: { type: 'string' },
+        targetBlank: { type: 'boolean' },
+        oneClick: { type: 'boolean' },
+      },
+      additionalProperties: false,
+    };
+    for (const def of ['Panel', 'FieldConfig'])
+      schema.definitions[def]!.properties.links = { type: 'array', items: dataLink };
     const ajv = new Ajv({ strict: false, allErrors: true });
     addFormats.default(ajv);
     const validate = ajv.compile(schema);

@@ -416,24 +416,22 @@ export function fieldValue(field: string): string {
 }
 
 /**
- * A panel link or a field's data link. Grafana reads a title, a url and targetBlank there; the
- * dashboard JSON schema types both as dashboard links, whose other keys it requires, so they
- * are written with neutral values.
+ * A panel link or a field's data link: Grafana's DataLink (`@grafana/data`), a title, a url
+ * and targetBlank. (The classic schema types both as dashboard links, whose other keys
+ * Grafana does not read there.)
  */
-export function link(title: string, url: string, tooltip = ''): DashboardLink {
-  return {
-    title,
-    type: 'link' as DashboardLink['type'],
-    url,
-    icon: 'dashboard',
-    tooltip,
-    tags: [],
-    asDropdown: false,
-    targetBlank: false,
-    includeVars: false,
-    keepTime: false,
-  };
+export interface PanelLink {
+  title: string;
+  url: string;
+  targetBlank: boolean;
 }
+
+export function link(title: string, url: string): PanelLink {
+  return { title, url, targetBlank: false };
+}
+
+/** Panel and field links as the classic schema's types take them. */
+const asSchemaLinks = (links: PanelLink[]) => links as unknown as DashboardLink[];
 
 /** The dashboards menu every engmetrics dashboard shows, keeping variables and time. */
 export const DASHBOARDS_MENU: DashboardLink = {
@@ -465,7 +463,7 @@ export interface FieldSettings {
   /** One colour for the field whatever its value (a series, say). */
   fixedColour?: Colour;
   mappings?: ValueMapping[];
-  links?: DashboardLink[];
+  links?: PanelLink[];
   /** Table column width in pixels. */
   width?: number;
   /** Time series: a dashed line (an ideal, a target). */
@@ -487,7 +485,7 @@ interface PanelBase {
   decimals?: number;
   thresholds?: ThresholdsConfig;
   noValue?: string;
-  links?: DashboardLink[];
+  links?: PanelLink[];
   mappings?: ValueMapping[];
   min?: number;
   max?: number;
@@ -495,7 +493,7 @@ interface PanelBase {
   /** One colour for every field (when no thresholds say otherwise). */
   fixedColour?: Colour;
   /** Links in the panel's header, for the panel as a whole rather than a value in it. */
-  panelLinks?: DashboardLink[];
+  panelLinks?: PanelLink[];
 }
 
 type Override = FieldConfigSource['overrides'][number];
@@ -571,7 +569,7 @@ function panel(
     options,
   };
   if (p.description === undefined) delete out.description;
-  if (p.panelLinks) out.links = p.panelLinks;
+  if (p.panelLinks) out.links = asSchemaLinks(p.panelLinks);
   return out;
 }
 
