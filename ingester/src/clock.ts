@@ -7,16 +7,14 @@
  */
 export interface Clock {
   now(): Date;
-  /** Whether it was set (ENGMETRICS_NOW or --now) rather than the system's. */
-  readonly pinned: boolean;
 }
 
-export const systemClock: Clock = { now: () => new Date(), pinned: false };
+export const systemClock: Clock = { now: () => new Date() };
 
 /** A clock that reads `start` now and then runs on at the real pace. */
 export function clockStartingAt(start: Date, real: () => number = Date.now): Clock {
   const offset = start.getTime() - real();
-  return { now: () => new Date(real() + offset), pinned: true };
+  return { now: () => new Date(real() + offset) };
 }
 
 /** `2026-12-06T10:00:00Z`, `2026-12-06T10:00+01:00` or `2026-12-06` (midnight UTC); undefined if not an instant. */

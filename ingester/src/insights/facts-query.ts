@@ -36,18 +36,6 @@ export interface FactsScope {
   asOf?: Date;
 }
 
-/** The team's active sprint: on one of its boards, the latest started; null when none is active. */
-export async function activeSprintOf(db: Database, team: string): Promise<number | null> {
-  const boards = await teamBoards(db, team);
-  const { rows } = await db.query<{ id: string }>(
-    `SELECT id FROM source.jira_sprints
-      WHERE state = 'active' AND board_id = ANY ($1::bigint[])
-      ORDER BY start_at DESC NULLS LAST, id DESC LIMIT 1`,
-    [boards],
-  );
-  return rows[0] ? Number(rows[0].id) : null;
-}
-
 /**
  * Which sprint a team's Sprint Health is about, and why:
  *   active       the sprint running on one of its boards (the latest started)

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,6 +54,7 @@ function declaredKeys(pkg: string): Keys {
     PANEL_TYPES.map((t) => [t, { options: keysOf(`${t}Options`), custom: keysOf(`${t}Custom`) }]),
   );
   keys.files = program.getSourceFiles().map((f) => f.fileName);
+  rmSync(dir, { recursive: true, force: true });
   return keys;
 }
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Organisation } from '../../src/config/organisation.js';
-import { activeSprintOf, defaultAsOf, loadSprintFacts } from '../../src/insights/facts-query.js';
+import type { Database } from '../../src/db/database.js';
+import { chooseSprint, defaultAsOf, loadSprintFacts } from '../../src/insights/facts-query.js';
 import { factsHash } from '../../src/insights/hash.js';
 import { teamNames } from '../../src/metrics/teams.js';
 import { DAY } from '../../src/simulators/world/calendar.js';
@@ -33,6 +34,12 @@ const facts = (id: number) => loadSprintFacts(t.db, id, { asOf });
 const boardOf = (team: string) => world.teams.find((x) => x.name === team)!.boardId;
 const sprintsOf = (team: string): SprintW[] =>
   world.jira.sprints.filter((s) => s.boardId === boardOf(team)).sort((a, b) => a.startAt - b.startAt);
+
+/** The team's active sprint, as the insight chooses it; null when none is running. */
+async function activeSprintOf(db: Database, team: string): Promise<number | null> {
+  const choice = await chooseSprint(db, team);
+  return choice?.kind === 'active' ? choice.sprint : null;
+}
 
 describe('the sprint facts of a synced organisation', () => {
   it("finds each team's active sprint", async () => {
