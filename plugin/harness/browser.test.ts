@@ -123,6 +123,13 @@ const sel = {
     await page.locator('#panel').screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`) });
   }
 
+  it('runs the React of the installed package set', async () => {
+    await open({ theme: 'dark', width: 600, height: 320, team: TEAM });
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the version installed beside this file
+    const installed: string = require('react/package.json').version;
+    await expect(page.evaluate(() => document.body.dataset.react)).resolves.toBe(installed);
+  });
+
   describe.each(['dark', 'light'])('%s theme', (theme) => {
     it(`shows the sprint health of team ${TEAM} at wall-screen size`, async () => {
       await open({ theme, width: 1200, height: 600, team: TEAM });

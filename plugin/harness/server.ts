@@ -3,7 +3,8 @@ import http from 'http';
 import path from 'path';
 import type { AddressInfo } from 'net';
 
-export const DIST_DIR = path.resolve(__dirname, '../dist');
+// PLUGIN_DIST renders another build (the shipped one, under another package set).
+export const DIST_DIR = path.resolve(process.env.PLUGIN_DIST || path.resolve(__dirname, '../dist'));
 const ICONS_DIR = path.dirname(require.resolve('@grafana/ui/package.json')) + '/dist/public/img/icons';
 
 /** What Grafana keeps for the app: plugin settings jsonData and (decrypted) secureJsonData. */

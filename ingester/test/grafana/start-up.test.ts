@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from '@jest/globals';
@@ -19,6 +20,10 @@ interface Tree {
   providers: Doc[];
   alerting: Doc[];
   apps: Doc[];
+  /** The generated dashboards, by file name. */
+  dashboards: Record<string, Doc>;
+  /** plugin/Dockerfile: the image compose runs. */
+  dockerfile: string;
   /** The plugin folder Grafana loads (plugin/dist, installed as the app's id). */
   dist: string;
 }
@@ -34,8 +39,80 @@ function provisionedTree(): Tree {
     providers: yamlDocs('dashboards'),
     alerting: yamlDocs('alerting'),
     apps: yamlDocs('plugins'),
+    dashboards: Object.fromEntries(
+      readdirSync(join(PROVISIONING, 'dashboards'))
+        .filter((f) => f.endsWith('.json'))
+        .map((f) => [f, JSON.parse(readFileSync(join(PROVISIONING, 'dashboards', f), 'utf8')) as Doc]),
+    ),
+    dockerfile: readFileSync(join(ROOT, 'plugin/Dockerfile'), 'utf8'),
     dist: DIST,
   };
+}
+
+/**
+ * The Grafana lines this project supports: the oldest release of each must satisfy the plugin's
+ * grafanaDependency, and the compose image's default must be one of them. What a line reads
+ * differently is checked in lineProblems.
+ */
+const SUPPORTED_LINES = [
+  { line: '12.4', oldest: [12, 4, 0] },
+  { line: '13.2', oldest: [13, 2, 0] },
+];
+
+const versionOf = (text: string) => text.split('.').map(Number);
+const atLeast = (v: number[], min: number[]) => {
+  for (let i = 0; i < 3; i++) if ((v[i] ?? 0) !== (min[i] ?? 0)) return (v[i] ?? 0) > (min[i] ?? 0);
+  return true;
+};
+
+/** What would stop one of the supported Grafana lines from loading the tree as the other does. */
+function lineProblems(tree: Tree): string[] {
+  const problems: string[] = [];
+  // https://grafana.com/developers/plugin-tools/reference/plugin-json#dependencies: a range Grafana
+  // checks before loading the plugin. Only the `>=x.y.z` form is written here.
+  const manifest = join(tree.dist, 'plugin.json');
+  if (existsSync(manifest)) {
+    const manifests = [
+      manifest,
+      ...readdirSync(join(tree.dist, 'panels')).map((d) => join(tree.dist, 'panels', d, 'plugin.json')),
+    ];
+    for (const file of manifests) {
+      const meta = JSON.parse(readFileSync(file, 'utf8')) as {
+        id: string;
+        dependencies: { grafanaDependency: string };
+      };
+      const range = /^>=(\d+\.\d+\.\d+)$/.exec(meta.dependencies.grafanaDependency);
+      if (!range) {
+        problems.push(
+          `${meta.id}: grafanaDependency "${meta.dependencies.grafanaDependency}" is not of the form >=x.y.z`,
+        );
+        continue;
+      }
+      for (const { line, oldest } of SUPPORTED_LINES)
+        if (!atLeast(oldest, versionOf(range[1]!)))
+          problems.push(`${meta.id}: grafanaDependency ${range[0]} refuses Grafana ${line}`);
+    }
+  }
+  const image = /^ARG GRAFANA_VERSION=(\S+)$/m.exec(tree.dockerfile)?.[1] ?? '';
+  if (!SUPPORTED_LINES.some(({ line }) => image.startsWith(`${line}.`)))
+    problems.push(
+      `plugin/Dockerfile builds on Grafana ${image || '(no GRAFANA_VERSION)'}, not a supported line`,
+    );
+  // Grafana 13 removed the grafana-cli and grafana-server binaries; `grafana cli` and
+  // `grafana server` work on both lines (https://grafana.com/docs/grafana/latest/breaking-changes/).
+  if (/\bgrafana-(cli|server)\b/.test(tree.dockerfile))
+    problems.push('plugin/Dockerfile runs grafana-cli or grafana-server, which Grafana 13 no longer has');
+  // File provisioning takes classic dashboard JSON on both lines; 13 takes v2 only as a
+  // Kubernetes-style resource, which 12.4 does not read at all
+  // (https://grafana.com/docs/grafana/latest/administration/provisioning/#dashboards). Both write
+  // schemaVersion 42 (https://grafana.com/docs/grafana/latest/dashboards/build-dashboards/view-dashboard-json-model/).
+  for (const [file, dashboard] of Object.entries(tree.dashboards)) {
+    if ('apiVersion' in dashboard || 'spec' in dashboard)
+      problems.push(`${file}: a v2 resource, which 12.4 cannot provision; write classic JSON`);
+    else if (dashboard.schemaVersion !== 42)
+      problems.push(`${file}: schemaVersion ${String(dashboard.schemaVersion)}, where 12.4 and 13 write 42`);
+  }
+  return problems;
 }
 
 // https://grafana.com/docs/grafana/latest/administration/provisioning/#data-sources
@@ -165,7 +242,7 @@ function startUpProblems(tree: Tree): string[] {
           if (!existsSync(join(nested, file))) problems.push(`nested plugin ${panel.id} lacks ${file}`);
       }
     }
-  return problems;
+  return [...problems, ...lineProblems(tree)];
 }
 
 describe('Grafana’s first start', () => {
@@ -199,6 +276,35 @@ describe('Grafana’s first start', () => {
     expect(startUpProblems(tree)).toEqual([
       'folder "Engineering metrics" would be created twice: by the alert rules (by title) and by provider "engmetrics" (folderUid engmetrics)',
     ]);
+  });
+
+  it('fails on what one supported Grafana line would not load: a CLI 13 removed, a v2 dashboard, a dependency refusing 12.4', () => {
+    const tree = provisionedTree();
+    tree.dockerfile = tree.dockerfile.replace(
+      /^FROM grafana.*$/m,
+      '$&\nRUN grafana-cli plugins install grafana-polystat-panel',
+    );
+    const [first] = Object.keys(tree.dashboards);
+    tree.dashboards[first!] = { apiVersion: 'dashboard.grafana.app/v2', kind: 'Dashboard', spec: {} };
+    const meta = JSON.parse(readFileSync(join(DIST, 'plugin.json'), 'utf8')) as Doc;
+    const dist = mkdtempSync(join(tmpdir(), 'engmetrics-dist-'));
+    try {
+      cpSync(DIST, dist, { recursive: true });
+      writeFileSync(
+        join(dist, 'plugin.json'),
+        JSON.stringify({
+          ...meta,
+          dependencies: { ...(meta.dependencies as Doc), grafanaDependency: '>=13.0.0' },
+        }),
+      );
+      expect(startUpProblems({ ...tree, dist })).toEqual([
+        'engmetrics-sprinthealth-app: grafanaDependency >=13.0.0 refuses Grafana 12.4',
+        'plugin/Dockerfile runs grafana-cli or grafana-server, which Grafana 13 no longer has',
+        `${first}: a v2 resource, which 12.4 cannot provision; write classic JSON`,
+      ]);
+    } finally {
+      rmSync(dist, { recursive: true, force: true });
+    }
   });
 
   it('fails on a key Grafana does not read, and on a datasource that would become the default', () => {

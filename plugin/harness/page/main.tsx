@@ -131,6 +131,8 @@ async function main() {
   const timeRange = grafanaData.getDefaultTimeRange();
 
   document.body.dataset.theme = mode;
+  // Which React the page runs, so a check on another package set can prove it ran there.
+  document.body.dataset.react = React.version;
   createRoot(document.getElementById('root')!).render(
     <grafanaUi.ThemeContext.Provider value={theme}>
       <grafanaUi.GlobalStyles />

@@ -71,9 +71,11 @@ describe('the app page', () => {
     expect(fetch).not.toHaveBeenCalled();
   });
 
-  it('links the four dashboards by their provisioned uids, and says where the panel is', () => {
+  it('links the four dashboards by their provisioned uids, and says where the panel is', async () => {
     fetch.mockReturnValue(of({ status: 200, data: {} }));
     renderHome();
+    // The API check settles first, so no state changes after the test.
+    expect(await within(screen.getByTestId(testIds.appHome.api)).findByText(/Answers at/)).toBeInTheDocument();
     const links = within(screen.getByTestId(testIds.appHome.dashboards)).getAllByRole('link');
     expect(links.map((a) => a.getAttribute('href'))).toEqual(DASHBOARDS.map((d) => `/d/${d.uid}`));
     expect(screen.getByText(/pick\s+Sprint Health in the visualization list/)).toBeInTheDocument();
