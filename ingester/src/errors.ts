@@ -65,3 +65,10 @@ export class UnavailableError extends AppError {
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/** The schema cannot be brought up to date: a file failed, was edited, or is unknown. */
+export class MigrationError extends AppError {
+  constructor(message: string) {
+    super(message, 500, 'migration_failed');
+  }
+}

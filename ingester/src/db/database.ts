@@ -36,7 +36,7 @@ export class Database {
       idleTimeoutMillis: 30_000,
       application_name: 'engmetrics',
       // Days and weeks in the metrics are UTC whatever the server's default zone. Without
-      // JIT: see sql/0015. Sort memory: see sql/0017 (the server's default is 4 MB).
+      // JIT: see sql/migrations/0015. Sort memory: see sql/migrations/0017 (the server's default is 4 MB).
       options: '-c TimeZone=UTC -c jit=off -c work_mem=16MB',
     });
     // An idle connection dying (server restart, network) must not kill the process.

@@ -3,20 +3,37 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { escapeLiteral } from 'pg';
-import { AppError } from '../errors.js';
+import { MigrationError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Client, Database } from './database.js';
+import {
+  applyDefinitions,
+  ensureDefinitionHistory,
+  listDefinitions,
+  type Definitions,
+} from './definitions.js';
 
 /**
- * A small ordered-SQL migration runner: files `sql/NNNN_name.sql`, applied in name
- * order, each in its own transaction, recorded in `ops.schema_migrations` with a
- * checksum. Every step takes a transaction-scoped advisory lock first, so concurrent
- * runs queue up and the later ones find nothing to do.
+ * The schema, in two halves (the README's Database section):
+ *   sql/migrations/NNNN_name.sql  versioned: schemas, tables, indexes, roles, grants, data moves;
+ *                                 applied once each, in name order, each in its own transaction,
+ *                                 recorded in ops.schema_migrations with a checksum;
+ *   sql/views/NN_family.sql       repeatable: every view, materialized view and function of
+ *                                 metrics, applied again when changed (definitions.ts), all in
+ *                                 one transaction after the versioned files.
+ * Every step takes a transaction-scoped advisory lock first, so concurrent runs queue up and
+ * the later ones find nothing to do.
  */
 
 export const SQL_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../sql');
 const FILE = /^(\d{4})_([a-z0-9_]+)\.sql$/;
 const MIGRATION_LOCK = '7316519874402117'; // any fixed bigint; the same in every process
+/**
+ * Checksums of the files of sql/ as they were when each one held tables and views together
+ * (0001–0023). A database they built is upgraded in place: its history is rewritten to the
+ * versioned files' checksums, and every definition is applied anew.
+ */
+const BEFORE_VIEWS = 'migrations/checksums-before-views.json';
 
 export interface Migration {
   id: string;
@@ -24,22 +41,20 @@ export interface Migration {
   checksum: string;
 }
 
-export class MigrationError extends AppError {
-  constructor(message: string) {
-    super(message, 500, 'migration_failed');
-  }
-}
-
 export function listMigrations(dir = SQL_DIR): Migration[] {
-  return readdirSync(dir)
+  const folder = join(dir, 'migrations');
+  return readdirSync(folder)
     .filter((f) => f.endsWith('.sql'))
     .sort()
     .map((f) => {
-      if (!FILE.test(f)) throw new MigrationError(`${join(dir, f)}: migration files are named NNNN_name.sql`);
-      const sql = readFileSync(join(dir, f), 'utf8');
+      if (!FILE.test(f))
+        throw new MigrationError(`${join(folder, f)}: migration files are named NNNN_name.sql`);
+      const sql = readFileSync(join(folder, f), 'utf8');
       return { id: f.replace(/\.sql$/, ''), sql, checksum: createHash('sha256').update(sql).digest('hex') };
     });
 }
+
+export const listViewDefinitions = (dir = SQL_DIR): Definitions[] => listDefinitions(join(dir, 'views'));
 
 async function ensureHistory(client: Client): Promise<void> {
   await client.query(`
@@ -75,16 +90,56 @@ function check(migrations: Migration[], applied: Map<string, string>): Migration
   return migrations.find((m) => !applied.has(m.id));
 }
 
+/**
+ * A database migrated before views had files of their own has a history and no
+ * ops.schema_definitions. Its recorded files must be ones this version knows as they were;
+ * ids whose tables live on are given their versioned file's checksum, the others (views only)
+ * leave the history. Its views stay until the definitions step replaces them.
+ */
+async function upgradeHistory(client: Client, dir: string, migrations: Migration[]): Promise<string[]> {
+  const { rows } = await client.query<{ missing: boolean; history: boolean }>(
+    `SELECT to_regclass('ops.schema_definitions') IS NULL AS missing,
+            EXISTS (SELECT FROM ops.schema_migrations) AS history`,
+  );
+  if (!rows[0]?.missing) return [];
+  const applied = await appliedIn(client);
+  if (rows[0].history) {
+    const before = JSON.parse(readFileSync(join(dir, BEFORE_VIEWS), 'utf8')) as Record<string, string>;
+    for (const [id, sum] of applied)
+      if (before[id] !== sum)
+        throw new MigrationError(
+          `the database has migration ${id} with a checksum this version does not know; upgrade the ingester`,
+        );
+    const current = new Map(migrations.map((m) => [m.id, m.checksum]));
+    for (const id of applied.keys()) {
+      const sum = current.get(id);
+      if (sum) await client.query('UPDATE ops.schema_migrations SET checksum = $2 WHERE id = $1', [id, sum]);
+      else await client.query('DELETE FROM ops.schema_migrations WHERE id = $1', [id]);
+    }
+  }
+  // From here on the database is of this layout, even before its first versioned file runs.
+  await ensureDefinitionHistory(client);
+  return [...applied.keys()];
+}
+
 export async function migrate(
   db: Database,
   options: { log?: Logger; dir?: string; readerPassword?: string } = {},
-): Promise<{ applied: string[] }> {
-  const migrations = listMigrations(options.dir);
+): Promise<{ applied: string[]; definitions: string[] }> {
+  const dir = options.dir ?? SQL_DIR;
+  const migrations = listMigrations(dir);
+  const definitions = listViewDefinitions(dir);
+  const upgraded = await db.tx(async (client) => {
+    await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [MIGRATION_LOCK]);
+    await ensureHistory(client);
+    return upgradeHistory(client, dir, migrations);
+  });
+  if (upgraded.length)
+    options.log?.info({ migrations: upgraded.length }, 'history of the combined layout upgraded');
   const done: string[] = [];
   for (;;) {
     const next = await db.tx(async (client) => {
       await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [MIGRATION_LOCK]);
-      await ensureHistory(client);
       const pending = check(migrations, await appliedIn(client));
       if (!pending) return undefined;
       const started = Date.now();
@@ -106,22 +161,42 @@ export async function migrate(
     if (next === undefined) break;
     done.push(next);
   }
+  const started = Date.now();
+  const applied = await db.tx(async (client) => {
+    await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [MIGRATION_LOCK]);
+    return applyDefinitions(client, definitions);
+  });
+  if (applied.length)
+    options.log?.info({ definitions: applied, ms: Date.now() - started }, 'definitions applied');
   if (options.readerPassword !== undefined) await setReaderPassword(db, options.readerPassword);
-  return { applied: done };
+  return { applied: done, definitions: applied };
 }
 
 export async function migrationStatus(
   db: Database,
-  dir?: string,
+  dir = SQL_DIR,
 ): Promise<{ current: boolean; pending: string[] }> {
   const migrations = listMigrations(dir);
-  const { rows } = await db.query<{ present: boolean }>(
-    `SELECT to_regclass('ops.schema_migrations') IS NOT NULL AS present`,
+  const definitions = listViewDefinitions(dir);
+  const { rows } = await db.query<{ migrations: boolean; definitions: boolean }>(
+    `SELECT to_regclass('ops.schema_migrations') IS NOT NULL AS migrations,
+            to_regclass('ops.schema_definitions') IS NOT NULL AS definitions`,
   );
-  if (!rows[0]?.present) return { current: false, pending: migrations.map((m) => m.id) };
+  if (!rows[0]?.migrations || !rows[0].definitions)
+    return {
+      current: false,
+      pending: [...migrations.map((m) => m.id), ...definitions.map((d) => `views/${d.name}`)],
+    };
   const { rows: applied } = await db.query<{ id: string }>('SELECT id FROM ops.schema_migrations');
   const have = new Set(applied.map((r) => r.id));
-  const pending = migrations.filter((m) => !have.has(m.id)).map((m) => m.id);
+  const { rows: defined } = await db.query<{ name: string; checksum: string }>(
+    'SELECT name, checksum FROM ops.schema_definitions',
+  );
+  const sums = new Map(defined.map((r) => [r.name, r.checksum]));
+  const pending = [
+    ...migrations.filter((m) => !have.has(m.id)).map((m) => m.id),
+    ...definitions.filter((d) => sums.get(d.name) !== d.checksum).map((d) => `views/${d.name}`),
+  ];
   return { current: pending.length === 0, pending };
 }
 

@@ -1,8 +1,14 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { listMigrations, migrate, migrationStatus, SQL_DIR } from '../../src/db/migrations.js';
+import {
+  listMigrations,
+  listViewDefinitions,
+  migrate,
+  migrationStatus,
+  SQL_DIR,
+} from '../../src/db/migrations.js';
 import { Database } from '../../src/db/database.js';
 import { freshDatabase, quietLog, type TestDatabase } from '../support/database.js';
 
@@ -25,25 +31,23 @@ describe('migrations', () => {
       const r = await t.db.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [table]);
       expect(r.rows[0]?.t).toBe(table);
     }
-    expect((await migrationStatus(t.db)).current).toBe(true);
+    expect(await migrationStatus(t.db)).toEqual({ current: true, pending: [] });
   });
 
   it('re-run as a no-op', async () => {
     const before = await t.db.query('SELECT id, checksum, applied_at FROM ops.schema_migrations ORDER BY id');
-    const { applied } = await migrate(t.db);
+    const { applied, definitions } = await migrate(t.db);
     expect(applied).toEqual([]);
+    expect(definitions).toEqual([]);
     const after = await t.db.query('SELECT id, checksum, applied_at FROM ops.schema_migrations ORDER BY id');
     expect(after.rows).toEqual(before.rows);
   });
 
   it('refuse a migration edited after it was applied', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mig-'));
-    for (const m of listMigrations()) writeFileSync(join(dir, `${m.id}.sql`), m.sql);
+    cpSync(SQL_DIR, dir, { recursive: true });
     const first = listMigrations()[0]!;
-    writeFileSync(
-      join(dir, `${first.id}.sql`),
-      readFileSync(join(SQL_DIR, `${first.id}.sql`), 'utf8') + '\n-- edited\n',
-    );
+    writeFileSync(join(dir, `migrations/${first.id}.sql`), `${first.sql}\n-- edited\n`);
     await expect(migrate(t.db, { dir })).rejects.toThrow(/was changed after it was applied/);
   });
 
@@ -67,6 +71,8 @@ describe('two concurrent migrate runs', () => {
       const [a, b] = await Promise.all([migrate(t.db), migrate(second)]);
       const all = listMigrations().map((m) => m.id);
       expect([...a.applied, ...b.applied].sort()).toEqual(all);
+      // The definitions are applied by whichever run got there first, once.
+      expect([...a.definitions, ...b.definitions]).toEqual(listViewDefinitions().map((d) => d.name));
       const { rows } = await t.db.query<{ n: string }>(
         'SELECT count(*)::text AS n FROM ops.schema_migrations',
       );

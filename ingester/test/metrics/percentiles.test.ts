@@ -6,8 +6,8 @@ import { loadWorld } from '../support/loaded.js';
 
 /**
  * The summaries read a long period's percentiles from the values among the weeks'
- * percentiles (sql/0018). Whichever way they go, the answer must be percentile_cont's over
- * the whole period, to the last bit.
+ * percentiles (metrics.percentile_in_range, sql/views/01_helpers.sql). Whichever way they go,
+ * the answer must be percentile_cont's over the whole period, to the last bit.
  */
 
 const END = Date.parse('2026-12-06T10:00:00Z'); // any instant: the answers are compared with each other

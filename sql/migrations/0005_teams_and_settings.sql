@@ -25,44 +25,6 @@ CREATE TABLE metrics.setting_team_boards (
   PRIMARY KEY (team, board_id)
 );
 
--- The default team's name: the organisation that owns the most synced repositories.
-CREATE VIEW metrics.default_team AS
-SELECT coalesce(
-         (SELECT owner FROM source.github_repos GROUP BY owner ORDER BY count(*) DESC, owner LIMIT 1),
-         (SELECT lower(min(key)) FROM source.jira_projects),
-         'default') AS team;
-
-CREATE VIEW metrics.teams AS
-SELECT team FROM metrics.setting_teams
-UNION ALL
-SELECT d.team FROM metrics.default_team d WHERE NOT EXISTS (SELECT 1 FROM metrics.setting_teams);
-
-CREATE VIEW metrics.team_repos AS
-SELECT DISTINCT t.team, r.id AS repo_id, r.owner || '/' || r.name AS repo
-  FROM metrics.setting_team_repos t
-  JOIN source.github_repos r
-    ON lower(r.name) LIKE replace(replace(replace(replace(lower(t.pattern), '\', '\\'), '_', '\_'), '*', '%'), '?', '_')
-UNION ALL
-SELECT d.team, r.id, r.owner || '/' || r.name
-  FROM metrics.default_team d CROSS JOIN source.github_repos r
- WHERE NOT EXISTS (SELECT 1 FROM metrics.setting_teams);
-
-CREATE VIEW metrics.team_projects AS
-SELECT t.team, t.project_key FROM metrics.setting_team_projects t
-UNION ALL
-SELECT d.team, p.key
-  FROM metrics.default_team d CROSS JOIN source.jira_projects p
- WHERE NOT EXISTS (SELECT 1 FROM metrics.setting_teams);
-
--- A board belongs to the teams it is mapped to, else to the teams of its project.
-CREATE VIEW metrics.team_boards AS
-SELECT t.team, t.board_id FROM metrics.setting_team_boards t
-UNION
-SELECT tp.team, b.id
-  FROM source.jira_boards b
-  JOIN metrics.team_projects tp ON tp.project_key = b.project_key
- WHERE NOT EXISTS (SELECT 1 FROM metrics.setting_team_boards x WHERE x.board_id = b.id);
-
 -- Jira: statuses to stages, issue types and labels to flow items, incidents -------------
 
 -- A status maps to todo | active | waiting | done from its category (new → todo,
@@ -71,13 +33,6 @@ CREATE TABLE metrics.setting_status_stages (
   status_name  text PRIMARY KEY,
   stage        text NOT NULL CHECK (stage IN ('todo', 'active', 'waiting', 'done'))
 );
-
-CREATE VIEW metrics.status_stages AS
-SELECT s.id AS status_id, s.name AS status, s.category_key,
-       coalesce(o.stage,
-                CASE s.category_key WHEN 'new' THEN 'todo' WHEN 'done' THEN 'done' ELSE 'active' END) AS stage
-  FROM source.jira_statuses s
-  LEFT JOIN metrics.setting_status_stages o ON lower(o.status_name) = lower(s.name);
 
 -- Issue type (or label) → Flow Framework item. A label rule wins over a type rule.
 CREATE TABLE metrics.setting_flow_items (
@@ -130,14 +85,3 @@ INSERT INTO metrics.dora_bands VALUES
   ('recovery_time', 'high', 2024, 1, 24, 'hours', 'less than one day'),
   ('recovery_time', 'medium', 2024, 24, 168, 'hours', 'the 2024 report put medium under one day too; medium here is one day to one week'),
   ('recovery_time', 'low', 2024, 168, NULL, 'hours', 'one week or more');
-
--- The band of a value for a metric (the latest year's table).
-CREATE FUNCTION metrics.dora_band(p_metric text, p_value numeric) RETURNS text
-LANGUAGE sql STABLE AS $$
-  SELECT b.band FROM metrics.dora_bands b
-   WHERE b.metric = p_metric AND p_value IS NOT NULL
-     AND b.year = (SELECT max(year) FROM metrics.dora_bands WHERE metric = p_metric)
-     AND (b.lower IS NULL OR p_value >= b.lower) AND (b.upper IS NULL OR p_value < b.upper)
-   LIMIT 1
-$$;
-GRANT EXECUTE ON FUNCTION metrics.dora_band(text, numeric) TO grafana_reader;

@@ -1,15 +1,55 @@
--- A series' buckets hold only what lies in the period asked for.
---
--- A team's weekly series came from the weekly rollups, whole weeks: a period from a Wednesday
--- counted the Monday and Tuesday before it in its first week (a deployment before the period
--- in a weekly series), and one ending on a Thursday counted the rest of that week. Now the
--- buckets wholly inside the period come from the rollups, and the first and last, where the
--- period cuts a week (or a day) short, from the rows themselves, clipped to the period and
--- marked `partial`. A repository's series, always from its rows, is clipped the same way.
--- Work in progress is a count at the end of each day, not a sum over it: never partial.
--- docs/metrics.md ("Series").
+-- What the API's /metrics routes serve, computed here like everything else.
 
-DROP FUNCTION metrics.series(text, text, text, timestamptz, timestamptz, text);
+-- The five DORA tiles of a team for a period, each with the previous period of the same
+-- length, the change between them, and the band. `better` says which way is good.
+CREATE FUNCTION metrics.dora_tiles(p_team text, p_from timestamptz, p_to timestamptz)
+RETURNS TABLE (
+  metric text, label text, value double precision, unit text, band text, band_year integer,
+  previous double precision, change_pct double precision, better text, trend text, detail jsonb
+)
+LANGUAGE sql STABLE AS $$
+  WITH cur AS (SELECT * FROM metrics.dora_summary(p_team, p_from, p_to)),
+       prev AS (SELECT * FROM metrics.dora_summary(p_team, p_from - (p_to - p_from), p_from)),
+       t AS (
+    SELECT 1 AS ord, 'deployment_frequency' AS metric, 'Deployment frequency' AS label,
+           c.deployments_per_week::float8 AS value, 'deployments per week' AS unit, c.deployment_frequency_band AS band,
+           CASE WHEN p.deployments > 0 THEN p.deployments_per_week::float8 END AS previous, 'higher' AS better,
+           jsonb_build_object('deployments', c.deployments, 'median_per_week', c.median_deployments_per_week,
+                              'deploy_days_per_week', c.deploy_days_per_week, 'fallback_deployments', c.fallback_deployments) AS detail,
+           c.band_year
+      FROM cur c, prev p
+    UNION ALL
+    SELECT 2, 'change_lead_time', 'Change lead time', c.lead_time_p50_h, 'hours', c.lead_time_band, p.lead_time_p50_h, 'lower',
+           jsonb_build_object('p75_hours', c.lead_time_p75_h, 'p90_hours', c.lead_time_p90_h, 'changes', c.prs_shipped), c.band_year
+      FROM cur c, prev p
+    UNION ALL
+    SELECT 3, 'change_fail_rate', 'Change fail rate', c.change_fail_rate_pct::float8, 'percent', c.change_fail_rate_band,
+           p.change_fail_rate_pct::float8, 'lower',
+           jsonb_build_object('failed_deployments', c.failed_deployments, 'deployments', c.deployments), c.band_year
+      FROM cur c, prev p
+    UNION ALL
+    SELECT 4, 'recovery_time', 'Failed deployment recovery time', c.recovery_p50_h, 'hours', c.recovery_band, p.recovery_p50_h, 'lower',
+           jsonb_build_object('p90_hours', c.recovery_p90_h, 'failed_deployments', c.failed_deployments), c.band_year
+      FROM cur c, prev p
+    UNION ALL
+    SELECT 5, 'rework_rate', 'Deployment rework rate', c.rework_rate_pct::float8, 'percent', NULL, p.rework_rate_pct::float8, 'lower',
+           jsonb_build_object('rework_deployments', c.rework_deployments, 'deployments', c.deployments), c.band_year
+      FROM cur c, prev p
+  )
+  , changed AS (
+    SELECT t.*, CASE WHEN previous IS NOT NULL AND previous <> 0 AND value IS NOT NULL
+                     THEN round((100 * (value - previous) / abs(previous))::numeric, 1)::float8 END AS change_pct
+      FROM t
+  )
+  -- Within 5 % either way is flat; otherwise better or worse by the metric's direction.
+  SELECT metric, label, value, unit, band, band_year, previous, change_pct, better,
+         CASE WHEN change_pct IS NULL THEN NULL
+              WHEN abs(change_pct) < 5 THEN 'flat'
+              WHEN (change_pct > 0) = (better = 'higher') THEN 'better'
+              ELSE 'worse' END,
+         detail
+    FROM changed ORDER BY ord
+$$;
 
 -- A series of a team (optionally one repository) from the rows, each bucket counting only
 -- the rows in [p_from, p_to). The definitions are those of the rollups (dora_weekly,

@@ -1,123 +1,6 @@
--- Durations in seconds as double precision, and deployments with their day and week.
---
--- extract(epoch ...) gives numeric (since PostgreSQL 14), and a percentile turns each
--- numeric into double precision through its text form: over two years of a million pull
--- requests, the conversions were most of a percentile's time. date_part gives double
--- precision directly (to the microsecond for a century). A deployment's UTC day and week are
--- stored with it, so the rollups here and the summary (0018) count deploy days and
--- deployments per week without working out a time zone per row.
---
--- The materialized views are rebuilt with every view that reads them; the definitions are
--- otherwise those of 0006 and 0014. Dropped by name, not CASCADE: a view of an
--- installation's own on top of these stops the migration instead of silently vanishing.
-
-DROP VIEW metrics.validate_deployments, metrics.validate_lead_time, metrics.validate_change_failures,
-          metrics.validate_recovery, metrics.validate_rework, metrics.open_pull_requests;
-DROP MATERIALIZED VIEW metrics.dora_weekly, metrics.dora_daily, metrics.pr_flow_weekly;
-DROP VIEW metrics.team_deployments, metrics.team_pull_requests;
-DROP MATERIALIZED VIEW metrics.deployment_outcomes;
-DROP VIEW metrics.deployment_rework;
-DROP MATERIALIZED VIEW metrics.deployment_failure_evidence, metrics.pull_requests;
-
--- Pull requests ------------------------------------------------------------------------------
--- One row per pull request with its stages:
---   coding : first commit authored → ready for review (opened, or leaving draft)
---   pickup : ready → first review by someone other than the author (bots excluded)
---   review : first review → merged
---   deploy : merged → shipped in a production deployment
--- and its change lead time (first commit → shipped).
-CREATE MATERIALIZED VIEW metrics.pull_requests AS
-WITH bots AS (
-  SELECT * FROM metrics.bot_rules
-), reviews AS (
-  -- metrics.reviews holds the reviews that count: by someone other than the author, bots excluded.
-  SELECT pr_id,
-         count(*) AS reviews,
-         count(*) FILTER (WHERE state = 'CHANGES_REQUESTED') AS review_rounds,
-         min(submitted_at) AS first_at
-    FROM metrics.reviews GROUP BY pr_id
-), commits AS (
-  SELECT pr_id, min(authored_at) AS first_commit_at, count(*) AS commits
-    FROM source.github_pr_commits GROUP BY pr_id
-), links AS (
-  SELECT pr_id, array_agg(issue_key ORDER BY issue_key) AS issue_keys
-    FROM metrics.pr_issue_links GROUP BY pr_id
-), hotfix AS (
-  SELECT (SELECT value FROM metrics.setting_values WHERE key = 'hotfix_label') AS label,
-         (SELECT value FROM metrics.setting_values WHERE key = 'hotfix_branch_pattern') AS branch
-), pr AS (
-  SELECT p.*, coalesce(p.ready_at, p.created_at) AS ready,
-         least(cm.first_commit_at, coalesce(p.ready_at, p.created_at)) AS first_commit,
-         cm.commits
-    FROM source.github_pull_requests p
-    LEFT JOIN commits cm ON cm.pr_id = p.id
-)
-SELECT p.id AS pr_id,
-       p.repo_id,
-       r.owner || '/' || r.name AS repo,
-       p.number,
-       r.owner || '/' || r.name || '#' || p.number AS pr_key,
-       coalesce(p.raw ->> 'url', (r.raw ->> 'html_url') || '/pull/' || p.number) AS url,
-       p.title,
-       p.author_login AS author,
-       (p.author_login IS NOT NULL AND (p.author_login ~* b.pattern OR lower(p.author_login) = ANY (b.logins))) AS is_bot,
-       p.state,
-       p.is_draft,
-       p.created_at,
-       p.ready AS ready_at,
-       p.first_commit AS first_commit_at,
-       fr.first_review_at,
-       p.merged_at,
-       p.closed_at,
-       dc.deployed_at,
-       dc.deployment_id,
-       dc.method AS ship_method,
-       date_part('epoch', p.ready - p.first_commit) AS coding_s,
-       date_part('epoch', fr.first_review_at - p.ready) AS pickup_s,
-       date_part('epoch', p.merged_at - fr.first_review_at) AS review_s,
-       date_part('epoch', dc.deployed_at - p.merged_at) AS deploy_s,
-       date_part('epoch', dc.deployed_at - p.first_commit) AS lead_time_s,
-       p.additions + p.deletions AS size,
-       p.changed_files,
-       coalesce(p.commits, 0) AS commits,
-       coalesce(rv.reviews, 0) AS reviews,
-       coalesce(rv.review_rounds, 0) AS review_rounds,
-       p.merged_at IS NOT NULL AND coalesce(rv.reviews, 0) = 0 AS merged_without_review,
-       p.reverts_number IS NOT NULL AS is_revert,
-       p.reverts_number,
-       (h.label = ANY (p.labels) OR p.head_ref ~* h.branch) AS is_hotfix,
-       coalesce(lk.issue_keys, '{}') AS issue_keys
-  FROM pr p
-  JOIN source.github_repos r ON r.id = p.repo_id
-  CROSS JOIN bots b
-  CROSS JOIN hotfix h
-  LEFT JOIN reviews rv ON rv.pr_id = p.id
-  -- The first review once ready: the first of all, unless some came before (in draft).
-  CROSS JOIN LATERAL (
-    SELECT CASE
-             WHEN rv.first_at >= p.ready THEN rv.first_at
-             WHEN rv.first_at IS NOT NULL THEN
-               (SELECT min(x.submitted_at) FROM source.github_pr_reviews x
-                 WHERE x.pr_id = p.id AND x.submitted_at >= p.ready
-                   AND x.author_login IS DISTINCT FROM p.author_login
-                   AND NOT (x.author_login IS NOT NULL AND (x.author_login ~* b.pattern OR lower(x.author_login) = ANY (b.logins))))
-           END AS first_review_at) fr
-  LEFT JOIN links lk ON lk.pr_id = p.id
-  LEFT JOIN metrics.deployment_changes dc ON dc.pr_id = p.id
- -- Rows in the order of their bytes, as REFRESH ... CONCURRENTLY sorts them to find duplicates.
- ORDER BY p.id COLLATE "C";
-
-CREATE UNIQUE INDEX pull_requests_id ON metrics.pull_requests (pr_id);
-CREATE INDEX pull_requests_repo_number ON metrics.pull_requests (repo_id, number);
--- Covering indexes: a period's percentiles are read from the index alone.
-CREATE INDEX pull_requests_repo_deployed ON metrics.pull_requests (repo_id, deployed_at) INCLUDE (lead_time_s) WHERE deployed_at IS NOT NULL;
-CREATE INDEX pull_requests_deployed ON metrics.pull_requests (deployed_at) INCLUDE (lead_time_s) WHERE deployed_at IS NOT NULL;
-CREATE INDEX pull_requests_repo_merged ON metrics.pull_requests (repo_id, merged_at)
-  INCLUDE (is_bot, coding_s, pickup_s, review_s, deploy_s, size, merged_without_review) WHERE merged_at IS NOT NULL;
-CREATE INDEX pull_requests_merged ON metrics.pull_requests (merged_at)
-  INCLUDE (is_bot, coding_s, pickup_s, review_s, deploy_s, size, merged_without_review) WHERE merged_at IS NOT NULL;
-CREATE INDEX pull_requests_open ON metrics.pull_requests (repo_id) WHERE state = 'OPEN';
-CREATE INDEX pull_requests_deployment ON metrics.pull_requests (deployment_id) WHERE deployment_id IS NOT NULL;
+-- DORA's five metrics: each deployment's outcome and the evidence of its failure, daily and
+-- weekly rollups per team (weeks start on Monday, ISO; days are UTC), and the rows behind
+-- each number (validate_*, the drill-downs). Definitions: docs/metrics.md.
 
 -- Deployments that failed, and how each was put right ---------------------------------------
 -- A deployment failed if, within the attribution window after it finished:
@@ -187,7 +70,6 @@ SELECT e.deployment_id, d.repo_id, d.finished_at, e.kind, e.evidence, e.signal_a
        e.signal_at - d.finished_at <= (SELECT win FROM win) AS within_window
   FROM evidence e
   JOIN metrics.deployments d ON d.id = e.deployment_id;
-
 CREATE UNIQUE INDEX deployment_failure_evidence_key ON metrics.deployment_failure_evidence (deployment_id, kind, evidence);
 
 -- Deployments that are unplanned fixes: rollbacks, and those shipping a revert, a hotfix or
@@ -206,6 +88,12 @@ SELECT p.deployment_id, 'incident'
   JOIN metrics.pull_requests p ON p.pr_id = l.pr_id
  WHERE p.deployment_id IS NOT NULL;
 
+CREATE VIEW metrics.validate_lead_time AS
+SELECT p.team, p.pr_key, p.url, p.title, p.author, p.first_commit_at, p.merged_at, p.deployed_at, p.deployment_id,
+       p.ship_method, p.lead_time_s / 3600 AS lead_time_h, p.repo
+  FROM metrics.team_pull_requests p
+ WHERE p.deployed_at IS NOT NULL;
+
 -- One row per production deployment: what it shipped, whether it failed, how long until
 -- service was restored, whether it was rework.
 CREATE MATERIALIZED VIEW metrics.deployment_outcomes AS
@@ -213,7 +101,8 @@ WITH failures AS (
   SELECT deployment_id,
          array_agg(DISTINCT kind ORDER BY kind) AS failure_kinds,
          min(signal_at) AS signal_at,
-         min(restored_at) AS restored_at
+         -- Restored when the last piece of evidence is put right; not while any is not.
+         CASE WHEN bool_and(restored_at IS NOT NULL) THEN max(restored_at) END AS restored_at
     FROM metrics.deployment_failure_evidence
    WHERE within_window
    GROUP BY deployment_id
@@ -239,25 +128,15 @@ SELECT d.id AS deployment_id, d.repo_id, r.repo, d.source, d.is_fallback, d.envi
   LEFT JOIN rework rw ON rw.deployment_id = d.id
   LEFT JOIN shipped s ON s.deployment_id = d.id
  ORDER BY d.id COLLATE "C";
-
 CREATE UNIQUE INDEX deployment_outcomes_id ON metrics.deployment_outcomes (deployment_id);
 CREATE INDEX deployment_outcomes_repo_time ON metrics.deployment_outcomes (repo_id, finished_at) INCLUDE (day, week, failed, rework, recovery_s, is_fallback);
 CREATE INDEX deployment_outcomes_time ON metrics.deployment_outcomes (finished_at) INCLUDE (day, week, failed, rework, recovery_s, is_fallback);
 
 -- Per team: a team's rows, and '*' for everything once --------------------------------------
-
 CREATE VIEW metrics.team_deployments AS
 SELECT tr.team, o.* FROM metrics.deployment_outcomes o JOIN metrics.team_repos tr ON tr.repo_id = o.repo_id
 UNION ALL
 SELECT '*', o.* FROM metrics.deployment_outcomes o;
-
-CREATE VIEW metrics.team_pull_requests AS
-SELECT tr.team, p.* FROM metrics.pull_requests p JOIN metrics.team_repos tr ON tr.repo_id = p.repo_id
-UNION ALL
-SELECT '*', p.* FROM metrics.pull_requests p;
-
--- Rollups -------------------------------------------------------------------------------------
--- Weeks start on Monday (ISO), days are UTC.
 
 CREATE MATERIALIZED VIEW metrics.dora_weekly AS
 WITH d AS (
@@ -292,7 +171,6 @@ SELECT coalesce(d.team, l.team) AS team,
        coalesce(l.prs_shipped, 0) AS prs_shipped,
        l.lead_time_p50_h, l.lead_time_p75_h, l.lead_time_p90_h
   FROM d FULL JOIN l ON l.team = d.team AND l.week = d.week;
-
 CREATE UNIQUE INDEX dora_weekly_key ON metrics.dora_weekly (team, week);
 
 CREATE MATERIALIZED VIEW metrics.dora_daily AS
@@ -302,41 +180,11 @@ SELECT team, day,
        count(*) FILTER (WHERE rework) AS rework_deployments
   FROM metrics.team_deployments
  GROUP BY 1, 2;
-
 CREATE UNIQUE INDEX dora_daily_key ON metrics.dora_daily (team, day);
-
-CREATE MATERIALIZED VIEW metrics.pr_flow_weekly AS
-SELECT team, date_trunc('week', merged_at, 'UTC') AS week,
-       count(*) AS merged,
-       count(*) FILTER (WHERE merged_without_review) AS merged_without_review,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY coding_s) / 3600 AS coding_p50_h,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY pickup_s) / 3600 AS pickup_p50_h,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY review_s) / 3600 AS review_p50_h,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY deploy_s) / 3600 AS deploy_p50_h,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY size) AS size_p50,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY changed_files) AS files_p50,
-       avg(reviews) AS reviews_avg,
-       avg(review_rounds) AS review_rounds_avg
-  FROM metrics.team_pull_requests
- WHERE merged_at IS NOT NULL AND NOT is_bot
- GROUP BY 1, 2;
-
-CREATE UNIQUE INDEX pr_flow_weekly_key ON metrics.pr_flow_weekly (team, week);
-
-CREATE VIEW metrics.open_pull_requests AS
-SELECT team, pr_key, url, title, repo, is_draft, created_at, ready_at, first_review_at, issue_keys,
-       extract(epoch FROM now() - created_at) / 86400 AS age_days,
-       CASE WHEN NOT is_draft THEN extract(epoch FROM now() - coalesce(first_review_at, ready_at)) / 3600 END AS waiting_h,
-       CASE WHEN is_draft THEN 'draft' WHEN first_review_at IS NULL THEN 'waiting for review' ELSE 'in review' END AS stage
-  FROM metrics.team_pull_requests
- WHERE state = 'OPEN';
-
--- The rows behind each DORA number (drill-down) ------------------------------------------------
 
 CREATE VIEW metrics.validate_deployments AS
 SELECT team, deployment_id, repo, source, is_fallback, environment, sha, finished_at, baseline, prs_shipped, failed, rework
   FROM metrics.team_deployments;
-
 
 CREATE VIEW metrics.validate_change_failures AS
 SELECT td.team, td.deployment_id, td.repo, td.finished_at, e.kind, e.evidence, e.signal_at, e.within_window,
@@ -353,10 +201,3 @@ CREATE VIEW metrics.validate_rework AS
 SELECT td.team, td.deployment_id, td.repo, td.finished_at, td.rework_kinds
   FROM metrics.team_deployments td
  WHERE td.rework;
-
-
-CREATE VIEW metrics.validate_lead_time AS
-SELECT p.team, p.pr_key, p.url, p.title, p.author, p.first_commit_at, p.merged_at, p.deployed_at, p.deployment_id,
-       p.ship_method, p.lead_time_s / 3600 AS lead_time_h, p.repo
-  FROM metrics.team_pull_requests p
- WHERE p.deployed_at IS NOT NULL;

@@ -1,22 +1,19 @@
--- Sprints, from the sprint field's history and the sprints' dates. Definitions:
--- docs/metrics.md ("Sprints"). A sprint is measured up to its completion, or up to now
--- while it is active ("close" below).
---   committed    : in the sprint at its start
---   added        : came in after the start, before the close
---   removed      : was in it after the start, gone by the close
---   completed    : in it at the close, in a done stage
---   carried over : in it at the close, not done, and put in a later sprint
--- Points are those in force at the start (committed), and at the close (completed).
+-- Sprints: the issues of each, their totals and carry-over, and the daily burndown.
+-- Materialized views hold what the data says; the plain views measure "so far" when read.
 
+-- Sprints ------------------------------------------------------------------------------------
+-- A sprint is measured up to its completion; an active one at the state the data holds now
+-- (its close lies ahead: its end plus 30 days, where a sprint never completed is closed);
+-- a future one with dates is its planned scope.
 CREATE MATERIALIZED VIEW metrics.sprint_issues AS
 WITH s AS (
   SELECT sp.id AS sprint_id, sp.board_id, sp.start_at, sp.complete_at,
-         coalesce(sp.complete_at, least(now(), sp.end_at + interval '30 days')) AS close_at
+         coalesce(sp.complete_at, sp.end_at + interval '30 days', sp.start_at + interval '30 days') AS close_at
     FROM source.jira_sprints sp
-   WHERE sp.start_at IS NOT NULL AND sp.state <> 'future'
+   WHERE sp.start_at IS NOT NULL
 ), per AS (
   -- Each issue's stays in the sprint between its start and its close, folded into one row.
-  SELECT s.sprint_id, mb.issue_id, min(s.start_at) AS start_at, min(s.close_at) AS close_at, bool_or(s.complete_at IS NOT NULL) AS closed,
+  SELECT s.sprint_id, mb.issue_id, min(s.start_at) AS start_at, min(s.close_at) AS close_at,
          bool_or(mb.added_at <= s.start_at AND (mb.removed_at IS NULL OR mb.removed_at > s.start_at)) AS committed,
          bool_or(mb.added_at <= s.close_at AND (mb.removed_at IS NULL OR mb.removed_at > s.close_at)) AS at_close,
          min(mb.added_at) FILTER (WHERE mb.added_at > s.start_at) AS added_at,
@@ -52,12 +49,13 @@ SELECT per.sprint_id, s.board_id, i.id AS issue_id, i.key, i.summary, i.issue_ty
        per.removed_at,
        per.at_close,
        per.at_close AND sc.stage = 'done' AS completed,
-       per.closed AND per.at_close AND sc.stage IS DISTINCT FROM 'done' AND mo.issue_id IS NOT NULL AS carried_over,
+       -- A running sprint's close lies ahead: nothing can have been put in a later sprint after it.
+       per.at_close AND sc.stage IS DISTINCT FROM 'done' AND mo.issue_id IS NOT NULL AS carried_over,
        sc.stage AS stage_at_close,
        pt.at_start AS points_at_start,
        pt.at_close AS points_at_close,
-       coalesce((SELECT sum(extract(epoch FROM upper(r) - lower(r)))
-                   FROM unnest(mi.blocked_spans * tstzmultirange(tstzrange(per.start_at, per.close_at))) r), 0) AS blocked_s
+       -- Blocked within the sprint; measured with metrics.seconds_until (an open span runs on).
+       mi.blocked_spans * tstzmultirange(tstzrange(per.start_at, per.close_at)) AS blocked_spans
   FROM per
   JOIN s ON s.sprint_id = per.sprint_id
   JOIN source.jira_issues i ON i.id = per.issue_id
@@ -65,11 +63,10 @@ SELECT per.sprint_id, s.board_id, i.id AS issue_id, i.key, i.summary, i.issue_ty
   LEFT JOIN points pt ON pt.sprint_id = per.sprint_id AND pt.issue_id = per.issue_id
   LEFT JOIN moved_on mo ON mo.sprint_id = per.sprint_id AND mo.issue_id = per.issue_id
   LEFT JOIN metrics.issues mi ON mi.issue_id = per.issue_id;
-
 CREATE UNIQUE INDEX sprint_issues_key ON metrics.sprint_issues (sprint_id, issue_id);
 CREATE INDEX sprint_issues_issue ON metrics.sprint_issues (issue_id);
 
-CREATE MATERIALIZED VIEW metrics.sprints AS
+CREATE MATERIALIZED VIEW metrics.sprint_totals AS
 WITH agg AS (
   SELECT sprint_id,
          count(*) FILTER (WHERE committed) AS committed_issues,
@@ -82,10 +79,7 @@ WITH agg AS (
          coalesce(sum(points_at_close) FILTER (WHERE completed), 0) AS completed_points,
          coalesce(sum(points_at_close) FILTER (WHERE completed AND committed), 0) AS completed_committed_points,
          count(*) FILTER (WHERE carried_over) AS carried_over_issues,
-         count(*) FILTER (WHERE at_close) AS issues_at_close,
-         coalesce(sum(points_at_close) FILTER (WHERE at_close), 0) AS points_at_close,
-         coalesce(sum(points_at_close - points_at_start) FILTER (WHERE committed AND at_close AND points_at_close IS DISTINCT FROM points_at_start), 0) AS reestimated_points,
-         coalesce(sum(blocked_s), 0) / 3600 AS blocked_h
+         coalesce(sum(points_at_close - points_at_start) FILTER (WHERE committed AND at_close AND points_at_close IS DISTINCT FROM points_at_start), 0) AS reestimated_points
     FROM metrics.sprint_issues GROUP BY sprint_id
 )
 SELECT sp.id AS sprint_id, sp.board_id, sp.name, sp.goal, sp.state, sp.start_at, sp.end_at, sp.complete_at,
@@ -95,15 +89,21 @@ SELECT sp.id AS sprint_id, sp.board_id, sp.name, sp.goal, sp.state, sp.start_at,
        coalesce(a.completed_issues, 0) AS completed_issues, coalesce(a.completed_points, 0) AS completed_points,
        coalesce(a.carried_over_issues, 0) AS carried_over_issues,
        coalesce(a.reestimated_points, 0) AS reestimated_points,
-       coalesce(a.blocked_h, 0) AS blocked_h,
        -- say/do: committed work completed; capacity accuracy: all completed work, against what was committed
        100.0 * a.completed_committed_points / nullif(a.committed_points, 0) AS say_do_pct,
        100.0 * a.completed_points / nullif(a.committed_points, 0) AS capacity_accuracy_pct,
        100.0 * (a.added_points + a.removed_points) / nullif(a.committed_points, 0) AS scope_change_pct
   FROM source.jira_sprints sp
   LEFT JOIN agg a ON a.sprint_id = sp.id;
+CREATE UNIQUE INDEX sprint_totals_id ON metrics.sprint_totals (sprint_id);
 
-CREATE UNIQUE INDEX sprints_id ON metrics.sprints (sprint_id);
+-- The sprints with the hours their issues have been blocked so far (a reader that does not
+-- ask for blocked_h does not compute it).
+CREATE VIEW metrics.sprints AS
+SELECT t.*,
+       coalesce((SELECT sum(metrics.seconds_until(si.blocked_spans, now()))
+                   FROM metrics.sprint_issues si WHERE si.sprint_id = t.sprint_id), 0) / 3600 AS blocked_h
+  FROM metrics.sprint_totals t;
 
 CREATE VIEW metrics.team_sprints AS
 SELECT tb.team, s.* FROM metrics.sprints s JOIN metrics.team_boards tb ON tb.board_id = s.board_id;
@@ -111,16 +111,17 @@ SELECT tb.team, s.* FROM metrics.sprints s JOIN metrics.team_boards tb ON tb.boa
 -- Remaining points at the end of each day of a sprint, the ideal line, and the scope.
 --   scope     : the points of the issues in the sprint at that instant
 --   remaining : the same, of those not in a done stage
--- Summed from intervals rather than issue by issue and day by day: each stay of an issue
--- in the sprint, cut by its point estimates (and by its done status periods), adds its
--- points from the first day it holds to the first day it no longer does (width_bucket:
--- a binary search in the sprint's days). The numeric scale of each sum is that of the
--- points it adds up, as a plain sum() of them would give. An issue's status periods and
--- estimates follow each other without overlapping (the sync derives them from its
--- changelog in order), so each instant counts once.
-CREATE MATERIALIZED VIEW metrics.sprint_burndown AS
+-- An active sprint has a row for each of its days, the days to come holding the state the
+-- data has now; metrics.sprint_burndown shows the days begun so far. Summed from intervals
+-- rather than issue by issue and day by day: each stay of an issue in the sprint, cut by its
+-- point estimates (and by its done status periods), adds its points from the first day it
+-- holds to the first day it no longer does (width_bucket: a binary search in the sprint's
+-- days). The numeric scale of each sum is that of the points it adds up, as a plain sum() of
+-- them would give. An issue's status periods and estimates follow each other without
+-- overlapping (the sync derives them from its changelog in order), so each instant counts once.
+CREATE MATERIALIZED VIEW metrics.sprint_burndown_days AS
 WITH s AS (
-  SELECT sp.id AS sprint_id, sp.start_at, sp.end_at, coalesce(sp.complete_at, least(now(), sp.end_at)) AS close_at
+  SELECT sp.id AS sprint_id, sp.start_at, sp.end_at, coalesce(sp.complete_at, sp.end_at) AS close_at
     FROM source.jira_sprints sp WHERE sp.start_at IS NOT NULL AND sp.state <> 'future'
 ), days AS (
   SELECT s.sprint_id, s.start_at, s.end_at,
@@ -131,7 +132,7 @@ WITH s AS (
 ), sprint_days AS (
   SELECT sprint_id, array_agg(at ORDER BY at) AS ats FROM days GROUP BY sprint_id
 ), committed AS (
-  SELECT sprint_id, committed_points FROM metrics.sprints
+  SELECT sprint_id, committed_points FROM metrics.sprint_totals
 ), pairs AS (
   -- A stay in the sprint while an estimate holds: [lo, hi), hi NULL while it still holds.
   SELECT mb.sprint_id, mb.issue_id, sd.ats, pe.points,
@@ -193,5 +194,14 @@ SELECT d.sprint_id, d.at,
   FROM numbered d
   JOIN committed c ON c.sprint_id = d.sprint_id
   LEFT JOIN by_interval bi ON bi.sprint_id = d.sprint_id AND bi.k = d.k;
+CREATE UNIQUE INDEX sprint_burndown_days_key ON metrics.sprint_burndown_days (sprint_id, at);
 
-CREATE UNIQUE INDEX sprint_burndown_key ON metrics.sprint_burndown (sprint_id, at);
+-- The days begun so far; today's point stands at now, with the ideal line's value then.
+CREATE VIEW metrics.sprint_burndown AS
+SELECT b.sprint_id, least(b.at, now()) AS at, b.remaining_points, b.scope_points,
+       CASE WHEN b.at <= now() THEN b.ideal_points
+            ELSE greatest(0, t.committed_points * (1 - extract(epoch FROM now() - t.start_at) / nullif(extract(epoch FROM t.end_at - t.start_at), 0)))
+       END AS ideal_points
+  FROM metrics.sprint_burndown_days b
+  JOIN metrics.sprint_totals t ON t.sprint_id = b.sprint_id
+ WHERE date_trunc('day', b.at, 'UTC') <= now();

@@ -1,31 +1,36 @@
--- Exact percentiles of a long period without sorting all of it.
---
--- A percentile of two years of a large organisation sorts every value of the period (some
--- 300,000 lead times or stage durations at a million pull requests, ~35 ms a sort). The
--- weekly rollups already hold each week's percentile, and the period's lies among the
--- weeks': one pass counts the values below the 10th percentile of the weeks' and keeps, in
--- order, those up to their 90th (a few in a hundred of an organisation's values), and the
--- percentile is read from them. The answer is exactly percentile_cont's (same ranks, same
--- interpolation). When the ranks it needs fall outside what was kept (weeks far apart, a
--- rollup older than the rows, a period without a whole week), the period is sorted as
--- before: the range only decides how fast, never what.
+-- A period's figures for the report and the API, from the weekly rollups and the rows.
 
--- The p-th percentile, as percentile_cont computes it, of n values of which `below` lie
--- under a range and `kept` (sorted) are those in it; NULL when n is 0 or the ranks fall
--- outside the range.
-CREATE FUNCTION metrics.percentile_in_range(p double precision, n bigint, below bigint, kept double precision[])
-RETURNS double precision
-LANGUAGE sql IMMUTABLE AS $$
-  SELECT CASE
-           WHEN n = 0 OR floor(p * (n - 1)) < below OR ceil(p * (n - 1)) >= below + coalesce(cardinality(kept), 0) THEN NULL
-           WHEN floor(p * (n - 1)) = ceil(p * (n - 1)) THEN kept[(floor(p * (n - 1)) - below)::int + 1]
-           ELSE kept[(floor(p * (n - 1)) - below)::int + 1]
-                + (p * (n - 1) - floor(p * (n - 1)))
-                  * (kept[(ceil(p * (n - 1)) - below)::int + 1] - kept[(floor(p * (n - 1)) - below)::int + 1])
-         END
+CREATE FUNCTION metrics.issue_flow_summary(p_team text, p_from timestamptz, p_to timestamptz)
+RETURNS TABLE (
+  items_done bigint,
+  flow_time_p50_d double precision,
+  flow_efficiency_pct numeric,
+  wip_now bigint,
+  features_pct numeric,
+  defects_pct numeric,
+  risks_pct numeric,
+  debts_pct numeric
+)
+LANGUAGE sql STABLE AS $$
+  WITH i AS MATERIALIZED (
+    SELECT count(*) AS items_done,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY flow_time_s) AS flow_time_s,
+           100 * sum(active_s) / nullif(sum(flow_time_s), 0) AS efficiency,
+           100.0 * count(*) FILTER (WHERE flow_item = 'feature') / nullif(count(*), 0) AS features,
+           100.0 * count(*) FILTER (WHERE flow_item = 'defect') / nullif(count(*), 0) AS defects,
+           100.0 * count(*) FILTER (WHERE flow_item = 'risk') / nullif(count(*), 0) AS risks,
+           100.0 * count(*) FILTER (WHERE flow_item = 'debt') / nullif(count(*), 0) AS debts
+      FROM metrics.team_issues WHERE team = p_team AND done_at >= p_from AND done_at < p_to
+  )
+  SELECT i.items_done,
+         i.flow_time_s / 86400,
+         round(i.efficiency::numeric, 1),
+         (SELECT count(*) FROM metrics.team_issues WHERE team = p_team AND done_at IS NULL AND current_stage IN ('active', 'waiting')),
+         round(i.features, 1), round(i.defects, 1), round(i.risks, 1), round(i.debts, 1)
+    FROM i
 $$;
 
-CREATE OR REPLACE FUNCTION metrics.pr_flow_summary(p_team text, p_from timestamptz, p_to timestamptz)
+CREATE FUNCTION metrics.pr_flow_summary(p_team text, p_from timestamptz, p_to timestamptz)
 RETURNS TABLE (
   prs_merged bigint,
   coding_p50_h double precision,
@@ -96,9 +101,33 @@ LANGUAGE sql STABLE AS $$
        WHERE f.missed AND team = p_team AND merged_at >= p_from AND merged_at < p_to AND NOT is_bot) x ON true
 $$;
 
--- The lead-time percentiles the same way, and the frequency figures from the stored day and
--- week (0016); otherwise as in 0009.
-CREATE OR REPLACE FUNCTION metrics.dora_summary(p_team text, p_from timestamptz, p_to timestamptz)
+CREATE FUNCTION metrics.flow_summary(p_team text, p_from timestamptz, p_to timestamptz)
+RETURNS TABLE (
+  prs_merged bigint,
+  coding_p50_h double precision,
+  pickup_p50_h double precision,
+  review_p50_h double precision,
+  deploy_p50_h double precision,
+  pr_size_p50 double precision,
+  merged_without_review bigint,
+  items_done bigint,
+  flow_time_p50_d double precision,
+  flow_efficiency_pct numeric,
+  wip_now bigint,
+  features_pct numeric,
+  defects_pct numeric,
+  risks_pct numeric,
+  debts_pct numeric
+)
+LANGUAGE sql STABLE AS $$
+  SELECT p.*, i.*
+    FROM metrics.pr_flow_summary(p_team, p_from, p_to) p,
+         metrics.issue_flow_summary(p_team, p_from, p_to) i
+$$;
+
+-- DORA's figures of a period: the lead-time percentiles as pr_flow_summary takes its stage
+-- percentiles, and the frequency figures from the stored day and week.
+CREATE FUNCTION metrics.dora_summary(p_team text, p_from timestamptz, p_to timestamptz)
 RETURNS TABLE (
   deployments bigint,
   deploy_days bigint,

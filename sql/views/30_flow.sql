@@ -1,15 +1,22 @@
--- Jira flow (Flow Framework) per team. Definitions: docs/metrics.md ("Jira flow").
---   flow velocity     : items reaching done per week
---   flow time         : first leaving todo → done
---   lead time         : created → done
---   flow efficiency   : time in active ÷ flow time
---   flow load (WIP)   : items in active or waiting at the end of each day
---   flow distribution : share of done items by flow item (feature, defect, risk, debt)
---   aging WIP         : open items by how long they have been in their current stage
--- "Done" is the final arrival in a done stage: a re-opened issue is done when it is done again.
+-- Jira issues with their flow stages, the weekly flow rollup, the daily work in progress and
+-- aging work, and the issues that count as incidents. Definitions: docs/metrics.md.
 
-INSERT INTO metrics.setting_values (key, value, description) VALUES
-  ('blocked_status_pattern', '^blocked', 'Statuses that mean blocked (case-insensitive regular expression); time in them, or flagged, is blocked time');
+-- Jira issues that are incidents (by type or label). They start when created and end
+-- when resolved (or, without a resolution date, when they reached a done stage).
+CREATE VIEW metrics.incident_issues AS
+WITH rules AS (
+  SELECT array_agg(lower(value)) FILTER (WHERE match = 'type') AS types,
+         array_agg(lower(value)) FILTER (WHERE match = 'label') AS labels
+    FROM metrics.setting_incident_rules
+)
+SELECT i.id AS issue_id, i.key, i.summary, i.project_key, i.created_at AS started_at,
+       coalesce(i.resolved_at,
+                (SELECT min(sp.started_at) FROM source.jira_status_periods sp
+                   JOIN metrics.status_stages ss ON ss.status_id = sp.status_id
+                  WHERE sp.issue_id = i.id AND ss.stage = 'done' AND sp.ended_at IS NULL)) AS resolved_at
+  FROM source.jira_issues i, rules r
+ WHERE lower(i.issue_type) = ANY (coalesce(r.types, '{}'))
+    OR (i.labels <> '{}' AND EXISTS (SELECT 1 FROM unnest(i.labels) l WHERE lower(l) = ANY (coalesce(r.labels, '{}'))));
 
 -- Every status period with its stage, and whether it counts as blocked.
 CREATE VIEW metrics.issue_stage_periods AS
@@ -18,6 +25,7 @@ SELECT sp.issue_id, sp.seq, sp.status_id, ss.status, ss.stage, sp.started_at, sp
   FROM source.jira_status_periods sp
   JOIN metrics.status_stages ss ON ss.status_id = sp.status_id;
 
+-- Issues -------------------------------------------------------------------------------------
 CREATE MATERIALIZED VIEW metrics.issues AS
 WITH stages AS MATERIALIZED (
   -- metrics.issue_stage_periods, with the blocked pattern matched once per status
@@ -34,20 +42,23 @@ WITH stages AS MATERIALIZED (
 ), first_active AS (
   SELECT issue_id, min(started_at) AS first_active_at FROM p WHERE stage <> 'todo' GROUP BY issue_id
 ), span AS (
-  -- Flow is measured from first leaving todo up to done (or now for open items).
+  -- Flow is measured from first leaving todo up to done; an open item has no end yet.
   SELECT c.issue_id, c.status, c.stage, c.stage_since, fa.first_active_at,
-         CASE WHEN c.stage = 'done' THEN c.stage_since END AS done_at,
-         CASE WHEN c.stage = 'done' THEN c.stage_since ELSE now() END AS until
+         CASE WHEN c.stage = 'done' THEN c.stage_since END AS done_at
     FROM current c LEFT JOIN first_active fa ON fa.issue_id = c.issue_id
 ), stage_time AS (
+  -- Stage periods that have ended (least() passes over a NULL end: the current period of an
+  -- open item adds nothing), up to done.
   SELECT p.issue_id,
-         sum(extract(epoch FROM least(coalesce(p.ended_at, now()), s.until) - p.started_at)) FILTER (WHERE p.stage = 'active') AS active_s,
-         sum(extract(epoch FROM least(coalesce(p.ended_at, now()), s.until) - p.started_at)) FILTER (WHERE p.stage = 'waiting') AS waiting_s
+         sum(extract(epoch FROM least(p.ended_at, s.done_at) - p.started_at)) FILTER (WHERE p.stage = 'active') AS active_s,
+         sum(extract(epoch FROM least(p.ended_at, s.done_at) - p.started_at)) FILTER (WHERE p.stage = 'waiting') AS waiting_s
     FROM p JOIN span s ON s.issue_id = p.issue_id
-   WHERE p.stage IN ('active', 'waiting') AND p.started_at >= s.first_active_at AND p.started_at < s.until
+   WHERE p.stage IN ('active', 'waiting') AND p.ended_at IS NOT NULL
+     AND p.started_at >= s.first_active_at AND (s.done_at IS NULL OR p.started_at < s.done_at)
    GROUP BY p.issue_id
 ), blocked AS (
-  SELECT issue_id, range_agg(tstzrange(started_at, coalesce(ended_at, now()))) AS spans
+  -- A span still open has no upper bound.
+  SELECT issue_id, range_agg(tstzrange(started_at, ended_at)) AS spans
     FROM (SELECT issue_id, started_at, ended_at FROM p WHERE blocked_status
           UNION ALL
           SELECT issue_id, started_at, ended_at FROM source.jira_flag_periods) b
@@ -74,8 +85,6 @@ SELECT i.id AS issue_id, i.key, i.project_key, i.issue_type,
        extract(epoch FROM sp.done_at - sp.first_active_at) AS flow_time_s,
        coalesce(st.active_s, 0) AS active_s,
        coalesce(st.waiting_s, 0) AS waiting_s,
-       CASE WHEN b.spans IS NULL THEN 0
-            ELSE coalesce((SELECT sum(extract(epoch FROM upper(r) - lower(r))) FROM unnest(b.spans) r), 0) END AS blocked_s,
        b.spans AS blocked_spans
   FROM source.jira_issues i
   JOIN span sp ON sp.issue_id = i.id
@@ -87,7 +96,6 @@ SELECT i.id AS issue_id, i.key, i.project_key, i.issue_type,
   LEFT JOIN source.jira_users u ON u.account_id = i.assignee_account_id
  WHERE i.issue_type <> 'Epic'
  ORDER BY i.id COLLATE "C";
-
 CREATE UNIQUE INDEX issues_id ON metrics.issues (issue_id);
 CREATE UNIQUE INDEX issues_key ON metrics.issues (key);
 CREATE INDEX issues_project_done ON metrics.issues (project_key, done_at) INCLUDE (flow_time_s, active_s, flow_item) WHERE done_at IS NOT NULL;
@@ -113,43 +121,60 @@ SELECT team, date_trunc('week', done_at, 'UTC') AS week,
   FROM metrics.team_issues
  WHERE done_at IS NOT NULL
  GROUP BY 1, 2;
-
 CREATE UNIQUE INDEX flow_weekly_key ON metrics.flow_weekly (team, week);
 
--- Work in progress at the end of each day (UTC).
-CREATE MATERIALIZED VIEW metrics.flow_load_daily AS
-WITH days AS (
-  SELECT p.issue_id, p.stage, d AS day
+-- Work in progress at the end of each day (UTC). A stage period counts on the days
+-- [its first day, the day it ended): +1 on the first, -1 on the day it ended, and a period
+-- not ended yet counts every day from its first. metrics.flow_load_daily sums the changes.
+CREATE MATERIALIZED VIEW metrics.flow_load_changes AS
+WITH periods AS (
+  SELECT p.issue_id, p.stage,
+         date_trunc('day', p.started_at, 'UTC') AS first_day,
+         date_trunc('day', p.ended_at, 'UTC') AS end_day
     FROM metrics.issue_stage_periods p
-    CROSS JOIN LATERAL generate_series(date_trunc('day', p.started_at, 'UTC'), date_trunc('day', coalesce(p.ended_at, now()), 'UTC'), interval '1 day') d
    WHERE p.stage IN ('active', 'waiting')
-     AND p.started_at < d + interval '1 day'
-     AND coalesce(p.ended_at, 'infinity') >= d + interval '1 day'
+), changes AS (
+  SELECT i.project_key, e.day, e.n * CASE WHEN pr.stage = 'active' THEN 1 ELSE 0 END AS active,
+         e.n * CASE WHEN pr.stage = 'waiting' THEN 1 ELSE 0 END AS waiting
+    FROM periods pr
+    -- metrics.issues: no epics
+    JOIN metrics.issues i ON i.issue_id = pr.issue_id
+    CROSS JOIN LATERAL (VALUES (pr.first_day, 1), (pr.end_day, -1)) e(day, n)
+   WHERE (pr.end_day IS NULL OR pr.end_day > pr.first_day) AND e.day IS NOT NULL
 ), per_project AS (
-  -- Counted per project first (metrics.issues: no epics), then summed per team.
-  SELECT i.project_key, d.day,
-         count(*) FILTER (WHERE d.stage = 'active') AS active,
-         count(*) FILTER (WHERE d.stage = 'waiting') AS waiting,
-         count(*) AS wip
-    FROM days d
-    JOIN metrics.issues i ON i.issue_id = d.issue_id
-   GROUP BY 1, 2
+  SELECT project_key, day, sum(active) AS active, sum(waiting) AS waiting FROM changes GROUP BY 1, 2
 )
-SELECT ti.team, pp.day,
-       sum(pp.active)::bigint AS active,
-       sum(pp.waiting)::bigint AS waiting,
-       sum(pp.wip)::bigint AS wip
+SELECT ti.team, pp.day, sum(pp.active)::bigint AS active, sum(pp.waiting)::bigint AS waiting
   FROM per_project pp
   JOIN (SELECT team, project_key FROM metrics.team_projects UNION ALL SELECT '*', key FROM source.jira_projects) ti
     ON ti.project_key = pp.project_key
  GROUP BY 1, 2;
+CREATE UNIQUE INDEX flow_load_changes_key ON metrics.flow_load_changes (team, day);
 
-CREATE UNIQUE INDEX flow_load_daily_key ON metrics.flow_load_daily (team, day);
+-- Days are stepped as 24 hours from UTC midnights, whatever the session's time zone.
+CREATE VIEW metrics.flow_load_daily AS
+WITH teams AS (
+  SELECT team, min(day) AS first_day FROM metrics.flow_load_changes GROUP BY team
+), grid AS (
+  SELECT t.team, t.first_day + n * interval '24 hours' AS day
+    FROM teams t
+    CROSS JOIN LATERAL generate_series(0, floor(date_part('epoch', now() - t.first_day) / 86400)::int) n
+), running AS (
+  SELECT g.team, g.day,
+         sum(coalesce(c.active, 0)) OVER w AS active,
+         sum(coalesce(c.waiting, 0)) OVER w AS waiting
+    FROM grid g
+    LEFT JOIN metrics.flow_load_changes c ON c.team = g.team AND c.day = g.day
+  WINDOW w AS (PARTITION BY g.team ORDER BY g.day)
+)
+SELECT team, day, active::bigint AS active, waiting::bigint AS waiting, (active + waiting)::bigint AS wip
+  FROM running
+ WHERE active + waiting > 0;
 
 CREATE VIEW metrics.aging_wip AS
 SELECT team, key, summary, flow_item, current_status, current_stage, assignee, points,
        extract(epoch FROM now() - stage_since) / 86400 AS days_in_stage,
        extract(epoch FROM now() - coalesce(first_active_at, created_at)) / 86400 AS days_in_progress,
-       blocked_s / 3600 AS blocked_h
+       metrics.seconds_until(blocked_spans, now()) / 3600 AS blocked_h
   FROM metrics.team_issues
  WHERE done_at IS NULL AND current_stage IN ('active', 'waiting');

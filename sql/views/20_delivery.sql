@@ -1,34 +1,11 @@
--- Deployments and what each one shipped: the base of every DORA metric.
--- Definitions: docs/metrics.md ("Deployments"). Settings live in rows, so changing one is
--- an UPDATE and `engmetrics refresh`.
-
--- Settings -----------------------------------------------------------------------------
-
-CREATE TABLE metrics.setting_values (
-  key          text PRIMARY KEY,
-  value        text NOT NULL,
-  description  text NOT NULL
-);
-INSERT INTO metrics.setting_values (key, value, description) VALUES
-  ('production_pattern', '^(prod|production)$', 'GitHub environments that are production (case-insensitive regular expression); a repository row may override it'),
-  ('attribution_window_hours', '72', 'How long after a deployment a rollback, revert, hotfix or incident still marks it failed'),
-  ('hotfix_label', 'hotfix', 'A merged PR with this label is a hotfix'),
-  ('hotfix_branch_pattern', '^hotfix[/_-]', 'A merged PR whose branch matches this (case-insensitive) is a hotfix'),
-  ('bot_login_pattern', '\[bot\]$', 'Logins that are bots (besides setting_bots)');
-
--- Per repository (owner/name): where its deployments come from.
---   auto        : GitHub deployments, else published releases, else the named workflow's successful runs, else merges
---   deployments | releases | workflow | merges : that source only
-CREATE TABLE metrics.setting_repos (
-  repo                text PRIMARY KEY,
-  source              text NOT NULL DEFAULT 'auto' CHECK (source IN ('auto', 'deployments', 'releases', 'workflow', 'merges')),
-  production_pattern  text,
-  workflow            text
-);
-
-CREATE TABLE metrics.setting_bots (
-  login  text PRIMARY KEY
-);
+-- Repositories, deployments from every source, pull requests with their reviews and linked
+-- issues, and the weekly PR flow rollup. Definitions: docs/metrics.md.
+--
+-- Shape, for speed at a million pull requests: one materialized view per kind of item
+-- (pull requests, reviews, deployments), indexed by repository and time; plain team_* views
+-- on top (a team's rows, or team '*' for the whole organisation counted once), which the
+-- planner turns into index scans of the team's repositories; and weekly rollups materialized
+-- per team.
 
 CREATE VIEW metrics.repos AS
 SELECT r.id AS repo_id,
@@ -40,8 +17,6 @@ SELECT r.id AS repo_id,
        s.workflow
   FROM source.github_repos r
   LEFT JOIN metrics.setting_repos s ON s.repo = r.owner || '/' || r.name;
-
--- Every candidate deployment from every source, successful or not -------------------------
 
 CREATE VIEW metrics.deployment_candidates AS
 WITH statuses AS (
@@ -162,7 +137,6 @@ WITH chosen AS (
 SELECT * FROM ordered
 -- Rows in the order of their bytes, as REFRESH ... CONCURRENTLY sorts them to find duplicates.
 ORDER BY source COLLATE "C", id COLLATE "C";
-
 CREATE UNIQUE INDEX deployments_id ON metrics.deployments (id);
 CREATE INDEX deployments_repo_reach ON metrics.deployments (repo_id, reach, finished_at);
 CREATE INDEX deployments_repo_time ON metrics.deployments (repo_id, finished_at);
@@ -240,6 +214,182 @@ SELECT pr_id, deployment_id, finished_at AS deployed_at, method
   FROM first_one
  WHERE NOT baseline
  ORDER BY pr_id COLLATE "C";
-
 CREATE UNIQUE INDEX deployment_changes_pr ON metrics.deployment_changes (pr_id);
 CREATE INDEX deployment_changes_deployment ON metrics.deployment_changes (deployment_id);
+
+-- A PR names a Jira issue when its title, branch or body holds a key of a known project.
+CREATE VIEW metrics.pr_issue_links AS
+SELECT r.pr_id, r.issue_key, r.found_in, i.id AS issue_id
+  FROM source.github_pr_issue_refs r
+  JOIN source.jira_projects p ON p.key = split_part(r.issue_key, '-', 1)
+  LEFT JOIN source.jira_issues i ON i.key = r.issue_key;
+
+-- Reviews by people other than the author, bots excluded: the review load.
+CREATE MATERIALIZED VIEW metrics.reviews AS
+SELECT rv.id AS review_id, p.repo_id, rv.pr_id, rv.author_login AS reviewer, rv.submitted_at, rv.state
+  FROM source.github_pr_reviews rv
+  JOIN source.github_pull_requests p ON p.id = rv.pr_id
+  CROSS JOIN metrics.bot_rules b
+ WHERE rv.submitted_at IS NOT NULL
+   AND rv.author_login IS DISTINCT FROM p.author_login
+   AND NOT (rv.author_login IS NOT NULL AND (rv.author_login ~* b.pattern OR lower(rv.author_login) = ANY (b.logins)))
+ ORDER BY rv.id COLLATE "C";
+CREATE UNIQUE INDEX reviews_id ON metrics.reviews (review_id);
+CREATE INDEX reviews_repo_time ON metrics.reviews (repo_id, submitted_at);
+CREATE INDEX reviews_time ON metrics.reviews (submitted_at);
+
+CREATE VIEW metrics.team_reviews AS
+SELECT tr.team, r.* FROM metrics.reviews r JOIN metrics.team_repos tr ON tr.repo_id = r.repo_id
+UNION ALL
+SELECT '*', r.* FROM metrics.reviews r;
+
+-- Reviews per reviewer in a week, summarised per team (no leaderboards).
+CREATE MATERIALIZED VIEW metrics.review_load_weekly AS
+WITH by_repo AS (
+  SELECT repo_id, date_trunc('week', submitted_at, 'UTC') AS week, reviewer, count(*) AS reviews
+    FROM metrics.reviews GROUP BY 1, 2, 3
+), per AS (
+  -- As metrics.team_reviews counted per reviewer: a team's count is the sum over its repositories.
+  SELECT tr.team, b.week, b.reviewer, sum(b.reviews)::bigint AS reviews
+    FROM by_repo b JOIN metrics.team_repos tr ON tr.repo_id = b.repo_id
+   GROUP BY 1, 2, 3
+  UNION ALL
+  SELECT '*', week, reviewer, sum(reviews)::bigint FROM by_repo GROUP BY 2, 3
+)
+SELECT team, week,
+       count(*) AS reviewers,
+       sum(reviews) AS reviews,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY reviews) AS reviews_per_reviewer_p50,
+       max(reviews) AS reviews_per_reviewer_max,
+       round(100.0 * max(reviews) / nullif(sum(reviews), 0), 1) AS busiest_reviewer_share_pct
+  FROM per GROUP BY 1, 2;
+CREATE UNIQUE INDEX review_load_weekly_key ON metrics.review_load_weekly (team, week);
+
+-- Pull requests ------------------------------------------------------------------------------
+-- One row per pull request with its stages:
+--   coding : first commit authored → ready for review (opened, or leaving draft)
+--   pickup : ready → first review by someone other than the author (bots excluded)
+--   review : first review → merged
+--   deploy : merged → shipped in a production deployment
+-- and its change lead time (first commit → shipped).
+CREATE MATERIALIZED VIEW metrics.pull_requests AS
+WITH bots AS (
+  SELECT * FROM metrics.bot_rules
+), reviews AS (
+  -- metrics.reviews holds the reviews that count: by someone other than the author, bots excluded.
+  SELECT pr_id,
+         count(*) AS reviews,
+         count(*) FILTER (WHERE state = 'CHANGES_REQUESTED') AS review_rounds,
+         min(submitted_at) AS first_at
+    FROM metrics.reviews GROUP BY pr_id
+), commits AS (
+  SELECT pr_id, min(authored_at) AS first_commit_at, count(*) AS commits
+    FROM source.github_pr_commits GROUP BY pr_id
+), links AS (
+  SELECT pr_id, array_agg(issue_key ORDER BY issue_key) AS issue_keys
+    FROM metrics.pr_issue_links GROUP BY pr_id
+), hotfix AS (
+  SELECT (SELECT value FROM metrics.setting_values WHERE key = 'hotfix_label') AS label,
+         (SELECT value FROM metrics.setting_values WHERE key = 'hotfix_branch_pattern') AS branch
+), pr AS (
+  SELECT p.*, coalesce(p.ready_at, p.created_at) AS ready,
+         least(cm.first_commit_at, coalesce(p.ready_at, p.created_at)) AS first_commit,
+         cm.commits
+    FROM source.github_pull_requests p
+    LEFT JOIN commits cm ON cm.pr_id = p.id
+)
+SELECT p.id AS pr_id,
+       p.repo_id,
+       r.owner || '/' || r.name AS repo,
+       p.number,
+       r.owner || '/' || r.name || '#' || p.number AS pr_key,
+       coalesce(p.raw ->> 'url', (r.raw ->> 'html_url') || '/pull/' || p.number) AS url,
+       p.title,
+       p.author_login AS author,
+       (p.author_login IS NOT NULL AND (p.author_login ~* b.pattern OR lower(p.author_login) = ANY (b.logins))) AS is_bot,
+       p.state,
+       p.is_draft,
+       p.created_at,
+       p.ready AS ready_at,
+       p.first_commit AS first_commit_at,
+       fr.first_review_at,
+       p.merged_at,
+       p.closed_at,
+       dc.deployed_at,
+       dc.deployment_id,
+       dc.method AS ship_method,
+       date_part('epoch', p.ready - p.first_commit) AS coding_s,
+       date_part('epoch', fr.first_review_at - p.ready) AS pickup_s,
+       date_part('epoch', p.merged_at - fr.first_review_at) AS review_s,
+       date_part('epoch', dc.deployed_at - p.merged_at) AS deploy_s,
+       date_part('epoch', dc.deployed_at - p.first_commit) AS lead_time_s,
+       p.additions + p.deletions AS size,
+       p.changed_files,
+       coalesce(p.commits, 0) AS commits,
+       coalesce(rv.reviews, 0) AS reviews,
+       coalesce(rv.review_rounds, 0) AS review_rounds,
+       p.merged_at IS NOT NULL AND coalesce(rv.reviews, 0) = 0 AS merged_without_review,
+       p.reverts_number IS NOT NULL AS is_revert,
+       p.reverts_number,
+       (h.label = ANY (p.labels) OR p.head_ref ~* h.branch) AS is_hotfix,
+       coalesce(lk.issue_keys, '{}') AS issue_keys
+  FROM pr p
+  JOIN source.github_repos r ON r.id = p.repo_id
+  CROSS JOIN bots b
+  CROSS JOIN hotfix h
+  LEFT JOIN reviews rv ON rv.pr_id = p.id
+  -- The first review once ready: the first of all, unless some came before (in draft).
+  CROSS JOIN LATERAL (
+    SELECT CASE
+             WHEN rv.first_at >= p.ready THEN rv.first_at
+             WHEN rv.first_at IS NOT NULL THEN
+               (SELECT min(x.submitted_at) FROM source.github_pr_reviews x
+                 WHERE x.pr_id = p.id AND x.submitted_at >= p.ready
+                   AND x.author_login IS DISTINCT FROM p.author_login
+                   AND NOT (x.author_login IS NOT NULL AND (x.author_login ~* b.pattern OR lower(x.author_login) = ANY (b.logins))))
+           END AS first_review_at) fr
+  LEFT JOIN links lk ON lk.pr_id = p.id
+  LEFT JOIN metrics.deployment_changes dc ON dc.pr_id = p.id
+ -- Rows in the order of their bytes, as REFRESH ... CONCURRENTLY sorts them to find duplicates.
+ ORDER BY p.id COLLATE "C";
+CREATE UNIQUE INDEX pull_requests_id ON metrics.pull_requests (pr_id);
+CREATE INDEX pull_requests_repo_number ON metrics.pull_requests (repo_id, number);
+-- Covering indexes: a period's percentiles are read from the index alone.
+CREATE INDEX pull_requests_repo_deployed ON metrics.pull_requests (repo_id, deployed_at) INCLUDE (lead_time_s) WHERE deployed_at IS NOT NULL;
+CREATE INDEX pull_requests_deployed ON metrics.pull_requests (deployed_at) INCLUDE (lead_time_s) WHERE deployed_at IS NOT NULL;
+CREATE INDEX pull_requests_repo_merged ON metrics.pull_requests (repo_id, merged_at)
+  INCLUDE (is_bot, coding_s, pickup_s, review_s, deploy_s, size, merged_without_review) WHERE merged_at IS NOT NULL;
+CREATE INDEX pull_requests_merged ON metrics.pull_requests (merged_at)
+  INCLUDE (is_bot, coding_s, pickup_s, review_s, deploy_s, size, merged_without_review) WHERE merged_at IS NOT NULL;
+CREATE INDEX pull_requests_open ON metrics.pull_requests (repo_id) WHERE state = 'OPEN';
+CREATE INDEX pull_requests_deployment ON metrics.pull_requests (deployment_id) WHERE deployment_id IS NOT NULL;
+
+CREATE VIEW metrics.team_pull_requests AS
+SELECT tr.team, p.* FROM metrics.pull_requests p JOIN metrics.team_repos tr ON tr.repo_id = p.repo_id
+UNION ALL
+SELECT '*', p.* FROM metrics.pull_requests p;
+
+CREATE MATERIALIZED VIEW metrics.pr_flow_weekly AS
+SELECT team, date_trunc('week', merged_at, 'UTC') AS week,
+       count(*) AS merged,
+       count(*) FILTER (WHERE merged_without_review) AS merged_without_review,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY coding_s) / 3600 AS coding_p50_h,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY pickup_s) / 3600 AS pickup_p50_h,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY review_s) / 3600 AS review_p50_h,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY deploy_s) / 3600 AS deploy_p50_h,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY size) AS size_p50,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY changed_files) AS files_p50,
+       avg(reviews) AS reviews_avg,
+       avg(review_rounds) AS review_rounds_avg
+  FROM metrics.team_pull_requests
+ WHERE merged_at IS NOT NULL AND NOT is_bot
+ GROUP BY 1, 2;
+CREATE UNIQUE INDEX pr_flow_weekly_key ON metrics.pr_flow_weekly (team, week);
+
+CREATE VIEW metrics.open_pull_requests AS
+SELECT team, pr_key, url, title, repo, is_draft, created_at, ready_at, first_review_at, issue_keys,
+       extract(epoch FROM now() - created_at) / 86400 AS age_days,
+       CASE WHEN NOT is_draft THEN extract(epoch FROM now() - coalesce(first_review_at, ready_at)) / 3600 END AS waiting_h,
+       CASE WHEN is_draft THEN 'draft' WHEN first_review_at IS NULL THEN 'waiting for review' ELSE 'in review' END AS stage
+  FROM metrics.team_pull_requests
+ WHERE state = 'OPEN';

@@ -1,8 +1,5 @@
--- What Grafana may see of the ingester's own bookkeeping. grafana_reader cannot read schema
--- ops, so these views (owned by the migration role, which can) show the run history and how
--- fresh each source is, without the run details and with only the first line of an error.
+-- Sync runs, freshness of each source, and the records a sync skipped or degraded.
 
--- One row per sync of one scope (a repository, a Jira project) and per metrics refresh.
 CREATE VIEW metrics.sync_runs AS
 SELECT r.id AS run_id,
        r.source,
@@ -20,7 +17,8 @@ SELECT r.id AS run_id,
        nullif(left(regexp_replace(regexp_replace(split_part(r.error, E'\n', 1),
                                                  '(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+', '\1 ***', 'gi'),
                                   '((token|password|secret|key|authorization)[=:]\s*)[^\s&,;]+', '\1***', 'gi'),
-                   500), '') AS error
+                   500), '') AS error,
+       r.fields_degraded
   FROM ops.sync_runs r;
 
 -- Per source and scope: the last successful sync and the last attempt.
@@ -58,5 +56,18 @@ SELECT source,
        (count(*) FILTER (WHERE last_run_status = 'failed'))::integer AS scopes_failing
   FROM metrics.sync_freshness
  GROUP BY source;
-
 GRANT SELECT ON metrics.sync_runs, metrics.sync_freshness, metrics.source_freshness TO grafana_reader;
+
+-- One row per run and cause: `skipped` (a record left out) or `degraded` (a field dropped
+-- from a record that was kept), with how many.
+CREATE VIEW metrics.sync_record_problems AS
+SELECT r.id AS run_id, r.source, r.scope, r.started_at, p.kind, left(p.cause, 300) AS cause, p.records
+  FROM ops.sync_runs r
+ CROSS JOIN LATERAL (
+   SELECT 'skipped' AS kind, e.key AS cause, e.value::int AS records
+     FROM jsonb_each_text(CASE WHEN jsonb_typeof(r.details -> 'skipped') = 'object' THEN r.details -> 'skipped' END) e
+   UNION ALL
+   SELECT 'degraded', e.key, e.value::int
+     FROM jsonb_each_text(CASE WHEN jsonb_typeof(r.details -> 'degraded') = 'object' THEN r.details -> 'degraded' END) e
+ ) p
+ WHERE r.records_skipped > 0 OR r.fields_degraded > 0;

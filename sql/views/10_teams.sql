@@ -1,0 +1,52 @@
+-- Teams and their repositories, Jira projects and boards, from the settings tables; the
+-- status-category mapping and the bot rules.
+
+-- The default team's name: the organisation that owns the most synced repositories.
+CREATE VIEW metrics.default_team AS
+SELECT coalesce(
+         (SELECT owner FROM source.github_repos GROUP BY owner ORDER BY count(*) DESC, owner LIMIT 1),
+         (SELECT lower(min(key)) FROM source.jira_projects),
+         'default') AS team;
+
+CREATE VIEW metrics.teams AS
+SELECT team FROM metrics.setting_teams
+UNION ALL
+SELECT d.team FROM metrics.default_team d WHERE NOT EXISTS (SELECT 1 FROM metrics.setting_teams);
+
+CREATE VIEW metrics.team_repos AS
+SELECT DISTINCT t.team, r.id AS repo_id, r.owner || '/' || r.name AS repo
+  FROM metrics.setting_team_repos t
+  JOIN source.github_repos r
+    ON lower(r.name) LIKE replace(replace(replace(replace(lower(t.pattern), '\', '\\'), '_', '\_'), '*', '%'), '?', '_')
+UNION ALL
+SELECT d.team, r.id, r.owner || '/' || r.name
+  FROM metrics.default_team d CROSS JOIN source.github_repos r
+ WHERE NOT EXISTS (SELECT 1 FROM metrics.setting_teams);
+
+CREATE VIEW metrics.team_projects AS
+SELECT t.team, t.project_key FROM metrics.setting_team_projects t
+UNION ALL
+SELECT d.team, p.key
+  FROM metrics.default_team d CROSS JOIN source.jira_projects p
+ WHERE NOT EXISTS (SELECT 1 FROM metrics.setting_teams);
+
+-- A board belongs to the teams it is mapped to, else to the teams of its project.
+CREATE VIEW metrics.team_boards AS
+SELECT t.team, t.board_id FROM metrics.setting_team_boards t
+UNION
+SELECT tp.team, b.id
+  FROM source.jira_boards b
+  JOIN metrics.team_projects tp ON tp.project_key = b.project_key
+ WHERE NOT EXISTS (SELECT 1 FROM metrics.setting_team_boards x WHERE x.board_id = b.id);
+
+CREATE VIEW metrics.status_stages AS
+SELECT s.id AS status_id, s.name AS status, s.category_key,
+       coalesce(o.stage,
+                CASE s.category_key WHEN 'new' THEN 'todo' WHEN 'done' THEN 'done' ELSE 'active' END) AS stage
+  FROM source.jira_statuses s
+  LEFT JOIN metrics.setting_status_stages o ON lower(o.status_name) = lower(s.name);
+
+-- Bots: logins matching the pattern setting, or listed in setting_bots (lower case).
+CREATE VIEW metrics.bot_rules AS
+SELECT (SELECT value FROM metrics.setting_values WHERE key = 'bot_login_pattern') AS pattern,
+       coalesce((SELECT array_agg(lower(login)) FROM metrics.setting_bots), '{}') AS logins;
