@@ -24,6 +24,11 @@ export class RecordQuality {
     if (n <= LOGGED_PER_CAUSE) this.log.warn({ record, cause }, 'malformed record skipped');
   }
 
+  /** Every record parseEach left out; `scope` prefixes ids that are only unique within it. */
+  skipAll(bad: BadRecord[], scope?: string): void {
+    for (const b of bad) this.skip(scope ? `${scope} ${b.id}` : b.id, b.cause);
+  }
+
   /** `field` of `record` was dropped because `why`; the record is kept. */
   degrade(record: string, field: string, why: string): void {
     const n = bump(this.drops, `${field}: ${why}`);
