@@ -124,47 +124,7 @@ export function metricsRoutes(db: Database, clock: Clock = systemClock): AnyRout
       query: z.object(period).strict(),
       response: tiles,
       problems: { 404: 'No such team' },
-      handler: async ({ query }) => {
-        const team = await teamOf(db, query.team);
-        const { from, to } = window(query, clock);
-        const rows = await answers.get(
-          `tiles|${team}|${from.toISOString()}|${to.toISOString()}`,
-          async () => {
-            const { rows } = await db.query<{
-              metric: z.infer<typeof tile>['metric'];
-              label: string;
-              value: number | null;
-              unit: string;
-              band: z.infer<typeof tile>['band'];
-              band_year: number;
-              previous: number | null;
-              change_pct: number | null;
-              better: 'higher' | 'lower';
-              trend: z.infer<typeof tile>['trend'];
-              detail: Record<string, unknown>;
-            }>('SELECT * FROM metrics.dora_tiles($1, $2, $3)', [team, from, to]);
-            return rows;
-          },
-        );
-        return {
-          team,
-          from: from.toISOString(),
-          to: to.toISOString(),
-          tiles: rows.map((r) => ({
-            metric: r.metric,
-            label: r.label,
-            value: r.value,
-            unit: r.unit,
-            band: r.band,
-            bandYear: r.band_year,
-            previous: r.previous,
-            changePct: r.change_pct,
-            better: r.better,
-            trend: r.trend,
-            detail: r.detail,
-          })),
-        };
-      },
+      handler: ({ query }) => tilesAnswer(db, answers, clock, query),
     }),
     route({
       method: 'get',
@@ -191,78 +151,7 @@ export function metricsRoutes(db: Database, clock: Clock = systemClock): AnyRout
         .strict(),
       response: series,
       problems: { 404: 'No such team, or a repository the team does not own' },
-      handler: async ({ params, query }) => {
-        const team = await teamOf(db, query.team);
-        const { from, to } = window(query, clock);
-        const { rows: known } = await db.query<{ unit: string; intervals: string[] }>(
-          'SELECT unit, intervals FROM metrics.series_catalogue WHERE metric = $1',
-          [params.metric],
-        );
-        const entry = known[0];
-        if (!entry) {
-          const { rows } = await db.query<{ metric: string }>(
-            'SELECT metric FROM metrics.series_catalogue ORDER BY metric',
-          );
-          throw new BadRequestError(
-            `There is no series "${params.metric}"; series: ${rows.map((r) => r.metric).join(', ')}`,
-            {
-              errors: [{ path: 'params.metric', message: 'unknown series' }],
-            },
-          );
-        }
-        if (!entry.intervals.includes(query.interval))
-          throw new BadRequestError(
-            `${params.metric} comes by ${entry.intervals.join(' or ')}, not by ${query.interval}`,
-            {
-              errors: [{ path: 'query.interval', message: `must be ${entry.intervals.join(' or ')}` }],
-            },
-          );
-        if (query.repo) {
-          const { rows } = await db.query(
-            `SELECT 1 FROM (SELECT team, repo FROM metrics.team_repos UNION ALL SELECT '*', repo FROM metrics.repos) x
-              WHERE team = $1 AND repo = $2`,
-            [team, query.repo],
-          );
-          if (rows.length === 0)
-            throw new NotFoundError(
-              `${query.repo} is not a repository of ${team === '*' ? 'the organisation' : `team ${team}`}`,
-            );
-        }
-        const question = [
-          params.metric,
-          team,
-          query.repo ?? '',
-          from.toISOString(),
-          to.toISOString(),
-          query.interval,
-        ];
-        const rows = await answers.get(`series|${question.join('|')}`, () =>
-          db
-            .query<{ time: Date; value: number | null; partial: boolean }>(
-              'SELECT "time", value, partial FROM metrics.series($1, $2, $3, $4, $5, $6)',
-              [params.metric, team, query.repo ?? null, from, to, query.interval],
-            )
-            .then((r) => r.rows)
-            .catch((err: { code?: string; message: string }) => {
-              // The SQL refuses a question it cannot answer (a Jira series by repository).
-              if (err.code === '22023')
-                throw new BadRequestError(err.message, {
-                  errors: [{ path: 'query.repo', message: err.message }],
-                });
-              throw err;
-            }),
-        );
-        return {
-          metric: params.metric,
-          unit: entry.unit,
-          team,
-          repo: query.repo ?? null,
-          interval: query.interval,
-          from: from.toISOString(),
-          to: to.toISOString(),
-          points: rows.map((r) => ({ time: r.time.toISOString(), value: r.value, partial: r.partial })),
-        };
-      },
+      handler: ({ params, query }) => seriesAnswer(db, answers, clock, params.metric, query),
     }),
     route({
       method: 'get',
@@ -298,4 +187,128 @@ export function metricsRoutes(db: Database, clock: Clock = systemClock): AnyRout
       handler: async () => ({ teams: await teamNames(db) }),
     }),
   ];
+}
+
+type PeriodQuery = { team?: string; from?: Date; to?: Date };
+
+/** The tiles of a team's period, from metrics.dora_tiles, cached until the data changes. */
+async function tilesAnswer(
+  db: Database,
+  answers: AnswerCache,
+  clock: Clock,
+  query: PeriodQuery,
+): Promise<z.infer<typeof tiles>> {
+  const team = await teamOf(db, query.team);
+  const { from, to } = window(query, clock);
+  const rows = await answers.get(`tiles|${team}|${from.toISOString()}|${to.toISOString()}`, async () => {
+    const { rows } = await db.query<{
+      metric: z.infer<typeof tile>['metric'];
+      label: string;
+      value: number | null;
+      unit: string;
+      band: z.infer<typeof tile>['band'];
+      band_year: number;
+      previous: number | null;
+      change_pct: number | null;
+      better: 'higher' | 'lower';
+      trend: z.infer<typeof tile>['trend'];
+      detail: Record<string, unknown>;
+    }>('SELECT * FROM metrics.dora_tiles($1, $2, $3)', [team, from, to]);
+    return rows;
+  });
+  return {
+    team,
+    from: from.toISOString(),
+    to: to.toISOString(),
+    tiles: rows.map((r) => ({
+      metric: r.metric,
+      label: r.label,
+      value: r.value,
+      unit: r.unit,
+      band: r.band,
+      bandYear: r.band_year,
+      previous: r.previous,
+      changePct: r.change_pct,
+      better: r.better,
+      trend: r.trend,
+      detail: r.detail,
+    })),
+  };
+}
+
+/** A series' catalogue entry; an unknown series or interval is a 400 naming what there is. */
+async function seriesEntry(db: Database, metric: string, interval: string): Promise<{ unit: string }> {
+  const { rows: known } = await db.query<{ unit: string; intervals: string[] }>(
+    'SELECT unit, intervals FROM metrics.series_catalogue WHERE metric = $1',
+    [metric],
+  );
+  const entry = known[0];
+  if (!entry) {
+    const { rows } = await db.query<{ metric: string }>(
+      'SELECT metric FROM metrics.series_catalogue ORDER BY metric',
+    );
+    throw new BadRequestError(
+      `There is no series "${metric}"; series: ${rows.map((r) => r.metric).join(', ')}`,
+      {
+        errors: [{ path: 'params.metric', message: 'unknown series' }],
+      },
+    );
+  }
+  if (!entry.intervals.includes(interval))
+    throw new BadRequestError(`${metric} comes by ${entry.intervals.join(' or ')}, not by ${interval}`, {
+      errors: [{ path: 'query.interval', message: `must be ${entry.intervals.join(' or ')}` }],
+    });
+  return entry;
+}
+
+/** A repository asked for must be one of the team's (or of the organisation, for '*'). */
+async function checkRepositoryOf(db: Database, team: string, repo: string): Promise<void> {
+  const { rows } = await db.query(
+    `SELECT 1 FROM (SELECT team, repo FROM metrics.team_repos UNION ALL SELECT '*', repo FROM metrics.repos) x
+      WHERE team = $1 AND repo = $2`,
+    [team, repo],
+  );
+  if (rows.length === 0)
+    throw new NotFoundError(
+      `${repo} is not a repository of ${team === '*' ? 'the organisation' : `team ${team}`}`,
+    );
+}
+
+/** One series of a team (or one of its repositories), from metrics.series, cached until the data changes. */
+async function seriesAnswer(
+  db: Database,
+  answers: AnswerCache,
+  clock: Clock,
+  metric: string,
+  query: PeriodQuery & { repo?: string; interval: 'day' | 'week' },
+): Promise<z.infer<typeof series>> {
+  const team = await teamOf(db, query.team);
+  const { from, to } = window(query, clock);
+  const entry = await seriesEntry(db, metric, query.interval);
+  if (query.repo) await checkRepositoryOf(db, team, query.repo);
+  const question = [metric, team, query.repo ?? '', from.toISOString(), to.toISOString(), query.interval];
+  const rows = await answers.get(`series|${question.join('|')}`, () =>
+    db
+      .query<{ time: Date; value: number | null; partial: boolean }>(
+        'SELECT "time", value, partial FROM metrics.series($1, $2, $3, $4, $5, $6)',
+        [metric, team, query.repo ?? null, from, to, query.interval],
+      )
+      .then((r) => r.rows)
+      .catch((err: { code?: string; message: string }) => {
+        // The SQL refuses a question it cannot answer (a Jira series by repository).
+        if (err.code === '22023')
+          throw new BadRequestError(err.message, { errors: [{ path: 'query.repo', message: err.message }] });
+        throw err;
+      }),
+  );
+  return {
+    metric,
+    unit: entry.unit,
+    team,
+    repo: query.repo ?? null,
+    interval: query.interval,
+    from: from.toISOString(),
+    to: to.toISOString(),
+    points: rows.map((r) => ({ time: r.time.toISOString(), value: r.value, partial: r.partial })),
+  };
 }

@@ -120,28 +120,57 @@ export function createGitHubClient(
   options: GitHubClientOptions = {},
 ): { client: GitHubClient; stats: RequestStats } {
   const stats = newStats();
-  const maxWaits = options.maxRateLimitRetries ?? 5;
-  const auth = settings.app
-    ? {
-        authStrategy: createAppAuth,
-        auth: {
-          appId: settings.app.appId,
-          privateKey: settings.app.privateKey,
-          ...(settings.app.installationId !== undefined
-            ? { installationId: settings.app.installationId }
-            : {}),
-        },
-      }
-    : settings.token
-      ? { auth: settings.token }
-      : {};
-  const timeoutMs = options.requestTimeoutMs ?? 60_000;
   // GitHub's secondary limit counts requests: a query is one point whatever its primary cost.
   const pace = options.pace ?? new PointsPerMinute(options.graphqlPointsPerMinute ?? 1800);
-  // Every HTTP attempt is paced, counted and timed here, under octokit's plugins: a retry
-  // or the request after a rate-limit wait is an attempt of its own, and a request that
-  // waited for a reset (or for the pacer) must not time out for having waited.
-  const send = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+  const client = new GitHub({
+    ...authOf(settings),
+    baseUrl: settings.apiUrl,
+    request: { fetch: countingFetch(stats, pace, options.requestTimeoutMs ?? 60_000) },
+    userAgent: 'engmetrics/0.1',
+    log: {
+      debug: () => {},
+      info: () => {},
+      warn: (msg: string) => log.warn({ source: 'github' }, msg),
+      // octokit reports a 304 (not modified: the cached answer stands) as a failed request.
+      error: (msg: string) =>
+        / - 304 /.test(msg) ? log.debug({ source: 'github' }, msg) : log.error({ source: 'github' }, msg),
+    },
+    throttle: rateLimitWaits(log, options),
+    retry: {
+      doNotRetry: [400, 401, 403, 404, 410, 422, 451],
+      retries: options.maxRetries ?? 3,
+      retryAfterBaseValue: options.waitMsPerSecond ?? 1000,
+    },
+  });
+  countAnswers(client, stats);
+  return { client, stats };
+}
+
+/** A token, or GitHub App credentials (the installation found later when not given). */
+function authOf(settings: Settings['github']) {
+  if (settings.app)
+    return {
+      authStrategy: createAppAuth,
+      auth: {
+        appId: settings.app.appId,
+        privateKey: settings.app.privateKey,
+        ...(settings.app.installationId !== undefined ? { installationId: settings.app.installationId } : {}),
+      },
+    };
+  return settings.token ? { auth: settings.token } : {};
+}
+
+/**
+ * Every HTTP attempt is paced, counted and timed here, under octokit's plugins: a retry
+ * or the request after a rate-limit wait is an attempt of its own, and a request that
+ * waited for a reset (or for the pacer) must not time out for having waited.
+ */
+function countingFetch(
+  stats: RequestStats,
+  pace: { reserve(points: number): Promise<void> },
+  timeoutMs: number,
+) {
+  return async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     if (new URL(url).pathname.endsWith('/graphql')) await pace.reserve(1);
     stats.requests += 1;
@@ -153,53 +182,27 @@ export function createGitHubClient(
       signal: init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout,
     });
   };
-  const client = new GitHub({
-    ...auth,
-    baseUrl: settings.apiUrl,
-    request: { fetch: send },
-    userAgent: 'engmetrics/0.1',
-    log: {
-      debug: () => {},
-      info: () => {},
-      warn: (msg: string) => log.warn({ source: 'github' }, msg),
-      // octokit reports a 304 (not modified: the cached answer stands) as a failed request.
-      error: (msg: string) =>
-        / - 304 /.test(msg) ? log.debug({ source: 'github' }, msg) : log.error({ source: 'github' }, msg),
-    },
-    throttle: {
-      retryAfterBaseValue: options.waitMsPerSecond ?? 1000,
-      write: new Bottleneck.Group({ maxConcurrent: options.graphqlConcurrency ?? 8, minTime: 0 }),
-      onRateLimit: (
-        retryAfter: number,
-        opts: { method: string; url: string },
-        _o: unknown,
-        retryCount: number,
-      ) => {
-        log.warn(
-          { source: 'github', retryAfter, url: opts.url, retryCount },
-          'GitHub rate limit reached; waiting for the reset',
-        );
-        return retryCount < maxWaits;
-      },
-      onSecondaryRateLimit: (
-        retryAfter: number,
-        opts: { method: string; url: string },
-        _o: unknown,
-        retryCount: number,
-      ) => {
-        log.warn(
-          { source: 'github', retryAfter, url: opts.url, retryCount },
-          'GitHub secondary rate limit; backing off',
-        );
-        return retryCount < maxWaits;
-      },
-    },
-    retry: {
-      doNotRetry: [400, 401, 403, 404, 410, 422, 451],
-      retries: options.maxRetries ?? 3,
-      retryAfterBaseValue: options.waitMsPerSecond ?? 1000,
-    },
-  });
+}
+
+/** Waits what GitHub asks on its primary and secondary limits, a few times at most. */
+function rateLimitWaits(log: Logger, options: GitHubClientOptions) {
+  const maxWaits = options.maxRateLimitRetries ?? 5;
+  const waiting =
+    (message: string) =>
+    (retryAfter: number, opts: { method: string; url: string }, _o: unknown, retryCount: number) => {
+      log.warn({ source: 'github', retryAfter, url: opts.url, retryCount }, message);
+      return retryCount < maxWaits;
+    };
+  return {
+    retryAfterBaseValue: options.waitMsPerSecond ?? 1000,
+    write: new Bottleneck.Group({ maxConcurrent: options.graphqlConcurrency ?? 8, minTime: 0 }),
+    onRateLimit: waiting('GitHub rate limit reached; waiting for the reset'),
+    onSecondaryRateLimit: waiting('GitHub secondary rate limit; backing off'),
+  };
+}
+
+/** Counts each GraphQL answer's cost and keeps the rate limit's remaining and reset. */
+function countAnswers(client: GitHubClient, stats: RequestStats): void {
   const isGraphql = (opts: { url?: string }) => opts.url?.endsWith('/graphql') === true;
   client.hook.after('request', (response, opts) => {
     const cost = (response.data as { data?: { rateLimit?: { cost?: number } } } | undefined)?.data?.rateLimit
@@ -223,7 +226,6 @@ export function createGitHubClient(
     record((error as { response?: { headers?: Record<string, string> } }).response?.headers);
     throw error;
   });
-  return { client, stats };
 }
 
 /**
