@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { Settings } from '../config/settings.js';
 import { openDatabase } from '../db/connect.js';
 import type { Database } from '../db/database.js';
+import type { EmbeddedServer } from '../db/embedded.js';
 import { migrate } from '../db/migrations.js';
 import { refreshMetrics } from '../metrics/refresh.js';
 import { applyOrganisationSettings } from '../metrics/settings.js';
@@ -124,75 +125,94 @@ export function demoCommand(program: Command): void {
         await migrate(db, { log: first.log, readerPassword: first.settings.grafana.readerPassword });
         let { settings, organisation, log } = first;
         if (!live) {
-          const spec = { prs: opts.prs, repos: opts.repos, days: opts.days, seed: opts.seed };
-          const { end, reused } = await prepareDemoWorld(db, spec, {
-            fresh: opts.fresh,
-            now: first.settings.clock.now().getTime(),
-          });
-          log.info({ ...spec, end: new Date(end).toISOString(), reused }, 'generating the demo organisation');
-          sim = await startSimulation({
-            ...spec,
-            end,
-            githubPort: 0,
-            jiraPort: 0,
-            dataDir: settings.database.dataDir,
-          });
-          // The simulators stand in for GitHub and Jira; an organisation file of one's own still wins.
-          const env = { ...process.env, ...simulationEnvironment(sim) };
-          if (process.env.ENGMETRICS_CONFIG) env.ENGMETRICS_CONFIG = process.env.ENGMETRICS_CONFIG;
-          ({ settings, organisation, log } = boot(env));
+          ({ sim, settings, organisation, log } = await simulateOrganisation(db, first, opts));
         }
         const deps = { settings, organisation, log, db };
-        const lookbackDays = Math.max(365, opts.days + 1);
-        if (githubConfigured(settings)) {
-          const results = await syncGitHubWithProgress(deps, { lookbackDays });
-          report('GitHub', results, gitHubResultsTable(results), (r) => r.prs, 'pull requests');
-        }
-        if (jiraConfigured(settings)) {
-          const results = await syncJiraWithProgress(deps, {});
-          report('Jira', results, jiraResultsTable(results), (r) => r.issues, 'issues');
-        }
-        await applyOrganisationSettings(db, organisation);
-        const { totalMs } = await refreshMetrics(db);
-        log.info({ ms: Math.round(totalMs) }, 'metrics refreshed');
-        const to = settings.clock.now();
-        const from = new Date(to.getTime() - 90 * DAY);
-        const teams = await teamNames(db);
-        process.stdout.write(
-          `\nDORA, all teams, last 90 days${sim ? ` (generated organisation ${sim.world.org.login})` : ''}\n\n` +
-            formatDora(await doraSummary(db, '*', from, to)) +
-            '\n',
-        );
-        const team = teams.length ? await resolveTeam(db, organisation) : undefined;
-        const choice = team ? await chooseSprint(db, team) : null;
-        const simulators = sim;
-        await runService(
-          { settings, organisation, log, db, embedded },
-          {
-            banner: simulators
-              ? [
-                  `  GitHub    ${simulators.github.url}  (simulator)`,
-                  `  Jira      ${simulators.jira.url}  (simulator)`,
-                ]
-              : [],
-            footer: (url) =>
-              team
-                ? [
-                    `  Teams     ${teams.join(', ')}`,
-                    `  Insight   ${url}/insights/sprint-health?team=${encodeURIComponent(team)}  (with the token as a bearer)`,
-                    ...(choice ? [`            ${sprintLine(choice)}`] : []),
-                    '',
-                  ]
-                : [],
-            onStop: simulators ? () => simulators.stop() : undefined,
-          },
-        );
+        await syncAndRefresh(deps, Math.max(365, opts.days + 1));
+        await serveDemo({ ...deps, embedded }, sim);
       } catch (err) {
         await db.close();
         await sim?.stop();
         throw err;
       }
     });
+}
+
+type Booted = ReturnType<typeof boot>;
+type DemoDeps = Pick<Booted, 'settings' | 'organisation' | 'log'> & { db: Database };
+
+/** The generated organisation (made anew after a day), served by the simulators it stands in for. */
+async function simulateOrganisation(
+  db: Database,
+  first: Booted,
+  opts: DemoSpec & { fresh?: boolean },
+): Promise<Pick<Booted, 'settings' | 'organisation' | 'log'> & { sim: Simulation }> {
+  const spec = { prs: opts.prs, repos: opts.repos, days: opts.days, seed: opts.seed };
+  const { end, reused } = await prepareDemoWorld(db, spec, {
+    fresh: opts.fresh,
+    now: first.settings.clock.now().getTime(),
+  });
+  first.log.info({ ...spec, end: new Date(end).toISOString(), reused }, 'generating the demo organisation');
+  const sim = await startSimulation({
+    ...spec,
+    end,
+    githubPort: 0,
+    jiraPort: 0,
+    dataDir: first.settings.database.dataDir,
+  });
+  // The simulators stand in for GitHub and Jira; an organisation file of one's own still wins.
+  const env = { ...process.env, ...simulationEnvironment(sim) };
+  if (process.env.ENGMETRICS_CONFIG) env.ENGMETRICS_CONFIG = process.env.ENGMETRICS_CONFIG;
+  return { sim, ...boot(env) };
+}
+
+/** Syncs what is configured, applies the organisation file's settings, refreshes the metrics. */
+async function syncAndRefresh(deps: DemoDeps, lookbackDays: number): Promise<void> {
+  const { settings, organisation, log, db } = deps;
+  if (githubConfigured(settings)) {
+    const results = await syncGitHubWithProgress(deps, { lookbackDays });
+    report('GitHub', results, gitHubResultsTable(results), (r) => r.prs, 'pull requests');
+  }
+  if (jiraConfigured(settings)) {
+    const results = await syncJiraWithProgress(deps, {});
+    report('Jira', results, jiraResultsTable(results), (r) => r.issues, 'issues');
+  }
+  await applyOrganisationSettings(db, organisation);
+  const { totalMs } = await refreshMetrics(db);
+  log.info({ ms: Math.round(totalMs) }, 'metrics refreshed');
+}
+
+/** Prints the organisation's DORA tiles, then serves the API with where to go next. */
+async function serveDemo(
+  deps: DemoDeps & { embedded?: EmbeddedServer },
+  sim: Simulation | undefined,
+): Promise<void> {
+  const { settings, organisation, db } = deps;
+  const to = settings.clock.now();
+  const from = new Date(to.getTime() - 90 * DAY);
+  const teams = await teamNames(db);
+  process.stdout.write(
+    `\nDORA, all teams, last 90 days${sim ? ` (generated organisation ${sim.world.org.login})` : ''}\n\n` +
+      formatDora(await doraSummary(db, '*', from, to)) +
+      '\n',
+  );
+  const team = teams.length ? await resolveTeam(db, organisation) : undefined;
+  const choice = team ? await chooseSprint(db, team) : null;
+  await runService(deps, {
+    banner: sim
+      ? [`  GitHub    ${sim.github.url}  (simulator)`, `  Jira      ${sim.jira.url}  (simulator)`]
+      : [],
+    footer: (url) =>
+      team
+        ? [
+            `  Teams     ${teams.join(', ')}`,
+            `  Insight   ${url}/insights/sprint-health?team=${encodeURIComponent(team)}  (with the token as a bearer)`,
+            ...(choice ? [`            ${sprintLine(choice)}`] : []),
+            '',
+          ]
+        : [],
+    onStop: sim ? () => sim.stop() : undefined,
+  });
 }
 
 /** Which sprint the printed insight describes, between sprints as well. */
