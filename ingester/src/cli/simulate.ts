@@ -24,18 +24,24 @@ export interface Simulation {
   stop(): Promise<void>;
 }
 
-/** Generates an organisation that ends now and serves it as GitHub and Jira on loopback. */
-export async function startSimulation(o: {
+/** The organisation to generate and the ports to serve it on (0: any free port). */
+interface SimulationOptions {
   prs: number;
   repos: number;
   days: number;
   seed: number;
   githubPort: number;
   jiraPort: number;
-  dataDir: string;
-  /** When the organisation's history ends (default: this hour). */
-  end?: number;
-}): Promise<Simulation> {
+}
+
+/** Generates an organisation that ends now and serves it as GitHub and Jira on loopback. */
+export async function startSimulation(
+  o: SimulationOptions & {
+    dataDir: string;
+    /** When the organisation's history ends (default: this hour). */
+    end?: number;
+  },
+): Promise<Simulation> {
   const end = o.end ?? Math.floor(Date.now() / HOUR) * HOUR;
   const world = generateWorld(
     defaultSpec({ prs: o.prs, repos: o.repos, seed: o.seed, start: end - o.days * DAY, end }),
@@ -82,38 +88,28 @@ export function simulateCommand(program: Command): void {
     .option('--github-port <port>', 'GitHub simulator port (0: any free port)', port, 0)
     .option('--jira-port <port>', 'Jira simulator port (0: any free port)', port, 0)
     .option('--now <instant>', 'end the history at this instant (ISO 8601, as ENGMETRICS_NOW) instead of now')
-    .action(
-      async (opts: {
-        prs: number;
-        repos: number;
-        days: number;
-        seed: number;
-        githubPort: number;
-        jiraPort: number;
-        now?: string;
-      }) => {
-        if (opts.now !== undefined) process.env.ENGMETRICS_NOW = opts.now;
-        const { settings, log } = boot();
-        const end = Math.floor(settings.clock.now().getTime() / HOUR) * HOUR;
-        const sim = await startSimulation({ ...opts, end, dataDir: settings.database.dataDir });
-        const env = simulationEnvironment(sim);
-        const w = sim.world;
-        process.stdout.write(
-          [
-            '',
-            `  GitHub  ${sim.github.url}  organisation ${w.org.login}: ${w.repos.length} repositories, ${w.repos.reduce((n, r) => n + r.pullRequests.length, 0)} pull requests`,
-            `  Jira    ${sim.jira.url}  projects ${env.JIRA_PROJECTS}: ${w.jira.issues.length} issues, ${w.jira.sprints.length} sprints`,
-            '',
-            '  In another terminal:',
-            ...Object.entries(env).map(([k, v]) => `    export ${k}=${v}`),
-            '    npm run engmetrics -- sync github && npm run engmetrics -- sync jira',
-            '',
-          ].join('\n') + '\n',
-        );
-        log.info({ github: sim.github.url, jira: sim.jira.url }, 'simulating');
-        const stop = () => void sim.stop().then(() => process.exit(0));
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-      },
-    );
+    .action(async (opts: SimulationOptions & { now?: string }) => {
+      if (opts.now !== undefined) process.env.ENGMETRICS_NOW = opts.now;
+      const { settings, log } = boot();
+      const end = Math.floor(settings.clock.now().getTime() / HOUR) * HOUR;
+      const sim = await startSimulation({ ...opts, end, dataDir: settings.database.dataDir });
+      const env = simulationEnvironment(sim);
+      const w = sim.world;
+      process.stdout.write(
+        [
+          '',
+          `  GitHub  ${sim.github.url}  organisation ${w.org.login}: ${w.repos.length} repositories, ${w.repos.reduce((n, r) => n + r.pullRequests.length, 0)} pull requests`,
+          `  Jira    ${sim.jira.url}  projects ${env.JIRA_PROJECTS}: ${w.jira.issues.length} issues, ${w.jira.sprints.length} sprints`,
+          '',
+          '  In another terminal:',
+          ...Object.entries(env).map(([k, v]) => `    export ${k}=${v}`),
+          '    npm run engmetrics -- sync github && npm run engmetrics -- sync jira',
+          '',
+        ].join('\n') + '\n',
+      );
+      log.info({ github: sim.github.url, jira: sim.jira.url }, 'simulating');
+      const stop = () => void sim.stop().then(() => process.exit(0));
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
 }

@@ -16,6 +16,15 @@ const issueRef = z.object({
   url: z.string().nullable(),
 });
 
+/** An open pull request and how long it has waited. */
+const waitingPr = z.object({
+  key: z.string(),
+  title: z.string(),
+  url: z.string().nullable(),
+  issue_key: z.string().nullable(),
+  hours_waiting: z.number(),
+});
+
 export const sprintFacts = z.object({
   sprint: z.object({
     id: z.number().int(),
@@ -94,25 +103,9 @@ export const sprintFacts = z.object({
     /** The team's usual pickup (last 90 days), to compare with. */
     team_median_pickup_hours: z.number().nullable(),
     /** Open PRs waiting for a first review, longest first. */
-    waiting_for_review: z.array(
-      z.object({
-        key: z.string(),
-        title: z.string(),
-        url: z.string().nullable(),
-        issue_key: z.string().nullable(),
-        hours_waiting: z.number(),
-      }),
-    ),
+    waiting_for_review: z.array(waitingPr),
     /** Open PRs with changes requested and no new commit since, longest first. */
-    changes_requested: z.array(
-      z.object({
-        key: z.string(),
-        title: z.string(),
-        url: z.string().nullable(),
-        issue_key: z.string().nullable(),
-        hours_waiting: z.number(),
-      }),
-    ),
+    changes_requested: z.array(waitingPr),
   }),
   dora: z.object({
     /** The last 28 days and the 28 before, for the team's repositories. */

@@ -6,6 +6,7 @@ import type { Logger } from '../log.js';
 import type { SprintFacts } from './facts.js';
 import { checkGrounding, indexFacts } from './grounding.js';
 import { buildPrompt, llmAnswer, PROMPT_VERSION, type LlmAnswer } from './prompt.js';
+import { sprintRefOf } from './rules.js';
 import { sprintHealthInsight, type SprintHealthInsight } from './shape.js';
 
 /**
@@ -119,14 +120,7 @@ export class LlmWriter {
         reason: `the LLM answer failed the grounding check: ${grounding.problems.slice(0, 3).join('; ')}`,
       };
     const insight = sprintHealthInsight.safeParse({
-      sprint: {
-        id: facts.sprint.id,
-        name: facts.sprint.name,
-        team: facts.sprint.team,
-        state: facts.sprint.state,
-        startAt: new Date(facts.sprint.start_at).toISOString(),
-        endAt: new Date(facts.sprint.end_at).toISOString(),
-      },
+      sprint: sprintRefOf(facts),
       status: answer.status,
       score: answer.score,
       summary: answer.summary,

@@ -559,14 +559,7 @@ export function writeWithRules(facts: SprintFacts, meta: WriterMeta): SprintHeal
   const score = Math.max(0, Math.min(100, Math.round(100 - findings.reduce((n, f) => n + f.penalty, 0))));
   const status = statusFor(score, findings);
   return {
-    sprint: {
-      id: facts.sprint.id,
-      name: facts.sprint.name,
-      team: facts.sprint.team,
-      state: facts.sprint.state,
-      startAt: new Date(facts.sprint.start_at).toISOString(),
-      endAt: new Date(facts.sprint.end_at).toISOString(),
-    },
+    sprint: sprintRefOf(facts),
     status,
     score,
     summary: summarise(facts, status, score, findings),
@@ -610,3 +603,15 @@ function summarise(
 }
 
 const lowerFirst = (s: string) => (/^[A-Z][a-z]/.test(s) ? s[0]!.toLowerCase() + s.slice(1) : s);
+
+/** The insight's sprint, as the API names its fields. */
+export function sprintRefOf(facts: SprintFacts): SprintHealthInsight['sprint'] {
+  return {
+    id: facts.sprint.id,
+    name: facts.sprint.name,
+    team: facts.sprint.team,
+    state: facts.sprint.state,
+    startAt: new Date(facts.sprint.start_at).toISOString(),
+    endAt: new Date(facts.sprint.end_at).toISOString(),
+  };
+}

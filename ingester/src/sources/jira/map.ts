@@ -33,19 +33,19 @@ export function isoTime(s: string): string {
   return new Date(t).toISOString();
 }
 
-export const userSchema = z
-  .object({
-    accountId: optionalId(),
-    key: optionalId(),
-    name: optionalId(),
-    displayName: optional(z.string()),
-    active: optional(z.boolean()),
-    accountType: optional(z.string()),
-  })
-  .loose()
-  .refine((u) => u.accountId !== undefined || u.key !== undefined || u.name !== undefined, {
-    message: 'a user needs an accountId (Cloud) or a key (Data Center)',
-  });
+const userFields = z.object({
+  accountId: optionalId(),
+  key: optionalId(),
+  name: optionalId(),
+  displayName: optional(z.string()),
+  active: optional(z.boolean()),
+  accountType: optional(z.string()),
+});
+const identified = <T extends z.infer<typeof userFields>>(u: T) =>
+  u.accountId !== undefined || u.key !== undefined || u.name !== undefined;
+const unidentified = { message: 'a user needs an accountId (Cloud) or a key (Data Center)' };
+
+export const userSchema = userFields.loose().refine(identified, unidentified);
 export type JiraUser = z.infer<typeof userSchema>;
 
 /**
@@ -402,18 +402,7 @@ function ownValues(v: unknown): unknown {
 }
 
 /** A changelog author: only what rows keep (histories are not stored whole). */
-const authorSchema = z
-  .object({
-    accountId: optionalId(),
-    key: optionalId(),
-    name: optionalId(),
-    displayName: optional(z.string()),
-    active: optional(z.boolean()),
-    accountType: optional(z.string()),
-  })
-  .refine((u) => u.accountId !== undefined || u.key !== undefined || u.name !== undefined, {
-    message: 'a user needs an accountId (Cloud) or a key (Data Center)',
-  });
+const authorSchema = userFields.refine(identified, unidentified);
 
 /** What a value is, for a message: `a string`, `an object`, `null`. */
 function describe(v: unknown): string {
