@@ -74,43 +74,26 @@ export async function refreshMetrics(
     const connections = db.embedded ? 1 : Math.max(1, Math.floor(options.connections ?? 2));
     await refreshAll(db, needs, connections, timings);
     const totalMs = Date.now() - started;
-    await run.finish('succeeded', {
-      rowsWritten: 0,
-      apiRequests: 0,
-      apiPoints: 0,
-      rateLimitRemaining: null,
-      recordsSkipped: 0,
-      details: { timings },
-    });
+    await run.finish('succeeded', totalsOf(timings));
     return { timings, totalMs };
   } catch (err) {
-    await run.finish(
-      'failed',
-      {
-        rowsWritten: 0,
-        apiRequests: 0,
-        apiPoints: 0,
-        rateLimitRemaining: null,
-        recordsSkipped: 0,
-        details: { timings },
-      },
-      String(err),
-    );
+    await run.finish('failed', totalsOf(timings), String(err));
     throw err;
   }
 }
 
-/**
- * Runs the refreshes on up to `connections` connections. A view starts once every view
- * it reads is done; among the ready ones, the one with the longest chain of views waiting
- * on it goes first.
- */
-async function refreshAll(
-  db: Database,
-  needs: Map<string, Set<string>>,
-  connections: number,
-  timings: RefreshTiming[],
-): Promise<void> {
+/** A refresh's run record: no API, no rows of its own; the time each view took. */
+const totalsOf = (timings: RefreshTiming[]) => ({
+  rowsWritten: 0,
+  apiRequests: 0,
+  apiPoints: 0,
+  rateLimitRemaining: null,
+  recordsSkipped: 0,
+  details: { timings },
+});
+
+/** How long a chain of views waits on each view (itself included): the longest goes first. */
+function chainLengths(needs: Map<string, Set<string>>): Map<string, number> {
   const chain = new Map<string, number>();
   const chainOf = (view: string, seen: Set<string>): number => {
     const known = chain.get(view);
@@ -126,7 +109,21 @@ async function refreshAll(
     return longest + 1;
   };
   for (const view of needs.keys()) chainOf(view, new Set());
+  return chain;
+}
 
+/**
+ * Runs the refreshes on up to `connections` connections. A view starts once every view
+ * it reads is done; among the ready ones, the one with the longest chain of views waiting
+ * on it goes first.
+ */
+async function refreshAll(
+  db: Database,
+  needs: Map<string, Set<string>>,
+  connections: number,
+  timings: RefreshTiming[],
+): Promise<void> {
+  const chain = chainLengths(needs);
   const pending = new Set(needs.keys());
   const done = new Set<string>();
   let failure: unknown = null;
