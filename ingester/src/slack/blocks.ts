@@ -105,20 +105,35 @@ export function renderSlack(
     },
     { type: 'section', text: { type: 'mrkdwn', text: clip(escapeMrkdwn(insight.summary), 3000) } },
   ];
-  if (risks.length) {
-    blocks.push({ type: 'divider' }, { type: 'section', text: { type: 'mrkdwn', text: '*Top risks*' } });
-    for (const r of risks) {
+  blocks.push(...riskBlocks(risks), ...footerBlocks(insight, url));
+  const text = clip(
+    `${name}: ${STATUS_LABEL[insight.status]} (score ${insight.score}). ${insight.summary}`,
+    3000,
+  );
+  return { text: escapeMrkdwn(text), blocks };
+}
+
+/** The top risks, each with its evidence linked, or a line saying none stands out. */
+function riskBlocks(risks: SprintHealthInsight['risks']): SlackBlock[] {
+  if (!risks.length)
+    return [{ type: 'section', text: { type: 'mrkdwn', text: ':white_check_mark: No risks stand out.' } }];
+  return [
+    { type: 'divider' },
+    { type: 'section', text: { type: 'mrkdwn', text: '*Top risks*' } },
+    ...risks.map((r): SlackBlock => {
       const refs = r.refs.map((x) => link(x.url, x.key)).join(' · ');
       const text = `${SEVERITY_EMOJI[r.severity]} *${escapeMrkdwn(r.title)}*\n${escapeMrkdwn(r.detail)}${refs ? `\n${refs}` : ''}`;
-      blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(text, 3000) } });
-    }
-  } else {
-    blocks.push({
-      type: 'section',
-      text: { type: 'mrkdwn', text: ':white_check_mark: No risks stand out.' },
-    });
-  }
-  blocks.push(
+      return { type: 'section', text: { type: 'mrkdwn', text: clip(text, 3000) } };
+    }),
+  ];
+}
+
+/** The button to the dashboard, and who wrote the insight and when. */
+function footerBlocks(insight: SprintHealthInsight, url: string): SlackBlock[] {
+  const writer =
+    insight.source === 'llm' ? `Written by ${escapeMrkdwn(insight.model ?? 'an LLM')}` : 'Rule-based';
+  const why = insight.fallbackReason ? ` (${escapeMrkdwn(insight.fallbackReason)})` : '';
+  return [
     {
       type: 'actions',
       elements: [
@@ -136,19 +151,9 @@ export function renderSlack(
       elements: [
         {
           type: 'mrkdwn',
-          text: clip(
-            `${insight.source === 'llm' ? `Written by ${escapeMrkdwn(insight.model ?? 'an LLM')}` : 'Rule-based'}${
-              insight.fallbackReason ? ` (${escapeMrkdwn(insight.fallbackReason)})` : ''
-            } · ${insight.generated_at.slice(0, 16).replace('T', ' ')} UTC`,
-            3000,
-          ),
+          text: clip(`${writer}${why} · ${insight.generated_at.slice(0, 16).replace('T', ' ')} UTC`, 3000),
         },
       ],
     },
-  );
-  const text = clip(
-    `${name}: ${STATUS_LABEL[insight.status]} (score ${insight.score}). ${insight.summary}`,
-    3000,
-  );
-  return { text: escapeMrkdwn(text), blocks };
+  ];
 }
