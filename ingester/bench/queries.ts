@@ -8,7 +8,7 @@ import {
   runHarness,
   type DashboardJson,
   type Loaded,
-} from '../src/grafana/harness.js';
+} from '../test/support/grafana/harness.js';
 import { loadSprintFacts } from '../src/insights/facts-query.js';
 import { refreshMetrics } from '../src/metrics/refresh.js';
 import { DAY } from '../src/simulators/world/calendar.js';
@@ -20,7 +20,7 @@ import { benchDatabase, textOption } from './support.js';
  * `npm run bench -- queries --scale small|large [--json]`: loads a dataset (bench/dataset.ts),
  * then times every query the API, the report, the provisioned dashboards and the alert
  * rules run, for a 90-day and a 2-year window, for one team and for all teams. Dashboard
- * and alert queries are the ones Grafana would send (bench/../src/grafana/harness.ts
+ * and alert queries are the ones Grafana would send (test/support/grafana/harness.ts
  * expands them), run as grafana_reader.
  */
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import type { Client } from '../../src/db/database.js';
 import { migrate } from '../../src/db/migrations.js';
-import { runAsReader } from '../../src/grafana/harness.js';
+import { runAsReader } from '../support/grafana/harness.js';
 import { freshDatabase, pgErrorCode, type TestDatabase } from '../support/database.js';
 
 const DENIED = '42501';

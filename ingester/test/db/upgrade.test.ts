@@ -12,7 +12,7 @@ import {
   migrationStatus,
   SQL_DIR,
 } from '../../src/db/migrations.js';
-import { loadDashboards, loadAlertGroups, runAsReader, runHarness } from '../../src/grafana/harness.js';
+import { loadDashboards, loadAlertGroups, runAsReader, runHarness } from '../support/grafana/harness.js';
 import { DAY } from '../../src/simulators/world/calendar.js';
 import { CLOCK_READERS } from '../support/clock-free.js';
 import { freshDatabase, type TestDatabase } from '../support/database.js';

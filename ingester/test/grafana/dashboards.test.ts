@@ -23,8 +23,8 @@ import {
 } from '../../src/grafana/dashboards/common.js';
 import { DASHBOARDS_DIR, dashboardDrift } from '../../src/grafana/dashboards/generate.js';
 import { allDashboards } from '../../src/grafana/dashboards/index.js';
-import { allPanels, loadDashboards, type DashboardJson, type PanelJson } from '../../src/grafana/harness.js';
-import { interpolate } from '../../src/grafana/variables.js';
+import { allPanels, loadDashboards, type DashboardJson, type PanelJson } from '../support/grafana/harness.js';
+import { interpolate } from '../support/grafana/variables.js';
 
 const SCHEMAS = fileURLToPath(new URL('./schemas/', import.meta.url));
 

@@ -14,7 +14,7 @@ import {
   runHarness,
   type HarnessReport,
   type HarnessResult,
-} from '../../src/grafana/harness.js';
+} from '../support/grafana/harness.js';
 import {
   DORA_BAND_COLOURS,
   DORA_BAND_YEAR,
@@ -24,7 +24,7 @@ import {
   type DoraBand,
   type DoraMetric,
 } from '../../src/grafana/dashboards/common.js';
-import { expandPostgresQuery } from '../../src/grafana/macros.js';
+import { expandPostgresQuery } from '../support/grafana/macros.js';
 import { freshDatabase, type TestDatabase } from '../support/database.js';
 import { loadOrganisation } from './world.js';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import ts from 'typescript';
-import { allPanels, loadDashboards, type PanelJson } from '../../src/grafana/harness.js';
+import { allPanels, loadDashboards, type PanelJson } from '../support/grafana/harness.js';
 
 /**
  * Every key a provisioned panel writes in `options` and `fieldConfig.defaults.custom` is one

@@ -10,7 +10,7 @@ import {
   allPanels,
   loadDashboards,
   type AlertGroupJson,
-} from '../../src/grafana/harness.js';
+} from '../support/grafana/harness.js';
 import { expandProvisioningValue } from '../../src/grafana/provisioning.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));

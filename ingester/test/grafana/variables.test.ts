@@ -1,394 +1,239 @@
 import { describe, expect, it } from '@jest/globals';
 import {
-  FORMATS,
+  FORMAT_NAMES,
   interpolate,
   interpolatePostgresSql,
-  postgresInterpolateVariable,
+  percentEncode,
   variableReferences,
+  type Builtins,
   type TemplateVariable,
-  type VariableValue,
-} from '../../src/grafana/variables.js';
+} from '../support/grafana/variables.js';
 
-/*
- * Expected strings are Grafana's own, from:
- *   grafana/grafana public/app/plugins/datasource/grafana-postgresql-datasource/interpolationTruthTable.test.ts
- *     (the PostgreSQL datasource's override: strings escaped, never quoted)
- *   grafana/grafana packages/grafana-sql/src/datasource/variable-interpolation.test.ts
- *     (SqlDatasource.interpolateVariable: multi/include-All strings quoted)
- *   grafana/scenes packages/scenes/src/variables/interpolation/formatRegistry.test.ts
- * Cases marked "derived" follow from the upstream code (sceneInterpolator, CustomAllValue,
- * timeMacros), not from an upstream test.
+/**
+ * The frontend side of the emulator against Grafana's documented variable syntax, format
+ * options and global variables (links in test/support/grafana/variables.ts). Inputs follow the
+ * docs' examples; the expected strings are worked out here.
  */
 
-const v = (
-  name: string,
-  value: VariableValue,
-  flags: { multi?: boolean; includeAll?: boolean } = {},
-): Record<string, TemplateVariable> => ({ [name]: { name, value, ...flags } });
+const multi = (name: string, value: string[], text?: string[]): TemplateVariable => ({
+  name,
+  multi: true,
+  includeAll: true,
+  value,
+  text,
+});
+const single = (name: string, value: string): TemplateVariable => ({ name, value });
+const one = (text: string, variable: TemplateVariable, format?: string) =>
+  interpolate(text, { variables: { [variable.name]: variable }, format });
 
-describe('interpolation truth table (PostgreSQL datasource override)', () => {
-  const run = (rawSql: string, variables: Record<string, TemplateVariable>) =>
-    interpolate(rawSql, { variables, format: postgresInterpolateVariable('postgres-escape-only') });
+describe('format options', () => {
+  const servers = multi('servers', ['test1', 'test2']);
 
-  const cases: [string, string, Record<string, TemplateVariable>, string][] = [
-    [
-      'WHERE equals single (unquoted)',
-      'SELECT * FROM host_status WHERE host = $host',
-      v('host', 'server01'),
-      'SELECT * FROM host_status WHERE host = server01',
-    ],
-    [
-      'WHERE equals single with manual quotes',
-      "SELECT * FROM host_status WHERE host = '$host'",
-      v('host', 'server01'),
-      "SELECT * FROM host_status WHERE host = 'server01'",
-    ],
-    [
-      'WHERE equals numeric',
-      'SELECT * FROM latency WHERE latency_ms < $threshold',
-      v('threshold', 150),
-      'SELECT * FROM latency WHERE latency_ms < 150',
-    ],
-    [
-      'WHERE IN multi (unquoted)',
-      'SELECT * FROM host_status WHERE host IN ($host)',
-      v('host', ['srv1', 'srv2'], { multi: true }),
-      "SELECT * FROM host_status WHERE host IN ('srv1','srv2')",
-    ],
-    [
-      'WHERE IN multi with sqlstring formatter',
-      'SELECT * FROM host_status WHERE host IN (${host:sqlstring})',
-      v('host', ['srv1', 'srv2'], { multi: true }),
-      "SELECT * FROM host_status WHERE host IN ('srv1','srv2')",
-    ],
-    [
-      'WHERE IN multi with manual quotes',
-      "SELECT * FROM host_status WHERE host IN ('$host')",
-      v('host', ['srv1', 'srv2'], { multi: true }),
-      "SELECT * FROM host_status WHERE host IN (''srv1','srv2'')",
-    ],
-    [
-      'WHERE IN multi numeric with :csv',
-      'SELECT * FROM latency WHERE latency_ms IN (${latency:csv})',
-      v('latency', [50, 75], { multi: true }),
-      'SELECT * FROM latency WHERE latency_ms IN (50,75)',
-    ],
-    [
-      'WHERE equals multi variable with single value',
-      'SELECT * FROM hosts WHERE hostname = $hostname',
-      v('hostname', ['app1'], { multi: true }),
-      "SELECT * FROM hosts WHERE hostname = 'app1'",
-    ],
-    [
-      'WHERE IN includeAll explicit allValue (unquoted)',
-      'SELECT * FROM regions WHERE region IN ($region)',
-      v('region', '*', { includeAll: true }),
-      'SELECT * FROM regions WHERE region IN (*)',
-    ],
-    [
-      'WHERE IN includeAll explicit allValue with manual quotes',
-      "SELECT * FROM regions WHERE region IN ('$region')",
-      v('region', '*', { includeAll: true }),
-      "SELECT * FROM regions WHERE region IN ('*')",
-    ],
-    [
-      'WHERE IN includeAll no allValue expands to selected list',
-      'SELECT * FROM regions WHERE region IN ($region)',
-      v('region', ['us', 'eu'], { includeAll: true }),
-      "SELECT * FROM regions WHERE region IN ('us','eu')",
-    ],
-    [
-      'LIKE with $__searchFilter quoted',
-      "SELECT * FROM hosts WHERE hostname LIKE '$__searchFilter'",
-      v('__searchFilter', 'app%'),
-      "SELECT * FROM hosts WHERE hostname LIKE 'app%'",
-    ],
-    [
-      'LIKE with variable inside wildcards',
-      "SELECT * FROM hosts WHERE hostname ILIKE '%$host%'",
-      v('host', 'app1'),
-      "SELECT * FROM hosts WHERE hostname ILIKE '%app1%'",
-    ],
-    [
-      'JOIN with ANY and multi parent variable',
-      'SELECT * FROM devices d JOIN regions r ON d.region = ANY(ARRAY[$region])',
-      v('region', ['us', 'eu'], { multi: true }),
-      "SELECT * FROM devices d JOIN regions r ON d.region = ANY(ARRAY['us','eu'])",
-    ],
-    [
-      'Identifier substitution (schema/table)',
-      'SELECT * FROM "$schema"."$table"',
-      { ...v('schema', 'public'), ...v('table', 'orders') },
-      'SELECT * FROM "public"."orders"',
-    ],
-    [
-      'Group by identifier',
-      'SELECT avg(value) FROM metrics GROUP BY "$groupBy"',
-      v('groupBy', 'service'),
-      'SELECT avg(value) FROM metrics GROUP BY "service"',
-    ],
-    [
-      'LIMIT/OFFSET numeric with :csv',
-      'SELECT * FROM metrics LIMIT ${limit:csv} OFFSET ${offset:csv}',
-      { ...v('limit', 100), ...v('offset', 200) },
-      'SELECT * FROM metrics LIMIT 100 OFFSET 200',
-    ],
-    [
-      'Time filter with multi region',
-      'SELECT * FROM metrics WHERE $__timeFilter(ts) AND region IN ($region)',
-      v('region', ['us', 'eu'], { multi: true }),
-      "SELECT * FROM metrics WHERE $__timeFilter(ts) AND region IN ('us','eu')",
-    ],
-    [
-      'Time bucket with interval variable',
-      'SELECT $__timeGroupAlias(ts, $bucket) AS time, avg(v) FROM metrics GROUP BY 1',
-      v('bucket', '5m'),
-      'SELECT $__timeGroupAlias(ts, 5m) AS time, avg(v) FROM metrics GROUP BY 1',
-    ],
-    [
-      'Range filter using BETWEEN (unquoted)',
-      'SELECT * FROM events WHERE ts BETWEEN $start AND $end',
-      { ...v('start', '2024-01-01'), ...v('end', '2024-01-31') },
-      'SELECT * FROM events WHERE ts BETWEEN 2024-01-01 AND 2024-01-31',
-    ],
-    [
-      'Range filter using BETWEEN (quoted)',
-      "SELECT * FROM events WHERE ts BETWEEN '$start' AND '$end'",
-      { ...v('start', '2024-01-01'), ...v('end', '2024-01-31') },
-      "SELECT * FROM events WHERE ts BETWEEN '2024-01-01' AND '2024-01-31'",
-    ],
-    [
-      'Regex style with includeAll set to .*',
-      'SELECT * FROM hosts WHERE hostname ~ $host',
-      v('host', '.*', { includeAll: true }),
-      'SELECT * FROM hosts WHERE hostname ~ .*',
-    ],
-    [
-      'Nested variable style (resolved list)',
-      'SELECT * FROM hosts WHERE host IN ($hosts)',
-      v('hosts', ['srv-us-1', 'srv-eu-1'], { multi: true }),
-      "SELECT * FROM hosts WHERE host IN ('srv-us-1','srv-eu-1')",
-    ],
-    [
-      'Annotation query with tags variable',
-      'SELECT ts AS time, msg AS text, $tag AS tags FROM events',
-      v('tag', 'deploy'),
-      'SELECT ts AS time, msg AS text, deploy AS tags FROM events',
-    ],
-    [
-      'Single quote in single value with manual quotes',
-      "SELECT * FROM users WHERE name = '$user'",
-      v('user', "O'Brien"),
-      "SELECT * FROM users WHERE name = 'O''Brien'",
-    ],
-    [
-      'Single quote in array value',
-      'SELECT * FROM users WHERE name IN ($users)',
-      v('users', ["O'Brien", "D'Angelo"], { multi: true }),
-      "SELECT * FROM users WHERE name IN ('O''Brien','D''Angelo')",
-    ],
-    [
-      'Multiple single quotes in single value',
-      "SELECT * FROM logs WHERE message = '$msg'",
-      v('msg', "It's a test's message"),
-      "SELECT * FROM logs WHERE message = 'It''s a test''s message'",
-    ],
-    [
-      'Period in value (should be treated as data, not identifier)',
-      "SELECT * FROM hosts WHERE hostname = '$host'",
-      v('host', 'server.example.com'),
-      "SELECT * FROM hosts WHERE hostname = 'server.example.com'",
-    ],
-    [
-      'Period in array value',
-      'SELECT * FROM hosts WHERE hostname IN ($hosts)',
-      v('hosts', ['server.example.com', 'db.example.org'], { multi: true }),
-      "SELECT * FROM hosts WHERE hostname IN ('server.example.com','db.example.org')",
-    ],
-    [
-      'Mixed special characters in array',
-      'SELECT * FROM users WHERE name IN ($names)',
-      v('names', ["O'Brien", 'user.name', "test's"], { multi: true }),
-      "SELECT * FROM users WHERE name IN ('O''Brien','user.name','test''s')",
-    ],
-    [
-      'Multi variable with single string containing single quote',
-      "SELECT * FROM users WHERE name = '$user'",
-      v('user', "O'Brien", { multi: true }),
-      "SELECT * FROM users WHERE name = 'O''Brien'",
-    ],
-    [
-      'includeAll variable with simple string (no allValue)',
-      "SELECT * FROM regions WHERE region = '$region'",
-      v('region', 'us-east', { includeAll: true }),
-      "SELECT * FROM regions WHERE region = 'us-east'",
-    ],
-  ];
-  it.each(cases)('%s', (_name, rawSql, variables, expected) => {
-    expect(run(rawSql, variables)).toBe(expected);
+  it.each([
+    ['csv', 'test1,test2'],
+    ['distributed', 'test1,servers=test2'],
+    ['doublequote', '"test1","test2"'],
+    ['glob', '{test1,test2}'],
+    ['json', '["test1", "test2"]'],
+    ['lucene', '("test1" OR "test2")'],
+    ['pipe', 'test1|test2'],
+    ['raw', 'test1,test2'],
+    ['regex', '(test1|test2)'],
+    ['singlequote', "'test1','test2'"],
+    ['sqlstring', "'test1','test2'"],
+    ['text', 'test1 + test2'],
+    ['queryparam', 'var-servers=test1&var-servers=test2'],
+  ])('%s', (format, expected) => {
+    expect(one(`\${servers:${format}}`, servers)).toBe(expected);
+  });
+
+  it('covers every documented format', () => {
+    expect(FORMAT_NAMES.sort()).toEqual(
+      [
+        'csv',
+        'distributed',
+        'doublequote',
+        'glob',
+        'json',
+        'lucene',
+        'percentencode',
+        'pipe',
+        'queryparam',
+        'raw',
+        'regex',
+        'singlequote',
+        'sqlstring',
+        'text',
+      ].sort(),
+    );
+  });
+
+  it('escapes what each quoting format says it escapes', () => {
+    const names = multi('names', ["o'hara", 'say "hi"', 'a.b']);
+    expect(one('${names:sqlstring}', names)).toBe(`'o''hara','say "hi"','a.b'`);
+    expect(one('${names:singlequote}', names)).toBe(`'o\\'hara','say "hi"','a.b'`);
+    expect(one('${names:doublequote}', names)).toBe(`"o'hara","say \\"hi\\"","a.b"`);
+    expect(one('${names:regex}', names)).toBe(`(o'hara|say "hi"|a\\.b)`);
+    expect(one('${names:lucene}', names)).toBe(`("o'hara" OR "say \\"hi\\"" OR "a.b")`);
+  });
+
+  it('percent-encodes all but letters, digits and -_.~, joining the values first', () => {
+    expect(one('${servers:percentencode}', multi('servers', ['foo()bar BAZ', 'test2']))).toBe(
+      'foo%28%29bar%20BAZ%2Ctest2',
+    );
+    expect(percentEncode("a-b_c.d~e*f'g/h&i=é")).toBe('a-b_c.d~e%2Af%27g%2Fh%26i%3D%C3%A9');
+    expect(one('${team:queryparam}', single('team', 'core & platform'))).toBe(
+      'var-team=core%20%26%20platform',
+    );
+  });
+
+  it('gives a single value as it is where the docs only show several', () => {
+    const server = single('server', 'web-1.prod');
+    expect(one('${server:glob}', server)).toBe('web-1.prod');
+    expect(one('${server:csv}', server)).toBe('web-1.prod');
+    expect(one('${server:distributed}', server)).toBe('web-1.prod');
+    expect(one('${server:regex}', server)).toBe('web-1\\.prod');
+    expect(one('${server:json}', server)).toBe('"web-1.prod"');
+    expect(one('${server:sqlstring}', server)).toBe("'web-1.prod'");
+  });
+
+  it('falls back to glob for a format it does not know', () => {
+    expect(one('${servers:nonsense}', multi('servers', ['a', 'b']))).toBe('{a,b}');
+  });
+
+  it('shows the text of the chosen options for :text, not their values', () => {
+    const repo = multi('repo', ['42', '43'], ['api', 'web']);
+    expect(one('${repo:text}', repo)).toBe('api + web');
+    expect(one('${repo:csv}', repo)).toBe('42,43');
   });
 });
 
-describe('SqlDatasource.interpolateVariable (grafana-sql variable-interpolation.test.ts)', () => {
-  const f = postgresInterpolateVariable('sql');
-  const info = (flags: { multi?: boolean; includeAll?: boolean }) => ({ name: 'id1', ...flags });
+describe('syntax', () => {
+  const server = single('server', 'backend_01');
 
-  it('Case 1: multi-value enabled, single value selected', () => {
-    expect(f('value1', info({ multi: true }))).toBe("'value1'");
-    expect(f("O'Brien", info({ multi: true }))).toBe("'O''Brien'");
-    expect(f(42, info({ multi: true }))).toBe(42);
-  });
-  it('Case 2: multi-value enabled, multiple values selected', () => {
-    expect(f(['value1', 'value2', 'value3'], info({ multi: true }))).toBe("'value1','value2','value3'");
-    expect(f(["O'Brien", 'Smith', "D'Angelo"], info({ multi: true }))).toBe("'O''Brien','Smith','D''Angelo'");
-    expect(f([], info({ multi: true }))).toBe('');
-  });
-  it('Case 3: include all enabled, single value selected', () => {
-    expect(f('value1', info({ includeAll: true }))).toBe("'value1'");
-    expect(f("O'Brien", info({ includeAll: true }))).toBe("'O''Brien'");
-    expect(f(123, info({ includeAll: true }))).toBe(123);
-  });
-  it('Case 4: include all enabled, "All" value selected', () => {
-    expect(f(['value1', 'value2', 'value3'], info({ includeAll: true }))).toBe("'value1','value2','value3'");
-    expect(f(["test'1", 'test2', "test'3"], info({ includeAll: true }))).toBe("'test''1','test2','test''3'");
-  });
-  it('Case 5: no include all, no multi-value, single value selected', () => {
-    expect(f('value1', info({}))).toBe('value1');
-    expect(f("O'Brien", info({}))).toBe("O''Brien");
-    expect(f(999, info({}))).toBe(999);
-    expect(f('', info({}))).toBe('');
-  });
-  it('Case 6: both include all and multi-value enabled, single value selected', () => {
-    expect(f('value1', info({ multi: true, includeAll: true }))).toBe("'value1'");
-    expect(f("O'Brien", info({ multi: true, includeAll: true }))).toBe("'O''Brien'");
-    expect(f(456, info({ multi: true, includeAll: true }))).toBe(456);
-  });
-  it('Case 7: both include all and multi-value enabled, "All" value selected', () => {
-    expect(f(['alpha', 'beta', 'gamma'], info({ multi: true, includeAll: true }))).toBe(
-      "'alpha','beta','gamma'",
+  it('reads $var, ${var}, [[var]] and [[var:format]] alike', () => {
+    expect(one('apps.frontend.$server.requests.count', server)).toBe(
+      'apps.frontend.backend_01.requests.count',
     );
-    expect(f(["it's", "can't", "won't"], info({ multi: true, includeAll: true }))).toBe(
-      "'it''s','can''t','won''t'",
-    );
+    expect(one('apps.${server}_total', server)).toBe('apps.backend_01_total');
+    expect(one('apps.[[server]].count', server)).toBe('apps.backend_01.count');
+    expect(one('[[servers:pipe]]', multi('servers', ['a', 'b']))).toBe('a|b');
   });
-  it('Case 8: both include all and multi-value enabled, multiple values selected', () => {
-    expect(f(['value1', 'value2'], info({ multi: true, includeAll: true }))).toBe("'value1','value2'");
-    expect(f(["O'Brien", "D'Angelo"], info({ multi: true, includeAll: true }))).toBe(
-      "'O''Brien','D''Angelo'",
-    );
-    expect(f(['value1'], info({ multi: true, includeAll: true }))).toBe("'value1'");
-    expect(f(['a', "b'c", 'd'], info({ multi: true, includeAll: true }))).toBe("'a','b''c','d'");
+
+  it('leaves an unknown reference as written and says so', () => {
+    const unresolved: string[] = [];
+    const text = "SELECT '$nothere', ${gone:csv}, [[old]], ${__data.fields.url} WHERE $__timeFilter(t)";
+    expect(interpolate(text, { variables: {}, unresolved })).toBe(text);
+    expect(unresolved).toEqual([
+      '$nothere',
+      '${gone:csv}',
+      '[[old]]',
+      '${__data.fields.url}',
+      '$__timeFilter',
+    ]);
+  });
+
+  it('does not interpolate the values it puts in', () => {
+    expect(one('$a', single('a', '$a and ${a}'))).toBe('$a and ${a}');
+  });
+
+  it('lists the references of a text, with their formats', () => {
+    expect(
+      variableReferences('x = $team AND y IN (${repo:sqlstring}) AND [[env:csv]] ${srv.region}'),
+    ).toEqual([
+      { match: '$team', name: 'team', path: undefined, format: undefined, index: 4 },
+      { match: '${repo:sqlstring}', name: 'repo', path: undefined, format: 'sqlstring', index: 20 },
+      { match: '[[env:csv]]', name: 'env', path: undefined, format: 'csv', index: 43 },
+      { match: '${srv.region}', name: 'srv', path: 'region', format: undefined, index: 55 },
+    ]);
   });
 });
 
-describe('formatRegistry (scenes formatRegistry.test.ts)', () => {
-  const fmt = (
-    id: string,
-    value: string | number | (string | number)[],
-    args: string[] = [],
-    text?: string,
-  ) => FORMATS[id]!(value, args, { name: 'server', value, text });
-  it('formats values according to format', () => {
-    expect(fmt('glob', 'foo')).toBe('foo');
-    expect(fmt('glob', ['AA', 'BB', 'C.*'])).toBe('{AA,BB,C.*}');
-    expect(fmt('text', 'v', [], 'display text')).toBe('display text');
-    expect(fmt('raw', [12, 13])).toBe('12,13');
-    expect(fmt('raw', '#Æ³ ̇¹"Ä1"#!"#!½')).toBe('#Æ³ ̇¹"Ä1"#!"#!½');
-    expect(fmt('pipe', ['test', 'test2'])).toBe('test|test2');
-    expect(fmt('csv', 'test')).toBe('test');
-    expect(fmt('csv', ['test', 'test2'])).toBe('test,test2');
-    expect(fmt('json', ['test', 12])).toBe('["test",12]');
-    expect(fmt('json', 'test')).toBe('test');
-    expect(fmt('percentencode', ['foo()bar BAZ', 'test2'])).toBe('%7Bfoo%28%29bar%20BAZ%2Ctest2%7D');
-    expect(fmt('singlequote', 'test')).toBe("'test'");
-    expect(fmt('singlequote', ['test', "test'2"])).toBe("'test','test\\'2'");
-    expect(fmt('doublequote', 'test')).toBe('"test"');
-    expect(fmt('doublequote', ['test', 'test"2'])).toBe('"test","test\\"2"');
-    expect(fmt('sqlstring', "test'value")).toBe("'test''value'");
-    expect(fmt('sqlstring', 'test"value')).toBe("'test\\\"value'");
-    expect(fmt('sqlstring', ['test', "test'value2"])).toBe("'test','test''value2'");
-    expect(fmt('sqlstring', ['test', "test'value2", 'test"value3'])).toBe(
-      "'test','test''value2','test\\\"value3'",
-    );
-    expect(fmt('date', 1594671549254)).toBe('2020-07-13T20:19:09.254Z');
-    expect(fmt('date', 1594671549254, ['seconds'])).toBe('1594671549');
-    expect(fmt('date', 1594671549254, ['iso'])).toBe('2020-07-13T20:19:09.254Z');
-    expect(fmt('date', 1594671549254, ['YYYY-MM'])).toBe('2020-07');
-    expect(fmt('date', 1594671549254, ['YYYY-MM', 'ss'])).toBe('2020-07:09');
-    expect(fmt('date', 1594671549254, ['YYYY', 'MM', 'DD'])).toBe('2020:07:13');
-    expect(fmt('join', 'hello')).toBe('hello');
-    expect(fmt('join', ['hello'])).toBe('hello');
-    expect(fmt('join', ['hello', 'world'])).toBe('hello,world');
-    expect(fmt('join', ['hello', 'world'], [' | '])).toBe('hello | world');
-  });
-  it('queryparam url-encodes the value', () => {
-    expect(fmt('queryparam', 'helloAZ%=')).toBe('var-server=helloAZ%25%3D');
-  });
-});
-
-describe('the scenes interpolator around the PostgreSQL format (derived)', () => {
-  const builtins = {
-    from: new Date(Date.UTC(2026, 9, 1)),
-    to: new Date(Date.UTC(2026, 9, 31)),
-    intervalMs: 3_600_000,
+describe('the All option', () => {
+  const all: TemplateVariable = {
+    name: 'repo',
+    multi: true,
+    includeAll: true,
+    value: { customAll: '.*' },
+    text: 'All',
   };
 
-  it('writes a custom All value as is, whatever the format, and interpolates it', () => {
-    const variables = {
-      ...v('team', { customAll: '__all' }, { multi: true, includeAll: true }),
-      ...v('repo', { customAll: "'${team:raw}'" }, { multi: true, includeAll: true }),
-    };
-    expect(interpolatePostgresSql('x IN ($team) OR y = ${team:sqlstring}', variables, builtins)).toBe(
-      'x IN (__all) OR y = __all',
-    );
-    expect(interpolatePostgresSql('r = $repo', variables, builtins)).toBe("r = '__all'");
-    expect(interpolate('${team:text} ${team:queryparam}', { variables })).toBe('All var-team=All');
+  it('puts a custom all value in as written, whatever the format', () => {
+    for (const format of ['sqlstring', 'regex', 'csv', 'doublequote', 'percentencode'])
+      expect(one(`\${repo:${format}}`, all)).toBe('.*');
+    expect(interpolatePostgresSql('WHERE repo ~ $repo', { repo: all }, builtins)).toBe('WHERE repo ~ .*');
   });
 
-  it('gives the frontend built-ins: epoch ms raw, :date formats, $__interval as the frontend writes it', () => {
+  it('travels in a link as the All option, and reads as All', () => {
+    expect(one('${repo:queryparam}', all)).toBe('var-repo=All');
+    expect(one('${repo:text}', all)).toBe('All');
+  });
+});
+
+const builtins: Builtins = {
+  from: new Date(1594671549254),
+  to: new Date(1594693149254),
+  intervalMs: 1_200_000,
+};
+
+describe('global variables', () => {
+  const g = (text: string) => interpolate(text, { variables: {}, builtins });
+
+  it('gives $__from and $__to in epoch milliseconds, or in the documented date formats', () => {
+    expect(g('${__from} ${__to}')).toBe('1594671549254 1594693149254');
+    expect(g('${__from:date}')).toBe('2020-07-13T20:19:09.254Z');
+    expect(g('${__from:date:iso}')).toBe('2020-07-13T20:19:09.254Z');
+    expect(g('${__from:date:seconds}')).toBe('1594671549');
+    expect(() => g('${__from:date:YYYY-MM}')).toThrow(/not emulated/);
+  });
+
+  it('gives $__interval as text and $__interval_ms in milliseconds', () => {
+    expect(g('$__interval $__interval_ms')).toBe('20m 1200000');
+  });
+
+  it('lets a dashboard variable of the same name win', () => {
     expect(
-      interpolatePostgresSql(
-        'SELECT ${__from}, $__to, ${__from:date:iso}, ${__to:date:seconds}, $__interval, $__interval_ms, $__range_s',
-        {},
-        builtins,
-      ),
-    ).toBe('SELECT 1790812800000, 1793404800000, 2026-10-01T00:00:00.000Z, 1793404800, 1h, 3600000, 2592000');
+      interpolate('$__interval', { variables: { __interval: single('__interval', '5m') }, builtins }),
+    ).toBe('5m');
   });
+});
 
-  it('leaves backend macros and unknown names for the server, and reports the unknown ones', () => {
+describe('PostgreSQL queries', () => {
+  const sql = (rawSql: string, variables: Record<string, TemplateVariable>) => {
     const unresolved: string[] = [];
+    return { sql: interpolatePostgresSql(rawSql, variables, builtins, unresolved), unresolved };
+  };
+
+  it('quotes a multi-value variable by default, as a comma-separated list', () => {
     expect(
-      interpolatePostgresSql(
-        "SELECT $__timeGroupAlias(t, $__interval), $__unixEpochFrom() WHERE $__timeFilter(t) AND $nope = 'x'",
-        {},
-        builtins,
-        'sql',
-        unresolved,
-      ),
-    ).toBe("SELECT $__timeGroupAlias(t, 1h), $__unixEpochFrom() WHERE $__timeFilter(t) AND $nope = 'x'");
-    expect(unresolved).toEqual(['$__timeGroupAlias', '$__unixEpochFrom', '$__timeFilter', '$nope']);
+      sql('WHERE hostname IN($hostname)', { hostname: multi('hostname', ['server01', 'server02']) }).sql,
+    ).toBe("WHERE hostname IN('server01','server02')");
+    // One value chosen is still a list of one.
+    expect(sql('WHERE hostname IN($hostname)', { hostname: multi('hostname', ['server01']) }).sql).toBe(
+      "WHERE hostname IN('server01')",
+    );
+    expect(sql('WHERE name IN($name)', { name: multi('name', ["O'Brien", 'Smith']) }).sql).toBe(
+      "WHERE name IN('O''Brien','Smith')",
+    );
   });
 
-  it('quotes a lone string of a multi or All variable under one release and not the other', () => {
-    const variables = v('team', 'payments', { includeAll: true });
-    expect(interpolatePostgresSql('t IN ($team)', variables, builtins, 'sql')).toBe("t IN ('payments')");
-    expect(interpolatePostgresSql('t IN ($team)', variables, builtins, 'postgres-escape-only')).toBe(
-      't IN (payments)',
+  it('puts a single-value variable in as it is', () => {
+    expect(sql("WHERE region = '$region'", { region: single('region', 'eu-west') }).sql).toBe(
+      "WHERE region = 'eu-west'",
     );
-    expect(interpolatePostgresSql('t IN (${team:sqlstring})', variables, builtins, 'sql')).toBe(
-      "t IN ('payments')",
-    );
-    expect(
-      interpolatePostgresSql('t IN (${team:sqlstring})', variables, builtins, 'postgres-escape-only'),
-    ).toBe("t IN ('payments')");
+    expect(sql('LIMIT $n', { n: { name: 'n', value: 10 } }).sql).toBe('LIMIT 10');
   });
 
-  it('lists the variables a text refers to, with their formats', () => {
-    expect(variableReferences('a $x ${y:csv} [[z:raw]] ${w}')).toEqual([
-      { name: 'x', format: undefined, match: '$x' },
-      { name: 'y', format: 'csv', match: '${y:csv}' },
-      { name: 'z', format: 'raw', match: '[[z:raw]]' },
-      { name: 'w', format: undefined, match: '${w}' },
-    ]);
+  it('lets a format override the default: csv unquotes, sqlstring quotes a single value', () => {
+    const servers = multi('servers', ['server01', 'server02']);
+    expect(sql('${servers:csv}', { servers }).sql).toBe('server01,server02');
+    expect(sql('team = ${team:sqlstring}', { team: single('team', "ops'") }).sql).toBe("team = 'ops'''");
+    expect(sql('ARRAY[${none:sqlstring}]::text[]', { none: multi('none', []) }).sql).toBe('ARRAY[]::text[]');
+  });
+
+  it('leaves the macros to the server, reporting them as unresolved', () => {
+    const out = sql('SELECT $__timeGroupAlias(t, $__interval) WHERE $__timeFilter(t) AND ${__to} > 0', {});
+    expect(out.sql).toBe('SELECT $__timeGroupAlias(t, 20m) WHERE $__timeFilter(t) AND 1594693149254 > 0');
+    expect(out.unresolved).toEqual(['$__timeGroupAlias', '$__timeFilter']);
   });
 });

@@ -31,8 +31,8 @@ export function ref(name: string, format?: string): string {
 /**
  * "column is one of the chosen values" for a multi-value/All variable. The format is explicit
  * because Grafana 12 releases quote a bare `$var` of such a variable differently (see
- * variables.ts); an array rather than IN (…) so that no value at all is an empty array that
- * matches nothing, not a syntax error. `type` is the column's (bigint for ids).
+ * test/support/grafana/variables.ts); an array rather than IN (…) so that no value at all is
+ * an empty array that matches nothing, not a syntax error. `type` is the column's (bigint for ids).
  */
 export function inFilter(column: string, variable: string, type = 'text'): string {
   return `${column} = ANY(ARRAY[${ref(variable, 'sqlstring')}]::${type}[])`;

@@ -3,7 +3,7 @@
  *
  * It finds every SQL query of the engmetrics datasource in the provisioned dashboards (panels,
  * panels inside rows, query variables) and alert rules, expands each exactly as Grafana would
- * (variables in the frontend, then comments, global and datasource macros on the server), runs
+ * (variables in the frontend, then the global and datasource macros on the server), runs
  * it as grafana_reader, and checks that the result has the shape its panel type needs.
  * Variables get their values the way Grafana gets them: by running their own queries first,
  * each with the values of the variables before it.
@@ -12,14 +12,13 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type pg from 'pg';
 import { parse as parseYaml } from 'yaml';
-import type { Database } from '../db/database.js';
-import { MILLISECOND, roundInterval } from './gtime.js';
-import { expandPostgresQuery, type MacroContext, type TimeRange } from './macros.js';
+import type { Database } from '../../../src/db/database.js';
+import { expandPostgresQuery, type TimeRange } from './macros.js';
+import { panelInterval } from './time.js';
 import {
   interpolatePostgresSql,
   variableReferences,
   type Builtins,
-  type PostgresFormatMode,
   type TemplateVariable,
 } from './variables.js';
 
@@ -270,14 +269,6 @@ export function parseRelativeTime(text: string, now: number): Date {
   return d;
 }
 
-/** The interval Grafana gives a panel: the range over its data points, rounded, never under the minimum. */
-export function panelIntervalMs(range: TimeRange, maxDataPoints: number, minIntervalMs: number): number {
-  const raw =
-    BigInt(Math.max(1, Math.floor((range.to.getTime() - range.from.getTime()) / maxDataPoints))) *
-    MILLISECOND;
-  return Math.max(minIntervalMs, Number(roundInterval(raw) / MILLISECOND));
-}
-
 // Shape ------------------------------------------------------------------------------------------
 
 const TIME_SERIES_PANELS = new Set([
@@ -382,8 +373,12 @@ export function lintProblems(rawSql: string, variables: Map<string, VariableJson
 
 // Variables ----------------------------------------------------------------------------------------
 
-/** ResponseParser.transformMetricFindResponse: __text/__value pairs, or every value of every column. */
-export function metricFindValues(r: QueryResult): { text: string; value: string }[] {
+/**
+ * A query variable's options from its query's result, as the PostgreSQL data source documents
+ * them: `__text`/`__value` pairs, or every value of every column; a repeated text keeps its
+ * first value (https://grafana.com/docs/grafana/latest/datasources/postgres/template-variables/).
+ */
+export function queryVariableOptions(r: QueryResult): { text: string; value: string }[] {
   const t = r.columns.findIndex((c) => c.name === '__text');
   const v = r.columns.findIndex((c) => c.name === '__value');
   const out: { text: string; value: string }[] = [];
@@ -420,13 +415,10 @@ export interface HarnessOptions {
   alertGroups?: Loaded<AlertGroupJson>[];
   /** The instant a dashboard's relative time range ends at (its "now"). */
   now: (container: string) => number;
-  /** Frontend default format of the Grafana release being matched. */
-  mode?: PostgresFormatMode;
   /** Data points a panel asks for; Grafana uses its width in pixels. */
   maxDataPoints?: number;
   /** The datasource's minimum interval (jsonData.timeInterval). */
   minIntervalMs?: number;
-  comments?: MacroContext['comments'];
   /** Queries allowed to return no rows for the loaded organisation, with the reason. */
   mayBeEmpty?: { container: string; title: string; reason: string }[];
 }
@@ -447,161 +439,223 @@ export interface HarnessReport {
   variables: Record<string, Record<Scenario, Record<string, unknown>>>;
 }
 
-export async function runHarness(o: HarnessOptions): Promise<HarnessReport> {
-  const results: HarnessResult[] = [];
-  const variablesRecord: HarnessReport['variables'] = {};
-  const mayBeEmpty = (q: QueryRef) =>
-    (o.mayBeEmpty ?? []).some((e) => e.container === q.container && e.title === q.title);
+/** Nanoseconds in a millisecond: a request's interval is in nanoseconds on the server. */
+const MS_NS = 1_000_000n;
 
-  const execute = async (q: QueryRef, scenario: Scenario, expandedSql: string, pre: string[] = []) => {
-    const problems = [...pre];
-    let result: QueryResult | undefined;
-    try {
-      result = await runAsReader(o.db, expandedSql);
-    } catch (err) {
-      problems.push(`query failed: ${(err as Error).message}`);
-    }
-    if (result) {
-      const rowsRequired = (scenario === 'all' || q.kind !== 'panel') && !mayBeEmpty(q);
-      problems.push(...shapeProblems(q, result, !rowsRequired));
-      if (result.rows.length === 0 && rowsRequired)
-        problems.push(
-          'no rows for the loaded organisation (list it in mayBeEmpty with a reason if that is right)',
-        );
-    }
-    const r: HarnessResult = {
-      query: q,
-      scenario,
-      expandedSql,
-      rows: result?.rows.length ?? 0,
-      columns: result?.columns.map((c) => c.name) ?? [],
+/** One harness run: its options and the results collected so far. */
+interface Run {
+  o: HarnessOptions;
+  results: HarnessResult[];
+}
+
+/** Runs an expanded query as grafana_reader, records the result with its problems, and returns it. */
+async function execute(
+  run: Run,
+  q: QueryRef,
+  scenario: Scenario,
+  expandedSql: string,
+  pre: string[] = [],
+): Promise<QueryResult | undefined> {
+  const problems = [...pre];
+  let result: QueryResult | undefined;
+  try {
+    result = await runAsReader(run.o.db, expandedSql);
+  } catch (err) {
+    problems.push(`query failed: ${(err as Error).message}`);
+  }
+  if (result) {
+    const exempt = (run.o.mayBeEmpty ?? []).some((e) => e.container === q.container && e.title === q.title);
+    const rowsRequired = (scenario === 'all' || q.kind !== 'panel') && !exempt;
+    problems.push(...shapeProblems(q, result, !rowsRequired));
+    if (result.rows.length === 0 && rowsRequired)
+      problems.push(
+        'no rows for the loaded organisation (list it in mayBeEmpty with a reason if that is right)',
+      );
+  }
+  run.results.push({
+    query: q,
+    scenario,
+    expandedSql,
+    rows: result?.rows.length ?? 0,
+    columns: result?.columns.map((c) => c.name) ?? [],
+    problems,
+  });
+  return result;
+}
+
+/**
+ * A dashboard query as Grafana sends it: the frontend's variables, then the server's macros.
+ * References the frontend leaves are problems, but for the server's macros ($__name(…)).
+ */
+function expandDashboardQuery(
+  q: QueryRef,
+  variables: Record<string, TemplateVariable>,
+  range: TimeRange,
+  intervalMs: number,
+): { sql: string; problems: string[] } {
+  const unresolved: string[] = [];
+  const builtins: Builtins = { from: range.from, to: range.to, intervalMs };
+  const frontend = interpolatePostgresSql(q.rawSql, variables, builtins, unresolved);
+  const problems = unresolved
+    .filter((u) => !/^\$__\w+$/.test(u) || !frontend.includes(`${u}(`))
+    .map((u) => `${u} is not a variable of this dashboard`);
+  try {
+    return {
+      sql: expandPostgresQuery(frontend, { range, interval: BigInt(intervalMs) * MS_NS }).sql,
       problems,
     };
-    results.push(r);
-    return { r, result };
-  };
+  } catch (err) {
+    return { sql: frontend, problems: [...problems, `expansion failed: ${(err as Error).message}`] };
+  }
+}
 
-  const expand = (
-    q: QueryRef,
-    variables: Record<string, TemplateVariable>,
-    builtins: Builtins,
-    ctx: MacroContext,
-  ) => {
-    const unresolved: string[] = [];
-    const frontend = interpolatePostgresSql(q.rawSql, variables, builtins, o.mode ?? 'sql', unresolved);
-    const problems = unresolved
-      .filter((u) => !/^\$__\w+$/.test(u) || !new RegExp(`\\${u}\\(`).test(frontend))
-      .filter((u) => !['$__interval', '$__interval_ms'].includes(u))
-      .map((u) => `${u} is not a variable of this dashboard`);
-    try {
-      return { sql: expandPostgresQuery(frontend, ctx).sql, problems };
-    } catch (err) {
-      return { sql: frontend, problems: [...problems, `expansion failed: ${(err as Error).message}`] };
-    }
-  };
+/** What one dashboard's queries share while it runs. */
+interface DashboardRun {
+  run: Run;
+  file: string;
+  d: DashboardJson;
+  uid: string;
+  range: TimeRange;
+  declared: Map<string, VariableJson>;
+  /** Variable query results by title and SQL: a repeated query is run once. */
+  variableResults: Map<string, QueryResult | undefined>;
+}
 
-  for (const { file, content: d } of o.dashboards) {
-    const uid = d.uid ?? basename(file);
-    const now = o.now(uid);
-    const range = {
+/** The options of one variable: its query's result, its custom list, or its stored options. */
+async function variableOptions(
+  dr: DashboardRun,
+  v: VariableJson,
+  variables: Record<string, TemplateVariable>,
+  scenario: Scenario,
+): Promise<{ text: string; value: string }[]> {
+  if (v.type === 'query' && usesEngmetrics(v.datasource)) {
+    const q: QueryRef = {
+      kind: 'variable',
+      file: dr.file,
+      container: dr.uid,
+      containerTitle: dr.d.title ?? dr.uid,
+      title: v.name,
+      refId: v.name,
+      format: 'table',
+      rawSql: variableSql(v),
+    };
+    // A variable query has no panel, so no panel interval: one second.
+    const e = expandDashboardQuery(q, variables, dr.range, 1000);
+    const key = `${q.title}\n${e.sql}`;
+    if (!dr.variableResults.has(key))
+      dr.variableResults.set(
+        key,
+        await execute(dr.run, q, scenario, e.sql, [...e.problems, ...lintProblems(q.rawSql, dr.declared)]),
+      );
+    const result = dr.variableResults.get(key);
+    return result ? queryVariableOptions(result) : [];
+  }
+  if (v.type === 'custom' && typeof v.query === 'string')
+    // "key1 : value1,key2 : value2" or plain values, comma-separated (a backslash escapes a comma).
+    return v.query.split(/(?<!\\),/).map((s) => {
+      const [text, value] = s.includes(' : ') ? s.split(' : ') : [s, s];
+      return { text: text!.trim(), value: (value ?? text!).trim() };
+    });
+  if (v.type === 'constant' || v.type === 'textbox') {
+    const value = typeof v.query === 'string' ? v.query : String(v.current?.value ?? '');
+    return [{ text: value, value }];
+  }
+  return (v.options ?? []).map((x) => ({ text: String(x.text), value: String(x.value) }));
+}
+
+/** Every variable's value under the scenario, in order: each query sees the values before it. */
+async function resolveVariables(
+  dr: DashboardRun,
+  scenario: Scenario,
+  record: Record<string, unknown>,
+): Promise<Record<string, TemplateVariable>> {
+  const variables: Record<string, TemplateVariable> = {};
+  for (const v of dr.d.templating?.list ?? []) {
+    const options = await variableOptions(dr, v, variables, scenario);
+    variables[v.name] = scenarioValue(v, options, scenario);
+    record[v.name] = variables[v.name]!.value;
+  }
+  return variables;
+}
+
+/** Runs the dashboard's panel queries under the scenario, skipping SQL already run. */
+async function runPanels(
+  dr: DashboardRun,
+  scenario: Scenario,
+  variables: Record<string, TemplateVariable>,
+  seen: Set<string>,
+): Promise<void> {
+  const { o } = dr.run;
+  for (const q of panelQueries(dr.file, dr.d)) {
+    const panel = allPanels(dr.d).find((p) => p.title === q.title);
+    const intervalMs = panelInterval(
+      dr.range,
+      panel?.maxDataPoints ?? o.maxDataPoints ?? 1000,
+      o.minIntervalMs ?? 60_000,
+    );
+    const e = expandDashboardQuery(q, variables, dr.range, intervalMs);
+    const key = `${q.title}\n${q.refId}\n${e.sql}`;
+    // The same SQL under another scenario proves nothing new.
+    if (seen.has(key)) continue;
+    seen.add(key);
+    await execute(dr.run, q, scenario, e.sql, [...e.problems, ...lintProblems(q.rawSql, dr.declared)]);
+  }
+}
+
+/** One dashboard under every scenario; returns the variables' values per scenario. */
+async function runDashboard(
+  run: Run,
+  file: string,
+  d: DashboardJson,
+): Promise<Record<Scenario, Record<string, unknown>>> {
+  const uid = d.uid ?? basename(file);
+  const now = run.o.now(uid);
+  const dr: DashboardRun = {
+    run,
+    file,
+    d,
+    uid,
+    range: {
       from: parseRelativeTime(d.time?.from ?? 'now-6h', now),
       to: parseRelativeTime(d.time?.to ?? 'now', now),
-    };
-    const declared = new Map((d.templating?.list ?? []).map((v) => [v.name, v]));
-    const panels = panelQueries(file, d);
-    const seen = new Set<string>();
-    const variableResults = new Map<string, QueryResult | undefined>();
-    variablesRecord[uid] = { all: {}, multi: {}, single: {} };
-
-    for (const scenario of SCENARIOS) {
-      const variables: Record<string, TemplateVariable> = {};
-      for (const v of d.templating?.list ?? []) {
-        let options: { text: string; value: string }[] = [];
-        if (v.type === 'query' && usesEngmetrics(v.datasource)) {
-          const q: QueryRef = {
-            kind: 'variable',
-            file,
-            container: uid,
-            containerTitle: d.title ?? uid,
-            title: v.name,
-            refId: v.name,
-            format: 'table',
-            rawSql: variableSql(v),
-          };
-          // metricFindQuery: no panel interval; the backend's default of 1s applies.
-          const builtins = { from: range.from, to: range.to, intervalMs: 1000 };
-          const e = expand(q, variables, builtins, {
-            range,
-            interval: 1000n * MILLISECOND,
-            comments: o.comments,
-            now,
-          });
-          const key = `${q.title}\n${e.sql}`;
-          if (!variableResults.has(key))
-            variableResults.set(
-              key,
-              (await execute(q, scenario, e.sql, [...e.problems, ...lintProblems(q.rawSql, declared)]))
-                .result,
-            );
-          const result = variableResults.get(key);
-          options = result ? metricFindValues(result) : [];
-        } else if (v.type === 'custom' && typeof v.query === 'string') {
-          options = v.query.split(/(?<!\\),/).map((s) => {
-            const [text, value] = s.includes(' : ') ? s.split(' : ') : [s, s];
-            return { text: text!.trim(), value: (value ?? text!).trim() };
-          });
-        } else if (v.type === 'constant' || v.type === 'textbox') {
-          const value = typeof v.query === 'string' ? v.query : String(v.current?.value ?? '');
-          options = [{ text: value, value }];
-        } else {
-          options = (v.options ?? []).map((x) => ({ text: String(x.text), value: String(x.value) }));
-        }
-        variables[v.name] = scenarioValue(v, options, scenario);
-        variablesRecord[uid][scenario][v.name] = variables[v.name]!.value;
-      }
-
-      for (const q of panels) {
-        const panel = allPanels(d).find((p) => p.title === q.title);
-        const minInterval = o.minIntervalMs ?? 60_000;
-        const intervalMs = panelIntervalMs(
-          range,
-          panel?.maxDataPoints ?? o.maxDataPoints ?? 1000,
-          minInterval,
-        );
-        const builtins = { from: range.from, to: range.to, intervalMs };
-        const e = expand(q, variables, builtins, {
-          range,
-          interval: BigInt(intervalMs) * MILLISECOND,
-          comments: o.comments,
-          now,
-        });
-        const key = `${q.title}\n${q.refId}\n${e.sql}`;
-        // The same SQL under another scenario proves nothing new.
-        if (seen.has(key)) continue;
-        seen.add(key);
-        await execute(q, scenario, e.sql, [...e.problems, ...lintProblems(q.rawSql, declared)]);
-      }
-    }
+    },
+    declared: new Map((d.templating?.list ?? []).map((v) => [v.name, v])),
+    variableResults: new Map(),
+  };
+  const record: Record<Scenario, Record<string, unknown>> = { all: {}, multi: {}, single: {} };
+  const seen = new Set<string>();
+  for (const scenario of SCENARIOS) {
+    const variables = await resolveVariables(dr, scenario, record[scenario]);
+    await runPanels(dr, scenario, variables, seen);
   }
+  return record;
+}
 
-  for (const { file, content: g } of o.alertGroups ?? []) {
-    const now = o.now(g.name);
-    for (const q of alertQueries(file, g)) {
-      const rule = g.rules.find((r) => r.title === q.title)!;
-      const problems = alertRuleProblems(rule);
-      let sql = q.rawSql;
-      try {
-        sql = expandAlertQuery(rule, q.refId, now, o.comments);
-      } catch (err) {
-        problems.push(`expansion failed: ${(err as Error).message}`);
-      }
-      if (variableReferences(sql).some((r) => !r.name.startsWith('__')))
-        problems.push('alert queries cannot use dashboard variables');
-      await execute(q, 'single', sql, problems);
+/** An alert group's queries, expanded as the server does when the rules are evaluated. */
+async function runAlertGroup(run: Run, file: string, g: AlertGroupJson): Promise<void> {
+  const now = run.o.now(g.name);
+  for (const q of alertQueries(file, g)) {
+    const rule = g.rules.find((r) => r.title === q.title)!;
+    const problems = alertRuleProblems(rule);
+    let sql = q.rawSql;
+    try {
+      sql = expandAlertQuery(rule, q.refId, now);
+    } catch (err) {
+      problems.push(`expansion failed: ${(err as Error).message}`);
     }
+    if (variableReferences(sql).some((r) => !r.name.startsWith('__')))
+      problems.push('alert queries cannot use dashboard variables');
+    await execute(run, q, 'single', sql, problems);
   }
+}
 
-  return { results, failures: results.filter((r) => r.problems.length), variables: variablesRecord };
+export async function runHarness(o: HarnessOptions): Promise<HarnessReport> {
+  const run: Run = { o, results: [] };
+  const variables: HarnessReport['variables'] = {};
+  for (const { file, content: d } of o.dashboards)
+    variables[d.uid ?? basename(file)] = await runDashboard(run, file, d);
+  for (const { file, content: g } of o.alertGroups ?? []) await runAlertGroup(run, file, g);
+  return { results: run.results, failures: run.results.filter((r) => r.problems.length), variables };
 }
 
 // Alert rules ------------------------------------------------------------------------------------
@@ -610,23 +664,13 @@ export async function runHarness(o: HarnessOptions): Promise<HarnessReport> {
  * A rule's query as the server runs it when the rule is evaluated at `now`: no frontend (so
  * no dashboard variables), the macros over the query's relative time range.
  */
-export function expandAlertQuery(
-  rule: AlertRuleJson,
-  refId: string,
-  now: number,
-  comments?: MacroContext['comments'],
-): string {
+export function expandAlertQuery(rule: AlertRuleJson, refId: string, now: number): string {
   const data = rule.data.find((x) => x.refId === refId);
   if (!data?.model.rawSql) throw new Error(`rule ${rule.uid} has no SQL query ${refId}`);
   const rel = data.relativeTimeRange ?? { from: 600, to: 0 };
   const range = { from: new Date(now - rel.from * 1000), to: new Date(now - rel.to * 1000) };
   const intervalMs = Number(data.model.intervalMs ?? 1000);
-  return expandPostgresQuery(data.model.rawSql, {
-    range,
-    interval: BigInt(intervalMs) * MILLISECOND,
-    comments,
-    now,
-  }).sql;
+  return expandPostgresQuery(data.model.rawSql, { range, interval: BigInt(intervalMs) * MS_NS }).sql;
 }
 
 const EXPRESSION_TYPES = new Set(['reduce', 'threshold', 'math', 'resample', 'classic_conditions', 'sql']);
