@@ -227,6 +227,14 @@ export function dimensionVariable(dimension: Dimension, sql: string): Variable {
  * The variables for the given dimensions, in the order they depend on each other: the
  * standard queries unless a dashboard passes its own.
  */
+/** The team picker, and the repository picker with what it narrows on this dashboard. */
+export function teamAndRepoVariables(repoNarrows: string): Variable[] {
+  return [
+    dimensionVariable('team', DIMENSION_QUERIES.team),
+    { ...dimensionVariable('repo', DIMENSION_QUERIES.repo), description: repoNarrows },
+  ];
+}
+
 export function dimensionVariables(dimensions: Dimension[] | Partial<DimensionQueries>): Variable[] {
   const queries: Partial<DimensionQueries> = Array.isArray(dimensions)
     ? Object.fromEntries(dimensions.map((d) => [d, DIMENSION_QUERIES[d]]))
@@ -862,3 +870,14 @@ function resolvePanelIds(uid: string, panels: (Panel | RowPanel)[]): (Panel | Ro
   });
   return JSON.parse(json) as (Panel | RowPanel)[];
 }
+
+/** Hours an item spent blocked (blocked status or flagged), orange from the first hour. */
+export const BLOCKED_HOURS_COLUMN = {
+  field: 'blocked_h',
+  displayName: 'Blocked',
+  unit: UNITS.hours,
+  decimals: 0,
+  width: 100,
+  thresholds: thresholds('transparent', [1, 'orange']),
+  colour: true,
+} as const;

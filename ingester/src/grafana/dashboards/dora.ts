@@ -2,8 +2,6 @@ import type { Dashboard, Panel } from '@grafana/schema';
 import {
   dashboard,
   dashboardUrl,
-  DIMENSION_QUERIES,
-  dimensionVariable,
   DORA_BANDS,
   doraBandMappings,
   doraThresholds,
@@ -24,6 +22,7 @@ import {
   valueMapping,
   type DoraMetric,
   type FieldSettings,
+  teamAndRepoVariables,
 } from './common.js';
 
 export const DORA_UID = 'engmetrics-dora';
@@ -501,15 +500,10 @@ export function doraDashboard(): Dashboard {
     tags: ['dora', 'delivery'],
     time: { from: 'now-90d', to: 'now' },
     refresh: '1h',
-    variables: [
-      dimensionVariable('team', DIMENSION_QUERIES.team),
-      {
-        ...dimensionVariable('repo', DIMENSION_QUERIES.repo),
-        description:
-          'Narrows the drill-down tables. The tiles, trends and team comparison are per team: a team is ' +
-          'measured over all of its repositories.',
-      },
-    ],
+    variables: teamAndRepoVariables(
+      'Narrows the drill-down tables. The tiles, trends and team comparison are per team: a team is ' +
+        'measured over all of its repositories.',
+    ),
     rows: [
       {
         title: 'DORA metrics',

@@ -1,8 +1,6 @@
 import type { Dashboard, Panel } from '@grafana/schema';
 import {
   dashboard,
-  DIMENSION_QUERIES,
-  dimensionVariable,
   inFilter,
   link,
   noDataMapping,
@@ -17,6 +15,8 @@ import {
   timeSeriesPanel,
   UNITS,
   type FieldSettings,
+  BLOCKED_HOURS_COLUMN,
+  teamAndRepoVariables,
 } from './common.js';
 
 export const FLOW_UID = 'engmetrics-flow';
@@ -309,15 +309,7 @@ function inProgress(): Panel[] {
         { field: 'points', displayName: 'Points', width: 70 },
         days('days_in_stage', 'In stage', true),
         days('days_in_progress', 'In progress'),
-        {
-          field: 'blocked_h',
-          displayName: 'Blocked',
-          unit: UNITS.hours,
-          decimals: 0,
-          width: 100,
-          thresholds: thresholds('transparent', [1, 'orange']),
-          colour: true,
-        },
+        BLOCKED_HOURS_COLUMN,
       ],
     }),
     tablePanel({
@@ -372,15 +364,10 @@ export function flowDashboard(): Dashboard {
     tags: ['flow', 'delivery'],
     time: { from: 'now-90d', to: 'now' },
     refresh: '1h',
-    variables: [
-      dimensionVariable('team', DIMENSION_QUERIES.team),
-      {
-        ...dimensionVariable('repo', DIMENSION_QUERIES.repo),
-        description:
-          'Narrows the open pull requests. The rest is per team: a team is measured over all of its ' +
-          'repositories and Jira projects.',
-      },
-    ],
+    variables: teamAndRepoVariables(
+      'Narrows the open pull requests. The rest is per team: a team is measured over all of its ' +
+        'repositories and Jira projects.',
+    ),
     rows: [
       {
         title: 'In the time range',

@@ -18,6 +18,7 @@ import {
   UNITS,
   valueMapping,
   type FieldSettings,
+  BLOCKED_HOURS_COLUMN,
 } from './common.js';
 
 /** The uid the Slack sprint summary links to, with var-team and var-sprint. */
@@ -296,15 +297,7 @@ function issues(): Panel[] {
         },
         { field: 'points_at_start', displayName: 'Points at start', width: 120 },
         { field: 'points_at_close', displayName: 'Points at close', width: 120 },
-        {
-          field: 'blocked_h',
-          displayName: 'Blocked',
-          unit: UNITS.hours,
-          decimals: 0,
-          width: 100,
-          thresholds: thresholds('transparent', [1, 'orange']),
-          colour: true,
-        },
+        BLOCKED_HOURS_COLUMN,
       ],
     }),
     tablePanel({
