@@ -1,7 +1,19 @@
 import { GraphQLError } from 'graphql';
 import { BoundedMap } from '../../bounded-map.js';
-import type { CommitW, DeploymentW, PullRequestW, RepoWorld, ReviewW, World } from '../world/types.js';
-import { isoSeconds } from './rest.js';
+import type { CommitW, DeploymentW, PullRequestW, ReleaseW, RepoWorld, World } from '../world/types.js';
+import {
+  actor,
+  commitParents,
+  deploymentStatus,
+  environment,
+  historyCommit,
+  iso,
+  label,
+  pullRequestCommit,
+  readyForReviewEvent,
+  release,
+  review,
+} from './graph-nodes.js';
 import { connection, type PageArgs } from './schema.js';
 
 /**
@@ -9,27 +21,6 @@ import { connection, type PageArgs } from './schema.js';
  * whose connection fields are functions of their arguments, which graphql-js calls
  * with the arguments of the query. Interfaces resolve through `__typename`.
  */
-
-const iso = (t: number | null | undefined) => (t === null || t === undefined ? null : isoSeconds(t));
-
-export function actor(login: string | null) {
-  if (login === null) return null; // a deleted account: GitHub shows "ghost" as null
-  const bot = login.endsWith('[bot]');
-  const name = bot ? login.slice(0, -5) : login;
-  return {
-    __typename: bot ? 'Bot' : 'User',
-    login: name,
-    url: `https://github.com/${bot ? `apps/${name}` : name}`,
-    avatarUrl: `https://avatars.githubusercontent.com/u/${hash(login)}?v=4`,
-    resourcePath: `/${name}`,
-  };
-}
-
-function hash(s: string): number {
-  let h = 0;
-  for (let i = 0; i < s.length; i++) h = (h * 31 + s.charCodeAt(i)) >>> 0;
-  return h % 100_000_000;
-}
 
 /** Lists of a node that GitHub may fail to serve on their own, the rest of the answer intact. */
 export type PartialField =
@@ -153,78 +144,67 @@ export class GitHubGraph {
         prefix: 'refs/heads/',
         target: this.commit(repo, head),
       },
-      pullRequests: (
-        args: PageArgs & { orderBy?: { field: string; direction: string }; states?: string[] },
-      ) => {
-        let list = this.prsOf(repo, args.orderBy?.field ?? 'CREATED_AT', args.orderBy?.direction ?? 'ASC');
-        if (args.states?.length) list = list.filter((p) => args.states!.includes(this.state(p)));
-        return this.list('pullRequests', repo.id, () =>
-          connection('pullRequests', list, args, (p) => this.pullRequest(repo, p)),
-        );
-      },
-      pullRequest: (args: { number: number }) => {
-        const pr = repo.pullRequests.find((p) => p.number === args.number && p.createdAt <= now);
-        if (!pr)
-          throw new GraphQLError(`Could not resolve to a PullRequest with the number of ${args.number}.`, {
-            extensions: { type: 'NOT_FOUND' },
-          });
-        return this.pullRequest(repo, pr);
-      },
-      environments: (args: PageArgs) => {
-        const names = [
-          ...new Set(repo.deployments.filter((d) => d.createdAt <= now).map((d) => d.environment)),
-        ].sort();
-        return connection(
-          'environments',
-          names.map((name, i) => ({
-            __typename: 'Environment',
-            id: `EN_${repo.databaseId}_${i}`,
-            databaseId: repo.databaseId * 10 + i,
-            name,
-          })),
-          args,
-        );
-      },
-      deployments: (
-        args: PageArgs & { environments?: string[]; orderBy?: { field: string; direction: string } },
-      ) => {
-        let list = repo.deployments.filter((d) => d.createdAt <= now);
-        if (args.environments?.length) list = list.filter((d) => args.environments!.includes(d.environment));
-        list = [...list].sort((a, b) => a.createdAt - b.createdAt || a.databaseId - b.databaseId);
-        if (args.orderBy?.direction === 'DESC') list.reverse();
-        return this.list('deployments', repo.id, () =>
-          connection('deployments', list, args, (d) => this.deployment(repo, d)),
-        );
-      },
-      releases: (args: PageArgs & { orderBy?: { field: string; direction: string } }) => {
-        let list = repo.releases.filter((r) => r.createdAt <= now);
-        const field = args.orderBy?.field ?? 'CREATED_AT';
-        list = [...list].sort((a, b) =>
-          field === 'NAME'
-            ? a.name.localeCompare(b.name)
-            : a.createdAt - b.createdAt || a.databaseId - b.databaseId,
-        );
-        if ((args.orderBy?.direction ?? 'DESC') === 'DESC') list.reverse();
-        return connection('releases', list, args, (r) => {
-          const published = r.publishedAt !== null && r.publishedAt <= now ? r.publishedAt : null;
-          return {
-            __typename: 'Release',
-            id: r.id,
-            databaseId: r.databaseId,
-            name: r.name,
-            tagName: r.tagName,
-            isDraft: r.isDraft || published === null,
-            isPrerelease: r.isPrerelease,
-            isLatest: false,
-            createdAt: iso(r.createdAt),
-            publishedAt: iso(published),
-            author: actor(r.author),
-            tagCommit: this.commitByOid(repo, r.sha),
-            url: `https://github.com/${org}/${repo.name}/releases/tag/${r.tagName}`,
-          };
-        });
-      },
+      pullRequests: (args: PullRequestsArgs) => this.repositoryPullRequests(repo, args),
+      pullRequest: (args: { number: number }) => this.repositoryPullRequest(repo, args.number),
+      environments: (args: PageArgs) => this.environments(repo, args),
+      deployments: (args: DeploymentsArgs) => this.repositoryDeployments(repo, args),
+      releases: (args: ReleasesArgs) => this.releases(repo, args),
     };
+  }
+
+  private repositoryPullRequests(repo: RepoWorld, args: PullRequestsArgs) {
+    let list = this.prsOf(repo, args.orderBy?.field ?? 'CREATED_AT', args.orderBy?.direction ?? 'ASC');
+    if (args.states?.length) list = list.filter((p) => args.states!.includes(this.state(p)));
+    return this.list('pullRequests', repo.id, () =>
+      connection('pullRequests', list, args, (p) => this.pullRequest(repo, p)),
+    );
+  }
+
+  private repositoryPullRequest(repo: RepoWorld, number: number) {
+    const pr = repo.pullRequests.find((p) => p.number === number && p.createdAt <= this.now());
+    if (!pr)
+      throw new GraphQLError(`Could not resolve to a PullRequest with the number of ${number}.`, {
+        extensions: { type: 'NOT_FOUND' },
+      });
+    return this.pullRequest(repo, pr);
+  }
+
+  /** The environments deployed to by `now`, by name. */
+  private environments(repo: RepoWorld, args: PageArgs) {
+    const names = [
+      ...new Set(repo.deployments.filter((d) => d.createdAt <= this.now()).map((d) => d.environment)),
+    ].sort();
+    return connection(
+      'environments',
+      names.map((name, i) => environment(repo, name, i)),
+      args,
+    );
+  }
+
+  private repositoryDeployments(repo: RepoWorld, args: DeploymentsArgs) {
+    let list = repo.deployments.filter((d) => d.createdAt <= this.now());
+    if (args.environments?.length) list = list.filter((d) => args.environments!.includes(d.environment));
+    list = [...list].sort((a, b) => a.createdAt - b.createdAt || a.databaseId - b.databaseId);
+    if (args.orderBy?.direction === 'DESC') list.reverse();
+    return this.list('deployments', repo.id, () =>
+      connection('deployments', list, args, (d) => this.deployment(repo, d)),
+    );
+  }
+
+  private releases(repo: RepoWorld, args: ReleasesArgs) {
+    const now = this.now();
+    let list = repo.releases.filter((r) => r.createdAt <= now);
+    const field = args.orderBy?.field ?? 'CREATED_AT';
+    list = [...list].sort((a, b) =>
+      field === 'NAME'
+        ? a.name.localeCompare(b.name)
+        : a.createdAt - b.createdAt || a.databaseId - b.databaseId,
+    );
+    // GitHub lists releases newest first unless asked otherwise.
+    if ((args.orderBy?.direction ?? 'DESC') === 'DESC') list.reverse();
+    return connection('releases', list, args, (r: ReleaseW) =>
+      release(this.world.org.login, repo, r, now, this.commitByOid(repo, r.sha)),
+    );
   }
 
   state(p: PullRequestW): 'OPEN' | 'CLOSED' | 'MERGED' {
@@ -268,25 +248,35 @@ export class GitHubGraph {
 
   pullRequest(repo: RepoWorld, p: PullRequestW) {
     const now = this.now();
-    const org = this.world.org.login;
-    const state = this.state(p);
-    const merged = state === 'MERGED';
     const commits = p.commits.filter((c) => c.committedAt <= now);
     const reviews = p.reviews.filter((r) => r.submittedAt <= now);
-    let title = p.title;
-    let createdAt: string | null = iso(p.createdAt);
-    let number: number | null = p.number;
-    if (p.malformed === 'odd-unicode') title = `${p.title} \u0000\uD800 \u202Eﬁx 🚀`;
-    if (p.malformed === 'bad-date') createdAt = 'not-a-date';
-    if (p.malformed === 'missing-number') number = null;
+    return {
+      ...this.pullRequestFields(repo, p, commits),
+      labels: (args: PageArgs) =>
+        this.list('labels', p.id, () => connection('labels', p.labels.map(label), args)),
+      timelineItems: (args: TimelineArgs) =>
+        this.list('timelineItems', p.id, () => this.timelineItems(p, args)),
+      commits: (args: PageArgs) =>
+        this.list('commits', p.id, () => connection('commits', commits.map(pullRequestCommit), args)),
+      reviews: (args: PageArgs) =>
+        this.list('reviews', p.id, () => connection('reviews', reviews.map(review), args)),
+    };
+  }
+
+  /** A pull request's own fields at `now`: everything but its lists. */
+  private pullRequestFields(repo: RepoWorld, p: PullRequestW, commits: PullRequestW['commits']) {
+    const now = this.now();
+    const state = this.state(p);
+    const merged = state === 'MERGED';
+    const sent = asSent(p);
     return {
       __typename: 'PullRequest',
       id: p.id,
       databaseId: p.databaseId,
-      number,
-      title,
+      number: sent.number,
+      title: sent.title,
       body: p.body,
-      url: `https://github.com/${org}/${repo.name}/pull/${p.number}`,
+      url: `https://github.com/${this.world.org.login}/${repo.name}/pull/${p.number}`,
       author: actor(p.author),
       headRefName: p.headRef,
       baseRefName: p.baseRef,
@@ -295,7 +285,7 @@ export class GitHubGraph {
       state,
       merged,
       closed: state !== 'OPEN',
-      createdAt,
+      createdAt: sent.createdAt,
       updatedAt: iso(this.updatedAt(p, now)),
       closedAt: state === 'OPEN' ? null : iso(merged ? p.mergedAt : p.closedAt),
       mergedAt: merged ? iso(p.mergedAt) : null,
@@ -304,90 +294,23 @@ export class GitHubGraph {
       additions: p.additions,
       deletions: p.deletions,
       changedFiles: p.changedFiles,
-      labels: (args: PageArgs) =>
-        this.list('labels', p.id, () =>
-          connection(
-            'labels',
-            p.labels.map((name) => ({ __typename: 'Label', id: `LA_${hash(name)}`, name, color: 'ededed' })),
-            args,
-          ),
-        ),
-      timelineItems: (args: PageArgs & { itemTypes?: string[] }) =>
-        this.list('timelineItems', p.id, () => {
-          const items: unknown[] = [];
-          if (
-            p.readyAt !== null &&
-            p.readyAt <= now &&
-            (!args.itemTypes || args.itemTypes.includes('READY_FOR_REVIEW_EVENT'))
-          )
-            items.push({
-              __typename: 'ReadyForReviewEvent',
-              id: `RFRE_${p.databaseId}`,
-              createdAt: iso(p.readyAt),
-              actor: actor(p.author),
-            });
-          return {
-            ...connection('timelineItems', items, args),
-            filteredCount: items.length,
-            updatedAt: iso(this.updatedAt(p, now)),
-          };
-        }),
-      commits: (args: PageArgs) =>
-        this.list('commits', p.id, () =>
-          connection(
-            'commits',
-            commits.map((c) => ({
-              __typename: 'PullRequestCommit',
-              id: `PURC_${c.oid.slice(0, 12)}`,
-              commit: {
-                __typename: 'Commit',
-                oid: c.oid,
-                abbreviatedOid: c.oid.slice(0, 7),
-                authoredDate: iso(c.authoredAt),
-                committedDate: iso(c.committedAt),
-                message: c.message,
-                messageHeadline: c.message.split('\n')[0],
-                author: {
-                  name: c.author ?? 'ghost',
-                  date: iso(c.authoredAt),
-                  user: c.author ? actor(c.author) : null,
-                },
-                committer: { name: 'GitHub', date: iso(c.committedAt), user: null },
-              },
-            })),
-            args,
-          ),
-        ),
-      reviews: (args: PageArgs) =>
-        this.list('reviews', p.id, () =>
-          connection(
-            'reviews',
-            reviews.map((r) => this.review(r)),
-            args,
-          ),
-        ),
     };
   }
 
-  review(r: ReviewW) {
+  /** The one timeline event the world records: marked ready for review. */
+  private timelineItems(p: PullRequestW, args: TimelineArgs) {
+    const now = this.now();
+    const items: unknown[] = [];
+    if (
+      p.readyAt !== null &&
+      p.readyAt <= now &&
+      (!args.itemTypes || args.itemTypes.includes('READY_FOR_REVIEW_EVENT'))
+    )
+      items.push(readyForReviewEvent(p, p.readyAt));
     return {
-      __typename: 'PullRequestReview',
-      id: r.id,
-      databaseId: r.databaseId,
-      state: r.state,
-      body: r.body,
-      submittedAt: iso(r.submittedAt),
-      createdAt: iso(r.submittedAt),
-      author: actor(r.author),
-      comments: (args: PageArgs) =>
-        connection(
-          'comments',
-          Array.from({ length: r.comments }, (_, i) => ({
-            __typename: 'PullRequestReviewComment',
-            id: `${r.id}_${i}`,
-          })),
-          args,
-        ),
+      ...connection('timelineItems', items, args),
+      filteredCount: items.length,
+      updatedAt: iso(this.updatedAt(p, now)),
     };
   }
 
@@ -424,8 +347,6 @@ export class GitHubGraph {
   }
 
   commit(repo: RepoWorld, c: CommitW) {
-    const parentsOf = (x: CommitW) =>
-      x.parents.map((oid) => ({ __typename: 'Commit', oid, abbreviatedOid: oid.slice(0, 7) }));
     const isMainline = this.commitsOf(repo).get(c.oid)?.mainline === true;
     return {
       __typename: 'Commit',
@@ -437,47 +358,36 @@ export class GitHubGraph {
       message: c.message,
       messageHeadline: c.message.split('\n')[0],
       author: { name: c.author ?? 'ghost', date: iso(c.authoredAt), user: c.author ? actor(c.author) : null },
-      parents: (args: PageArgs) => connection('parents', parentsOf(c), args),
-      history: (args: PageArgs & { since?: string; until?: string }) => {
-        if (!isMainline) return connection('history', [], args);
-        // The lengths: a test may add commits to the world between two reads.
-        const key = `${repo.name} ${c.oid} ${repo.mainline.length} ${repo.sideCommits.length} ${args.since ?? ''} ${args.until ?? ''}`;
-        let list = this.histories.get(key);
-        if (!list) {
-          list = this.reachable(repo, c);
-          if (args.since) {
-            const since = Date.parse(args.since);
-            list = list.filter((x) => x.committedAt >= since);
-          }
-          if (args.until) {
-            const until = Date.parse(args.until);
-            list = list.filter((x) => x.committedAt <= until);
-          }
-          this.histories.set(key, list);
-        }
-        return connection('history', list, args, (x) => ({
-          __typename: 'Commit',
-          id: `C_${x.oid.slice(0, 16)}`,
-          oid: x.oid,
-          abbreviatedOid: x.oid.slice(0, 7),
-          authoredDate: iso(x.authoredAt),
-          committedDate: iso(x.committedAt),
-          message: x.message,
-          messageHeadline: x.message.split('\n')[0],
-          author: {
-            name: x.author ?? 'ghost',
-            date: iso(x.authoredAt),
-            user: x.author ? actor(x.author) : null,
-          },
-          parents: (a: PageArgs) => connection('parents', parentsOf(x), a),
-        }));
-      },
+      parents: (args: PageArgs) => connection('parents', commitParents(c), args),
+      history: (args: HistoryArgs) =>
+        isMainline
+          ? connection('history', this.history(repo, c, args), args, historyCommit)
+          : connection('history', [], args),
     };
   }
 
+  /** `git log` from a mainline commit, between `since` and `until`. */
+  private history(repo: RepoWorld, c: CommitW, args: HistoryArgs): CommitW[] {
+    // The lengths: a test may add commits to the world between two reads.
+    const key = `${repo.name} ${c.oid} ${repo.mainline.length} ${repo.sideCommits.length} ${args.since ?? ''} ${args.until ?? ''}`;
+    let list = this.histories.get(key);
+    if (!list) {
+      list = this.reachable(repo, c);
+      if (args.since) {
+        const since = Date.parse(args.since);
+        list = list.filter((x) => x.committedAt >= since);
+      }
+      if (args.until) {
+        const until = Date.parse(args.until);
+        list = list.filter((x) => x.committedAt <= until);
+      }
+      this.histories.set(key, list);
+    }
+    return list;
+  }
+
   deployment(repo: RepoWorld, d: DeploymentW) {
-    const now = this.now();
-    const statuses = d.statuses.filter((s) => s.createdAt <= now);
+    const statuses = d.statuses.filter((s) => s.createdAt <= this.now());
     const latest = statuses[statuses.length - 1];
     const state = !latest
       ? 'PENDING'
@@ -486,17 +396,6 @@ export class GitHubGraph {
         : latest.state === 'inactive'
           ? 'INACTIVE'
           : latest.state.toUpperCase();
-    const status = (s: (typeof statuses)[number]) => ({
-      __typename: 'DeploymentStatus',
-      id: s.id,
-      state: s.state.toUpperCase(),
-      createdAt: iso(s.createdAt),
-      updatedAt: iso(s.createdAt),
-      description: '',
-      environmentUrl: null,
-      logUrl: null,
-      creator: actor(d.creator),
-    });
     return {
       __typename: 'Deployment',
       id: d.id,
@@ -514,9 +413,31 @@ export class GitHubGraph {
       updatedAt: iso(latest?.createdAt ?? d.createdAt),
       creator: actor(d.creator),
       state,
-      latestStatus: latest ? status(latest) : null,
+      latestStatus: latest ? deploymentStatus(latest, d.creator) : null,
       statuses: (args: PageArgs) =>
-        this.list('statuses', d.id, () => connection('statuses', [...statuses].reverse().map(status), args)),
+        this.list('statuses', d.id, () =>
+          connection(
+            'statuses',
+            [...statuses].reverse().map((s) => deploymentStatus(s, d.creator)),
+            args,
+          ),
+        ),
     };
   }
+}
+
+type Ordered = { orderBy?: { field: string; direction: string } };
+type PullRequestsArgs = PageArgs & Ordered & { states?: string[] };
+type DeploymentsArgs = PageArgs & Ordered & { environments?: string[] };
+type ReleasesArgs = PageArgs & Ordered;
+type TimelineArgs = PageArgs & { itemTypes?: string[] };
+type HistoryArgs = PageArgs & { since?: string; until?: string };
+
+/** Title, creation date and number as sent: broken, when the world marks the pull request `malformed`. */
+function asSent(p: PullRequestW): { title: string; createdAt: string | null; number: number | null } {
+  if (p.malformed === 'odd-unicode')
+    return { title: `${p.title} \u0000\uD800 \u202Eﬁx 🚀`, createdAt: iso(p.createdAt), number: p.number };
+  if (p.malformed === 'bad-date') return { title: p.title, createdAt: 'not-a-date', number: p.number };
+  if (p.malformed === 'missing-number') return { title: p.title, createdAt: iso(p.createdAt), number: null };
+  return { title: p.title, createdAt: iso(p.createdAt), number: p.number };
 }

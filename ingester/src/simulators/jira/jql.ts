@@ -82,125 +82,156 @@ function dateValue(tok: Token): number {
 }
 
 export function parseJql(jql: string): Query {
-  const toks = tokenize(jql);
-  let p = 0;
-  const peek = () => toks[p];
-  const word = (w: string) => peek()?.t === 'word' && peek()!.v.toLowerCase() === w;
-  const expect = (pred: boolean, what: string): void => {
-    if (!pred) {
-      const at = peek();
-      throw new JqlError(
-        at
-          ? `Error in the JQL Query: Expecting ${what} but got '${at.v}'.`
-          : `Error in the JQL Query: Expecting ${what} before the end of the query.`,
-      );
-    }
-  };
-  const clauses: Clause[] = [];
-  const orderBy: OrderBy[] = [];
-  const list = (): string[] => {
-    expect(peek()?.v === '(', "'('");
-    p++;
-    const values: string[] = [];
-    for (;;) {
-      const v = peek();
-      expect(v !== undefined && v.t !== 'punct' && v.t !== 'op', 'a value');
-      values.push(v!.v);
-      p++;
-      if (peek()?.v === ',') {
-        p++;
-        continue;
-      }
-      expect(peek()?.v === ')', "')'");
-      p++;
-      return values;
-    }
-  };
+  return new Parser(tokenize(jql)).query();
+}
 
-  while (p < toks.length && !word('order')) {
-    if (clauses.length > 0) {
-      if (word('or'))
-        throw new JqlError("Error in the JQL Query: 'OR' is not supported by this simulator; use AND.");
-      expect(word('and'), "'AND'");
-      p++;
+type Comparison = '>=' | '>' | '<=' | '<' | '=';
+const COMPARISONS: string[] = ['>=', '>', '<=', '<', '='];
+const DATE_FIELDS = ['updated', 'created', 'updateddate', 'createddate'];
+const ORDER_FIELDS = ['updated', 'created', 'key', 'id'];
+
+/** A recursive-descent parser, one method per production of the grammar. */
+class Parser {
+  private p = 0;
+
+  constructor(private readonly toks: Token[]) {}
+
+  /** query := clause (AND clause)* [ORDER BY sortKey (, sortKey)*] */
+  query(): Query {
+    const clauses: Clause[] = [];
+    while (this.p < this.toks.length && !this.word('order')) {
+      if (clauses.length > 0) this.and();
+      clauses.push(this.clause());
     }
-    const f = peek();
-    expect(f?.t === 'word' || f?.t === 'string', 'a field name');
-    const field = f!.v.toLowerCase();
-    p++;
-    if (field === 'project' || field === 'key' || field === 'issuekey') {
-      let negate = false;
-      let values: string[];
-      if (peek()?.v === '=' || peek()?.v === '!=') {
-        negate = peek()!.v === '!=';
-        p++;
-        const v = peek();
-        expect(v !== undefined && v.t !== 'punct' && v.t !== 'op', 'a value');
-        values = [v!.v];
-        p++;
-      } else if (word('in') || word('not')) {
-        if (word('not')) {
-          negate = true;
-          p++;
-          expect(word('in'), "'IN'");
-        }
-        p++;
-        values = list();
-      } else throw new JqlError(`Error in the JQL Query: Expecting operator but got '${peek()?.v ?? ''}'.`);
-      clauses.push({ kind: field === 'project' ? 'project' : 'key', values, negate });
-    } else if (
-      field === 'updated' ||
-      field === 'created' ||
-      field === 'updateddate' ||
-      field === 'createddate'
-    ) {
-      const op = peek();
-      expect(op?.t === 'op' && ['>=', '>', '<=', '<', '='].includes(op.v), 'a comparison operator');
-      p++;
-      const v = peek();
-      expect(v?.t === 'string' || v?.t === 'number', 'a date');
-      p++;
-      clauses.push({
-        kind: 'date',
-        field: field.startsWith('updated') ? 'updated' : 'created',
-        op: op!.v as '>=' | '>' | '<=' | '<' | '=',
-        value: dateValue(v!),
-      });
-    } else {
-      throw new JqlError(
-        `Field '${f!.v}' does not exist or this field cannot be viewed by anonymous users (not supported by this simulator).`,
-      );
-    }
+    const orderBy = this.word('order') ? this.orderBy() : [];
+    if (this.p < this.toks.length)
+      throw new JqlError(`Error in the JQL Query: Expecting end of query but got '${this.toks[this.p]!.v}'.`);
+    return { clauses, orderBy };
   }
-  if (word('order')) {
-    p++;
-    expect(word('by'), "'BY'");
-    p++;
-    for (;;) {
-      const f = peek();
-      expect(f?.t === 'word', 'a field to order by');
-      const name = f!.v.toLowerCase();
-      const field = name === 'issuekey' ? 'key' : name;
-      if (!['updated', 'created', 'key', 'id'].includes(field))
-        throw new JqlError(`Field '${f!.v}' cannot be used to order results in this simulator.`);
-      p++;
-      let direction: 'ASC' | 'DESC' = 'ASC';
-      if (word('asc') || word('desc')) {
-        direction = peek()!.v.toUpperCase() as 'ASC' | 'DESC';
-        p++;
+
+  private and(): void {
+    if (this.word('or'))
+      throw new JqlError("Error in the JQL Query: 'OR' is not supported by this simulator; use AND.");
+    this.expect(this.word('and'), "'AND'");
+    this.p++;
+  }
+
+  /** clause := field membership | dateField comparison */
+  private clause(): Clause {
+    const f = this.peek();
+    this.expect(f?.t === 'word' || f?.t === 'string', 'a field name');
+    const field = f!.v.toLowerCase();
+    this.p++;
+    if (field === 'project' || field === 'key' || field === 'issuekey')
+      return this.membership(field === 'project' ? 'project' : 'key');
+    if (DATE_FIELDS.includes(field))
+      return this.comparison(field.startsWith('updated') ? 'updated' : 'created');
+    throw new JqlError(
+      `Field '${f!.v}' does not exist or this field cannot be viewed by anonymous users (not supported by this simulator).`,
+    );
+  }
+
+  /** membership := (= | !=) value | [NOT] IN list */
+  private membership(kind: 'project' | 'key'): Clause {
+    let negate = false;
+    let values: string[];
+    if (this.peek()?.v === '=' || this.peek()?.v === '!=') {
+      negate = this.peek()!.v === '!=';
+      this.p++;
+      values = [this.value()];
+    } else if (this.word('in') || this.word('not')) {
+      if (this.word('not')) {
+        negate = true;
+        this.p++;
+        this.expect(this.word('in'), "'IN'");
       }
-      orderBy.push({ field: field as OrderBy['field'], direction });
-      if (peek()?.v === ',') {
-        p++;
-        continue;
-      }
-      break;
+      this.p++;
+      values = this.list();
+    } else
+      throw new JqlError(`Error in the JQL Query: Expecting operator but got '${this.peek()?.v ?? ''}'.`);
+    return { kind, values, negate };
+  }
+
+  /** comparison := (>= | > | <= | < | =) date */
+  private comparison(field: 'updated' | 'created'): Clause {
+    const op = this.peek();
+    this.expect(op?.t === 'op' && COMPARISONS.includes(op.v), 'a comparison operator');
+    this.p++;
+    const v = this.peek();
+    this.expect(v?.t === 'string' || v?.t === 'number', 'a date');
+    this.p++;
+    return { kind: 'date', field, op: op!.v as Comparison, value: dateValue(v!) };
+  }
+
+  /** list := ( value (, value)* ) */
+  private list(): string[] {
+    this.expect(this.peek()?.v === '(', "'('");
+    this.p++;
+    const values = [this.value()];
+    while (this.peek()?.v === ',') {
+      this.p++;
+      values.push(this.value());
+    }
+    this.expect(this.peek()?.v === ')', "')'");
+    this.p++;
+    return values;
+  }
+
+  private value(): string {
+    const v = this.peek();
+    this.expect(v !== undefined && v.t !== 'punct' && v.t !== 'op', 'a value');
+    this.p++;
+    return v!.v;
+  }
+
+  /** ORDER BY sortKey (, sortKey)*, at most 7 keys as in Jira. */
+  private orderBy(): OrderBy[] {
+    this.p++;
+    this.expect(this.word('by'), "'BY'");
+    this.p++;
+    const orderBy = [this.sortKey()];
+    while (this.peek()?.v === ',') {
+      this.p++;
+      orderBy.push(this.sortKey());
     }
     if (orderBy.length > 7) throw new JqlError('The ORDER BY clause can contain at most 7 fields.');
+    return orderBy;
   }
-  if (p < toks.length)
-    throw new JqlError(`Error in the JQL Query: Expecting end of query but got '${toks[p]!.v}'.`);
-  return { clauses, orderBy };
+
+  /** sortKey := field [ASC | DESC] */
+  private sortKey(): OrderBy {
+    const f = this.peek();
+    this.expect(f?.t === 'word', 'a field to order by');
+    const name = f!.v.toLowerCase();
+    const field = name === 'issuekey' ? 'key' : name;
+    if (!ORDER_FIELDS.includes(field))
+      throw new JqlError(`Field '${f!.v}' cannot be used to order results in this simulator.`);
+    this.p++;
+    let direction: 'ASC' | 'DESC' = 'ASC';
+    if (this.word('asc') || this.word('desc')) {
+      direction = this.peek()!.v.toUpperCase() as 'ASC' | 'DESC';
+      this.p++;
+    }
+    return { field: field as OrderBy['field'], direction };
+  }
+
+  private peek(): Token | undefined {
+    return this.toks[this.p];
+  }
+
+  private word(w: string): boolean {
+    return this.peek()?.t === 'word' && this.peek()!.v.toLowerCase() === w;
+  }
+
+  private expect(pred: boolean, what: string): void {
+    if (pred) return;
+    const at = this.peek();
+    throw new JqlError(
+      at
+        ? `Error in the JQL Query: Expecting ${what} but got '${at.v}'.`
+        : `Error in the JQL Query: Expecting ${what} before the end of the query.`,
+    );
+  }
 }
 
 /** A query with no clause restricting it (e.g. only `ORDER BY key`). */

@@ -1,19 +1,15 @@
 import type { IssueW, SprintW } from '../world/types.js';
+import { CATEGORIES, FIELD, FLAG_OPTION, ISSUE_TYPES, STATUSES } from './catalogue.js';
 import {
   agileTime,
-  CATEGORIES,
-  FIELD,
-  FLAG_OPTION,
-  ISSUE_TYPES,
   jiraTime,
   resolvedAt,
   sprintState,
-  STATUSES,
   valueAt,
   type Flavour,
-  type History,
   type JiraModel,
 } from './model.js';
+import type { History } from './timeline.js';
 
 /**
  * Payloads as Jira Cloud (platform v3, Agile 1.0) or Data Center (platform v2) send
