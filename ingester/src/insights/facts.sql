@@ -64,6 +64,7 @@ totals AS (
          count(*) FILTER (WHERE at_close AND points_at_close IS NULL)::int AS unestimated_issues,
          count(*) FILTER (WHERE at_close AND NOT completed AND stage_at_close IN ('active', 'waiting'))::int AS in_progress_issues,
          count(*) FILTER (WHERE at_close AND NOT completed AND coalesce(stage_at_close, 'todo') = 'todo')::int AS not_started_issues,
+         count(*) FILTER (WHERE at_close AND NOT completed AND (flagged OR blocking_status))::int AS blocked_issues,
          count(*) FILTER (WHERE committed AND issue_id IN (SELECT issue_id FROM carried))::int AS carried_in_issues
     FROM issue
 ),
@@ -133,7 +134,8 @@ SELECT jsonb_build_object(
     'remaining_points', b.remaining_points,
     'completed_pct', round(100 * c.completed_points / nullif(b.total_points, 0), 1),
     'say_do_pct', round(c.say_do_pct, 1),
-    'in_progress_issues', b.in_progress_issues, 'not_started_issues', b.not_started_issues) FROM burn b),
+    'in_progress_issues', b.in_progress_issues, 'not_started_issues', b.not_started_issues,
+    'blocked_issues', b.blocked_issues) FROM burn b),
   'burndown', (SELECT jsonb_build_object(
     'ideal_remaining_points', round(b.ideal_remaining::numeric, 1),
     'behind_ideal_points', round((b.remaining_points - b.ideal_remaining)::numeric, 1),
@@ -144,6 +146,8 @@ SELECT jsonb_build_object(
                                        THEN round(greatest(b.remaining_points - b.rate * b.days_left::numeric, 0), 1) END) FROM burn b),
   'carry_over', jsonb_build_object(
     'carried_in_issues', (SELECT b.carried_in_issues FROM burn b),
+    'carried_twice_or_more_issues', (SELECT count(*)::int FROM issue i JOIN carried cr ON cr.issue_id = i.issue_id
+                                      WHERE i.at_close AND cr.times >= 2),
     'carried_twice_or_more', coalesce((
       SELECT jsonb_agg(jsonb_build_object('key', i.key, 'summary', i.title, 'url', i.url, 'sprints', cr.times + 1)
                        ORDER BY cr.times DESC, i.key)
@@ -189,6 +193,13 @@ SELECT jsonb_build_object(
     'median_pickup_hours', round((percentile_cont(0.5) WITHIN GROUP (ORDER BY l.pickup_s) / 3600)::numeric, 1),
     'median_review_hours', round((percentile_cont(0.5) WITHIN GROUP (ORDER BY l.review_s) / 3600)::numeric, 1),
     'team_median_pickup_hours', (SELECT round(tp.hours::numeric, 1) FROM team_pickup tp),
+    -- The lists below hold the longest waits only; these count them all.
+    'waiting_for_review_prs', count(*) FILTER (WHERE l.state = 'OPEN' AND NOT l.is_draft AND l.first_review_at IS NULL
+                                                 AND l.ready_at <= c.as_of)::int,
+    'changes_requested_prs', (SELECT count(*)::int FROM linked w
+                                JOIN verdicts v ON v.pr_id = w.pr_id AND v.state = 'CHANGES_REQUESTED'
+                               WHERE NOT EXISTS (SELECT 1 FROM source.github_pr_commits pc
+                                                  WHERE pc.pr_id = w.pr_id AND pc.committed_at > v.submitted_at)),
     'waiting_for_review', coalesce((
       SELECT jsonb_agg(x.j ORDER BY x.hours DESC, x.key)
         FROM (SELECT w.pr_key AS key, extract(epoch FROM c.as_of - w.ready_at) / 3600 AS hours,
@@ -209,6 +220,7 @@ SELECT jsonb_build_object(
                ORDER BY hours DESC, w.pr_key LIMIT 10) x), '[]'::jsonb))
     FROM linked l),
   'dora', (SELECT jsonb_build_object(
+    'window_days', 28,
     'deployments_28d', d.deployments_28d,
     'deployments_prev_28d', d.deployments_prev_28d,
     'change_fail_rate_pct_28d', d.cfr_now,

@@ -2,8 +2,9 @@ import { z } from 'zod';
 
 /**
  * The fact sheet of one sprint: everything an insight may say, computed in SQL
- * (insights/facts.sql) and nothing else. Both writers read only this; the grounding
- * check accepts an LLM answer only if every number and key it uses is here.
+ * (insights/facts.sql) and nothing else. The engine scores it and both writers read only
+ * this; a number in an insight is a placeholder naming one of its facts (numbers.ts), and
+ * the grounding check accepts an issue or PR key only if it is here.
  *
  * Keys of list items are Jira issue keys (`PAY-123`) or PR keys (`acme/payments-api#42`).
  * Durations are hours or days as named; percentages are 0–100; NULL means "not known"
@@ -70,6 +71,8 @@ export const sprintFacts = z.object({
     say_do_pct: z.number().nullable(),
     in_progress_issues: z.number().int(),
     not_started_issues: z.number().int(),
+    /** Unfinished issues flagged or in a blocked status (all of them; `blocked` lists the first 20). */
+    blocked_issues: z.number().int(),
   }),
   burndown: z.object({
     /** Where the ideal line stands today. */
@@ -86,6 +89,8 @@ export const sprintFacts = z.object({
   carry_over: z.object({
     /** Issues that came in unfinished from the previous sprint. */
     carried_in_issues: z.number().int(),
+    /** How many issues `carried_twice_or_more` lists. */
+    carried_twice_or_more_issues: z.number().int(),
     /** Issues already carried over two sprints or more. */
     carried_twice_or_more: z.array(issueRef.extend({ sprints: z.number().int() })),
   }),
@@ -102,6 +107,9 @@ export const sprintFacts = z.object({
     median_review_hours: z.number().nullable(),
     /** The team's usual pickup (last 90 days), to compare with. */
     team_median_pickup_hours: z.number().nullable(),
+    /** All open PRs waiting for a first review, and all with changes requested (the lists hold the first 10). */
+    waiting_for_review_prs: z.number().int(),
+    changes_requested_prs: z.number().int(),
     /** Open PRs waiting for a first review, longest first. */
     waiting_for_review: z.array(waitingPr),
     /** Open PRs with changes requested and no new commit since, longest first. */
@@ -109,6 +117,7 @@ export const sprintFacts = z.object({
   }),
   dora: z.object({
     /** The last 28 days and the 28 before, for the team's repositories. */
+    window_days: z.number().int(),
     deployments_28d: z.number().int(),
     deployments_prev_28d: z.number().int(),
     change_fail_rate_pct_28d: z.number().nullable(),

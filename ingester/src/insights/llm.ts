@@ -4,20 +4,24 @@ import type { Settings } from '../config/settings.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { SprintFacts } from './facts.js';
-import { checkGrounding, indexFacts } from './grounding.js';
+import { checkAnswer, checkContext, type Words } from './grounding.js';
+import type { WriterMeta } from './insight.js';
 import { buildPrompt, llmAnswer, PROMPT_VERSION, type LlmAnswer } from './prompt.js';
-import { sprintRefOf } from './rules.js';
-import { sprintHealthInsight, type SprintHealthInsight } from './shape.js';
+import type { Verdict } from './score.js';
+import type { RefusedItem } from './shape.js';
+import { describeShapeError } from './shape-errors.js';
 
 /**
  * The LLM writer: any OpenAI-compatible chat completions server (OPENAI_BASE_URL),
  * structured output held to a zod schema, one deadline (OPENAI_TIMEOUT_MS) for the whole
- * call including its one retry, and the grounding check on the answer. It never throws:
- * it returns the insight or the reason it could not give one, and the caller serves the
- * rule-based insight with that reason.
+ * call including its one retry, and the grounding check on the answer. It writes words
+ * only: the status and score are the engine's verdict, given to it and never taken from
+ * it. It never throws: it returns the words (with the items the check refused) or the
+ * reason it could not give them, and the caller serves the rule-based words with that
+ * reason.
  */
 
-export type LlmResult = { ok: true; insight: SprintHealthInsight } | { ok: false; reason: string };
+export type LlmResult = { ok: true; words: Words; refused: RefusedItem[] } | { ok: false; reason: string };
 
 const ATTEMPTS = 2;
 /** Below this, a retry could not get an answer back before the deadline anyway. */
@@ -46,19 +50,26 @@ export class LlmWriter {
     return this.settings.model;
   }
 
-  async write(facts: SprintFacts, meta: { factsHash: string; generatedAt: Date }): Promise<LlmResult> {
+  async write(facts: SprintFacts, meta: WriterMeta, verdict: Verdict): Promise<LlmResult> {
     const started = Date.now();
     const deadline = started + this.settings.timeoutMs;
-    const prompt = buildPrompt(facts, meta.factsHash);
+    const prompt = buildPrompt(facts, meta.factsHash, verdict);
     let reason = 'the LLM was not asked';
     for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
       const left = deadline - Date.now();
       if (left < MIN_ATTEMPT_MS) break;
       try {
         const answer = await this.ask(prompt.messages, left);
-        const result = this.accept(answer, facts, meta);
+        const result = this.accept(answer, facts, verdict);
         this.log.info(
-          { model: this.model, prompt: PROMPT_VERSION, attempt, ms: Date.now() - started, ok: result.ok },
+          {
+            model: this.model,
+            prompt: PROMPT_VERSION,
+            attempt,
+            ms: Date.now() - started,
+            ok: result.ok,
+            ...(result.ok ? { refused: result.refused } : { reason: result.reason }),
+          },
           result.ok ? 'LLM insight written' : 'LLM insight rejected',
         );
         return result;
@@ -91,61 +102,33 @@ export class LlmWriter {
       );
     } catch (err) {
       // The client parses the answer itself: bad JSON or the wrong shape surface here.
-      if (err instanceof SyntaxError || (err instanceof Error && err.name === 'ZodError'))
-        throw new Retryable(`the LLM answer was not valid JSON of the insight's shape (${firstLine(err)})`);
+      const shape = describeShapeError(err);
+      if (shape) throw new Retryable(shape);
       throw err;
     }
     const message = completion.choices[0]?.message;
     if (!message) throw new Retryable('the LLM answered with no message');
-    if (message.refusal) throw new Error(`the LLM refused: ${clip(message.refusal)}`);
+    if (message.refusal) {
+      // Its words stay in the log: a reason is shown to every reader, and a refusal is the model's prose.
+      this.log.warn({ model: this.model, refusal: clip(message.refusal) }, 'the LLM refused to answer');
+      throw new Error('the LLM refused to answer');
+    }
     if (!message.parsed) throw new Retryable('the LLM answered with no content');
     return message.parsed;
   }
 
-  /** The answer as an insight, if it has the shape and passes the grounding check. */
-  private accept(
-    answer: LlmAnswer,
-    facts: SprintFacts,
-    meta: { factsHash: string; generatedAt: Date },
-  ): LlmResult {
-    const index = indexFacts(facts);
-    const urlOf = (kind: 'issue' | 'pull_request', key: string) =>
-      (kind === 'issue' ? index.issues : index.pullRequests).get(key) ?? null;
-    const items = (list: LlmAnswer['risks']) =>
-      list.map((i) => ({ ...i, refs: i.refs.map((r) => ({ ...r, url: urlOf(r.kind, r.key) })) }));
-    const grounding = checkGrounding(answer, facts, index);
-    if (!grounding.ok)
+  /**
+   * The answer's words, if its summary passes the grounding check; items that fail it are
+   * left out and listed, so one bad sentence does not cost the whole answer.
+   */
+  private accept(answer: LlmAnswer, facts: SprintFacts, verdict: Verdict): LlmResult {
+    const checked = checkAnswer(answer, checkContext(facts, verdict.status));
+    if (!checked.ok)
       return {
         ok: false,
-        reason: `the LLM answer failed the grounding check: ${grounding.problems.slice(0, 3).join('; ')}`,
+        reason: `the LLM answer failed the grounding check: ${checked.problems.slice(0, 3).join('; ')}`,
       };
-    const insight = sprintHealthInsight.safeParse({
-      sprint: sprintRefOf(facts),
-      status: answer.status,
-      score: answer.score,
-      summary: answer.summary,
-      risks: items(answer.risks),
-      bottlenecks: items(answer.bottlenecks),
-      recommendations: items(answer.recommendations),
-      source: 'llm',
-      model: this.model,
-      fallbackReason: null,
-      generated_at: meta.generatedAt.toISOString(),
-      facts_hash: meta.factsHash,
-    });
-    if (!insight.success) {
-      const issue = insight.error.issues[0]!;
-      return {
-        ok: false,
-        reason: `the LLM answer does not fit the insight: ${issue.path.join('.')}: ${issue.message}`,
-      };
-    }
-    if (
-      insight.data.risks.length + insight.data.bottlenecks.length + insight.data.recommendations.length >
-      30
-    )
-      return { ok: false, reason: 'the LLM answer has more than 30 items' };
-    return { ok: true, insight: insight.data };
+    return checked;
   }
 }
 

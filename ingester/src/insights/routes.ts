@@ -36,8 +36,10 @@ export function insightRoutes(insights: InsightService): AnyRoute[] {
         'With `sprint`, that sprint; with `team`, its active sprint; with neither, that of the first team. ' +
         'Between two sprints a team’s insight is about the next sprint once it is being planned (it has dates and ' +
         'issues), else the sprint that closed last; `selection` says which and why. ' +
-        'Written by the LLM when OPENAI_API_KEY is set and its answer is grounded in the facts, else by the rules ' +
-        '(`source`, `fallbackReason`). Cached by the hash of the sprint’s facts; `refresh=true` recomputes. ' +
+        'Status, score and `scoreBasis` are decided from the facts by the score’s rules (`scoreBasis.rules`), ' +
+        'the same whoever writes. The words are the LLM’s when OPENAI_API_KEY is set and its summary passes the ' +
+        'grounding check (items that fail are left out and listed in `refused`), else the rules’ (`source`, ' +
+        '`fallbackReason`). Cached by the hash of the sprint’s facts; `refresh=true` recomputes. ' +
         'LLM trouble never fails the request: it answers within OPENAI_TIMEOUT_MS and a second.',
       tags: ['insights'],
       query: sprintHealthQuery,

@@ -6,8 +6,10 @@ import type { Logger } from '../log.js';
 import type { SprintFacts } from './facts.js';
 import { chooseSprint, defaultAsOf, loadSprintFacts, type SprintChoice } from './facts-query.js';
 import { factsHash } from './hash.js';
+import { writeInsight } from './insight.js';
 import { LlmWriter } from './llm.js';
-import { writeWithRules } from './rules.js';
+import { PROMPT_VERSION } from './prompt.js';
+import { SCORE_RULES_VERSION } from './score.js';
 import { sprintHealthInsight, type SprintHealthInsight } from './shape.js';
 import { dataVersion } from '../metrics/data-version.js';
 import { resolveTeam, teamBoards } from '../metrics/teams.js';
@@ -15,9 +17,11 @@ import { BoundedMap } from '../bounded-map.js';
 
 /**
  * Sprint Health for the API, Slack and the scheduler: which sprint, its facts, the
- * cache, and which writer answers. The LLM writer is used when OPENAI_API_KEY is set;
- * whenever it cannot answer (or its answer is not grounded) the rule-based insight is
- * served with the reason, so asking for an insight never fails because of the LLM.
+ * cache, and which writer answers. The status and score are the engine's, from the
+ * facts (insights/score.ts); the LLM writer, used when OPENAI_API_KEY is set, writes
+ * the words. Whenever it cannot answer (or its summary is not grounded) the rule-based
+ * words are served with the reason, so asking for an insight never fails because of the
+ * LLM, and never changes its score.
  */
 
 export interface InsightContext {
@@ -124,25 +128,7 @@ export class InsightService {
       }
     }
     const meta = { factsHash: hash, generatedAt: new Date() };
-    let insight: SprintHealthInsight;
-    let fallback = false;
-    if (this.llm) {
-      const result = await this.llm.write(facts, meta).catch((err: unknown) => ({
-        ok: false as const,
-        reason: `the LLM writer failed: ${errorMessage(err)}`,
-      }));
-      if (result.ok) insight = result.insight;
-      else {
-        fallback = true;
-        insight = { ...writeWithRules(facts, meta), fallbackReason: result.reason };
-        log.warn({ sprint: sprintId, reason: result.reason }, 'serving the rule-based insight');
-      }
-    } else {
-      insight = {
-        ...writeWithRules(facts, meta),
-        fallbackReason: 'no LLM is configured (OPENAI_API_KEY is not set)',
-      };
-    }
+    const { insight, fallback } = await writeInsight(facts, meta, this.llm, log);
     await this.store(sprintId, hash, writer, insight, facts, fallback).then(
       () => this.remember(servedKey, insight, fallback ? FALLBACK_REUSE_MS : SERVED_TTL_MS),
       (err: unknown) => log.warn({ err: errorMessage(err), sprint: sprintId }, 'could not cache the insight'),
@@ -191,11 +177,19 @@ export class InsightService {
     const row = rows[0];
     if (!row || (row.fallback && Number(row.age_ms) > FALLBACK_REUSE_MS)) return undefined;
     const parsed = sprintHealthInsight.safeParse(row.insight);
-    if (!parsed.success) return undefined;
+    // Another version's score rules or prompt wrote it: write it again with these.
+    if (!parsed.success || !this.current(parsed.data)) return undefined;
     return {
       insight: parsed.data,
       reusableMs: row.fallback ? FALLBACK_REUSE_MS - Number(row.age_ms) : SERVED_TTL_MS,
     };
+  }
+
+  private current(insight: SprintHealthInsight): boolean {
+    return (
+      insight.scoreBasis.rules === SCORE_RULES_VERSION &&
+      (insight.promptVersion === null || insight.promptVersion === PROMPT_VERSION)
+    );
   }
 
   private async store(

@@ -24,6 +24,30 @@ export const insightItem = z.object({
   ),
 });
 
+/**
+ * Why the sprint has its status and score: decided by the engine (insights/score.ts) from
+ * the facts, the same whoever writes the words, and versioned like the prompt.
+ */
+export const scoreBasis = z.object({
+  /** The version of the score's rules, e.g. `sprint-score/v1`. */
+  rules: z.string(),
+  /** The status and the finding that decided it, in one sentence: "Off track: nothing started with 40% of the sprint gone". */
+  sentence: z.string().min(1).max(400),
+  /** The finding that decided the status (`behind`, `blocked`, …), null when nothing was found. */
+  decisive: z.string().nullable(),
+  /** What each finding cost: the score is 100 minus these points (and at least 0). */
+  deductions: z.array(z.object({ rule: z.string(), points: z.number().int().min(0) })),
+});
+
+/** An item of the LLM's answer that failed the check and was left out, and why. */
+export const refusedItem = z.object({
+  section: z.enum(['risks', 'bottlenecks', 'recommendations']),
+  /** Its position in the model's list, from 0. */
+  index: z.number().int().min(0),
+  reasons: z.array(z.string()).min(1),
+});
+
+/** Status, score and `scoreBasis` are the engine's (score.ts), the same for both writers; the words are the writer's. */
 export const sprintHealthInsight = z.object({
   sprint: z.object({
     id: z.number().int(),
@@ -36,6 +60,7 @@ export const sprintHealthInsight = z.object({
   status: insightStatus,
   /** 0 (off the rails) to 100 (healthy). */
   score: z.number().int().min(0).max(100),
+  scoreBasis,
   /** Two sentences. */
   summary: z.string().min(1).max(600),
   risks: z.array(insightItem),
@@ -44,6 +69,10 @@ export const sprintHealthInsight = z.object({
   /** `llm` (with `model`) or `rules` (the deterministic writer). */
   source: z.enum(['llm', 'rules']),
   model: z.string().nullable(),
+  /** The prompt's version when the LLM wrote the words, else null. */
+  promptVersion: z.string().nullable(),
+  /** Items of the LLM's answer left out because they failed the check (always empty from the rules). */
+  refused: z.array(refusedItem),
   /** Why the rule-based writer answered, when an LLM was configured. */
   fallbackReason: z.string().nullable(),
   generated_at: z.iso.datetime({ offset: true }),
@@ -53,6 +82,9 @@ export const sprintHealthInsight = z.object({
 
 export type SprintHealthInsight = z.infer<typeof sprintHealthInsight>;
 export type InsightItem = z.infer<typeof insightItem>;
+export type ScoreBasis = z.infer<typeof scoreBasis>;
+export type RefusedItem = z.infer<typeof refusedItem>;
+export type InsightStatus = z.infer<typeof insightStatus>;
 
 /** Why the insight is about this sprint: asked for, the team's active one, or between sprints the next or the last. */
 export const sprintSelection = z.object({

@@ -1,10 +1,11 @@
-import type { InsightItem, SprintHealthInsight, SprintSelection } from '../insights/shape.js';
+import type { InsightItem, RefusedItem, SprintHealthInsight, SprintSelection } from '../insights/shape.js';
 
 /**
- * Block Kit for a Sprint Health insight: status with an emoji, score, the two-sentence
- * summary, the top risks with links to the issues and pull requests they cite, and a
- * button to the Sprint health dashboard. Every piece of text that came from Jira,
- * GitHub or an LLM is escaped, so an issue title cannot ping a channel or fake a link.
+ * Block Kit for a Sprint Health insight: status with an emoji, score and the sentence that
+ * decided it (in the words the panel and the API use), the two-sentence summary, the top
+ * risks with links to the issues and pull requests they cite, and a button to the Sprint
+ * health dashboard. Every piece of text that came from Jira, GitHub or an LLM is escaped,
+ * so an issue title cannot ping a channel or fake a link.
  */
 
 export interface TextObject {
@@ -103,6 +104,18 @@ export function renderSlack(
         { type: 'mrkdwn', text: `*Team*\n${escapeMrkdwn(sprint.team)}` },
       ],
     },
+    {
+      type: 'context',
+      elements: [
+        {
+          type: 'mrkdwn',
+          text: clip(
+            `${escapeMrkdwn(insight.scoreBasis.sentence)} · score rules ${escapeMrkdwn(insight.scoreBasis.rules)}`,
+            3000,
+          ),
+        },
+      ],
+    },
     { type: 'section', text: { type: 'mrkdwn', text: clip(escapeMrkdwn(insight.summary), 3000) } },
   ];
   blocks.push(...riskBlocks(risks), ...footerBlocks(insight, url));
@@ -133,6 +146,7 @@ function footerBlocks(insight: SprintHealthInsight, url: string): SlackBlock[] {
   const writer =
     insight.source === 'llm' ? `Written by ${escapeMrkdwn(insight.model ?? 'an LLM')}` : 'Rule-based';
   const why = insight.fallbackReason ? ` (${escapeMrkdwn(insight.fallbackReason)})` : '';
+  const refused = insight.refused.length ? ` · ${escapeMrkdwn(refusedLine(insight.refused))}` : '';
   return [
     {
       type: 'actions',
@@ -151,9 +165,28 @@ function footerBlocks(insight: SprintHealthInsight, url: string): SlackBlock[] {
       elements: [
         {
           type: 'mrkdwn',
-          text: clip(`${writer}${why} · ${insight.generated_at.slice(0, 16).replace('T', ' ')} UTC`, 3000),
+          text: clip(
+            `${writer}${why}${refused} · ${insight.generated_at.slice(0, 16).replace('T', ' ')} UTC`,
+            3000,
+          ),
         },
       ],
     },
   ];
+}
+
+const SECTION_NOUN: Record<RefusedItem['section'], string> = {
+  risks: 'risk',
+  bottlenecks: 'bottleneck',
+  recommendations: 'recommendation',
+};
+
+/** "2 items left out by the grounding check: risk 2 (its detail writes the number 14 itself); …" */
+export function refusedLine(refused: RefusedItem[]): string {
+  const n = refused.length;
+  const each = refused
+    .slice(0, 3)
+    .map((r) => `${SECTION_NOUN[r.section]} ${r.index + 1} (${r.reasons[0]})`)
+    .join('; ');
+  return `${n} ${n === 1 ? 'item' : 'items'} left out by the grounding check: ${each}${n > 3 ? '; …' : ''}`;
 }

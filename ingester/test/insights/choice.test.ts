@@ -74,7 +74,7 @@ describe('the sprint a team’s insight is about', () => {
     expect(answer.insight.sprint).toMatchObject({ id: 502, state: 'future' });
     expect(answer.facts.scope.committed_issues).toBe(1);
     expect(answer.insight.summary).toMatch(
-      /^PAY Sprint 13 is .*planned so far, starting \d{4}-\d{2}-\d{2}\./,
+      /^PAY Sprint 13 is .*planned so far, starting (Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{1,2} [A-Z][a-z]{2}\./,
     );
   });
 

@@ -31,6 +31,12 @@ export class FakeOpenAI {
   /** What the model says to the nth request (0-based), given the facts it was sent. */
   reply: (facts: SprintFacts, n: number, req: ChatRequest) => Reply = () => ({ kind: 'error', status: 500 });
 
+  /** Answers every request with what `answer` makes of the facts it was sent. */
+  answering(answer: (facts: SprintFacts, req: ChatRequest) => unknown, delayMs?: number): this {
+    this.reply = (facts, _n, req) => ({ kind: 'answer', content: answer(facts, req), delayMs });
+    return this;
+  }
+
   async start(): Promise<this> {
     this.server = createServer((req, res) => {
       const chunks: Buffer[] = [];
@@ -117,7 +123,7 @@ export class FakeOpenAI {
   }
 }
 
-/** The fact sheet inside the user message's data block. */
+/** The fact sheet inside the user message's data block (as the model sees it: no links, no ids). */
 export function factsOf(req: ChatRequest): SprintFacts {
   const user = req.body.messages.find((m) => m.role === 'user')!.content;
   const m = /<<<FACTS (\w+)>>>\n([\s\S]*)\n<<<END FACTS \1>>>$/.exec(user);
@@ -125,18 +131,19 @@ export function factsOf(req: ChatRequest): SprintFacts {
   return JSON.parse(m[2]!) as SprintFacts;
 }
 
-/** What a good model writes: only numbers and keys of the facts. */
+/** What a good model writes: numbers as placeholders naming their facts, and keys of the facts. */
 export function groundedAnswer(f: SprintFacts) {
   const blocked = f.blocked[0];
   const waiting = f.pr_flow.waiting_for_review[0];
   return {
-    status: 'at_risk',
-    score: 55,
-    summary: `${f.sprint.name} has ${f.progress.completed_points} of ${f.progress.total_points} points done with ${f.time.days_left} days left. ${blocked ? `${blocked.key} has been blocked for ${Math.round(blocked.blocked_hours)} hours.` : 'Nothing is blocked.'}`,
+    summary: `{sprint.name} has {progress.completed_points of progress.total_points} done with {time.days_left} left. ${blocked ? `${blocked.key} has been blocked for {blocked[0].blocked_hours}.` : 'Nothing is blocked.'}`,
     risks: [
       {
-        title: blocked ? `${blocked.key} is blocked` : 'Scope moved',
-        detail: `Scope changed by ${f.scope.scope_change_pct}% since the start.`,
+        title: blocked ? `${blocked.key} is blocked` : 'Work remains',
+        detail:
+          f.scope.scope_change_pct === null
+            ? '{progress.remaining_points} remain.'
+            : 'Scope changed by {scope.scope_change_pct} since the start.',
         severity: 'high',
         facts: ['blocked', 'scope.scope_change_pct'],
         refs: blocked ? [{ kind: 'issue', key: blocked.key }] : [],
@@ -146,7 +153,7 @@ export function groundedAnswer(f: SprintFacts) {
       ? [
           {
             title: `${waiting.key} waits for review`,
-            detail: `Waiting ${Math.round(waiting.hours_waiting)} hours for a first review.`,
+            detail: 'Waiting {pr_flow.waiting_for_review[0].hours_waiting} for a first review.',
             severity: 'medium',
             facts: ['pr_flow.waiting_for_review'],
             refs: [{ kind: 'pull_request', key: waiting.key }],

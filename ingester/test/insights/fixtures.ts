@@ -52,6 +52,7 @@ export function healthyFacts(): SprintFacts {
       say_do_pct: 50,
       in_progress_issues: 3,
       not_started_issues: 2,
+      blocked_issues: 0,
     },
     burndown: {
       ideal_remaining_points: 16,
@@ -60,7 +61,7 @@ export function healthyFacts(): SprintFacts {
       projected_completion_at: '2026-11-15T09:00:00+00:00',
       projected_remaining_at_end: 0,
     },
-    carry_over: { carried_in_issues: 1, carried_twice_or_more: [] },
+    carry_over: { carried_in_issues: 1, carried_twice_or_more_issues: 0, carried_twice_or_more: [] },
     blocked: [],
     aging: [
       {
@@ -92,6 +93,8 @@ export function healthyFacts(): SprintFacts {
       median_pickup_hours: 3.5,
       median_review_hours: 6.2,
       team_median_pickup_hours: 4,
+      waiting_for_review_prs: 1,
+      changes_requested_prs: 0,
       waiting_for_review: [
         {
           key: 'acme/payments-api#41',
@@ -104,6 +107,7 @@ export function healthyFacts(): SprintFacts {
       changes_requested: [],
     },
     dora: {
+      window_days: 28,
       deployments_28d: 24,
       deployments_prev_28d: 22,
       change_fail_rate_pct_28d: 8.3,
@@ -160,6 +164,7 @@ export const scenarios = {
     }),
   blockedWork: () =>
     factsWith({
+      progress: { blocked_issues: 3 },
       blocked: [
         {
           key: 'PAY-105',
@@ -191,6 +196,7 @@ export const scenarios = {
     factsWith({
       pr_flow: {
         open_prs: 4,
+        waiting_for_review_prs: 3,
         median_pickup_hours: 31.5,
         team_median_pickup_hours: 4,
         waiting_for_review: [

@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
-import { checkGrounding, factKeyExists } from '../../src/insights/grounding.js';
+import { checkAnswer, checkContext, checkText, factKeyExists } from '../../src/insights/grounding.js';
 import { factsHash } from '../../src/insights/hash.js';
-import { writeWithRules } from '../../src/insights/rules.js';
+import { rulesTemplates, writeWithRules } from '../../src/insights/rules.js';
+import { decide } from '../../src/insights/score.js';
 import { sprintHealthInsight } from '../../src/insights/shape.js';
 import type { SprintFacts } from '../../src/insights/facts.js';
 import { factsWith, healthyFacts, scenarios } from './fixtures.js';
@@ -10,6 +11,41 @@ const write = (facts: SprintFacts) =>
   writeWithRules(facts, { factsHash: factsHash(facts), generatedAt: new Date('2026-11-09T09:05:00Z') });
 
 const sentences = (s: string) => s.split(/(?<=[.!?])\s+(?=[A-Z])/).filter(Boolean);
+
+/** Every rule finding something at once, with two of each list. */
+const everything = () =>
+  factsWith({
+    ...scenarios.reviewBottleneck(),
+    pr_flow: {
+      ...scenarios.reviewBottleneck().pr_flow,
+      changes_requested_prs: 1,
+      changes_requested: [
+        { key: 'acme/payments-api#39', title: 'Fees v2', url: null, issue_key: 'PAY-90', hours_waiting: 60 },
+      ],
+    },
+    time: { days_elapsed: 9, days_left: 5, elapsed_pct: 64.3 },
+    progress: { ...scenarios.blockedWork().progress, not_started_issues: 8, total_issues: 11 },
+    burndown: { behind_ideal_points: 9, projected_remaining_at_end: 12 },
+    blocked: scenarios.blockedWork().blocked,
+    scope: scenarios.scopeCreep().scope,
+    added_after_start: scenarios.scopeCreep().added_after_start,
+    carry_over: {
+      carried_twice_or_more_issues: 2,
+      carried_twice_or_more: [
+        { key: 'PAY-90', summary: 'Ledger rewrite', url: null, sprints: 3 },
+        { key: 'PAY-91', summary: 'Payout 2 of 3', url: null, sprints: 2 },
+      ],
+    },
+    aging: [
+      { key: 'PAY-95', summary: 'Payouts', url: null, status: 'QA 2', stage: 'waiting', days_in_stage: 6 },
+    ],
+    dora: {
+      change_fail_rate_pct_28d: 25,
+      change_fail_rate_pct_prev_28d: 9.1,
+      deployments_28d: 8,
+      lead_time_p50_hours_28d: 80,
+    },
+  });
 
 describe('the rule-based writer', () => {
   it('calls a healthy sprint on track, with no risks and a two-sentence summary from the facts', () => {
@@ -22,8 +58,16 @@ describe('the rule-based writer', () => {
       risks: [],
     });
     expect(sentences(insight.summary)).toHaveLength(2);
-    expect(insight.summary).toContain('PAY Sprint 12 is on track (score 100)');
-    expect(insight.summary).toContain('17 of 32 points are done with 7 of 14 days gone');
+    expect(insight.summary).toBe(
+      'PAY Sprint 12 is on track: 17 of 32 points are done with 7 of 14 days gone. ' +
+        'No risk stands out; keep finishing work before starting more.',
+    );
+    expect(insight.scoreBasis).toEqual({
+      rules: 'sprint-score/v1',
+      sentence: 'On track: nothing stands out; 17 of 32 points done with 7 days to go',
+      decisive: null,
+      deductions: [],
+    });
   });
 
   it('names a projected tenth of the sprint left undone as a low risk, still on track', () => {
@@ -61,7 +105,7 @@ describe('the rule-based writer', () => {
       'blocked work',
       scenarios.blockedWork,
       'at_risk',
-      /^3 issues blocked, PAY-105 for 96 hours$/,
+      /^3 issues blocked, PAY-105 for 4 days$/,
       'blocked',
       'PAY-105',
     ],
@@ -69,7 +113,7 @@ describe('the rule-based writer', () => {
       'a review bottleneck',
       scenarios.reviewBottleneck,
       'at_risk',
-      /^Review pickup at 31\.5 hours, the team's usual is 4$/,
+      /^Review pickup at 31\.5 hours, the team's usual is 4 hours$/,
       'pr_flow.median_pickup_hours',
       'acme/payments-api#44',
     ],
@@ -102,6 +146,9 @@ describe('the rule-based writer', () => {
       expect(insight.summary).toContain(
         `Main problem: ${first.title.replace(/^[A-Z](?=[a-z])/, (c) => c.toLowerCase())}`,
       );
+      // The score's basis names the finding that decided the status, in the same words.
+      expect(insight.scoreBasis.sentence).toMatch(/^(At risk|Off track): /);
+      expect(insight.scoreBasis.decisive).not.toBeNull();
     },
   );
 
@@ -125,6 +172,13 @@ describe('the rule-based writer', () => {
     });
     expect(insight.score).toBeGreaterThanOrEqual(75);
     expect(insight.status).toBe('at_risk');
+    // The score alone says on track: the finding that raised it is the basis.
+    expect(insight.scoreBasis).toEqual({
+      rules: 'sprint-score/v1',
+      sentence: 'At risk: 10 of 32 points left with 2 days to go, 8 points projected undone',
+      decisive: 'behind',
+      deductions: [{ rule: 'behind', points: 15 }],
+    });
   });
 
   it('names the cause before the symptom: nothing started comes before being behind', () => {
@@ -169,19 +223,36 @@ describe('the rule-based writer', () => {
     const titles = insight.risks.map((r) => r.title);
     expect(titles).toEqual(
       expect.arrayContaining([
-        'PAY-90 is in its sprint number 3',
-        'acme/payments-api#39 idle for 60 hours after changes were requested',
+        'PAY-90 has been in 3 sprints',
+        'acme/payments-api#39 idle for 2.5 days after changes were requested',
         'PAY-95 stuck in In Review for 6 days',
         'Delivery is getting worse',
       ]),
     );
     const delivery = insight.risks.find((r) => r.title === 'Delivery is getting worse')!;
-    expect(delivery.detail).toContain('change fail rate rose from 9.1% to 25%');
-    expect(delivery.detail).toContain('deployments fell from 22 to 8');
+    expect(delivery.detail).toBe(
+      'Over the last 28 days against the 28 days before: change fail rate rose from 9.1% to 25%; ' +
+        'production deployments fell from 22 to 8 deployments.',
+    );
   });
 
-  it('is deterministic, fits the insight shape, cites existing facts and passes its own grounding check', () => {
-    for (const make of [healthyFacts, ...Object.values(scenarios)]) {
+  it('is deterministic, fits the insight shape, cites existing facts and passes the grounding check an LLM answer must', () => {
+    expect(
+      decide(everything())
+        .findings.map((f) => f.id)
+        .sort(),
+    ).toEqual([
+      'aging',
+      'behind',
+      'blocked',
+      'carry-over',
+      'changes-requested',
+      'delivery',
+      'most-not-started',
+      'reviews',
+      'scope',
+    ]);
+    for (const make of [healthyFacts, ...Object.values(scenarios), everything]) {
       const facts = make();
       const a = write(facts);
       expect(write(facts)).toEqual(a);
@@ -189,7 +260,13 @@ describe('the rule-based writer', () => {
       for (const i of [...a.risks, ...a.bottlenecks, ...a.recommendations])
         for (const key of i.facts)
           expect({ key, exists: factKeyExists(facts, key) }).toEqual({ key, exists: true });
-      expect(checkGrounding(a, facts)).toEqual({ ok: true, problems: [] });
+      // Its templates, checked as a model's: no number but by placeholder, no number in words.
+      const verdict = decide(facts);
+      const ctx = checkContext(facts, verdict.status);
+      const templates = rulesTemplates(facts, verdict);
+      expect(checkAnswer(templates, ctx)).toEqual({ ok: true, words: expect.anything(), refused: [] });
+      for (const f of verdict.findings)
+        expect([f.id, checkText(f.verdict, ctx, 'item', 300).problems]).toEqual([f.id, []]);
     }
   });
 
@@ -198,5 +275,22 @@ describe('the rule-based writer', () => {
       factsWith({ sprint: { state: 'closed', complete_at: '2026-11-16T09:00:00+00:00' } }),
     );
     expect(insight.summary).toContain('17 of 32 points are done at its close');
+  });
+
+  it('words a sprint without points by its issues, and one not started by its plan', () => {
+    const byIssues = write(
+      factsWith({
+        progress: { total_points: 0, completed_points: 0, remaining_points: 0, completed_issues: 6 },
+      }),
+    );
+    expect(byIssues.summary).toMatch(
+      /^PAY Sprint 12 is on track: 6 of 11 issues are done with 7 of 14 days gone\./,
+    );
+    const future = write(
+      factsWith({ sprint: { state: 'future' }, time: { days_elapsed: 0, elapsed_pct: 0 } }),
+    );
+    expect(future.summary).toMatch(
+      /^PAY Sprint 12 is on track: 32 points planned so far, starting Mon 2 Nov\./,
+    );
   });
 });

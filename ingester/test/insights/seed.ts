@@ -28,10 +28,14 @@ export interface Seeded {
  * One small Jira project and GitHub repository written straight into the source tables
  * (the shape the syncs write): a closed sprint and the active one half-way through,
  * with done, in-progress, blocked and untouched issues, an issue added after the start,
- * and an open pull request waiting for review. Titles can carry whatever text a test
- * wants to smuggle in.
+ * and an open pull request waiting for review. Titles, the active sprint's name and goal and
+ * the blocked issue's assignee's display name can carry whatever text a test wants to
+ * smuggle in.
  */
-export async function seedSprint(db: Database, text: { issue?: string; pr?: string } = {}): Promise<Seeded> {
+export async function seedSprint(
+  db: Database,
+  text: { issue?: string; pr?: string; sprintName?: string; goal?: string; assignee?: string } = {},
+): Promise<Seeded> {
   const now = Math.floor(Date.now() / HOUR) * HOUR;
   const start = now - 7 * DAY;
   const t = (ms: number) => new Date(ms).toISOString();
@@ -60,8 +64,14 @@ export async function seedSprint(db: Database, text: { issue?: string; pr?: stri
     await q(
       `INSERT INTO source.jira_sprints (id, board_id, name, goal, state, start_at, end_at, complete_at, raw) VALUES
         (500, 1, 'PAY Sprint 11', NULL, 'closed', $1, $2, $2, '{}'),
-        (501, 1, 'PAY Sprint 12', 'Refunds', 'active', $2, $3, NULL, '{}')`,
-      [t(start - 14 * DAY), t(start), t(start + 14 * DAY)],
+        (501, 1, $4, $5, 'active', $2, $3, NULL, '{}')`,
+      [
+        t(start - 14 * DAY),
+        t(start),
+        t(start + 14 * DAY),
+        text.sprintName ?? 'PAY Sprint 12',
+        text.goal ?? 'Refunds',
+      ],
     );
     // key, summary, points, status history [status id, from], sprint stays [sprint, from, to]
     const issues: [string, string, number | null, [string, number][], [number, number, number | null][]][] = [
@@ -152,6 +162,15 @@ export async function seedSprint(db: Database, text: { issue?: string; pr?: stri
           [id, sprint, t(start + from * DAY), to === null ? null : t(start + to * DAY)],
         );
     }
+    // PAY-3's assignee, as Jira names people: only in the Jira payload and the users table.
+    await q(
+      `INSERT INTO source.jira_users (account_id, display_name, account_type, active) VALUES ('u-1', $1, 'atlassian', true)`,
+      [text.assignee ?? 'Dana Developer'],
+    );
+    await q(
+      `UPDATE source.jira_issues SET assignee_account_id = 'u-1', raw = raw || jsonb_build_object('fields', jsonb_build_object('assignee', jsonb_build_object('accountId', 'u-1', 'displayName', $1::text))) WHERE id = '20002'`,
+      [text.assignee ?? 'Dana Developer'],
+    );
     await q(`INSERT INTO source.jira_flag_periods (issue_id, started_at) VALUES ('20002', $1)`, [
       t(start + 2 * DAY),
     ]);

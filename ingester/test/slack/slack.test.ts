@@ -49,7 +49,7 @@ describe('Block Kit for an insight', () => {
     expect(all).toContain('*Team*\npayments');
     expect(all).toContain(insight.summary);
     expect(all).toContain('*Top risks*');
-    expect(all).toContain(':rotating_light: *3 issues blocked, PAY-105 for 96 hours*');
+    expect(all).toContain(':rotating_light: *3 issues blocked, PAY-105 for 4 days*');
     expect(all).toContain('<https://acme.atlassian.net/browse/PAY-105|PAY-105>');
     const actions = blocks.find((b) => b.type === 'actions') as Extract<SlackBlock, { type: 'actions' }>;
     expect(actions.elements[0]!.url).toBe(
@@ -57,6 +57,40 @@ describe('Block Kit for an insight', () => {
     );
     expect(all).toContain('Rule-based');
     expect(text).toMatch(/^PAY Sprint 12: At risk \(score \d+\)\. /);
+  });
+
+  it("shows the score's basis in the words the API serves, and which rules scored it", () => {
+    const { blocks } = renderSlack(insight, { grafanaUrl: GRAFANA });
+    const score = blocks.findIndex((b) => b.type === 'section' && b.fields?.[0]?.text.startsWith('*Score*'));
+    expect(blocks[score + 1]).toEqual({
+      type: 'context',
+      elements: [
+        {
+          type: 'mrkdwn',
+          text: `${insight.scoreBasis.sentence} · score rules sprint-score/v1`,
+        },
+      ],
+    });
+    expect(insight.scoreBasis.sentence).toBe('At risk: 3 issues blocked, PAY-105 for 4 days');
+  });
+
+  it('says which items of the LLM answer the check left out, and why', () => {
+    const refused = {
+      ...insight,
+      source: 'llm' as const,
+      model: 'gpt-test',
+      refused: [
+        {
+          section: 'risks' as const,
+          index: 1,
+          reasons: ['its detail writes the number 14 itself, where a number must name its fact'],
+        },
+      ],
+    };
+    const footer = renderSlack(refused, { grafanaUrl: GRAFANA }).blocks.at(-1)!;
+    expect(JSON.stringify(footer)).toContain(
+      'Written by gpt-test · 1 item left out by the grounding check: risk 2 (its detail writes the number 14 itself, where a number must name its fact) · 2026-11-09 09:05 UTC',
+    );
   });
 
   it('shows at most three risks, and a calm line when there are none', () => {

@@ -24,6 +24,15 @@ export const atRiskInsight: SprintHealthInsight = {
   },
   status: 'at_risk',
   score: 58,
+  scoreBasis: {
+    rules: 'sprint-score/v1',
+    sentence: 'At risk: scope changed by 31% since the start',
+    decisive: 'scope',
+    deductions: [
+      { rule: 'scope', points: 30 },
+      { rule: 'behind', points: 12 },
+    ],
+  },
   summary:
     'Scope grew by 31% since the sprint started while only 40% of the committed points are done with 3 working days left. Two pull requests on the checkout path have waited more than two days for a first review.',
   risks: [
@@ -84,6 +93,14 @@ export const atRiskInsight: SprintHealthInsight = {
   ],
   source: 'llm',
   model: 'gpt-4.1',
+  promptVersion: 'sprint-health/v2',
+  refused: [
+    {
+      section: 'risks',
+      index: 2,
+      reasons: ['its detail writes the number 14 itself, where a number must name its fact'],
+    },
+  ],
   fallbackReason: null,
   generated_at: '2026-03-12T08:45:00.000Z',
   facts_hash: 'sha256:5d1c0e9f7a3b2c4d',
@@ -101,6 +118,18 @@ export const offTrackRulesInsight: SprintHealthInsight = {
   },
   status: 'off_track',
   score: 27,
+  scoreBasis: {
+    rules: 'sprint-score/v1',
+    sentence: 'Off track: 21 of 34 points left with 2 days to go, 14 points projected undone',
+    decisive: 'behind',
+    deductions: [
+      { rule: 'behind', points: 30 },
+      { rule: 'most-not-started', points: 20 },
+      { rule: 'carry-over', points: 15 },
+      { rule: 'changes-requested', points: 5 },
+      { rule: 'aging', points: 3 },
+    ],
+  },
   summary:
     'Only 4 of 19 committed issues are done with 2 days left. Carry-over from the last sprint makes up 45% of the open work.',
   risks: [
@@ -139,6 +168,8 @@ export const offTrackRulesInsight: SprintHealthInsight = {
   ],
   source: 'rules',
   model: null,
+  promptVersion: null,
+  refused: [],
   fallbackReason: 'The model cited facts that are not in the fact sheet',
   generated_at: '2026-03-16T06:00:00.000Z',
   facts_hash: 'sha256:90ab7e11c4d2f356',
@@ -156,6 +187,12 @@ export const onTrackInsight: SprintHealthInsight = {
   },
   status: 'on_track',
   score: 91,
+  scoreBasis: {
+    rules: 'sprint-score/v1',
+    sentence: 'On track: MOB-231 stuck in In Review for 3.5 days',
+    decisive: 'aging',
+    deductions: [{ rule: 'aging', points: 9 }],
+  },
   summary:
     'The team has finished 62% of the committed points at the sprint’s midpoint. Scope is unchanged and reviews start within 3 hours.',
   risks: [],
@@ -171,6 +208,8 @@ export const onTrackInsight: SprintHealthInsight = {
   ],
   source: 'llm',
   model: 'gpt-4.1-mini',
+  promptVersion: 'sprint-health/v2',
+  refused: [],
   fallbackReason: null,
   generated_at: '2026-03-16T11:58:00.000Z',
   facts_hash: 'sha256:1f2e3d4c5b6a7980',

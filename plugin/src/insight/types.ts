@@ -39,6 +39,26 @@ export interface SprintSelection {
   reason: string;
 }
 
+/** Why the sprint has its status and score: the engine's decision, the same whoever wrote the words. */
+export interface ScoreBasis {
+  /** The version of the score's rules, e.g. `sprint-score/v1`. */
+  rules: string;
+  /** The status and the finding that decided it: "Off track: nothing started with 40% of the sprint gone". */
+  sentence: string;
+  /** The finding that decided the status, null when nothing was found. */
+  decisive: string | null;
+  /** What each finding cost: the score is 100 minus these points. */
+  deductions: Array<{ rule: string; points: number }>;
+}
+
+/** An item of the LLM's answer that failed the grounding check and was left out. */
+export interface RefusedItem {
+  section: 'risks' | 'bottlenecks' | 'recommendations';
+  /** Its position in the model's list, from 0. */
+  index: number;
+  reasons: string[];
+}
+
 export interface SprintHealthInsight {
   sprint: SprintRef;
   /** Absent from an API older than the between-sprints answer. */
@@ -46,12 +66,18 @@ export interface SprintHealthInsight {
   status: InsightStatus;
   /** 0 (off the rails) to 100 (healthy). */
   score: number;
+  /** Absent from an API older than the engine's score (sprint-health/v2). */
+  scoreBasis?: ScoreBasis;
   summary: string;
   risks: InsightItem[];
   bottlenecks: InsightItem[];
   recommendations: InsightItem[];
   source: 'llm' | 'rules';
   model: string | null;
+  /** The prompt's version when the LLM wrote the words. */
+  promptVersion?: string | null;
+  /** Items of the LLM's answer the check left out (absent from an older API). */
+  refused?: RefusedItem[];
   fallbackReason: string | null;
   generated_at: string;
   facts_hash: string;

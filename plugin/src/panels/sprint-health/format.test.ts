@@ -1,6 +1,15 @@
 import { createTheme } from '@grafana/data';
 import type { InsightItem, SprintHealthInsight } from '../../insight/types';
-import { mostSevere, sourceLabel, sprintDates, sprintProgress, statusColor } from './format';
+import {
+  mostSevere,
+  refusedLabel,
+  refusedLines,
+  scoreArithmetic,
+  sourceLabel,
+  sprintDates,
+  sprintProgress,
+  statusColor,
+} from './format';
 
 const sprint = (state: SprintHealthInsight['sprint']['state']): SprintHealthInsight['sprint'] =>
   ({
@@ -48,5 +57,30 @@ describe('the panel’s words, without React', () => {
     expect(statusColor(theme, 'on_track')).toBe(theme.colors.success);
     expect(statusColor(theme, 'at_risk')).toBe(theme.colors.warning);
     expect(statusColor(theme, 'off_track')).toBe(theme.colors.error);
+  });
+});
+
+describe('the score basis', () => {
+  it('spells out how the rules reached the score', () => {
+    expect(
+      scoreArithmetic(58, {
+        rules: 'sprint-score/v1',
+        sentence: 'At risk: scope changed by 31% since the start',
+        decisive: 'scope',
+        deductions: [
+          { rule: 'scope', points: 30 },
+          { rule: 'behind', points: 12 },
+        ],
+      })
+    ).toBe('Score 58 = 100 − 30 (scope) − 12 (behind), by the rules sprint-score/v1');
+  });
+
+  it('lists the refused items where and why', () => {
+    const refused = [
+      { section: 'risks' as const, index: 0, reasons: ['its title writes a link'] },
+      { section: 'recommendations' as const, index: 2, reasons: ['a', 'b'] },
+    ];
+    expect(refusedLabel(refused)).toBe('2 items left out by the grounding check');
+    expect(refusedLines(refused)).toEqual(['Risk 1: its title writes a link', 'Recommendation 3: a; b']);
   });
 });

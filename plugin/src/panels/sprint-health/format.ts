@@ -1,5 +1,12 @@
 import { type GrafanaTheme2, type IconName, type ThemeRichColor, dateTimeFormat } from '@grafana/data';
-import type { InsightItem, InsightStatus, Severity, SprintHealthInsight } from '../../insight/types';
+import type {
+  InsightItem,
+  InsightStatus,
+  RefusedItem,
+  ScoreBasis,
+  Severity,
+  SprintHealthInsight,
+} from '../../insight/types';
 
 export const statusLabel: Record<InsightStatus, string> = {
   on_track: 'On track',
@@ -60,4 +67,26 @@ export function sprintProgress(sprint: SprintHealthInsight['sprint'], now: numbe
 export function sprintDates(sprint: SprintHealthInsight['sprint'], now: number, timeZone?: string): string {
   const fmt = (iso: string) => dateTimeFormat(iso, { format: 'D MMM', timeZone });
   return `${fmt(sprint.startAt)} – ${fmt(sprint.endAt)} · ${sprintProgress(sprint, now)}`;
+}
+
+/** "Score 58 = 100 − 30 (scope) − 12 (behind), by the rules sprint-score/v1" */
+export function scoreArithmetic(score: number, basis: ScoreBasis): string {
+  const terms = basis.deductions.map((d) => ` − ${d.points} (${d.rule})`).join('');
+  return `Score ${score} = 100${terms}, by the rules ${basis.rules}`;
+}
+
+const sectionNoun: Record<RefusedItem['section'], string> = {
+  risks: 'Risk',
+  bottlenecks: 'Bottleneck',
+  recommendations: 'Recommendation',
+};
+
+/** "1 item left out by the grounding check" */
+export function refusedLabel(refused: RefusedItem[]): string {
+  return `${refused.length} ${refused.length === 1 ? 'item' : 'items'} left out by the grounding check`;
+}
+
+/** One line per refused item: "Risk 3: its detail writes the number 14 itself, …" */
+export function refusedLines(refused: RefusedItem[]): string[] {
+  return refused.map((r) => `${sectionNoun[r.section]} ${r.index + 1}: ${r.reasons.join('; ')}`);
 }

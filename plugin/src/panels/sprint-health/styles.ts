@@ -138,6 +138,21 @@ export const getStyles = (theme: GrafanaTheme2) => ({
     color: theme.colors.text.secondary,
     margin: 0,
   }),
+  basis: css({
+    ...theme.typography.bodySmall,
+    fontWeight: theme.typography.fontWeightMedium,
+    margin: 0,
+    paddingLeft: theme.spacing(1),
+    borderLeft: '3px solid',
+    cursor: 'help',
+  }),
+  basisTone: Object.fromEntries(
+    statuses.map((s) => [s, css({ color: statusColor(theme, s).text, borderLeftColor: statusColor(theme, s).border })])
+  ) as Record<InsightStatus, string>,
+  refusedList: css({
+    margin: 0,
+    paddingLeft: theme.spacing(2),
+  }),
   summaryCompact: css({
     ...theme.typography.body,
     margin: 0,

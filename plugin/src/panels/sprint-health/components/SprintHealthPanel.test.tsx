@@ -23,6 +23,7 @@ import {
   unavailableProblem,
 } from '../../../insight/fixtures';
 import { testIds } from '../../../components/testIds';
+import { sprintHealthTestIds } from '../testIds';
 
 jest.mock('@grafana/runtime', () => ({
   ...jest.requireActual('@grafana/runtime'),
@@ -163,6 +164,35 @@ describe('states', () => {
 
     expect(screen.getByTestId(testIds.panel.source)).toHaveTextContent('Written by gpt-4.1');
     expect(screen.getByTestId(testIds.panel.source)).toHaveTextContent('generated 15 minutes ago');
+  });
+
+  it("shows the score's basis, in the API's words, with how the rules reached the score", async () => {
+    render(<SprintHealthPanel {...props()} />);
+    const basis = await screen.findByTestId(sprintHealthTestIds.basis);
+    expect(basis).toHaveTextContent(/^At risk: scope changed by 31% since the start$/);
+    expect(basis).toHaveAttribute(
+      'aria-label',
+      'At risk: scope changed by 31% since the start. Score 58 = 100 − 30 (scope) − 12 (behind), by the rules sprint-score/v1'
+    );
+  });
+
+  it('says which items of the LLM answer the check left out, and why', async () => {
+    render(<SprintHealthPanel {...props()} />);
+    const refused = await screen.findByTestId(sprintHealthTestIds.refused);
+    expect(refused).toHaveTextContent('1 item left out by the grounding check');
+    expect(refused).toHaveAttribute(
+      'aria-label',
+      '1 item left out by the grounding check: Risk 3: its detail writes the number 14 itself, where a number must name its fact'
+    );
+  });
+
+  it('shows an insight from an API older than the engine score, without the basis', async () => {
+    const { scoreBasis: _basis, refused: _refused, promptVersion: _prompt, ...older } = atRiskInsight;
+    fetch.mockReturnValue(ok(older));
+    render(<SprintHealthPanel {...props()} />);
+    expect(await screen.findByTestId(testIds.panel.score)).toHaveTextContent('58/100');
+    expect(screen.queryByTestId(sprintHealthTestIds.basis)).toBeNull();
+    expect(screen.queryByTestId(sprintHealthTestIds.refused)).toBeNull();
   });
 
   it('links the Jira issues and pull requests each item cites', async () => {

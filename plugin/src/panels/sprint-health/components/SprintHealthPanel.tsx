@@ -7,7 +7,8 @@ import { testIds } from '../../../components/testIds';
 import type { SprintHealthOptions } from '../types';
 import { useInsight } from '../useInsight';
 import { useNow } from '../useNow';
-import { sourceLabel, sprintDates, sprintProgress } from '../format';
+import { refusedLabel, refusedLines, scoreArithmetic, sourceLabel, sprintDates, sprintProgress } from '../format';
+import { sprintHealthTestIds } from '../testIds';
 import { useSprintHealthStyles } from '../styles';
 import { FailureMessage } from './FailureMessage';
 import { InsightSection } from './InsightSection';
@@ -178,6 +179,20 @@ function InsightView({ insight, options, compact, timeZone, refreshing, onRefres
 
       {compact && sprintInfo}
 
+      {/* Why this status and score, in the words the API and Slack use. */}
+      {insight.scoreBasis && (
+        <Tooltip content={scoreArithmetic(insight.score, insight.scoreBasis)}>
+          <p
+            className={cx(styles.basis, styles.basisTone[insight.status])}
+            data-testid={sprintHealthTestIds.basis}
+            tabIndex={0}
+            aria-label={`${insight.scoreBasis.sentence}. ${scoreArithmetic(insight.score, insight.scoreBasis)}`}
+          >
+            {insight.scoreBasis.sentence}
+          </p>
+        </Tooltip>
+      )}
+
       {betweenSprints && (
         <p className={styles.selection} role="note" data-testid={testIds.panel.selection}>
           <Icon name="info-circle" size="sm" aria-hidden />
@@ -208,6 +223,29 @@ function InsightView({ insight, options, compact, timeZone, refreshing, onRefres
               <Icon name="info-circle" size="sm" aria-hidden />
             </span>
           </Tooltip>
+        )}
+        {insight.refused && insight.refused.length > 0 && (
+          <>
+            <span aria-hidden>·</span>
+            <Tooltip
+              content={
+                <ul className={styles.refusedList}>
+                  {refusedLines(insight.refused).map((line) => (
+                    <li key={line}>{line}</li>
+                  ))}
+                </ul>
+              }
+            >
+              <span
+                className={styles.why}
+                tabIndex={0}
+                data-testid={sprintHealthTestIds.refused}
+                aria-label={`${refusedLabel(insight.refused)}: ${refusedLines(insight.refused).join('. ')}`}
+              >
+                {refusedLabel(insight.refused)}
+              </span>
+            </Tooltip>
+          </>
         )}
         <span aria-hidden>·</span>
         <span title={dateTimeFormat(insight.generated_at, { timeZone })}>
