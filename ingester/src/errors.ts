@@ -25,6 +25,14 @@ export class ConfigError extends AppError {
   }
 }
 
+/** Every bad setting at once: start-up names each on a line of its own. */
+export class ConfigErrors extends ConfigError {
+  constructor(readonly problems: ConfigError[]) {
+    super(problems[0]!.variable, problems[0]!.message.slice(problems[0]!.variable.length + 2));
+    this.message = problems.map((p) => p.message).join('\n');
+  }
+}
+
 /** The request is malformed: a 400 with the reason. */
 export class BadRequestError extends AppError {
   constructor(message: string, details?: Record<string, unknown>) {

@@ -1,4 +1,6 @@
+import { createRequire } from 'node:module';
 import { pino, type DestinationStream, type Logger } from 'pino';
+import type { PrettyOptions, prettyFactory as PrettyFactory } from 'pino-pretty';
 
 export type { Logger } from 'pino';
 
@@ -6,7 +8,8 @@ export type { Logger } from 'pino';
  * The one logger: JSON lines, with secrets removed twice over — known secret fields
  * by path, and every configured secret value wherever it appears in a line. Lines go
  * to stderr, so a command's own output (tables, addresses) is alone on stdout; on a
- * terminal they are shown as short readable lines instead of JSON.
+ * terminal pino-pretty shows them as short readable lines instead of JSON (made from
+ * the scrubbed line, so what is redacted stays redacted).
  */
 export function createLogger(
   options: { level?: string; secrets?: readonly string[]; name?: string } = {},
@@ -45,33 +48,51 @@ export function createLogger(
 function defaultDestination(): DestinationStream {
   const stderr = process.stderr;
   if (!stderr.isTTY) return pino.destination({ fd: 2, sync: true });
-  return { write: (line: string) => void stderr.write(readableLine(line)) };
+  return readableDestination({ color: colorWanted(process.env, stderr) }, (text) => terminalSink(text));
 }
 
-const LEVELS: Record<number, string> = {
-  10: 'trace',
-  20: 'debug',
-  30: 'info',
-  40: 'warn',
-  50: 'error',
-  60: 'fatal',
-};
-const OMITTED = new Set(['level', 'time', 'pid', 'hostname', 'name', 'msg']);
+/**
+ * Whether to colour what goes to `stream`: a terminal, unless NO_COLOR is set to anything
+ * but the empty string (https://no-color.org) or the terminal says it is dumb.
+ */
+export function colorWanted(env: NodeJS.ProcessEnv, stream: { isTTY?: boolean }): boolean {
+  return Boolean(stream.isTTY) && !env.NO_COLOR && env.TERM !== 'dumb';
+}
 
-/** `12:00:01 warn  message key=value …` from a pino JSON line (for people at a terminal). */
-export function readableLine(json: string): string {
-  let entry: Record<string, unknown>;
-  try {
-    entry = JSON.parse(json) as Record<string, unknown>;
-  } catch {
-    return json;
-  }
-  const time = typeof entry.time === 'number' ? new Date(entry.time).toISOString().slice(11, 19) : '';
-  const level = (LEVELS[entry.level as number] ?? String(entry.level)).padEnd(5);
-  const fields = Object.entries(entry)
-    .filter(([k]) => !OMITTED.has(k))
-    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
-  return `${time} ${level} ${String(entry.msg ?? '')}${fields.length ? '  ' + fields.join(' ') : ''}\n`;
+/**
+ * Log lines for people: `[14:03:07 UTC] INFO: message {"key":"value"}` — local time with
+ * its zone, the level (in colour when `color`), the message, then the other fields on
+ * the same line. pino-pretty does the formatting; `write` receives each finished line.
+ */
+export function readableDestination(o: { color: boolean }, write: (text: string) => void): DestinationStream {
+  const prettify = loadPrettifier({
+    colorize: o.color,
+    translateTime: 'SYS:HH:MM:ss Z',
+    ignore: 'pid,hostname,name',
+    singleLine: true,
+  });
+  return { write: (line: string) => write(prettify(line)) };
+}
+
+/** pino-pretty, loaded only when a terminal is there to read it. */
+function loadPrettifier(options: PrettyOptions): (line: string) => string {
+  const require = createRequire(import.meta.url);
+  const { prettyFactory } = require('pino-pretty') as { prettyFactory: typeof PrettyFactory };
+  return prettyFactory(options);
+}
+
+let terminalSink: (text: string) => void = (text) => void process.stderr.write(text);
+
+/**
+ * Hands the readable lines meant for the terminal to `sink` (the CLI's progress bars, which
+ * draw them above themselves) until the returned function is called.
+ */
+export function drawLogLinesWith(sink: (text: string) => void): () => void {
+  const previous = terminalSink;
+  terminalSink = sink;
+  return () => {
+    terminalSink = previous;
+  };
 }
 
 function scrub(line: string, secrets: readonly string[]): string {

@@ -1,41 +1,94 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { freePort, runCli, waitFor } from './support/processes.js';
 
-describe('engmetrics serve on the embedded database', () => {
-  it('migrates, answers /health, and exits cleanly on Ctrl-C', async () => {
-    const [port, pgPort] = [await freePort(), await freePort()];
-    const dataDir = mkdtempSync(join(tmpdir(), 'engmetrics-'));
-    const cli = runCli(['serve', '--migrate'], {
-      PORT: String(port),
-      ENGMETRICS_PG_PORT: String(pgPort),
-      ENGMETRICS_DATA_DIR: dataDir,
-      LOG_LEVEL: 'warn',
-    });
-    try {
-      const health = await waitFor(
-        async () => {
-          const r = await fetch(`http://127.0.0.1:${port}/health`);
-          return r.ok ? r.json() : undefined;
-        },
-        // How fast is for `npm run bench -- start`; a busy machine only makes this wait.
-        90_000,
-        '/health',
-      );
-      expect(health).toEqual({ status: 'ok' });
-      expect(cli.output()).toContain(`API       http://127.0.0.1:${port}`);
-      expect(cli.output()).toContain(`Postgres  postgres://postgres@127.0.0.1:${pgPort}/postgres`);
-      expect(cli.output()).toMatch(/embedded database: one machine, for trying things out/);
-      const ready = await (await fetch(`http://127.0.0.1:${port}/ready`)).json();
-      expect(ready).toMatchObject({ ready: true });
-    } finally {
+/** `engmetrics serve` on a data folder until /health answers; `stop` sends Ctrl-C and waits for the exit. */
+async function serveOn(dataDir: string, pgPort: number, args: string[] = []) {
+  const port = await freePort();
+  const cli = runCli(['serve', ...args], {
+    PORT: String(port),
+    ENGMETRICS_PG_PORT: String(pgPort),
+    ENGMETRICS_DATA_DIR: dataDir,
+    LOG_LEVEL: 'warn',
+  });
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    const health = await waitFor(
+      async () => {
+        const r = await fetch(`${url}/health`);
+        return r.ok ? r.json() : undefined;
+      },
+      // How fast is for `npm run bench -- start`; a busy machine only makes this wait.
+      90_000,
+      '/health',
+    );
+    expect(health).toEqual({ status: 'ok' });
+    await waitFor(
+      async () => (/Token {5}\S/.test(cli.output()) ? true : undefined),
+      10_000,
+      'the Token line',
+    );
+  } catch (err) {
+    cli.child.kill('SIGINT');
+    throw err;
+  }
+  const teams = (token: string) =>
+    fetch(`${url}/metrics/teams`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.status);
+  return {
+    cli,
+    port,
+    url,
+    teams,
+    async stop() {
       cli.child.kill('SIGINT');
-    }
-    expect(await cli.exited).toBe(0);
+      return cli.exited;
+    },
+  };
+}
 
-    // The data survived: a second run finds the database migrated.
+describe('engmetrics serve on the embedded database', () => {
+  it('migrates, answers /health, keeps its generated API token for the next start, and exits cleanly on Ctrl-C', async () => {
+    const pgPort = await freePort();
+    const dataDir = mkdtempSync(join(tmpdir(), 'engmetrics-'));
+    const tokenFile = join(dataDir, 'api-token');
+
+    const first = await serveOn(dataDir, pgPort, ['--migrate']);
+    let token: string;
+    try {
+      expect(first.cli.output()).toContain(`API       http://127.0.0.1:${first.port}`);
+      expect(first.cli.output()).toContain(`Postgres  postgres://postgres@127.0.0.1:${pgPort}/postgres`);
+      expect(first.cli.output()).toMatch(/embedded database: one machine, for trying things out/);
+      const ready = await (await fetch(`${first.url}/ready`)).json();
+      expect(ready).toMatchObject({ ready: true });
+      // No API_TOKEN: one is generated, kept in the data folder for its owner only, and shown by where it is.
+      token = readFileSync(tokenFile, 'utf8').trim();
+      expect(token.length).toBeGreaterThanOrEqual(16);
+      expect(statSync(tokenFile).mode & 0o777).toBe(0o600);
+      expect(first.cli.output()).toContain(`Token     ${tokenFile}  (generated now and kept;`);
+      expect(first.cli.output()).not.toContain(token);
+      expect(await first.teams(token)).toBe(200);
+    } finally {
+      expect(await first.stop()).toBe(0);
+    }
+
+    // Started again: the same token (what was configured with it still works), the data still there
+    // (serve without --migrate refuses a database that needs migrations).
+    const second = await serveOn(dataDir, pgPort);
+    try {
+      expect(readFileSync(tokenFile, 'utf8').trim()).toBe(token);
+      expect(statSync(tokenFile).mode & 0o777).toBe(0o600);
+      expect(second.cli.output()).toContain(
+        `Token     ${tokenFile}  (generated on an earlier start and kept;`,
+      );
+      expect(second.cli.output()).not.toContain(token);
+      expect(await second.teams(token)).toBe(200);
+      expect(await second.teams('not-the-kept-token-0123456789')).toBe(401);
+    } finally {
+      expect(await second.stop()).toBe(0);
+    }
+
     const again = runCli(['migrate'], {
       ENGMETRICS_PG_PORT: String(pgPort),
       ENGMETRICS_DATA_DIR: dataDir,
@@ -43,7 +96,7 @@ describe('engmetrics serve on the embedded database', () => {
     });
     expect(await again.exited).toBe(0);
     expect(again.output()).toContain('database is up to date');
-  }, 180_000);
+  }, 240_000);
 });
 
 interface DemoInsight {

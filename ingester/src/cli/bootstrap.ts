@@ -12,7 +12,7 @@ export interface Boot {
 /** Exit status for a bad setting (sysexits' EX_CONFIG). */
 export const EXIT_CONFIG = 78;
 
-/** Reads and checks every setting once; a bad one ends the process with one line naming it. */
+/** Reads and checks every setting once; bad ones end the process with a line naming each. */
 export function boot(env: NodeJS.ProcessEnv = process.env): Boot {
   try {
     const settings = loadSettings(env);
@@ -26,6 +26,7 @@ export function boot(env: NodeJS.ProcessEnv = process.env): Boot {
 }
 
 export function exitWithConfigError(err: ConfigError): never {
-  process.stderr.write(`engmetrics: configuration error: ${err.message}\n`);
+  for (const line of err.message.split('\n'))
+    process.stderr.write(`engmetrics: configuration error: ${line}\n`);
   process.exit(EXIT_CONFIG);
 }

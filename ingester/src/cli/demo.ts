@@ -14,6 +14,7 @@ import { wholeNumber } from './options.js';
 import { chooseSprint, type SprintChoice } from '../insights/facts-query.js';
 import { formatDora } from './report.js';
 import { runService } from './serve.js';
+import { indented, labelled, terminalWidth, wrapText } from './table.js';
 import { simulationEnvironment, startSimulation, type Simulation } from './simulate.js';
 import {
   gitHubResultsTable,
@@ -182,7 +183,10 @@ async function syncAndRefresh(deps: DemoDeps, lookbackDays: number): Promise<voi
   log.info({ ms: Math.round(totalMs) }, 'metrics refreshed');
 }
 
-/** Prints the organisation's DORA tiles, then serves the API with where to go next. */
+/**
+ * Serves the API with the scheduler, then prints the organisation's DORA tiles and where
+ * to go next: the last thing on screen, fitted to the terminal's width.
+ */
 async function serveDemo(
   deps: DemoDeps & { embedded?: EmbeddedServer },
   sim: Simulation | undefined,
@@ -191,26 +195,41 @@ async function serveDemo(
   const to = settings.clock.now();
   const from = new Date(to.getTime() - 90 * DAY);
   const teams = await teamNames(db);
-  process.stdout.write(
-    `\nDORA, all teams, last 90 days${sim ? ` (generated organisation ${sim.world.org.login})` : ''}\n\n` +
-      formatDora(await doraSummary(db, '*', from, to)) +
-      '\n',
-  );
+  const width = terminalWidth();
+  const tiles = [
+    `DORA, all teams, last 90 days${sim ? ` (generated organisation ${sim.world.org.login})` : ''}`,
+    '',
+    ...formatDora(await doraSummary(db, '*', from, to), width).split('\n'),
+    '',
+  ];
   const team = teams.length ? await resolveTeam(db, organisation) : undefined;
   const choice = team ? await chooseSprint(db, team) : null;
   await runService(deps, {
-    banner: sim
-      ? [`  GitHub    ${sim.github.url}  (simulator)`, `  Jira      ${sim.jira.url}  (simulator)`]
-      : [],
-    footer: (url) =>
-      team
+    banner: [
+      ...tiles,
+      ...(sim
         ? [
-            `  Teams     ${teams.join(', ')}`,
-            `  Insight   ${url}/insights/sprint-health?team=${encodeURIComponent(team)}  (with the token as a bearer)`,
-            ...(choice ? [`            ${sprintLine(choice)}`] : []),
-            '',
+            ...labelled('GitHub', sim.github.url, '(simulator)'),
+            ...labelled('Jira', sim.jira.url, '(simulator)'),
           ]
-        : [],
+        : []),
+    ],
+    footer: (url, width) => {
+      if (!team) return [];
+      const [firstTeams, ...moreTeams] = wrapText(teams.join(', '), width ? width - 12 : Infinity);
+      return [
+        ...labelled('Teams', firstTeams!),
+        ...moreTeams.flatMap((l) => indented(l)),
+        ...labelled(
+          'Insight',
+          `${url}/insights/sprint-health?team=${encodeURIComponent(team)}`,
+          '(with the token as a bearer)',
+          width,
+        ),
+        ...(choice ? indented(sprintLine(choice), width) : []),
+        '',
+      ];
+    },
     onStop: sim ? () => sim.stop() : undefined,
   });
 }

@@ -1,10 +1,13 @@
 import { WebClient } from '@slack/web-api';
 import OpenAI from 'openai';
 import pg from 'pg';
-import type { Settings } from '../config/settings.js';
+import { readSettingsLeniently, type Settings } from '../config/settings.js';
+import { loadOrganisation } from '../config/organisation.js';
+import { openDatabase } from '../db/connect.js';
+import { createLogger } from '../log.js';
 import type { Database } from '../db/database.js';
 import { migrationStatus } from '../db/migrations.js';
-import { errorMessage } from '../errors.js';
+import { ConfigError, errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import { selectRepositories, unmatchedEntries } from '../sources/github/repos.js';
 import { firstFew } from '../sources/names.js';
@@ -18,7 +21,12 @@ export interface CheckResult {
   detail: string;
 }
 
-type Check = { check: string; run: () => Promise<Omit<CheckResult, 'check'>> };
+type Check = {
+  check: string;
+  /** Where the service is: a failure is told in terms of its settings. */
+  endpoint?: Endpoint;
+  run: () => Promise<Omit<CheckResult, 'check'>>;
+};
 
 const TIMEOUT_MS = 10_000;
 
@@ -33,6 +41,68 @@ function timeout<T>(p: Promise<T>, what: string): Promise<T> {
       );
     }),
   ]).finally(() => clearTimeout(t));
+}
+
+/** Where a check's service lives and what proves who we are, to name them when it fails. */
+interface Endpoint {
+  service: string;
+  /** The setting holding the address, and its value. */
+  address: [string, string];
+  /** The setting(s) holding the credential. */
+  credential: string;
+}
+
+const NETWORK_CODES: Record<string, string> = {
+  ECONNREFUSED: 'nothing listens there (connection refused)',
+  ENOTFOUND: 'no such host',
+  EAI_AGAIN: 'the host name could not be resolved',
+  ECONNRESET: 'the connection was reset',
+  ETIMEDOUT: 'the connection timed out',
+  CERT_HAS_EXPIRED: 'its TLS certificate has expired',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'its TLS certificate is self-signed',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'its TLS certificate cannot be verified',
+};
+
+/** The error's HTTP status, whichever client raised it. */
+function statusOf(err: unknown): number | undefined {
+  const e = err as { status?: unknown; statusCode?: unknown; response?: { status?: unknown } };
+  for (const v of [e.status, e.statusCode, e.response?.status])
+    if (typeof v === 'number' && v >= 100) return v;
+  return undefined;
+}
+
+/** A network error's code, looked for down the chain of causes (fetch wraps them). */
+function networkCode(err: unknown): string | undefined {
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; depth++) {
+    if (typeof e.code === 'string' && e.code in NETWORK_CODES) return e.code;
+    e = e.cause as typeof e;
+  }
+  return undefined;
+}
+
+/**
+ * A failure told as what to change: the setting that holds the address when the service
+ * cannot be reached, the credential when it refuses us, and the service's own words after.
+ */
+export function explain(err: unknown, at: Endpoint): string {
+  const [name, value] = at.address;
+  const code = networkCode(err);
+  if (code) return `cannot reach ${name} (${value}): ${NETWORK_CODES[code]}; check the address`;
+  const first = errorMessage(err).split('\n')[0]!;
+  if (/did not answer within/.test(first))
+    return `${name} (${value}) ${first.replace(/^.*did not answer/, 'did not answer')}`;
+  if (/fetch failed|connection error/i.test(first))
+    return `cannot reach ${name} (${value}): ${first}; check the address`;
+  const slack = (err as { data?: { error?: string } }).data?.error;
+  const status =
+    slack && /^(invalid_auth|not_authed|token_revoked|account_inactive)$/.test(slack) ? 401 : statusOf(err);
+  if (status === 401)
+    return `${at.service} refused ${at.credential} (401: ${first}); check it, or make a new one`;
+  if (status === 403)
+    return `${at.service} accepted ${at.credential} but refused this (403: ${first}); check its permissions`;
+  if (status === 404)
+    return `${at.service} at ${value} has no such resource (404: ${first}); check ${name} and the names set`;
+  return status ? `${at.service} answered ${status}: ${first}` : first;
 }
 
 function databaseChecks(settings: Settings, db: Database): Check[] {
@@ -84,6 +154,11 @@ function databaseChecks(settings: Settings, db: Database): Check[] {
 function githubCheck(settings: Settings, log: Logger): Check {
   return {
     check: 'github',
+    endpoint: {
+      service: 'GitHub',
+      address: ['GITHUB_API_URL', settings.github.apiUrl],
+      credential: settings.github.app ? 'the GITHUB_APP_* credentials' : 'GITHUB_TOKEN',
+    },
     run: async () => {
       const g = settings.github;
       if (!g.token && !g.app)
@@ -98,8 +173,22 @@ function githubCheck(settings: Settings, log: Logger): Check {
       const graphql = data.resources.graphql;
       let org = '';
       let selection: { status: 'ok' | 'warn' | 'fail'; detail: string } = { status: 'ok', detail: '' };
+      if (!g.org)
+        return {
+          status: 'warn',
+          detail: `${g.apiUrl} answers; GITHUB_ORG is not set, and a sync needs the organisation to read`,
+        };
       if (g.org) {
-        const { data: o } = await client.rest.orgs.get({ org: g.org });
+        const o = await client.rest.orgs.get({ org: g.org }).then(
+          (r) => r.data,
+          (err: unknown) => {
+            if (statusOf(err) === 404)
+              throw new Error(
+                `GITHUB_ORG ${g.org}: no such organisation at ${g.apiUrl}, or the token cannot see it`,
+              );
+            throw err;
+          },
+        );
         org = `, org ${o.login}`;
         const listed = await client.paginate(client.rest.repos.listForOrg, { org: g.org, per_page: 100 });
         const all = listed.map((r) => ({
@@ -139,6 +228,11 @@ function githubCheck(settings: Settings, log: Logger): Check {
 function jiraCheck(settings: Settings): Check {
   return {
     check: 'jira',
+    endpoint: {
+      service: 'Jira',
+      address: ['JIRA_BASE_URL', settings.jira.baseUrl ?? ''],
+      credential: settings.jira.auth?.kind === 'bearer' ? 'JIRA_PAT' : 'JIRA_EMAIL with JIRA_API_TOKEN',
+    },
     run: async () => {
       const j = settings.jira;
       if (!j.baseUrl) return { status: 'skip', detail: 'not configured (JIRA_BASE_URL)' };
@@ -184,6 +278,11 @@ function jiraCheck(settings: Settings): Check {
 function openAiCheck(settings: Settings): Check {
   return {
     check: 'openai',
+    endpoint: {
+      service: 'The LLM server',
+      address: ['OPENAI_BASE_URL', settings.openai.baseUrl],
+      credential: 'OPENAI_API_KEY',
+    },
     run: async () => {
       const o = settings.openai;
       if (!o.apiKey)
@@ -201,6 +300,11 @@ function openAiCheck(settings: Settings): Check {
 function slackCheck(settings: Settings): Check {
   return {
     check: 'slack',
+    endpoint: {
+      service: 'Slack',
+      address: ['SLACK_API_URL', settings.slack.apiUrl],
+      credential: 'SLACK_BOT_TOKEN',
+    },
     run: async () => {
       const s = settings.slack;
       if (!s.botToken) {
@@ -222,12 +326,18 @@ function slackCheck(settings: Settings): Check {
   };
 }
 
-/** Runs every check; none throws, each failure becomes a row. */
+/** Runs every check; none throws, each failure becomes a row. Bad settings come first, one a row. */
 export async function runDoctor(
   settings: Settings,
   db: Database | Error,
   log: Logger,
+  problems: ConfigError[] = [],
 ): Promise<CheckResult[]> {
+  const settingRows = problems.map((p) => ({
+    check: 'settings',
+    status: 'fail' as const,
+    detail: p.message,
+  }));
   const checks: Check[] = [
     ...(db instanceof Error
       ? [{ check: 'database', run: async () => ({ status: 'fail' as const, detail: errorMessage(db) }) }]
@@ -237,15 +347,17 @@ export async function runDoctor(
     openAiCheck(settings),
     slackCheck(settings),
   ];
-  return Promise.all(
+  const rows = await Promise.all(
     checks.map(async (c) => {
       try {
         return { check: c.check, ...(await timeout(c.run(), c.check)) };
       } catch (err) {
-        return { check: c.check, status: 'fail' as const, detail: errorMessage(err).split('\n')[0]! };
+        const detail = c.endpoint ? explain(err, c.endpoint) : errorMessage(err).split('\n')[0]!;
+        return { check: c.check, status: 'fail' as const, detail };
       }
     }),
   );
+  return [...settingRows, ...rows];
 }
 
 export function formatTable(rows: Record<string, string>[], columns: string[]): string {
@@ -260,4 +372,38 @@ export function formatTable(rows: Record<string, string>[], columns: string[]): 
     line(widths.map((w) => '-'.repeat(w))),
     ...rows.map((r) => line(columns.map((c) => r[c] ?? ''))),
   ].join('\n');
+}
+
+/**
+ * `engmetrics doctor [--json]`: every check, even with some settings bad (those are rows of
+ * their own, and the checks that need them are skipped); exit 1 on a failure.
+ */
+export async function doctorAction(opts: { json?: boolean }): Promise<void> {
+  const { settings, problems } = readSettingsLeniently();
+  const log = createLogger({ level: settings.logLevel, secrets: settings.secrets });
+  // The organisation file is checked too; a bad one is a row like a bad setting.
+  try {
+    loadOrganisation(settings.orgFile);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    problems.push(err);
+  }
+  const opened = await openDatabase(settings, log).catch((err: unknown) =>
+    err instanceof Error ? err : new Error(String(err)),
+  );
+  const db = opened instanceof Error ? opened : opened.db;
+  try {
+    const results = await runDoctor(settings, db, log, problems);
+    process.stdout.write(
+      opts.json
+        ? `${JSON.stringify(results, null, 2)}\n`
+        : `${formatTable(
+            results.map((r) => ({ ...r })),
+            ['check', 'status', 'detail'],
+          )}\n`,
+    );
+    if (results.some((r) => r.status === 'fail')) process.exitCode = 1;
+  } finally {
+    if (!(db instanceof Error)) await db.close();
+  }
 }

@@ -6,29 +6,33 @@ import { applyOrganisationSettings } from '../metrics/settings.js';
 import { doraSummary, flowSummary, type DoraSummary, type FlowSummary } from '../metrics/summary.js';
 import { teamNames } from '../metrics/teams.js';
 import { boot } from './bootstrap.js';
-import { formatTable } from './doctor.js';
 import { parseDate } from './options.js';
+import { formatTable, terminalWidth } from './table.js';
 
 const num = (v: number | null, digits = 1, unit = '') => (v === null ? '—' : `${v.toFixed(digits)}${unit}`);
 const hours = (v: number | null) =>
   v === null ? '—' : v < 48 ? `${v.toFixed(1)} h` : `${(v / 24).toFixed(1)} d`;
 
-/** Renders the numbers SQL computed; it computes none itself. */
-export function formatDora(s: DoraSummary): string {
-  const band = (b: string | null) => (b ? `${b} (DORA ${s.band_year})` : '');
+/**
+ * Renders the numbers SQL computed; it computes none itself. The band column is headed by
+ * the DORA report whose clusters gave the bands. With a `width`, the values wrap to fit it.
+ */
+export function formatDora(s: DoraSummary, width?: number): string {
+  const bandColumn = `DORA ${s.band_year}`;
+  const band = (b: string | null) => b ?? '';
   return formatTable(
     [
       {
         metric: 'Deployment frequency',
         value: `${s.deployments} in ${s.weeks} weeks: ${num(s.deployments_per_week, 1)} a week (median ${num(s.median_deployments_per_week, 0)}), deploy days ${num(s.deploy_days_per_week, 1)} a week${s.fallback_deployments ? `, ${s.fallback_deployments} from fallback sources` : ''}`,
-        band: band(s.deployment_frequency_band),
+        [bandColumn]: band(s.deployment_frequency_band),
       },
       {
         metric: 'Change lead time',
         value: s.prs_shipped
           ? `p50 ${hours(s.lead_time_p50_h)}, p75 ${hours(s.lead_time_p75_h)}, p90 ${hours(s.lead_time_p90_h)} (${s.prs_shipped} changes)`
           : '—',
-        band: band(s.lead_time_band),
+        [bandColumn]: band(s.lead_time_band),
       },
       {
         metric: 'Change fail rate',
@@ -36,12 +40,12 @@ export function formatDora(s: DoraSummary): string {
           s.change_fail_rate_pct === null
             ? '—'
             : `${num(s.change_fail_rate_pct)} % (${s.failed_deployments} of ${s.deployments})`,
-        band: band(s.change_fail_rate_band),
+        [bandColumn]: band(s.change_fail_rate_band),
       },
       {
         metric: 'Failed deployment recovery time',
         value: s.failed_deployments ? `p50 ${hours(s.recovery_p50_h)}, p90 ${hours(s.recovery_p90_h)}` : '—',
-        band: band(s.recovery_band),
+        [bandColumn]: band(s.recovery_band),
       },
       {
         metric: 'Deployment rework rate',
@@ -49,14 +53,15 @@ export function formatDora(s: DoraSummary): string {
           s.rework_rate_pct === null
             ? '—'
             : `${num(s.rework_rate_pct)} % (${s.rework_deployments} of ${s.deployments})`,
-        band: '',
+        [bandColumn]: '',
       },
     ],
-    ['metric', 'value', 'band'],
+    ['metric', 'value', bandColumn],
+    { width, wrap: 'value' },
   );
 }
 
-export function formatFlow(f: FlowSummary): string {
+export function formatFlow(f: FlowSummary, width?: number): string {
   return formatTable(
     [
       {
@@ -78,6 +83,7 @@ export function formatFlow(f: FlowSummary): string {
       { measure: 'Work in progress now', value: String(f.wip_now) },
     ],
     ['measure', 'value'],
+    { width, wrap: 'value' },
   );
 }
 
@@ -116,11 +122,12 @@ export function metricsCommands(program: Command): void {
     .option('--team <name>', 'a team, or * for the whole organisation', '*')
     .option('--from <date>', 'start of the period (YYYY-MM-DD; default 90 days ago)', parseDate)
     .option('--to <date>', 'end of the period (YYYY-MM-DD; default now)', parseDate)
-    .action(async (opts: { team: string; from?: Date; to?: Date }) => {
+    .option('--json', 'print the summaries as one JSON document (for scripts) instead of tables')
+    .action(async (opts: { team: string; from?: Date; to?: Date; json?: boolean }) => {
       const { settings, log } = boot();
       const { db } = await openDatabase(settings, log);
       try {
-        const to = opts.to ?? new Date();
+        const to = opts.to ?? settings.clock.now();
         const from = opts.from ?? new Date(to.getTime() - 90 * 86_400_000);
         if (from >= to) throw new Error('--from must be before --to');
         const teams = await teamNames(db);
@@ -130,16 +137,38 @@ export function metricsCommands(program: Command): void {
           doraSummary(db, opts.team, from, to),
           flowSummary(db, opts.team, from, to),
         ]);
-        const title = opts.team === '*' ? 'all teams' : `team ${opts.team}`;
-        console.log(
-          `\nDORA, ${title}, ${from.toISOString().slice(0, 10)} to ${to.toISOString().slice(0, 10)}\n`,
+        process.stdout.write(
+          opts.json
+            ? `${JSON.stringify({ team: opts.team, from: from.toISOString(), to: to.toISOString(), dora, flow }, null, 2)}\n`
+            : reportText(opts.team, from, to, dora, flow, terminalWidth()),
         );
-        console.log(formatDora(dora));
-        console.log(`\nFlow\n`);
-        console.log(formatFlow(flow));
-        console.log('');
       } finally {
         await db.close();
       }
     });
+}
+
+/** What `report` prints for people. */
+export function reportText(
+  team: string,
+  from: Date,
+  to: Date,
+  dora: DoraSummary,
+  flow: FlowSummary,
+  width?: number,
+): string {
+  const title = team === '*' ? 'all teams' : `team ${team}`;
+  const day = (d: Date) => d.toISOString().slice(0, 10);
+  return [
+    '',
+    `DORA, ${title}, ${day(from)} to ${day(to)}`,
+    '',
+    formatDora(dora, width),
+    '',
+    'Flow',
+    '',
+    formatFlow(flow, width),
+    '',
+    '',
+  ].join('\n');
 }

@@ -12,9 +12,9 @@ import { syncGitHub, type GitHubSyncOptions, type RepoSyncResult } from '../sour
 import { connectJira } from '../sources/jira/client.js';
 import { syncJira, type JiraSyncOptions, type ProjectSyncResult } from '../sources/jira/sync.js';
 import { boot, exitWithConfigError } from './bootstrap.js';
-import { formatTable } from './doctor.js';
 import { parseDate, wholeNumber } from './options.js';
 import { progress } from './progress.js';
+import { formatTable, terminalWidth } from './table.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -87,7 +87,7 @@ export async function syncGitHubWithProgress(
   }
 }
 
-export function gitHubResultsTable(results: RepoSyncResult[]): string {
+export function gitHubResultsTable(results: RepoSyncResult[], width = terminalWidth()): string {
   return formatTable(
     results.map((r) => ({
       repository: r.repo,
@@ -109,6 +109,7 @@ export function gitHubResultsTable(results: RepoSyncResult[]): string {
       'skipped',
       'error',
     ],
+    { width, wrap: 'error' },
   );
 }
 
@@ -139,7 +140,7 @@ export async function syncJiraWithProgress(
   }
 }
 
-export function jiraResultsTable(results: ProjectSyncResult[]): string {
+export function jiraResultsTable(results: ProjectSyncResult[], width = terminalWidth()): string {
   return formatTable(
     results.map((r) => ({
       project: r.project,
@@ -163,6 +164,7 @@ export function jiraResultsTable(results: ProjectSyncResult[]): string {
       'skipped',
       'error',
     ],
+    { width, wrap: 'error' },
   );
 }
 
@@ -181,6 +183,7 @@ export function syncCommands(program: Command): void {
     .option('--repo <name>', 'only this repository (repeatable; patterns allowed)', collect)
     .option('--lookback-days <n>', 'how far back a first sync reads', wholeNumber(1), 365)
     .option('--concurrency <n>', 'repositories synced side by side', wholeNumber(1, 16), 4)
+    .option('--json', 'print the results as one JSON document (for scripts) instead of a table')
     .action(
       async (opts: {
         full?: boolean;
@@ -188,6 +191,7 @@ export function syncCommands(program: Command): void {
         repo?: string[];
         lookbackDays: number;
         concurrency: number;
+        json?: boolean;
       }) => {
         const { settings, organisation, log } = boot();
         requireGitHubSettings(settings);
@@ -204,7 +208,7 @@ export function syncCommands(program: Command): void {
               concurrency: opts.concurrency,
             },
           );
-          console.log(gitHubResultsTable(results));
+          printResults('github', results, opts.json, gitHubResultsTable);
           if (results.some((r) => r.status === 'failed')) process.exitCode = 1;
         } finally {
           await db.close();
@@ -220,7 +224,8 @@ export function syncCommands(program: Command): void {
     .option('--full', 'ignore the saved watermarks and read every issue again')
     .option('--project <key>', 'only this project (repeatable)', projectKey)
     .option('--concurrency <n>', 'projects synced side by side', wholeNumber(1, 8), 2)
-    .action(async (opts: { full?: boolean; project?: string[]; concurrency: number }) => {
+    .option('--json', 'print the results as one JSON document (for scripts) instead of a table')
+    .action(async (opts: { full?: boolean; project?: string[]; concurrency: number; json?: boolean }) => {
       const { settings, organisation, log } = boot();
       requireJiraSettings(settings);
       const { db } = await openDatabase(settings, log, opts.concurrency);
@@ -230,10 +235,28 @@ export function syncCommands(program: Command): void {
           { settings, organisation, log, db },
           { only: opts.project, full: opts.full, concurrency: opts.concurrency },
         );
-        console.log(jiraResultsTable(results));
+        printResults('jira', results, opts.json, jiraResultsTable);
         if (results.some((r) => r.status === 'failed')) process.exitCode = 1;
       } finally {
         await db.close();
       }
     });
+}
+
+/**
+ * A sync's results on stdout: a table, or with --json one document, `{ source, results }`,
+ * each result with every field (`error` null when there was none). Progress and log lines
+ * are on stderr either way.
+ */
+function printResults<R extends { error?: string }>(
+  source: 'github' | 'jira',
+  results: R[],
+  json: boolean | undefined,
+  table: (results: R[]) => string,
+): void {
+  process.stdout.write(
+    json
+      ? `${JSON.stringify({ source, results: results.map((r) => ({ ...r, error: r.error ?? null })) }, null, 2)}\n`
+      : `${table(results)}\n`,
+  );
 }

@@ -2,11 +2,11 @@ import { clockStartingAt, parseInstant, systemClock, type Clock } from '../clock
 import { isAbsolute, resolve } from 'node:path';
 import cron from 'node-cron';
 import { z } from 'zod';
-import { ConfigError } from '../errors.js';
+import { ConfigError, ConfigErrors } from '../errors.js';
 
 /**
  * Every setting comes from the environment and is validated here, once, at start-up.
- * A bad value stops the process with one line naming the variable (see ConfigError);
+ * Bad values stop the process with a line naming each variable (see ConfigErrors);
  * secret values are never echoed back.
  */
 
@@ -151,7 +151,8 @@ const envSchema = z.object({
   ),
   GITHUB_REPOS: list,
 
-  JIRA_BASE_URL: httpUrl.optional(),
+  // Blank is unset, as for every setting (compose passes an unset variable as blank).
+  JIRA_BASE_URL: z.preprocess(blankIsUnset, httpUrl.optional()),
   JIRA_EMAIL: z.preprocess(
     blankIsUnset,
     z
@@ -180,7 +181,7 @@ const envSchema = z.object({
   SLACK_BOT_TOKEN: secret(),
   SLACK_CHANNEL: optionalString,
   SLACK_API_URL: z.preprocess((v) => blankIsUnset(v) ?? 'https://slack.com/api', httpUrl),
-  SLACK_WEBHOOK_URL: httpUrl.optional(),
+  SLACK_WEBHOOK_URL: z.preprocess(blankIsUnset, httpUrl.optional()),
 
   GRAFANA_URL: z.preprocess((v) => blankIsUnset(v) ?? 'http://localhost:3000', httpUrl),
   GRAFANA_READER_PASSWORD: secret(8),
@@ -235,40 +236,31 @@ export interface Settings {
 }
 
 /** Rules that tie several variables together; each names the variable to fix. */
-function crossCheck(e: Env): void {
+function crossCheck(e: Env): ConfigError[] {
+  const problems: ConfigError[] = [];
+  const problem = (variable: string, message: string) => problems.push(new ConfigError(variable, message));
   if (e.GITHUB_APP_ID !== undefined && e.GITHUB_APP_PRIVATE_KEY === undefined)
-    throw new ConfigError('GITHUB_APP_PRIVATE_KEY', 'is required when GITHUB_APP_ID is set');
+    problem('GITHUB_APP_PRIVATE_KEY', 'is required when GITHUB_APP_ID is set');
   if (e.GITHUB_APP_PRIVATE_KEY !== undefined && e.GITHUB_APP_ID === undefined)
-    throw new ConfigError('GITHUB_APP_ID', 'is required when GITHUB_APP_PRIVATE_KEY is set');
+    problem('GITHUB_APP_ID', 'is required when GITHUB_APP_PRIVATE_KEY is set');
   if (
     e.GITHUB_APP_PRIVATE_KEY !== undefined &&
     !/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem(e.GITHUB_APP_PRIVATE_KEY))
   )
-    throw new ConfigError(
-      'GITHUB_APP_PRIVATE_KEY',
-      'must be a PEM private key (-----BEGIN … PRIVATE KEY-----)',
-    );
+    problem('GITHUB_APP_PRIVATE_KEY', 'must be a PEM private key (-----BEGIN … PRIVATE KEY-----)');
   if (e.GITHUB_TOKEN !== undefined && e.GITHUB_APP_ID !== undefined)
-    throw new ConfigError(
-      'GITHUB_TOKEN',
-      'set either GITHUB_TOKEN or the GITHUB_APP_* credentials, not both',
-    );
+    problem('GITHUB_TOKEN', 'set either GITHUB_TOKEN or the GITHUB_APP_* credentials, not both');
   if (e.JIRA_EMAIL !== undefined && e.JIRA_API_TOKEN === undefined)
-    throw new ConfigError('JIRA_API_TOKEN', 'is required when JIRA_EMAIL is set (Jira Cloud basic auth)');
+    problem('JIRA_API_TOKEN', 'is required when JIRA_EMAIL is set (Jira Cloud basic auth)');
   if (e.JIRA_API_TOKEN !== undefined && e.JIRA_EMAIL === undefined)
-    throw new ConfigError('JIRA_EMAIL', 'is required when JIRA_API_TOKEN is set (Jira Cloud basic auth)');
+    problem('JIRA_EMAIL', 'is required when JIRA_API_TOKEN is set (Jira Cloud basic auth)');
   if (e.JIRA_PAT !== undefined && e.JIRA_API_TOKEN !== undefined)
-    throw new ConfigError(
-      'JIRA_PAT',
-      'set either JIRA_PAT (Data Center) or JIRA_EMAIL + JIRA_API_TOKEN (Cloud), not both',
-    );
+    problem('JIRA_PAT', 'set either JIRA_PAT (Data Center) or JIRA_EMAIL + JIRA_API_TOKEN (Cloud), not both');
   if ((e.JIRA_API_TOKEN !== undefined || e.JIRA_PAT !== undefined) && e.JIRA_BASE_URL === undefined)
-    throw new ConfigError('JIRA_BASE_URL', 'is required when Jira credentials are set');
+    problem('JIRA_BASE_URL', 'is required when Jira credentials are set');
   if (e.SLACK_BOT_TOKEN !== undefined && !/^xox[a-z]-/.test(e.SLACK_BOT_TOKEN))
-    throw new ConfigError(
-      'SLACK_BOT_TOKEN',
-      'must be a Slack token starting with xoxb- (or another xox?- prefix)',
-    );
+    problem('SLACK_BOT_TOKEN', 'must be a Slack token starting with xoxb- (or another xox?- prefix)');
+  return problems;
 }
 
 /** Private keys often arrive through .env files with literal "\n" sequences. */
@@ -303,14 +295,60 @@ function fromInvocationDir(path: string, env: NodeJS.ProcessEnv): string {
   return isAbsolute(path) ? path : resolve(env.INIT_CWD ?? process.cwd(), path);
 }
 
-export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+/** Every problem of the environment: each malformed variable, then the rules that tie several. */
+function problemsOf(env: NodeJS.ProcessEnv): { env?: Env; problems: ConfigError[] } {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new ConfigError(String(issue.path[0] ?? 'environment'), issue.message);
+    const byVariable = new Map<string, ConfigError>();
+    for (const issue of parsed.error.issues) {
+      const variable = String(issue.path[0] ?? 'environment');
+      if (!byVariable.has(variable)) byVariable.set(variable, new ConfigError(variable, issue.message));
+    }
+    return { problems: [...byVariable.values()] };
   }
-  const e = parsed.data;
-  crossCheck(e);
+  const problems = crossCheck(parsed.data);
+  return problems.length ? { problems } : { env: parsed.data, problems: [] };
+}
+
+export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  const { env: e, problems } = problemsOf(env);
+  if (!e) throw problems.length === 1 ? problems[0]! : new ConfigErrors(problems);
+  return settingsOf(e, env);
+}
+
+/**
+ * The settings as far as they can be read, for `doctor`: each bad variable is left unset
+ * (its default, or off) and reported, so every check that does not need it still runs.
+ */
+export function readSettingsLeniently(env: NodeJS.ProcessEnv = process.env): {
+  settings: Settings;
+  problems: ConfigError[];
+} {
+  const problems: ConfigError[] = [];
+  let current = { ...env };
+  for (;;) {
+    const found = problemsOf(current);
+    if (found.env) return { settings: settingsOf(found.env, env), problems };
+    problems.push(...found.problems);
+    const next = { ...current };
+    for (const p of found.problems) {
+      // A rule may name a variable that is unset (JIRA_BASE_URL, needed by the Jira credentials):
+      // then that service's settings go, and its check is skipped.
+      const drop =
+        p.variable in next
+          ? [p.variable]
+          : Object.keys(next).filter((k) => k.startsWith(serviceOf(p.variable)));
+      for (const k of drop) delete next[k];
+    }
+    if (Object.keys(next).length === Object.keys(current).length) throw new ConfigErrors(problems);
+    current = next;
+  }
+}
+
+/** JIRA_ of JIRA_BASE_URL: the service a variable belongs to. */
+const serviceOf = (variable: string) => `${variable.split('_')[0]}_`;
+
+function settingsOf(e: Env, env: NodeJS.ProcessEnv): Settings {
   return {
     clock: e.ENGMETRICS_NOW ? clockStartingAt(e.ENGMETRICS_NOW) : systemClock,
     database: {

@@ -47,8 +47,11 @@ export async function startEmbedded(options: {
       throw err;
     }
     const opened = db;
+    const url = `postgres://postgres@${host}:${port}/postgres?sslmode=disable`;
+    // Another command started meanwhile (report, doctor) learns where to reach this database.
+    if (lockFile) writeFileSync(lockFile, JSON.stringify({ pid: process.pid, url }));
     return {
-      url: `postgres://postgres@${host}:${port}/postgres?sslmode=disable`,
+      url,
       host,
       port,
       dataDir,
@@ -65,19 +68,28 @@ export async function startEmbedded(options: {
   }
 }
 
-/** PGlite has no postmaster lock of its own; two processes on one folder would corrupt it. */
+/**
+ * PGlite has no postmaster lock of its own; two processes on one folder would corrupt it. The
+ * lock holds the owner's pid and, once it serves, its address: another command is told to use
+ * that running database instead.
+ */
 function claimLock(lockFile: string, dataDir: string): void {
+  let holder: { pid?: number; url?: string } = {};
   try {
-    const pid = Number(readFileSync(lockFile, 'utf8').trim());
-    if (pid && pid !== process.pid && isAlive(pid))
-      throw new ConfigError(
-        'ENGMETRICS_DATA_DIR',
-        `the embedded database in ${dataDir} is in use by process ${pid}; stop it, or set DATABASE_URL`,
-      );
-  } catch (err) {
-    if (err instanceof ConfigError) throw err;
+    const text = readFileSync(lockFile, 'utf8').trim();
+    holder = text.startsWith('{') ? (JSON.parse(text) as typeof holder) : { pid: Number(text) };
+  } catch {
+    // No lock, or one a crash left half-written: the folder is free.
   }
-  writeFileSync(lockFile, String(process.pid));
+  if (holder.pid && holder.pid !== process.pid && isAlive(holder.pid))
+    throw new ConfigError(
+      'ENGMETRICS_DATA_DIR',
+      `the embedded database in ${dataDir} is in use by process ${holder.pid}` +
+        (holder.url
+          ? ` (a running npm start or engmetrics serve); use it: DATABASE_URL=${holder.url.replace(/\?sslmode=disable$/, '')}`
+          : '; stop it, or set DATABASE_URL'),
+    );
+  writeFileSync(lockFile, JSON.stringify({ pid: process.pid }));
 }
 
 function isAlive(pid: number): boolean {
