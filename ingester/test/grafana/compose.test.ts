@@ -1,10 +1,11 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { parse as parseYaml } from 'yaml';
+import { loadSettings, type Settings } from '../../src/config/settings.js';
 import { expandProvisioningValue } from '../../src/grafana/provisioning.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -17,6 +18,9 @@ interface Service {
   volumes?: string[];
   healthcheck?: { test: string | string[] };
   depends_on?: Record<string, { condition: string }>;
+  entrypoint?: string[];
+  network_mode?: string;
+  restart?: string;
 }
 const composeDoc = parseYaml(read('docker-compose.yml')) as unknown;
 const compose = composeDoc as { services: Record<string, Service> };
@@ -28,10 +32,12 @@ const yamlStrings = (node: unknown): string[] =>
     : node && typeof node === 'object'
       ? Object.values(node).flatMap(yamlStrings)
       : [];
-const { postgres, grafana, ingester } = compose.services as Record<
-  'postgres' | 'grafana' | 'ingester',
-  Service
->;
+const {
+  postgres,
+  grafana,
+  ingester,
+  'settings-check': settingsCheck,
+} = compose.services as Record<'postgres' | 'grafana' | 'ingester' | 'settings-check', Service>;
 
 /** Variables docker compose reads (`$$` is compose's literal dollar, for the container's shell). */
 function composeVariables(text: string): string[] {
@@ -57,12 +63,95 @@ function provisioningVariables(): string[] {
   return [...names].sort();
 }
 
+/**
+ * A value as docker compose interpolates it from .env and the shell
+ * (https://docs.docker.com/reference/compose-file/interpolation/): `$$` is a literal `$`;
+ * `${V:-d}` is d when V is unset or empty, `${V-d}` when unset; `${V:?m}` fails when V is unset
+ * or empty, `${V?m}` when unset; `${V:+r}` is r when V is set and not empty, `${V+r}` when set.
+ */
+function interpolate(value: string, env: Record<string, string>): string {
+  return value.replace(
+    /\$(?:(\$)|\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?)([-?+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))/g,
+    (_m, dollar?: string, braced?: string, colon?: string, op?: string, arg?: string, bare?: string) => {
+      if (dollar) return '$';
+      const name = (braced ?? bare)!;
+      const set = name in env;
+      const present = colon ? set && env[name] !== '' : set;
+      if (op === '-') return present ? env[name]! : arg!;
+      if (op === '?') {
+        if (!present) throw new Error(`required variable ${name} is missing a value: ${arg}`);
+        return env[name]!;
+      }
+      if (op === '+') return present ? arg! : '';
+      return env[name] ?? '';
+    },
+  );
+}
+
+const interpolateAll = (environment: Record<string, string>, env: Record<string, string>) =>
+  Object.fromEntries(Object.entries(environment).map(([k, v]) => [k, interpolate(String(v), env)]));
+
+/** KEY=value lines, as compose reads .env (the file's values are unquoted). */
+const dotenv = (text: string): Record<string, string> =>
+  Object.fromEntries(
+    text
+      .split('\n')
+      .map((l) => /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(l))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => [m[1]!, m[2]!.trim()]),
+  );
+
 const envExample = read('.env.example');
 const documentedInEnvExample = (name: string) => new RegExp(`^(# )?${name}=`, 'm').test(envExample);
 /** The README's Configuration section, up to the next top-level heading. */
 const configurationSection = /\n## Configuration\n([\s\S]*?)\n## /.exec(read('README.md'))?.[1] ?? '';
 const documentedInReadme = (name: string) =>
   configurationSection.split('\n').some((l) => l.startsWith('|') && l.includes(`\`${name}\``));
+
+/** The ingester's settings: the variables of the first table of the README's Configuration, in order. */
+const ingesterTable = (): { name: string; fallback: string }[] =>
+  configurationSection
+    .split('\n### ')[0]!
+    .split('\n')
+    .filter((l) => l.startsWith('| `'))
+    .flatMap((l) => {
+      const [names, fallback] = l
+        .split('|')
+        .slice(1, 3)
+        .map((c) => c.trim());
+      return [...names!.matchAll(/`([A-Z][A-Z0-9_]*)`/g)].map((m) => ({
+        name: m[1]!,
+        fallback: /^`(.*)`$/.exec(fallback!)?.[1] ?? '',
+      }));
+    });
+
+/** The variables the ingester's settings read (ingester/src/config/settings.ts), whatever their order. */
+function settingsVariables(): string[] {
+  const names = new Set<string>();
+  const env = new Proxy({} as Record<string, string>, {
+    get: (_t, key) => {
+      if (typeof key === 'string' && /^[A-Z][A-Z0-9_]*$/.test(key)) names.add(key);
+      return undefined;
+    },
+  });
+  loadSettings(env);
+  names.delete('INIT_CWD'); // npm's, for relative paths
+  return [...names].sort();
+}
+
+/** The embedded database's settings, which the DATABASE_URL of compose leaves unused. */
+const EMBEDDED_ONLY = ['ENGMETRICS_DATA_DIR', 'ENGMETRICS_PG_PORT'];
+/** Set by compose itself: the database it runs, and where the API listens in the container. */
+const FIXED = ['DATABASE_URL', 'HOST', 'PORT'];
+
+/** .env.example with its placeholders replaced, as a user fills it in. */
+const filledIn = (): Record<string, string> =>
+  Object.fromEntries(
+    Object.entries(dotenv(envExample)).map(([k, v]) => [
+      k,
+      /change-?me/i.test(v) ? `${k.toLowerCase().replace(/_/g, '')}0123456789abcdef` : v,
+    ]),
+  );
 
 describe('docker-compose.yml', () => {
   it('runs PostgreSQL 16, the ingester from its Dockerfile and Grafana with the plugin built in, each with a health check', () => {
@@ -78,8 +167,10 @@ describe('docker-compose.yml', () => {
     expect(ingester.build).toEqual({ context: '.', dockerfile: 'ingester/Dockerfile' });
     expect(existsSync(join(ROOT, ingester.build!.dockerfile))).toBe(true);
     expect(JSON.stringify(ingester.healthcheck?.test)).toMatch(/\/health/);
-    expect(ingester.depends_on).toEqual({ postgres: { condition: 'service_healthy' } });
-    expect(grafana.depends_on).toEqual({ ingester: { condition: 'service_healthy' } });
+    const checked = { 'settings-check': { condition: 'service_completed_successfully' } };
+    expect(postgres.depends_on).toEqual(checked);
+    expect(ingester.depends_on).toEqual({ ...checked, postgres: { condition: 'service_healthy' } });
+    expect(grafana.depends_on).toEqual({ ...checked, ingester: { condition: 'service_healthy' } });
   });
 
   it.each([
@@ -155,6 +246,190 @@ describe('docker-compose.yml', () => {
   it('reads compose variables as compose does', () => {
     expect(composeVariables("a ${A:?x} $B $${C} ${D:-} $$E '${F}'")).toEqual(['A', 'B', 'D', 'F']);
   });
+
+  it('interpolates values as compose does', () => {
+    const env = { A: 'a', E: '' };
+    expect(interpolate('${A:-x} ${E:-x} ${U:-x} ${E-x} ${U-x} $A ${U} $$A $${A}', env)).toBe(
+      'a x x  x a  $A ${A}',
+    );
+    expect(interpolate('${A:+r}|${E:+r}|${E+r}|${U+r}|${A:?m}|${E?m}', env)).toBe('r||r||a|');
+    expect(() => interpolate('${E:?set E}', env)).toThrow('required variable E is missing a value: set E');
+    expect(() => interpolate('${U?set U}', env)).toThrow('required variable U is missing a value: set U');
+  });
+});
+
+describe('the settings compose passes the ingester', () => {
+  const environment = ingester.environment!;
+  const table = ingesterTable();
+  const passed = table.map((r) => r.name).filter((v) => !EMBEDDED_ONLY.includes(v));
+
+  it('are what the README documents and the settings read, every one, in the order of the table', () => {
+    expect(table.length).toBeGreaterThan(30);
+    const documented = table.map((r) => r.name);
+    expect({ readButNotDocumented: settingsVariables().filter((v) => !documented.includes(v)) }).toEqual({
+      readButNotDocumented: [],
+    });
+    expect({ documentedButNotRead: documented.filter((v) => !settingsVariables().includes(v)) }).toEqual({
+      documentedButNotRead: [],
+    });
+    expect({ notPassed: passed.filter((v) => !(v in environment)) }).toEqual({ notPassed: [] });
+    expect(Object.keys(environment)).toEqual(passed);
+    // The embedded-only settings do nothing where DATABASE_URL is set.
+    expect(environment.DATABASE_URL).toMatch(
+      /^postgres:\/\/engmetrics:\$\{POSTGRES_PASSWORD\}@postgres:5432\//,
+    );
+  });
+
+  it("each from the variable of its own name, blank when unset (the ingester's default), or the documented default", () => {
+    const forms = Object.fromEntries(
+      passed
+        .filter((v) => !FIXED.includes(v))
+        .map((v) => {
+          const m = /^\$\{([A-Z0-9_]+)(?::([-?])(.*))?\}$/.exec(environment[v]!);
+          const fallback = table.find((r) => r.name === v)!.fallback;
+          const ok = m?.[1] === v && (m[2] !== '-' || m[3] === '' || m[3] === fallback);
+          return [v, ok ? 'ok' : `${environment[v]} (README default: ${fallback || 'none'})`];
+        }),
+    );
+    expect(forms).toEqual(Object.fromEntries(Object.keys(forms).map((v) => [v, 'ok'])));
+    expect({ HOST: environment.HOST, PORT: environment.PORT }).toEqual({ HOST: '0.0.0.0', PORT: '8080' });
+  });
+
+  it('hands each value set in .env to the ingester as it is', () => {
+    const env = Object.fromEntries(passed.map((v) => [v, `value of ${v}`]));
+    const received = interpolateAll(environment, { ...env, POSTGRES_PASSWORD: 'pw' });
+    expect(Object.fromEntries(passed.filter((v) => !FIXED.includes(v)).map((v) => [v, received[v]]))).toEqual(
+      Object.fromEntries(passed.filter((v) => !FIXED.includes(v)).map((v) => [v, `value of ${v}`])),
+    );
+  });
+
+  const stripped = (s: Settings) => ({ ...s, clock: undefined });
+
+  it('gives the ingester the schedules, the LLM time limit and the webhook .env sets', () => {
+    const env = filledIn();
+    const settings = loadSettings(
+      interpolateAll(environment, {
+        ...env,
+        JIRA_BASE_URL: 'https://acme.atlassian.net',
+        SCHEDULER: 'off',
+        SCHEDULE_GITHUB: '15 * * * *',
+        SCHEDULE_JIRA: 'off',
+        SCHEDULE_REFRESH: '0 3 * * *',
+        SCHEDULE_SLACK: '0 8 * * 1',
+        SCHEDULE_TIMEZONE: 'Europe/Berlin',
+        OPENAI_TIMEOUT_MS: '5000',
+        SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T/B/x',
+      }),
+    );
+    expect(settings.schedule).toEqual({
+      enabled: false,
+      timezone: 'Europe/Berlin',
+      github: '15 * * * *',
+      jira: null,
+      refresh: '0 3 * * *',
+      slack: '0 8 * * 1',
+    });
+    expect(settings.openai.timeoutMs).toBe(5000);
+    expect(settings.slack.webhookUrl).toBe('https://hooks.slack.com/services/T/B/x');
+    expect(settings.jira.baseUrl).toBe('https://acme.atlassian.net');
+  });
+
+  it("leaves what .env leaves blank or unset to the ingester's defaults (compose passes both as empty)", () => {
+    const env = filledIn();
+    const received = interpolateAll(environment, env);
+    // What the ingester reads with nothing but what compose itself sets or requires.
+    const unset = Object.fromEntries(Object.entries(received).filter(([, v]) => v !== ''));
+    expect(Object.keys(unset).sort()).toEqual(
+      [
+        'API_TOKEN',
+        'DATABASE_URL',
+        'GRAFANA_READER_PASSWORD',
+        'GRAFANA_URL',
+        'HOST',
+        'LOG_LEVEL',
+        'PORT',
+      ].sort(),
+    );
+    const defaults = stripped(loadSettings(unset));
+    expect(defaults.schedule).toEqual({
+      enabled: true,
+      timezone: undefined,
+      github: '0 * * * *',
+      jira: '30 */2 * * *',
+      refresh: '0 2 * * *',
+      slack: '0 9 * * 1-5',
+    });
+    expect(defaults.openai.timeoutMs).toBe(20000);
+    // Each blank one alone, then all of them: the README's "blank values count as unset".
+    const optional = passed.filter((v) => /^\$\{[A-Z0-9_]+:-/.test(environment[v]!));
+    expect(optional.length).toBeGreaterThan(25);
+    const refusedWhenBlank = optional.filter((v) => {
+      try {
+        loadSettings({ ...unset, [v]: '' });
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    expect({ refusedWhenBlank }).toEqual({ refusedWhenBlank: [] });
+    expect(stripped(loadSettings(received))).toEqual(defaults);
+  });
+});
+
+describe("compose's check of the placeholders", () => {
+  const script = interpolate(settingsCheck.entrypoint![2]!, {});
+  /** The check as its container runs it, with what compose gives it from this .env. */
+  const runCheck = (env: Record<string, string>) => {
+    const r = spawnSync('sh', ['-c', script], {
+      env: { PATH: process.env.PATH, ...interpolateAll(settingsCheck.environment!, env) },
+      encoding: 'utf8',
+    });
+    return { status: r.status, named: /:((?: [A-Z0-9_]+)+)$/m.exec(r.stderr)?.[1]!.trim().split(' ') ?? [] };
+  };
+  const placeholders = Object.entries(dotenv(envExample))
+    .filter(([, v]) => /change-me/.test(v))
+    .map(([k]) => k);
+
+  it('runs first, once, in a container of its own, before every other service', () => {
+    expect(settingsCheck.image).toBe(postgres.image); // no image of its own to pull or build
+    expect(settingsCheck.network_mode).toBe('none');
+    expect(settingsCheck.restart).toBe('no');
+    expect(settingsCheck.entrypoint!.slice(0, 2)).toEqual(['sh', '-c']);
+    expect(composeVariables(settingsCheck.entrypoint![2]!)).toEqual([]);
+    for (const [name, service] of Object.entries(compose.services))
+      if (name !== 'settings-check')
+        expect({ name, check: service.depends_on?.['settings-check'] }).toEqual({
+          name,
+          check: { condition: 'service_completed_successfully' },
+        });
+  });
+
+  it("refuses .env.example's placeholders, naming each variable that holds one", () => {
+    expect(placeholders).toEqual(
+      expect.arrayContaining([
+        'POSTGRES_PASSWORD',
+        'API_TOKEN',
+        'GRAFANA_READER_PASSWORD',
+        'GRAFANA_ADMIN_PASSWORD',
+      ]),
+    );
+    expect(runCheck(dotenv(envExample))).toEqual({ status: 1, named: placeholders });
+    expect(runCheck({ ...filledIn(), API_TOKEN: 'Change-Me-Please-0123456789' })).toEqual({
+      status: 1,
+      named: ['API_TOKEN'],
+    });
+    expect(runCheck(filledIn())).toEqual({ status: 0, named: [] });
+    expect(runCheck({})).toEqual({ status: 0, named: [] }); // compose's own ${VAR:?} names those
+  });
+
+  it('checks every password, token and key compose passes', () => {
+    const secrets = [...new Set(yamlStrings(composeDoc).flatMap(composeVariables))].filter((v) =>
+      /PASSWORD|TOKEN|_KEY$|_PAT$|WEBHOOK/.test(v),
+    );
+    expect(Object.keys(settingsCheck.environment!).sort()).toEqual(secrets.sort());
+    const all = Object.fromEntries(secrets.map((v) => [v, 'change-me']));
+    expect(runCheck(all)).toEqual({ status: 1, named: Object.keys(settingsCheck.environment!) });
+  });
 });
 
 describe('the ingester image', () => {
@@ -164,8 +439,22 @@ describe('the ingester image', () => {
     if (out) rmSync(out, { recursive: true, force: true });
   });
 
+  it('builds and runs on the Node.js LTS line CI tests the ingester on besides the oldest supported', () => {
+    const lts = /^node_lts=(\d+)\.\d+\.\d+$/m.exec(read('.ci/run'))?.[1];
+    expect(lts).toBe('24');
+    const images = [
+      ...dockerfile.matchAll(/^FROM (node:\S+)/gm),
+      ...read('plugin/Dockerfile').matchAll(/^FROM (node:\S+)/gm),
+    ].map((m) => m[1]);
+    expect(images).toEqual([
+      `node:${lts}-bookworm-slim`,
+      `node:${lts}-bookworm-slim`,
+      `node:${lts}-bookworm-slim`,
+      `node:${lts}-bookworm-slim`,
+    ]);
+  });
+
   it('builds with npm ci and the workspace build, ships the SQL, and migrates then serves on 0.0.0.0', () => {
-    expect(dockerfile).toMatch(/^FROM node:20/m);
     expect(dockerfile).toMatch(/npm ci -w ingester/);
     expect(dockerfile).toMatch(/npm run build -w ingester/);
     expect(dockerfile).toMatch(/^COPY sql sql$/m);
