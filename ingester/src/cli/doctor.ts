@@ -52,6 +52,12 @@ interface Endpoint {
   credential: string;
 }
 
+const endpointOf = (service: string, setting: string, value: string, credential: string): Endpoint => ({
+  service,
+  address: [setting, value],
+  credential,
+});
+
 const NETWORK_CODES: Record<string, string> = {
   ECONNREFUSED: 'nothing listens there (connection refused)',
   ENOTFOUND: 'no such host',
@@ -154,11 +160,12 @@ function databaseChecks(settings: Settings, db: Database): Check[] {
 function githubCheck(settings: Settings, log: Logger): Check {
   return {
     check: 'github',
-    endpoint: {
-      service: 'GitHub',
-      address: ['GITHUB_API_URL', settings.github.apiUrl],
-      credential: settings.github.app ? 'the GITHUB_APP_* credentials' : 'GITHUB_TOKEN',
-    },
+    endpoint: endpointOf(
+      'GitHub',
+      'GITHUB_API_URL',
+      settings.github.apiUrl,
+      settings.github.app ? 'the GITHUB_APP_* credentials' : 'GITHUB_TOKEN',
+    ),
     run: async () => {
       const g = settings.github;
       if (!g.token && !g.app)
@@ -228,11 +235,12 @@ function githubCheck(settings: Settings, log: Logger): Check {
 function jiraCheck(settings: Settings): Check {
   return {
     check: 'jira',
-    endpoint: {
-      service: 'Jira',
-      address: ['JIRA_BASE_URL', settings.jira.baseUrl ?? ''],
-      credential: settings.jira.auth?.kind === 'bearer' ? 'JIRA_PAT' : 'JIRA_EMAIL with JIRA_API_TOKEN',
-    },
+    endpoint: endpointOf(
+      'Jira',
+      'JIRA_BASE_URL',
+      settings.jira.baseUrl ?? '',
+      settings.jira.auth?.kind === 'bearer' ? 'JIRA_PAT' : 'JIRA_EMAIL with JIRA_API_TOKEN',
+    ),
     run: async () => {
       const j = settings.jira;
       if (!j.baseUrl) return { status: 'skip', detail: 'not configured (JIRA_BASE_URL)' };
@@ -278,11 +286,7 @@ function jiraCheck(settings: Settings): Check {
 function openAiCheck(settings: Settings): Check {
   return {
     check: 'openai',
-    endpoint: {
-      service: 'The LLM server',
-      address: ['OPENAI_BASE_URL', settings.openai.baseUrl],
-      credential: 'OPENAI_API_KEY',
-    },
+    endpoint: endpointOf('The LLM server', 'OPENAI_BASE_URL', settings.openai.baseUrl, 'OPENAI_API_KEY'),
     run: async () => {
       const o = settings.openai;
       if (!o.apiKey)
@@ -300,11 +304,7 @@ function openAiCheck(settings: Settings): Check {
 function slackCheck(settings: Settings): Check {
   return {
     check: 'slack',
-    endpoint: {
-      service: 'Slack',
-      address: ['SLACK_API_URL', settings.slack.apiUrl],
-      credential: 'SLACK_BOT_TOKEN',
-    },
+    endpoint: endpointOf('Slack', 'SLACK_API_URL', settings.slack.apiUrl, 'SLACK_BOT_TOKEN'),
     run: async () => {
       const s = settings.slack;
       if (!s.botToken) {

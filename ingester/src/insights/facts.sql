@@ -94,6 +94,30 @@ verdicts AS (
    WHERE l.state = 'OPEN' AND r.state IN ('APPROVED', 'CHANGES_REQUESTED')
    ORDER BY r.pr_id, r.submitted_at DESC
 ),
+-- Open linked PRs waiting: for a first review since they were ready, or for a new commit since
+-- changes were requested. The facts list the longest waits and count them all.
+waits AS (
+  SELECT 'review' AS kind, w.pr_key, w.title, w.url, w.issue_key, w.ready_at AS since
+    FROM linked w CROSS JOIN clock c
+   WHERE w.state = 'OPEN' AND NOT w.is_draft AND w.first_review_at IS NULL AND w.ready_at <= c.as_of
+  UNION ALL
+  SELECT 'changes', w.pr_key, w.title, w.url, w.issue_key, v.submitted_at
+    FROM linked w
+    JOIN verdicts v ON v.pr_id = w.pr_id AND v.state = 'CHANGES_REQUESTED'
+   WHERE NOT EXISTS (SELECT 1 FROM source.github_pr_commits pc
+                      WHERE pc.pr_id = w.pr_id AND pc.committed_at > v.submitted_at)
+),
+wait_lists AS (
+  SELECT x.kind, count(*)::int AS n,
+         jsonb_agg(x.j ORDER BY x.hours DESC, x.key) FILTER (WHERE x.rank <= 10) AS longest
+    FROM (SELECT w.kind, w.pr_key AS key, h.hours,
+                 row_number() OVER (PARTITION BY w.kind ORDER BY h.hours DESC, w.pr_key) AS rank,
+                 jsonb_build_object('key', w.pr_key, 'title', w.title, 'url', w.url, 'issue_key', w.issue_key,
+                                    'hours_waiting', round(h.hours::numeric, 1)) AS j
+            FROM waits w CROSS JOIN clock c
+            CROSS JOIN LATERAL (SELECT extract(epoch FROM c.as_of - w.since) / 3600 AS hours) h) x
+   GROUP BY x.kind
+),
 team_pickup AS (
   -- The team's usual pickup: the Delivery flow dashboard's, over the PRs merged in the last 90 days.
   SELECT s.pickup_p50_h AS hours
@@ -194,30 +218,10 @@ SELECT jsonb_build_object(
     'median_review_hours', round((percentile_cont(0.5) WITHIN GROUP (ORDER BY l.review_s) / 3600)::numeric, 1),
     'team_median_pickup_hours', (SELECT round(tp.hours::numeric, 1) FROM team_pickup tp),
     -- The lists below hold the longest waits only; these count them all.
-    'waiting_for_review_prs', count(*) FILTER (WHERE l.state = 'OPEN' AND NOT l.is_draft AND l.first_review_at IS NULL
-                                                 AND l.ready_at <= c.as_of)::int,
-    'changes_requested_prs', (SELECT count(*)::int FROM linked w
-                                JOIN verdicts v ON v.pr_id = w.pr_id AND v.state = 'CHANGES_REQUESTED'
-                               WHERE NOT EXISTS (SELECT 1 FROM source.github_pr_commits pc
-                                                  WHERE pc.pr_id = w.pr_id AND pc.committed_at > v.submitted_at)),
-    'waiting_for_review', coalesce((
-      SELECT jsonb_agg(x.j ORDER BY x.hours DESC, x.key)
-        FROM (SELECT w.pr_key AS key, extract(epoch FROM c.as_of - w.ready_at) / 3600 AS hours,
-                     jsonb_build_object('key', w.pr_key, 'title', w.title, 'url', w.url, 'issue_key', w.issue_key,
-                                        'hours_waiting', round((extract(epoch FROM c.as_of - w.ready_at) / 3600)::numeric, 1)) AS j
-                FROM linked w
-               WHERE w.state = 'OPEN' AND NOT w.is_draft AND w.first_review_at IS NULL AND w.ready_at <= c.as_of
-               ORDER BY hours DESC, w.pr_key LIMIT 10) x), '[]'::jsonb),
-    'changes_requested', coalesce((
-      SELECT jsonb_agg(x.j ORDER BY x.hours DESC, x.key)
-        FROM (SELECT w.pr_key AS key, extract(epoch FROM c.as_of - v.submitted_at) / 3600 AS hours,
-                     jsonb_build_object('key', w.pr_key, 'title', w.title, 'url', w.url, 'issue_key', w.issue_key,
-                                        'hours_waiting', round((extract(epoch FROM c.as_of - v.submitted_at) / 3600)::numeric, 1)) AS j
-                FROM linked w
-                JOIN verdicts v ON v.pr_id = w.pr_id AND v.state = 'CHANGES_REQUESTED'
-               WHERE NOT EXISTS (SELECT 1 FROM source.github_pr_commits pc
-                                  WHERE pc.pr_id = w.pr_id AND pc.committed_at > v.submitted_at)
-               ORDER BY hours DESC, w.pr_key LIMIT 10) x), '[]'::jsonb))
+    'waiting_for_review_prs', coalesce((SELECT n FROM wait_lists WHERE kind = 'review'), 0),
+    'changes_requested_prs', coalesce((SELECT n FROM wait_lists WHERE kind = 'changes'), 0),
+    'waiting_for_review', coalesce((SELECT longest FROM wait_lists WHERE kind = 'review'), '[]'::jsonb),
+    'changes_requested', coalesce((SELECT longest FROM wait_lists WHERE kind = 'changes'), '[]'::jsonb))
     FROM linked l),
   'dora', (SELECT jsonb_build_object(
     'window_days', 28,

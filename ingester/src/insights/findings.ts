@@ -88,6 +88,27 @@ const item = (
   refs: Ref[] = [],
 ): ItemTemplate => ({ title, detail, severity, facts, refs });
 
+/**
+ * A minor cause of waiting (a stale review, an aging item): low severity, told the same way as a
+ * risk and as a bottleneck, with one piece of advice.
+ */
+const minorWait = (
+  id: string,
+  penalty: number,
+  said: { title: string; detail: string; facts: string[] },
+  refs: Ref[],
+  advice: { title: string; detail: string; refs: Ref[] },
+): Finding => ({
+  id,
+  penalty,
+  severity: 'low',
+  cause: true,
+  verdict: said.title,
+  risk: item(said.title, said.detail, 'low', said.facts, refs),
+  bottleneck: item(said.title, said.detail, 'low', said.facts, refs),
+  recommendation: item(advice.title, advice.detail, 'low', said.facts, advice.refs),
+});
+
 /** A list's items with their index in the facts, so a template can name `list[i].field`. */
 const indexed = <T>(list: T[]) => list.map((value, i) => ({ ...value, i }));
 
@@ -377,22 +398,18 @@ function changesRequested(f: SprintFacts): Finding | undefined {
     .slice(0, 4)
     .map((c) => `${c.key} (${waitOf(c.i)})`)
     .join(', ')}.`;
-  return {
-    id: 'changes-requested',
-    penalty: Math.min(10, 5 * stale.length),
-    severity: 'low',
-    cause: true,
-    verdict: title,
-    risk: item(title, detail, 'low', facts, prRefs(stale)),
-    bottleneck: item(title, detail, 'low', facts, prRefs(stale)),
-    recommendation: item(
-      'Close the review loops',
-      'Ask the authors whether the requested changes are still planned, or pair with the reviewer to settle them.',
-      'low',
-      facts,
-      prRefs(stale, 3),
-    ),
-  };
+  return minorWait(
+    'changes-requested',
+    Math.min(10, 5 * stale.length),
+    { title, detail, facts },
+    prRefs(stale),
+    {
+      title: 'Close the review loops',
+      detail:
+        'Ask the authors whether the requested changes are still planned, or pair with the reviewer to settle them.',
+      refs: prRefs(stale, 3),
+    },
+  );
 }
 
 function carryOver(f: SprintFacts): Finding | undefined {
@@ -444,22 +461,11 @@ function aging(f: SprintFacts): Finding | undefined {
     .slice(0, 4)
     .map((a) => `${a.key} ({aging[${a.i}].status}, {aging[${a.i}].days_in_stage})`)
     .join(', ')}.`;
-  return {
-    id: 'aging',
-    penalty: Math.min(10, 3 * old.length),
-    severity: 'low',
-    cause: true,
-    verdict: title,
-    risk: item(title, detail, 'low', facts, issueRefs(old)),
-    bottleneck: item(title, detail, 'low', facts, issueRefs(old)),
-    recommendation: item(
-      'Swarm on the oldest items',
-      `Ask what ${first.key} needs to move, and help it along before pulling new work.`,
-      'low',
-      facts,
-      issueRefs(old, 3),
-    ),
-  };
+  return minorWait('aging', Math.min(10, 3 * old.length), { title, detail, facts }, issueRefs(old), {
+    title: 'Swarm on the oldest items',
+    detail: `Ask what ${first.key} needs to move, and help it along before pulling new work.`,
+    refs: issueRefs(old, 3),
+  });
 }
 
 function delivery(f: SprintFacts): Finding | undefined {

@@ -77,32 +77,31 @@ query RepoSync(
 ${PULL_REQUEST_FIELDS}
 ${DEPLOYMENT_FIELDS}`;
 
-/** The rest of one pull request's commits or reviews, past the first nested page. */
-export const PR_COMMITS_PAGE = `
-query PullRequestCommits($owner: String!, $name: String!, $number: Int!, $cursor: String) {
+/** The rest of one pull request's `list` (commits or reviews), past the first nested page. */
+const nestedPage = (query: string, list: string, nodes: string) => `
+query ${query}($owner: String!, $name: String!, $number: Int!, $cursor: String) {
   rateLimit { cost remaining resetAt }
   repository(owner: $owner, name: $name) {
     pullRequest(number: $number) {
-      commits(first: 100, after: $cursor) {
+      ${list}(first: 100, after: $cursor) {
         pageInfo { hasNextPage endCursor }
-        nodes { commit { oid authoredDate committedDate author { user { login } } } }
+        nodes { ${nodes} }
       }
     }
   }
 }`;
 
-export const PR_REVIEWS_PAGE = `
-query PullRequestReviews($owner: String!, $name: String!, $number: Int!, $cursor: String) {
-  rateLimit { cost remaining resetAt }
-  repository(owner: $owner, name: $name) {
-    pullRequest(number: $number) {
-      reviews(first: 100, after: $cursor) {
-        pageInfo { hasNextPage endCursor }
-        nodes { id state submittedAt author { __typename login } comments { totalCount } }
-      }
-    }
-  }
-}`;
+export const PR_COMMITS_PAGE = nestedPage(
+  'PullRequestCommits',
+  'commits',
+  'commit { oid authoredDate committedDate author { user { login } } }',
+);
+
+export const PR_REVIEWS_PAGE = nestedPage(
+  'PullRequestReviews',
+  'reviews',
+  'id state submittedAt author { __typename login } comments { totalCount }',
+);
 
 export const DEPLOYMENT_STATUSES_PAGE = `
 query DeploymentStatuses($id: ID!) {

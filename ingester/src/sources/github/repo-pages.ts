@@ -148,13 +148,17 @@ function takeHistory(
   part.next(target.history, reachedKnown || read.head === known?.oid);
 }
 
+/** A page of a list GitHub did not serve: counted, the list stops, and its watermark holds. */
+function notServed(rc: RepoPagesContext, part: Part, list: string, hold: (seen: Seen) => void): undefined {
+  rc.quality.degrade(rc.scope, `${list} page`, 'GitHub did not serve it');
+  part.done = true;
+  hold(rc.seen);
+  return undefined;
+}
+
 async function takePullRequests(rc: RepoPagesContext, r: Repository, part: Part): Promise<Write | undefined> {
-  if (!r.pullRequests?.nodes) {
-    rc.quality.degrade(rc.scope, 'pull requests page', 'GitHub did not serve it');
-    part.done = true;
-    rc.seen.prsHeldAt = -Infinity;
-    return undefined;
-  }
+  if (!r.pullRequests?.nodes)
+    return notServed(rc, part, 'pull requests', (seen) => (seen.prsHeldAt = -Infinity));
   const page = r.pullRequests;
   const { ok, bad } = parseEach(prNode, page.nodes, 'pull request');
   rc.quality.skipAll(bad, rc.scope);
@@ -187,12 +191,8 @@ async function takePullRequests(rc: RepoPagesContext, r: Repository, part: Part)
 }
 
 async function takeDeployments(rc: RepoPagesContext, r: Repository, part: Part): Promise<Write | undefined> {
-  if (!r.deployments?.nodes) {
-    rc.quality.degrade(rc.scope, 'deployments page', 'GitHub did not serve it');
-    part.done = true;
-    rc.seen.deploymentsHeldAt = -Infinity;
-    return undefined;
-  }
+  if (!r.deployments?.nodes)
+    return notServed(rc, part, 'deployments', (seen) => (seen.deploymentsHeldAt = -Infinity));
   const page = r.deployments;
   const { ok, bad } = parseEach(deploymentNode, page.nodes, 'deployment');
   rc.quality.skipAll(bad, rc.scope);
@@ -238,12 +238,7 @@ async function takeDeployments(rc: RepoPagesContext, r: Repository, part: Part):
 }
 
 function takeReleases(rc: RepoPagesContext, r: Repository, part: Part): Write | undefined {
-  if (!r.releases?.nodes) {
-    rc.quality.degrade(rc.scope, 'releases page', 'GitHub did not serve it');
-    part.done = true;
-    rc.seen.releasesHeld = true;
-    return undefined;
-  }
+  if (!r.releases?.nodes) return notServed(rc, part, 'releases', (seen) => (seen.releasesHeld = true));
   const page = r.releases;
   const { ok, bad } = parseEach(releaseNode, page.nodes, 'release');
   rc.quality.skipAll(bad, rc.scope);
