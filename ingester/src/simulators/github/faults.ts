@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import type { SlowFault } from '../faults.js';
 import { sendJson } from './http.js';
 import { writeLimitHeaders, type Budget, type Resource } from './rate-limits.js';
 
@@ -9,42 +10,10 @@ export type Fault =
   | { kind: 'secondary-rate-limit'; retryAfterSeconds?: number }
   | { kind: 'graphql-rate-limited'; resetInSeconds?: number }
   | { kind: 'server-error'; status?: 500 | 502 | 503 | 504 }
-  | { kind: 'slow'; delayMs: number };
+  | SlowFault;
 
 /** The faults that replace the answer (a slow one only delays it). */
-export type FailingFault = Exclude<Fault, { kind: 'slow' }>;
-
-interface QueuedFault {
-  fault: Fault;
-  left: number;
-  path?: RegExp;
-}
-
-export class FaultQueue {
-  private queued: QueuedFault[] = [];
-
-  get length(): number {
-    return this.queued.length;
-  }
-
-  push(fault: Fault, times: number, path?: RegExp): void {
-    this.queued.push({ fault, left: times, path });
-  }
-
-  clear(): void {
-    this.queued = [];
-  }
-
-  /** The first fault queued for `path`, used up after as many requests as it was queued for. */
-  take(path: string): Fault | undefined {
-    const i = this.queued.findIndex((f) => !f.path || f.path.test(path));
-    if (i < 0) return undefined;
-    const f = this.queued[i]!;
-    f.left -= 1;
-    if (f.left <= 0) this.queued.splice(i, 1);
-    return f.fault;
-  }
-}
+export type FailingFault = Exclude<Fault, SlowFault>;
 
 const SECONDARY =
   'You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID';

@@ -49,24 +49,33 @@ export function readyForReviewEvent(p: PullRequestW, readyAt: number) {
   };
 }
 
+type BranchCommit = PullRequestW['commits'][number];
+
+/** Made in one place so that a commit reads the same whichever list or field it is reached through. */
+function commitFields(c: BranchCommit) {
+  return {
+    oid: c.oid,
+    abbreviatedOid: c.oid.slice(0, 7),
+    authoredDate: iso(c.authoredAt),
+    committedDate: iso(c.committedAt),
+    message: c.message,
+    messageHeadline: c.message.split('\n')[0],
+    author: {
+      name: c.author ?? 'ghost',
+      date: iso(c.authoredAt),
+      user: c.author ? actor(c.author) : null,
+    },
+  };
+}
+
 /** A commit as a pull request lists it, with no history. */
-export function pullRequestCommit(c: PullRequestW['commits'][number]) {
+export function pullRequestCommit(c: BranchCommit) {
   return {
     __typename: 'PullRequestCommit',
     id: `PURC_${c.oid.slice(0, 12)}`,
     commit: {
       __typename: 'Commit',
-      oid: c.oid,
-      abbreviatedOid: c.oid.slice(0, 7),
-      authoredDate: iso(c.authoredAt),
-      committedDate: iso(c.committedAt),
-      message: c.message,
-      messageHeadline: c.message.split('\n')[0],
-      author: {
-        name: c.author ?? 'ghost',
-        date: iso(c.authoredAt),
-        user: c.author ? actor(c.author) : null,
-      },
+      ...commitFields(c),
       committer: { name: 'GitHub', date: iso(c.committedAt), user: null },
     },
   };
@@ -94,26 +103,16 @@ export function review(r: ReviewW) {
   };
 }
 
-export function commitParents(c: CommitW) {
+function commitParents(c: CommitW) {
   return c.parents.map((oid) => ({ __typename: 'Commit', oid, abbreviatedOid: oid.slice(0, 7) }));
 }
 
-/** A commit in a history list: its parents, but no history of its own. */
+/** A commit in a history list: its parents, but no history of its own (`GitHubGraph.commit` adds one). */
 export function historyCommit(c: CommitW) {
   return {
     __typename: 'Commit',
     id: `C_${c.oid.slice(0, 16)}`,
-    oid: c.oid,
-    abbreviatedOid: c.oid.slice(0, 7),
-    authoredDate: iso(c.authoredAt),
-    committedDate: iso(c.committedAt),
-    message: c.message,
-    messageHeadline: c.message.split('\n')[0],
-    author: {
-      name: c.author ?? 'ghost',
-      date: iso(c.authoredAt),
-      user: c.author ? actor(c.author) : null,
-    },
+    ...commitFields(c),
     parents: (a: PageArgs) => connection('parents', commitParents(c), a),
   };
 }

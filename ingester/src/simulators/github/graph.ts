@@ -3,7 +3,6 @@ import { BoundedMap } from '../../bounded-map.js';
 import type { CommitW, DeploymentW, PullRequestW, ReleaseW, RepoWorld, World } from '../world/types.js';
 import {
   actor,
-  commitParents,
   deploymentStatus,
   environment,
   historyCommit,
@@ -349,16 +348,7 @@ export class GitHubGraph {
   commit(repo: RepoWorld, c: CommitW) {
     const isMainline = this.commitsOf(repo).get(c.oid)?.mainline === true;
     return {
-      __typename: 'Commit',
-      id: `C_${c.oid.slice(0, 16)}`,
-      oid: c.oid,
-      abbreviatedOid: c.oid.slice(0, 7),
-      authoredDate: iso(c.authoredAt),
-      committedDate: iso(c.committedAt),
-      message: c.message,
-      messageHeadline: c.message.split('\n')[0],
-      author: { name: c.author ?? 'ghost', date: iso(c.authoredAt), user: c.author ? actor(c.author) : null },
-      parents: (args: PageArgs) => connection('parents', commitParents(c), args),
+      ...historyCommit(c),
       history: (args: HistoryArgs) =>
         isMainline
           ? connection('history', this.history(repo, c, args), args, historyCommit)

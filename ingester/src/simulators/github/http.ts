@@ -1,17 +1,13 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { jsonSender, type Dialect } from '../http.js';
 
-/** Reading requests and writing JSON answers, as every GitHub endpoint does. */
+/** GitHub's JSON answers, and its words for the answers that are the simulator's own. */
 
-export function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
+export const GITHUB_JSON = 'application/json; charset=utf-8';
 
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.setHeader('content-type', 'application/json; charset=utf-8');
-  res.writeHead(status).end(JSON.stringify(body));
-}
+export const sendJson = jsonSender(GITHUB_JSON);
+
+export const GITHUB_DIALECT: Dialect = {
+  sendJson,
+  notFound: (res) => sendJson(res, 404, { message: 'Not Found' }),
+  crashed: (res, err) => sendJson(res, 500, { message: `simulator error: ${String(err)}` }),
+};

@@ -1,13 +1,15 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GraphQLError } from 'graphql';
+import { readBody } from '../http.js';
+import { LoopbackSimulator } from '../loopback.js';
 import type { World } from '../world/types.js';
 import { isAppEndpoint, serveAppEndpoint } from './app-endpoints.js';
 import { Credentials } from './credentials.js';
-import { answerFault, FaultQueue, type Fault } from './faults.js';
+import { answerFault, type Fault } from './faults.js';
 import { GitHubGraph } from './graph.js';
 import { GraphqlEndpoint } from './graphql-endpoint.js';
-import { readBody, sendJson } from './http.js';
+import { GITHUB_DIALECT, GITHUB_JSON, sendJson } from './http.js';
 import { RateLimits, writeLimitHeaders, type Budget } from './rate-limits.js';
 import type { RestAnswer } from './rest-context.js';
 import { answerRest } from './rest-routes.js';
@@ -46,29 +48,24 @@ export interface GitHubSimulatorOptions {
 const REST_DOCS = 'https://docs.github.com/rest';
 const RATE_LIMIT_DOCS = 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api';
 
-export class GitHubSimulator {
+const newStats = (): SimulatorStats => ({
+  requests: 0,
+  graphqlRequests: 0,
+  restRequests: 0,
+  notModified: 0,
+  graphqlPoints: 0,
+  byRoute: {},
+});
+
+export class GitHubSimulator extends LoopbackSimulator<Fault> {
   readonly graph: GitHubGraph;
-  readonly stats: SimulatorStats = {
-    requests: 0,
-    graphqlRequests: 0,
-    restRequests: 0,
-    notModified: 0,
-    graphqlPoints: 0,
-    byRoute: {},
-  };
-  private server: Server | undefined;
-  private now: number;
-  private faults = new FaultQueue();
+  readonly stats: SimulatorStats = newStats();
   private credentials: Credentials;
   private rateLimits: RateLimits;
   private graphqlEndpoint: GraphqlEndpoint;
-  url = '';
 
-  constructor(
-    readonly world: World,
-    options: GitHubSimulatorOptions = {},
-  ) {
-    this.now = Math.min(options.now ?? world.spec.end, world.spec.end);
+  constructor(world: World, options: GitHubSimulatorOptions = {}) {
+    super(world, options.now, GITHUB_DIALECT);
     this.graph = new GitHubGraph(world, () => this.now);
     this.credentials = new Credentials(options);
     this.rateLimits = new RateLimits(options, (token) => this.credentials.isInstallation(token));
@@ -79,62 +76,19 @@ export class GitHubSimulator {
     );
   }
 
-  /** Moves the instant the API shows (never past the end of the world). */
-  setNow(t: number): void {
-    this.now = Math.min(t, this.world.spec.end);
-  }
-
-  getNow(): number {
-    return this.now;
-  }
-
-  inject(fault: Fault, times = 1, path?: RegExp): void {
-    this.faults.push(fault, times, path);
-  }
-
-  clearFaults(): void {
-    this.faults.clear();
-  }
-
   resetStats(): void {
-    Object.assign(this.stats, {
-      requests: 0,
-      graphqlRequests: 0,
-      restRequests: 0,
-      notModified: 0,
-      graphqlPoints: 0,
-      byRoute: {},
-    });
+    Object.assign(this.stats, newStats());
   }
 
-  async start(port = 0, host = '127.0.0.1'): Promise<string> {
+  override async start(port = 0, host = '127.0.0.1'): Promise<string> {
     // Built at start-up, as a server does, not while the first query waits.
     githubSchema();
-    this.server = createServer((req, res) => {
-      this.handle(req, res).catch((err: unknown) => {
-        if (!res.headersSent) sendJson(res, 500, { message: `simulator error: ${String(err)}` });
-      });
-    });
-    this.server.keepAliveTimeout = 30_000;
-    await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', reject);
-      this.server!.listen(port, host, () => resolve());
-    });
-    const address = this.server.address() as { port: number };
-    this.url = `http://${host}:${address.port}`;
-    return this.url;
-  }
-
-  async stop(): Promise<void> {
-    if (!this.server) return;
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
-    this.server = undefined;
+    return super.start(port, host);
   }
 
   // ---------------- the request pipeline ----------------
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     // Control of a simulator running in another process (benchmarks, `engmetrics simulate`); not counted.
     if (url.pathname.startsWith('/__simulator/'))
@@ -171,22 +125,12 @@ export class GitHubSimulator {
     this.stats.byRoute[route] = (this.stats.byRoute[route] ?? 0) + 1;
   }
 
-  private control(req: IncomingMessage, res: ServerResponse, url: URL, body: string): void {
-    if (url.pathname === '/__simulator/stats') return sendJson(res, 200, { ...this.stats, now: this.now });
+  protected override control(req: IncomingMessage, res: ServerResponse, url: URL, body: string): void {
     if (req.method === 'POST' && url.pathname === '/__simulator/reset') {
       this.resetStats();
       return sendJson(res, 200, { ...this.stats, now: this.now });
     }
-    if (req.method === 'POST' && url.pathname === '/__simulator/now') {
-      this.setNow(Number((JSON.parse(body) as { now: number }).now));
-      return sendJson(res, 200, { now: this.now });
-    }
-    if (req.method === 'POST' && url.pathname === '/__simulator/faults') {
-      const f = JSON.parse(body) as { fault: Fault; times?: number; path?: string };
-      this.inject(f.fault, f.times ?? 1, f.path ? new RegExp(f.path) : undefined);
-      return sendJson(res, 200, { queued: this.faults.length });
-    }
-    sendJson(res, 404, { message: 'Not Found' });
+    super.control(req, res, url, body);
   }
 
   private serveGraphql(req: IncomingMessage, res: ServerResponse, body: string, budget: Budget): void {
@@ -248,7 +192,7 @@ export class GitHubSimulator {
     }
     if (url.pathname !== '/rate_limit') budget.used += 1;
     writeLimitHeaders(res, budget, 'core');
-    res.setHeader('content-type', 'application/json; charset=utf-8');
+    res.setHeader('content-type', GITHUB_JSON);
     res.writeHead(answer.status ?? 200).end(payload);
   }
 }

@@ -3,7 +3,8 @@ import type { IssueW } from '../world/types.js';
 import { HttpError } from './http.js';
 import type { History } from './timeline.js';
 import { decodeToken, encodeToken } from './page-tokens.js';
-import { intParam, offsetPaging } from './params.js';
+import { linkedOffsetPage } from './linked-pages.js';
+import { intParam } from './params.js';
 import { visibleIssue, type JiraSite } from './site.js';
 
 /**
@@ -61,20 +62,9 @@ export function issueChangelog(site: JiraSite, idOrKey: string, url: URL) {
   site.stats.changelogRequests += 1;
   const issue = visibleIssue(site, idOrKey);
   const all = site.model.historiesAt(issue, site.now);
-  const { startAt, maxResults } = offsetPaging(url.searchParams, 100, 100);
-  const values = all.slice(startAt, startAt + maxResults).map((h) => site.render.history(h));
-  const isLast = startAt + values.length >= all.length;
-  const self = `${site.url}${url.pathname}${url.search}`;
-  const next = new URL(self);
-  next.searchParams.set('startAt', String(startAt + values.length));
-  next.searchParams.set('maxResults', String(maxResults));
-  return {
-    self,
-    ...(isLast ? {} : { nextPage: next.toString() }),
-    maxResults,
-    startAt,
-    total: all.length,
-    isLast,
-    values,
-  };
+  return linkedOffsetPage(site, url, all, (h) => site.render.history(h), {
+    byDefault: 100,
+    cap: 100,
+    inNextLink: true,
+  });
 }

@@ -1,6 +1,7 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
+import { jsonSender, type Dialect } from '../http.js';
 
-/** Reading requests and writing Jira's JSON answers and error bodies. */
+/** Jira's JSON answers and error bodies, and its words for the answers that are the simulator's own. */
 
 /** A refusal a handler throws, sent as Jira's error body with this status. */
 export class HttpError extends Error {
@@ -12,20 +13,17 @@ export class HttpError extends Error {
   }
 }
 
-export function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.setHeader('content-type', 'application/json;charset=UTF-8');
-  res.writeHead(status).end(JSON.stringify(body));
-}
+export const sendJson = jsonSender('application/json;charset=UTF-8');
 
 export function sendError(res: ServerResponse, status: number, message: string): void {
   sendJson(res, status, { errorMessages: [message], errors: {} });
 }
+
+export const JIRA_DIALECT: Dialect = {
+  sendJson,
+  notFound: (res) => sendError(res, 404, 'Not Found'),
+  crashed: (res, err) => {
+    if (err instanceof HttpError) sendError(res, err.status, err.message);
+    else sendError(res, 500, `simulator error: ${String(err)}`);
+  },
+};

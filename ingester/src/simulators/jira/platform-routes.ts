@@ -1,7 +1,8 @@
 import { bulkChangelog, issueChangelog } from './changelogs.js';
 import { HttpError } from './http.js';
 import { jiraTime, STATUSES } from './model.js';
-import { expandOf, fromQuery, offsetPaging, wantedFields } from './params.js';
+import { linkedOffsetPage } from './linked-pages.js';
+import { expandOf, fromQuery, wantedFields } from './params.js';
 import { GET, GET_OR_POST, POST, type Route } from './routes.js';
 import { searchByOffset, searchJql } from './search.js';
 import { visibleIssue, type Answer, type JiraRequest, type JiraSite } from './site.js';
@@ -102,22 +103,8 @@ function projectSearch(site: JiraSite, url: URL): Answer {
     .flatMap((k) => k.split(','))
     .filter(Boolean);
   const all = site.world.jira.projects.filter((x) => keys.length === 0 || keys.includes(x.key));
-  const { startAt, maxResults } = offsetPaging(q, 50, 100);
-  const values = all.slice(startAt, startAt + maxResults).map((x) => site.render.project(x.key));
-  const isLast = startAt + values.length >= all.length;
-  const self = `${site.url}${url.pathname}${url.search}`;
-  const next = new URL(self);
-  next.searchParams.set('startAt', String(startAt + values.length));
   return {
-    body: {
-      self,
-      ...(isLast ? {} : { nextPage: next.toString() }),
-      maxResults,
-      startAt,
-      total: all.length,
-      isLast,
-      values,
-    },
+    body: linkedOffsetPage(site, url, all, (x) => site.render.project(x.key), { byDefault: 50, cap: 100 }),
   };
 }
 

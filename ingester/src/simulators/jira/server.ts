@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readBody } from '../http.js';
+import { LoopbackSimulator } from '../loopback.js';
 import type { IssueW, World } from '../world/types.js';
 import { agileRoutes } from './agile-routes.js';
-import { FaultQueue, sendServerError, type JiraFault } from './faults.js';
-import { HttpError, readBody, sendError, sendJson } from './http.js';
+import { sendServerError, type JiraFault } from './faults.js';
+import { HttpError, JIRA_DIALECT, sendError, sendJson } from './http.js';
 import { JiraModel, type Flavour } from './model.js';
 import { platformRoutes } from './platform-routes.js';
 import { RateLimit } from './rate-limit.js';
@@ -30,80 +32,44 @@ const newStats = (): JiraSimulatorStats => ({
   historiesServed: 0,
 });
 
-export class JiraSimulator {
+export class JiraSimulator extends LoopbackSimulator<JiraFault> {
   readonly model: JiraModel;
   readonly stats: JiraSimulatorStats = newStats();
   readonly flavour: Flavour;
-  private server: Server | undefined;
-  private now: number;
-  private faults = new FaultQueue();
   private render!: Renderer;
   private rateLimit: RateLimit;
   private searches = new Map<string, IssueW[]>();
-  url = '';
 
   constructor(
-    readonly world: World,
+    world: World,
     private readonly options: JiraSimulatorOptions = {},
   ) {
+    super(world, options.now, JIRA_DIALECT);
     this.model = new JiraModel(world);
     this.flavour = options.flavour ?? 'cloud';
-    this.now = Math.min(options.now ?? world.spec.end, world.spec.end);
     const limit = options.rateLimit ?? { limit: 100_000, windowSeconds: 3600 };
     this.rateLimit = new RateLimit(limit.limit, limit.windowSeconds * 1000);
   }
 
-  /** Moves the instant the API shows (never past the end of the world). */
-  setNow(t: number): void {
-    this.now = Math.min(t, this.world.spec.end);
+  /** The searches kept for clients paging through them were found at the old instant. */
+  override setNow(t: number): void {
+    super.setNow(t);
     this.searches.clear();
-  }
-
-  getNow(): number {
-    return this.now;
-  }
-
-  inject(fault: JiraFault, times = 1, path?: RegExp): void {
-    this.faults.push(fault, times, path);
-  }
-
-  clearFaults(): void {
-    this.faults.clear();
   }
 
   resetStats(): void {
     Object.assign(this.stats, newStats());
   }
 
-  async start(port = 0, host = '127.0.0.1'): Promise<string> {
-    this.server = createServer((req, res) => {
-      this.handle(req, res).catch((err: unknown) => {
-        if (res.headersSent) return;
-        if (err instanceof HttpError) sendError(res, err.status, err.message);
-        else sendError(res, 500, `simulator error: ${String(err)}`);
-      });
-    });
-    this.server.keepAliveTimeout = 30_000;
-    await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', reject);
-      this.server!.listen(port, host, () => resolve());
-    });
-    const address = this.server.address() as { port: number };
-    this.url = `http://${host}:${address.port}`;
-    this.render = new Renderer(this.model, this.url, this.flavour);
-    return this.url;
-  }
-
-  async stop(): Promise<void> {
-    if (!this.server) return;
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
-    this.server = undefined;
+  override async start(port = 0, host = '127.0.0.1'): Promise<string> {
+    const url = await super.start(port, host);
+    this.render = new Renderer(this.model, url, this.flavour);
+    return url;
   }
 
   // ---------------- the request pipeline ----------------
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const body = req.method === 'POST' ? await readBody(req) : '';
     if (url.pathname.startsWith('/__simulator/')) return this.control(req, res, url, body);
@@ -144,20 +110,6 @@ export class JiraSimulator {
       .replace(/\/[A-Z][A-Z0-9]+-\d+(?=\/|$)/g, '/:key')
       .replace(/(?<!\/api|\/agile)\/\d+(?=\/|$)/g, '/:id')}`;
     this.stats.byRoute[route] = (this.stats.byRoute[route] ?? 0) + 1;
-  }
-
-  private control(req: IncomingMessage, res: ServerResponse, url: URL, body: string): void {
-    if (url.pathname === '/__simulator/stats') return sendJson(res, 200, { ...this.stats, now: this.now });
-    if (req.method === 'POST' && url.pathname === '/__simulator/now') {
-      this.setNow(Number((JSON.parse(body) as { now: number }).now));
-      return sendJson(res, 200, { now: this.now });
-    }
-    if (req.method === 'POST' && url.pathname === '/__simulator/faults') {
-      const f = JSON.parse(body) as { fault: JiraFault; times?: number; path?: string };
-      this.inject(f.fault, f.times ?? 1, f.path ? new RegExp(f.path) : undefined);
-      return sendJson(res, 200, { queued: this.faults.length });
-    }
-    sendError(res, 404, 'Not Found');
   }
 
   private authorised(req: IncomingMessage): boolean {

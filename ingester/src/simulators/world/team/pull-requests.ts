@@ -29,6 +29,13 @@ interface Opening {
   readyAt: number | null;
 }
 
+/** A pull request out for review: review adds to its commits and reviews as it goes. */
+interface InReview {
+  readyForReview: number;
+  commits: Commit[];
+  reviews: ReviewW[];
+}
+
 interface Outcome {
   mergedAt: number | null;
   closedAt: number | null;
@@ -51,8 +58,9 @@ export function openPullRequest(sim: TeamSimulation, plan: PrPlan): DraftPr {
   const readyForReview = opening.readyAt ?? opening.createdAt;
   const commits = branchCommits(sim, plan, opening, readyForReview);
   const reviews: ReviewW[] = [];
-  sideComments(sim, plan, readyForReview, reviews);
-  const outcome = settle(sim, plan, readyForReview, commits, reviews);
+  const inReview: InReview = { readyForReview, commits, reviews };
+  sideComments(sim, plan, inReview);
+  const outcome = settle(sim, plan, inReview);
   reviews.sort((a, b) => a.submittedAt - b.submittedAt);
   commits.sort((a, b) => a.authoredAt - b.authoredAt);
   const size = rng.lognormal(team.prSizeMedian * (plan.kind === 'bot' ? 0.2 : plan.fast ? 0.3 : 1), 1);
@@ -186,7 +194,7 @@ function reviewBy(
 }
 
 /** Comments that are reviews to GitHub but no pickup to a person waiting for one. */
-function sideComments(sim: TeamSimulation, plan: PrPlan, readyForReview: number, reviews: ReviewW[]): void {
+function sideComments(sim: TeamSimulation, plan: PrPlan, { readyForReview, reviews }: InReview): void {
   const { rng } = sim;
   // Bots comment within minutes; their reviews must never count as a pickup.
   if (plan.kind !== 'bot' && rng.chance(0.2))
@@ -199,14 +207,9 @@ function sideComments(sim: TeamSimulation, plan: PrPlan, readyForReview: number,
 }
 
 /** Abandoned, merged without review (it happens), or reviewed until approved and merged. */
-function settle(
-  sim: TeamSimulation,
-  plan: PrPlan,
-  readyForReview: number,
-  commits: Commit[],
-  reviews: ReviewW[],
-): Outcome {
+function settle(sim: TeamSimulation, plan: PrPlan, inReview: InReview): Outcome {
   const { rng } = sim;
+  const { readyForReview } = inReview;
   const unreviewed = !plan.fast && plan.kind !== 'bot' && rng.chance(0.05);
   if (plan.abandon)
     return { mergedAt: null, closedAt: after(readyForReview, rng.lognormal(3 * DAY, 0.6)), mergedBy: null };
@@ -214,18 +217,13 @@ function settle(
     const mergedAt = after(readyForReview, rng.lognormal(1.5 * HOUR, 0.6));
     return { mergedAt, closedAt: mergedAt, mergedBy: plan.author?.login ?? sim.humans[0]!.login };
   }
-  return reviewAndMerge(sim, plan, readyForReview, commits, reviews);
+  return reviewAndMerge(sim, plan, inReview);
 }
 
 /** Rounds of requested changes and fixes, perhaps a second opinion, then approval and merge. */
-function reviewAndMerge(
-  sim: TeamSimulation,
-  plan: PrPlan,
-  readyForReview: number,
-  commits: Commit[],
-  reviews: ReviewW[],
-): Outcome {
+function reviewAndMerge(sim: TeamSimulation, plan: PrPlan, inReview: InReview): Outcome {
   const { rng, team } = sim;
+  const { readyForReview, commits, reviews } = inReview;
   const author = plan.author ? plan.author.login : null;
   const speed = plan.fast ? 0.15 : 1;
   const reviewer = reviewerFor(sim, author);
