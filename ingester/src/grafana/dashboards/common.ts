@@ -167,6 +167,11 @@ export function teamIs(column = 'team'): string {
   return `${column} = ${ref('team', 'sqlstring')}`;
 }
 
+/** A metrics summary function (`metrics.name(team, from, to)`) of the chosen team over the time range. */
+export function teamSummary(name: string): string {
+  return `metrics.${name}(${ref('team', 'sqlstring')}, $__timeFrom(), $__timeTo())`;
+}
+
 /**
  * "The chosen id" for a single-value variable holding a bigint id: compared as a bigint so
  * the view's index serves it, and an empty selection (no boards yet) matches nothing rather
@@ -290,6 +295,24 @@ export const DORA_BAND_COLOURS: Record<DoraBand, Colour> = {
   low: 'red',
 };
 
+/** One DORA metric's bands: its metrics.dora_bands rows, the unit its edges are in, and its edges. */
+export interface DoraBandEdges {
+  table: string;
+  higherIsBetter: boolean;
+  unit: string;
+  edges: readonly [number, number, number];
+}
+
+/** `better`: which way along the edges the better bands lie. */
+function bandEdges(
+  table: string,
+  unit: string,
+  better: 'higher' | 'lower',
+  edges: [number, number, number],
+): DoraBandEdges {
+  return { table, higherIsBetter: better === 'higher', unit, edges };
+}
+
 /**
  * The band edges of metrics.dora_bands (the DORA 2024 clusters), in the units the SQL bands
  * in: the table decides which band a value is in, these colour it. A value is in a band from
@@ -298,24 +321,14 @@ export const DORA_BAND_COLOURS: Record<DoraBand, Colour> = {
  */
 export const DORA_BANDS = {
   /** Deployments per week: daily or more is elite, weekly high, monthly medium. */
-  deploymentFrequency: {
-    table: 'deployment_frequency',
-    higherIsBetter: true,
-    unit: UNITS.perWeek,
-    edges: [0.23, 1, 7],
-  },
+  deploymentFrequency: bandEdges('deployment_frequency', UNITS.perWeek, 'higher', [0.23, 1, 7]),
   /** Hours from first commit to production: a day, a week, a month. */
-  leadTime: { table: 'change_lead_time', higherIsBetter: false, unit: UNITS.hours, edges: [24, 168, 720] },
+  leadTime: bandEdges('change_lead_time', UNITS.hours, 'lower', [24, 168, 720]),
   /** Percent of deployments that failed. */
-  changeFailureRate: {
-    table: 'change_fail_rate',
-    higherIsBetter: false,
-    unit: UNITS.percent,
-    edges: [5, 10, 20],
-  },
+  changeFailureRate: bandEdges('change_fail_rate', UNITS.percent, 'lower', [5, 10, 20]),
   /** Hours from a failed deployment to service restored: an hour, a day, a week. */
-  recoveryTime: { table: 'recovery_time', higherIsBetter: false, unit: UNITS.hours, edges: [1, 24, 168] },
-} as const;
+  recoveryTime: bandEdges('recovery_time', UNITS.hours, 'lower', [1, 24, 168]),
+};
 export type DoraMetric = keyof typeof DORA_BANDS;
 /** The year of the DORA report the bands come from, as metrics.dora_bands says. */
 export const DORA_BAND_YEAR = 2024;
@@ -370,6 +383,12 @@ export function doraBandMappings(): ValueMapping[] {
 
 /** How old data may get before it is worth a look (amber) and before it is wrong to trust (red). */
 export const FRESHNESS = { warnSeconds: 3 * 3600, staleSeconds: 6 * 3600 };
+/** A data age coloured by those limits. */
+export const FRESHNESS_THRESHOLDS = thresholds(
+  'green',
+  [FRESHNESS.warnSeconds, 'orange'],
+  [FRESHNESS.staleSeconds, 'red'],
+);
 
 // Links ------------------------------------------------------------------------------------------
 
@@ -611,6 +630,11 @@ export function statPanel(p: StatOptions): Panel {
   });
 }
 
+/** A stat of several named figures; one that is missing says "No data" rather than nothing. */
+export function figuresStat(p: Omit<StatOptions, 'textMode'>): Panel {
+  return statPanel({ textMode: 'value_and_name', mappings: [noDataMapping()], ...p });
+}
+
 export interface TimeSeriesOptions extends PanelBase {
   style?: 'line' | 'bars';
   stacked?: boolean;
@@ -727,6 +751,107 @@ export function pluginPanel(p: {
   return out;
 }
 
+// Fields and series ----------------------------------------------------------------------------
+
+/** How a number reads beyond its unit: its decimals, a table column's width, what colours it. */
+export interface NumberStyle {
+  decimals?: number;
+  width?: number;
+  /** Thresholds the value is coloured by: a limit, a band, a target. */
+  colourBy?: ThresholdsConfig;
+}
+
+/** A field (a stat's figure, a table column) holding a number in `unit`. */
+export function numberField(
+  field: string,
+  displayName: string,
+  unit: string,
+  { colourBy, ...style }: NumberStyle = {},
+): FieldSettings {
+  return { field, displayName, unit, ...style, ...(colourBy && { thresholds: colourBy, colour: true }) };
+}
+
+export const hoursField = (field: string, displayName: string, style?: NumberStyle) =>
+  numberField(field, displayName, UNITS.hours, style);
+export const daysField = (field: string, displayName: string, style?: NumberStyle) =>
+  numberField(field, displayName, UNITS.days, style);
+export const percentField = (field: string, displayName: string, style?: NumberStyle) =>
+  numberField(field, displayName, UNITS.percent, style);
+
+/** A table column of instants, shown as ISO dates and times. */
+export function timestampColumn(field: string, displayName: string, width: number): FieldSettings {
+  return { field, displayName, unit: UNITS.timestamp, width };
+}
+
+/**
+ * A pull request's key, opening it on GitHub. The query must also select `url`, which
+ * URL_COLUMN hides.
+ */
+export function pullRequestColumn(width: number): FieldSettings {
+  return {
+    field: 'pr_key',
+    displayName: 'Pull request',
+    width,
+    links: [link('Open on GitHub', ref('__data.fields.url'))],
+  };
+}
+export const URL_COLUMN: FieldSettings = { field: 'url', hidden: true };
+
+/**
+ * One series of a chart: the query's column, the name the chart shows it by, its colour, and
+ * how else it is drawn. The query's alias and the field's name come from one place, so they
+ * cannot drift apart.
+ */
+export type Series = [
+  column: string,
+  name: string,
+  colour: Colour,
+  drawn?: Omit<FieldSettings, 'field' | 'fixedColour'>,
+];
+
+/** The SELECT list of the series: `column AS "name"`, in order. */
+export function seriesColumns(series: Series[]): string {
+  return series.map(([column, name]) => `${column} AS "${name}"`).join(', ');
+}
+
+export function seriesFields(series: Series[]): FieldSettings[] {
+  return series.map(([, field, fixedColour, drawn]) => ({ field, fixedColour, ...drawn }));
+}
+
+// Weekly charts --------------------------------------------------------------------------------
+
+/**
+ * Weekly rollups of the chosen team from a metrics view with a row per team and week, the
+ * weeks wholly inside the range and this one; `where` adds `AND …` conditions.
+ */
+function weeklyRollup(view: string, columns: string, where = ''): string {
+  return `
+    SELECT week AS time, ${columns}
+      FROM metrics.${view}
+     WHERE ${teamIs()} AND ${bucketsInRange('week')}${where}
+     ORDER BY 1`;
+}
+
+/** What bucketsInRange leaves out, said on every weekly chart so a short week is not misread. */
+const WEEKS_NOTE = 'Weeks the time range cuts short are left out; this week counts so far.';
+
+export interface WeeklyOptions extends Omit<TimeSeriesOptions, 'sql' | 'fields'> {
+  description: string;
+  view: string;
+  series: Series[];
+  where?: string;
+}
+
+/** A time series of a team's weeks: one line or bar per series, each in its own colour. */
+export function weeklyPanel({ view, series, where, ...p }: WeeklyOptions): Panel {
+  return timeSeriesPanel({
+    ...p,
+    description: `${p.description} ${WEEKS_NOTE}`,
+    sql: weeklyRollup(view, seriesColumns(series), where),
+    fields: seriesFields(series),
+  });
+}
+
 // Freshness ------------------------------------------------------------------------------------
 
 export type Source = 'github' | 'jira' | 'metrics';
@@ -750,7 +875,7 @@ export function freshnessPanel(sources: Source[] = ['github', 'jira', 'metrics']
     decimals: 1,
     noValue: 'never synced',
     colorMode: 'background',
-    thresholds: thresholds('green', [FRESHNESS.warnSeconds, 'orange'], [FRESHNESS.staleSeconds, 'red']),
+    thresholds: FRESHNESS_THRESHOLDS,
     links: [link('Ingestion health', dashboardUrl('engmetrics-ingestion'))],
   });
 }
@@ -763,6 +888,19 @@ export interface Placed {
   h: number;
 }
 export const place = (panel: Panel, w: number, h: number): Placed => ({ panel, w, h });
+
+/**
+ * Panels of one height side by side across the grid's 24 columns, as evenly as whole columns
+ * allow: five are 5, 5, 5, 5 and 4 wide.
+ */
+export function sideBySide(h: number, ...panels: Panel[]): Placed[] {
+  let free = 24;
+  return panels.map((panel, i) => {
+    const w = Math.ceil(free / (panels.length - i));
+    free -= w;
+    return place(panel, w, h);
+  });
+}
 
 export interface Row {
   /** No title: the panels go above any row. */
@@ -850,6 +988,24 @@ export function dashboard(spec: DashboardSpec): Dashboard {
   };
 }
 
+/**
+ * A delivery dashboard (DORA, flow): a quarter of one team's work, refreshed hourly, by team
+ * and repository; `repoNarrows` says which panels the repository choice narrows.
+ */
+export function deliveryDashboard({
+  repoNarrows,
+  tags = [],
+  ...spec
+}: Omit<DashboardSpec, 'time' | 'refresh' | 'variables'> & { repoNarrows: string }): Dashboard {
+  return dashboard({
+    ...spec,
+    tags: [...tags, 'delivery'],
+    time: { from: 'now-90d', to: 'now' },
+    refresh: '1h',
+    variables: teamAndRepoVariables(repoNarrows),
+  });
+}
+
 function resolvePanelIds(uid: string, panels: (Panel | RowPanel)[]): (Panel | RowPanel)[] {
   const ids = new Map<string, number>();
   const walk = (ps: (Panel | RowPanel)[]) => {
@@ -872,12 +1028,8 @@ function resolvePanelIds(uid: string, panels: (Panel | RowPanel)[]): (Panel | Ro
 }
 
 /** Hours an item spent blocked (blocked status or flagged), orange from the first hour. */
-export const BLOCKED_HOURS_COLUMN = {
-  field: 'blocked_h',
-  displayName: 'Blocked',
-  unit: UNITS.hours,
+export const BLOCKED_HOURS_COLUMN = hoursField('blocked_h', 'Blocked', {
   decimals: 0,
   width: 100,
-  thresholds: thresholds('transparent', [1, 'orange']),
-  colour: true,
-} as const;
+  colourBy: thresholds('transparent', [1, 'orange']),
+});

@@ -1,34 +1,45 @@
 import type { Dashboard, Panel } from '@grafana/schema';
 import {
-  dashboard,
+  bucketsInRange,
   dashboardUrl,
+  deliveryDashboard,
   DORA_BANDS,
   doraBandMappings,
   doraThresholds,
   fieldValue,
+  figuresStat,
+  hoursField,
   inFilter,
   link,
   noDataMapping,
+  numberField,
   panelUrl,
   place,
-  ref,
+  pullRequestColumn,
+  seriesColumns,
+  seriesFields,
+  sideBySide,
   statPanel,
   tablePanel,
   teamIs,
-  bucketsInRange,
+  teamSummary,
   thresholds,
   timeSeriesPanel,
+  timestampColumn,
   UNITS,
+  URL_COLUMN,
   valueMapping,
+  weeklyPanel,
   type DoraMetric,
   type FieldSettings,
-  teamAndRepoVariables,
+  type Series,
+  type WeeklyOptions,
 } from './common.js';
 
 export const DORA_UID = 'engmetrics-dora';
 
 /** The tiles' numbers: one function, so the dashboard, the API and the report agree. */
-const SUMMARY = `metrics.dora_summary(${ref('team', 'sqlstring')}, $__timeFrom(), $__timeTo())`;
+const SUMMARY = teamSummary('dora_summary');
 
 /** The drill-down tables, by the tile that links to each. */
 const DRILL = {
@@ -147,13 +158,8 @@ function tiles(): Panel[] {
 }
 
 function behindTheTiles(): Panel {
-  const hours = (field: string, displayName: string): FieldSettings => ({
-    field,
-    displayName,
-    unit: UNITS.hours,
-    decimals: 1,
-  });
-  return statPanel({
+  const hours = (field: string, displayName: string) => hoursField(field, displayName, { decimals: 1 });
+  return figuresStat({
     title: 'Behind the tiles',
     description:
       'The counts the tiles are computed from, and the upper percentiles. Fallback deployments are those of ' +
@@ -164,9 +170,7 @@ function behindTheTiles(): Panel {
              rework_deployments, fallback_deployments
         FROM ${SUMMARY}`,
     unit: UNITS.count,
-    textMode: 'value_and_name',
     colorMode: 'none',
-    mappings: [noDataMapping()],
     fields: [
       { field: 'deployments', displayName: 'Deployments' },
       { field: 'deploy_days_per_week', displayName: 'Deploy days / week', decimals: 1 },
@@ -182,12 +186,41 @@ function behindTheTiles(): Panel {
   });
 }
 
-/** Weekly rollups of the chosen team inside the range. */
-const weekly = (columns: string) => `
-  SELECT week AS time, ${columns}
-    FROM metrics.dora_weekly
-   WHERE ${teamIs()} AND ${bucketsInRange('week')}
-   ORDER BY 1`;
+/** A day's deployments, and the failed ones among them drawn over the total. */
+const DAILY_DEPLOYMENTS: Series[] = [
+  ['deployments', 'Deployments', 'blue'],
+  ['failed_deployments', 'Failed', 'red'],
+];
+
+/**
+ * A DORA metric's weekly chart with its band edges drawn as dashed lines, so a week reads
+ * against the bands: in the edges' unit unless the chart counts something else. A line carries
+ * across the weeks with nothing to measure (no pull requests shipped, no failures): they have
+ * no value, which is not a zero.
+ */
+function doraWeeklyPanel(metric: DoraMetric, p: Omit<WeeklyOptions, 'view'>): Panel {
+  return weeklyPanel({
+    view: 'dora_weekly',
+    unit: DORA_BANDS[metric].unit,
+    thresholds: doraThresholds(metric),
+    showThresholds: true,
+    spanNulls: p.style !== 'bars',
+    ...p,
+  });
+}
+
+/** Every DORA chart draws a percentile in the same colour; the tail is dashed. */
+const PERCENTILE_COLOURS = { 50: 'blue', 75: 'purple', 90: 'orange' } as const;
+
+/** The weekly percentiles of a measure in hours: `lead_time` reads lead_time_p50_h and so on. */
+function hourPercentiles(measure: string, ...percentiles: (keyof typeof PERCENTILE_COLOURS)[]): Series[] {
+  return percentiles.map((p) => [
+    `${measure}_p${p}_h`,
+    `p${p}`,
+    PERCENTILE_COLOURS[p],
+    p === 90 ? { dashed: true } : undefined,
+  ]);
+}
 
 function trends(): Panel[] {
   return [
@@ -196,85 +229,54 @@ function trends(): Panel[] {
       description:
         'Production deployments each day (UTC), and those of them that failed, drawn over the total.',
       sql: `
-        SELECT day AS time, deployments AS "Deployments", failed_deployments AS "Failed"
+        SELECT day AS time, ${seriesColumns(DAILY_DEPLOYMENTS)}
           FROM metrics.dora_daily
          WHERE ${teamIs()} AND ${bucketsInRange('day')}
          ORDER BY 1`,
       unit: UNITS.count,
       style: 'bars',
-      fields: [
-        { field: 'Deployments', fixedColour: 'blue' },
-        { field: 'Failed', fixedColour: 'red' },
-      ],
+      fields: seriesFields(DAILY_DEPLOYMENTS),
     }),
-    timeSeriesPanel({
+    doraWeeklyPanel('deploymentFrequency', {
       title: 'Deployments per week',
       description:
         'Deployments and deploy days each week (weeks start on Monday). The dashed lines are the band ' +
-        'edges: a deployment a month, a week, and daily. Weeks the time range cuts short are left out; this week counts so far.',
-      sql: weekly('deployments AS "Deployments", deploy_days AS "Deploy days"'),
+        'edges: a deployment a month, a week, and daily.',
+      series: [
+        ['deployments', 'Deployments', 'blue'],
+        ['deploy_days', 'Deploy days', 'purple', { style: 'line' }],
+      ],
       unit: UNITS.count,
       style: 'bars',
-      thresholds: doraThresholds('deploymentFrequency'),
-      showThresholds: true,
-      fields: [
-        { field: 'Deployments', fixedColour: 'blue' },
-        { field: 'Deploy days', fixedColour: 'purple', style: 'line' },
-      ],
     }),
-    timeSeriesPanel({
+    doraWeeklyPanel('leadTime', {
       title: 'Change lead time per week',
       description:
         'Percentiles of the lead time of the pull requests shipped each week. The dashed lines are the band ' +
-        'edges: a day, a week, a month. Weeks the time range cuts short are left out; this week counts so far.',
-      sql: weekly('lead_time_p50_h AS "p50", lead_time_p75_h AS "p75", lead_time_p90_h AS "p90"'),
-      unit: UNITS.hours,
+        'edges: a day, a week, a month.',
+      series: hourPercentiles('lead_time', 50, 75, 90),
       decimals: 1,
-      thresholds: doraThresholds('leadTime'),
-      showThresholds: true,
-      spanNulls: true,
-      fields: [
-        { field: 'p50', fixedColour: 'blue' },
-        { field: 'p75', fixedColour: 'purple' },
-        { field: 'p90', fixedColour: 'orange', dashed: true },
-      ],
     }),
-    timeSeriesPanel({
+    doraWeeklyPanel('changeFailureRate', {
       title: 'Change fail and rework rate per week',
       description:
         'Failed and rework deployments as a share of each week’s deployments; a week without deployments ' +
-        'has no rate. The dashed lines are the change fail rate band edges. Weeks the time range cuts short are left out; this week counts so far.',
-      sql: weekly('change_fail_rate_pct AS "Change fail rate", rework_rate_pct AS "Rework rate"'),
-      unit: UNITS.percent,
-      decimals: 1,
-      thresholds: doraThresholds('changeFailureRate'),
-      showThresholds: true,
-      spanNulls: true,
-      fields: [
-        { field: 'Change fail rate', fixedColour: 'red' },
-        { field: 'Rework rate', fixedColour: 'orange' },
+        'has no rate. The dashed lines are the change fail rate band edges.',
+      series: [
+        ['change_fail_rate_pct', 'Change fail rate', 'red'],
+        ['rework_rate_pct', 'Rework rate', 'orange'],
       ],
+      decimals: 1,
     }),
-    timeSeriesPanel({
+    doraWeeklyPanel('recoveryTime', {
       title: 'Recovery time per week',
       description:
         'Time to restore service after the deployments of each week that failed; weeks without a failure ' +
-        'have no point. The dashed lines are the band edges: an hour, a day, a week. Weeks the time range cuts short are left out; this week counts so far.',
+        'have no point. The dashed lines are the band edges: an hour, a day, a week.',
+      series: hourPercentiles('recovery', 50, 90),
       // Weeks without a failure have no recovery to show: left out rather than drawn as gaps.
-      sql: `
-        SELECT week AS time, recovery_p50_h AS "p50", recovery_p90_h AS "p90"
-          FROM metrics.dora_weekly
-         WHERE ${teamIs()} AND ${bucketsInRange('week')} AND failed_deployments > 0
-         ORDER BY 1`,
-      unit: UNITS.hours,
+      where: ' AND failed_deployments > 0',
       decimals: 1,
-      thresholds: doraThresholds('recoveryTime'),
-      showThresholds: true,
-      spanNulls: true,
-      fields: [
-        { field: 'p50', fixedColour: 'blue' },
-        { field: 'p90', fixedColour: 'orange', dashed: true },
-      ],
     }),
   ];
 }
@@ -286,15 +288,12 @@ function teamComparison(): Panel {
     mappings: doraBandMappings(),
     width: 120,
   });
-  const value = (field: string, displayName: string, metric: DoraMetric): FieldSettings => ({
-    field,
-    displayName,
-    unit: DORA_BANDS[metric].unit,
-    decimals: 1,
-    thresholds: doraThresholds(metric),
-    colour: true,
-    width: 150,
-  });
+  const value = (field: string, displayName: string, metric: DoraMetric) =>
+    numberField(field, displayName, DORA_BANDS[metric].unit, {
+      decimals: 1,
+      width: 150,
+      colourBy: doraThresholds(metric),
+    });
   return tablePanel({
     title: 'Teams compared',
     description:
@@ -346,184 +345,171 @@ const flag = (field: string, displayName: string, yes: string, colour: string): 
   mappings: [valueMapping({ true: { text: yes, color: colour }, false: { text: '' } })],
 });
 
-function drillDown(): Panel[] {
-  const inRange = (time: string, repo: string) =>
-    `${teamIs()} AND $__timeFilter(${time}) AND ${inFilter(repo, 'repo')}`;
-  return [
-    tablePanel({
-      title: DRILL.deployments,
-      description:
-        'Every production deployment in the time range, newest first (the latest 500): what it shipped, and ' +
-        'whether it failed or was rework. A baseline is a repository’s first deployment, which ships nothing.',
-      sql: `
-        SELECT finished_at, repo, source, environment, left(sha, 7) AS sha, prs_shipped,
-               failed, rework, is_fallback, baseline, deployment_id
-          FROM metrics.validate_deployments
-         WHERE ${inRange('finished_at', 'repo')}
-         ORDER BY finished_at DESC
-         LIMIT 500`,
-      columns: [
-        { field: 'finished_at', displayName: 'Deployed', unit: UNITS.timestamp, width: 180 },
-        { field: 'repo', displayName: 'Repository', width: 200 },
-        { field: 'source', displayName: 'Read from', width: 110 },
-        { field: 'environment', displayName: 'Environment', width: 120 },
-        { field: 'sha', displayName: 'Commit', width: 90 },
-        { field: 'prs_shipped', displayName: 'PRs shipped', width: 100 },
-        flag('failed', 'Failed', 'failed', 'red'),
-        flag('rework', 'Rework', 'rework', 'orange'),
-        flag('is_fallback', 'Fallback', 'fallback', 'text'),
-        flag('baseline', 'Baseline', 'baseline', 'text'),
-        { field: 'deployment_id', displayName: 'Deployment' },
+/**
+ * The latest 500 rows of a validation view for the team and repositories, in the time range.
+ * `select` is the SELECT list, a string a line.
+ */
+function drillSql(view: string, select: string[], time = 'finished_at', orderBy = `${time} DESC`): string {
+  return `
+    SELECT ${select.join(',\n           ')}
+      FROM metrics.${view}
+     WHERE ${teamIs()} AND $__timeFilter(${time}) AND ${inFilter('repo', 'repo')}
+     ORDER BY ${orderBy}
+     LIMIT 500`;
+}
+
+/** The columns every drill-down table of deployments opens with. */
+const DEPLOYED = timestampColumn('finished_at', 'Deployed', 180);
+const REPOSITORY: FieldSettings = { field: 'repo', displayName: 'Repository', width: 200 };
+const DEPLOYMENT: FieldSettings = { field: 'deployment_id', displayName: 'Deployment', width: 160 };
+
+function deploymentsTable(): Panel {
+  return tablePanel({
+    title: DRILL.deployments,
+    description:
+      'Every production deployment in the time range, newest first (the latest 500): what it shipped, and ' +
+      'whether it failed or was rework. A baseline is a repository’s first deployment, which ships nothing.',
+    sql: drillSql('validate_deployments', [
+      'finished_at, repo, source, environment, left(sha, 7) AS sha, prs_shipped',
+      'failed, rework, is_fallback, baseline, deployment_id',
+    ]),
+    columns: [
+      DEPLOYED,
+      REPOSITORY,
+      { field: 'source', displayName: 'Read from', width: 110 },
+      { field: 'environment', displayName: 'Environment', width: 120 },
+      { field: 'sha', displayName: 'Commit', width: 90 },
+      { field: 'prs_shipped', displayName: 'PRs shipped', width: 100 },
+      flag('failed', 'Failed', 'failed', 'red'),
+      flag('rework', 'Rework', 'rework', 'orange'),
+      flag('is_fallback', 'Fallback', 'fallback', 'text'),
+      flag('baseline', 'Baseline', 'baseline', 'text'),
+      { field: 'deployment_id', displayName: 'Deployment' },
+    ],
+  });
+}
+
+function shippedPullRequestsTable(): Panel {
+  return tablePanel({
+    title: DRILL.leadTime,
+    description:
+      'Every pull request shipped in the time range, newest first (the latest 500), with its lead time. ' +
+      '“approximate” means its merge commit was not on the known history, so it ships with the first ' +
+      'deployment after its merge.',
+    sql: drillSql(
+      'validate_lead_time',
+      [
+        'deployed_at, pr_key, title, first_commit_at, merged_at, lead_time_h, ship_method',
+        'deployment_id, url',
       ],
-    }),
-    tablePanel({
-      title: DRILL.leadTime,
-      description:
-        'Every pull request shipped in the time range, newest first (the latest 500), with its lead time. ' +
-        '“approximate” means its merge commit was not on the known history, so it ships with the first ' +
-        'deployment after its merge.',
-      sql: `
-        SELECT deployed_at, pr_key, title, first_commit_at, merged_at, lead_time_h, ship_method,
-               deployment_id, url
-          FROM metrics.validate_lead_time
-         WHERE ${inRange('deployed_at', 'repo')}
-         ORDER BY deployed_at DESC
-         LIMIT 500`,
-      columns: [
-        { field: 'deployed_at', displayName: 'Deployed', unit: UNITS.timestamp, width: 180 },
-        {
-          field: 'pr_key',
-          displayName: 'Pull request',
-          width: 220,
-          links: [link('Open on GitHub', ref('__data.fields.url'))],
-        },
-        { field: 'title', displayName: 'Title' },
-        { field: 'first_commit_at', displayName: 'First commit', unit: UNITS.timestamp, width: 180 },
-        { field: 'merged_at', displayName: 'Merged', unit: UNITS.timestamp, width: 180 },
-        {
-          field: 'lead_time_h',
-          displayName: 'Lead time',
-          unit: UNITS.hours,
-          decimals: 1,
-          width: 110,
-          thresholds: doraThresholds('leadTime'),
-          colour: true,
-        },
-        { field: 'ship_method', displayName: 'Matched by', width: 110 },
-        { field: 'deployment_id', displayName: 'Deployment', width: 160 },
-        { field: 'url', hidden: true },
+      'deployed_at',
+    ),
+    columns: [
+      timestampColumn('deployed_at', 'Deployed', 180),
+      pullRequestColumn(220),
+      { field: 'title', displayName: 'Title' },
+      timestampColumn('first_commit_at', 'First commit', 180),
+      timestampColumn('merged_at', 'Merged', 180),
+      hoursField('lead_time_h', 'Lead time', {
+        decimals: 1,
+        width: 110,
+        colourBy: doraThresholds('leadTime'),
+      }),
+      { field: 'ship_method', displayName: 'Matched by', width: 110 },
+      DEPLOYMENT,
+      URL_COLUMN,
+    ],
+  });
+}
+
+function failureEvidenceTable(): Panel {
+  return tablePanel({
+    title: DRILL.failures,
+    description:
+      'Every signal that a deployment in the time range failed — a rollback, a revert, a hotfix, an ' +
+      'incident — with how long after the deployment it came. Only signals inside the attribution window ' +
+      'make a deployment failed; the others are listed so the window can be judged.',
+    sql: drillSql(
+      'validate_change_failures',
+      [
+        'finished_at, repo, deployment_id, kind, evidence, signal_at, hours_after_deployment',
+        'within_window',
       ],
-    }),
-    tablePanel({
-      title: DRILL.failures,
-      description:
-        'Every signal that a deployment in the time range failed — a rollback, a revert, a hotfix, an ' +
-        'incident — with how long after the deployment it came. Only signals inside the attribution window ' +
-        'make a deployment failed; the others are listed so the window can be judged.',
-      sql: `
-        SELECT finished_at, repo, deployment_id, kind, evidence, signal_at, hours_after_deployment,
-               within_window
-          FROM metrics.validate_change_failures
-         WHERE ${inRange('finished_at', 'repo')}
-         ORDER BY finished_at DESC, signal_at
-         LIMIT 500`,
-      columns: [
-        { field: 'finished_at', displayName: 'Deployed', unit: UNITS.timestamp, width: 180 },
-        { field: 'repo', displayName: 'Repository', width: 200 },
-        { field: 'deployment_id', displayName: 'Deployment', width: 160 },
-        { field: 'kind', displayName: 'Signal', width: 90 },
-        { field: 'evidence', displayName: 'Evidence' },
-        { field: 'signal_at', displayName: 'Signal at', unit: UNITS.timestamp, width: 180 },
-        { field: 'hours_after_deployment', displayName: 'After', unit: UNITS.hours, decimals: 1, width: 100 },
-        flag('within_window', 'Counts', 'in window', 'red'),
-      ],
-    }),
-    tablePanel({
-      title: DRILL.recovery,
-      description:
-        'Every failed deployment in the time range and when service was restored; an empty “Restored” is ' +
-        'not recovered yet (an incident still open).',
-      sql: `
-        SELECT finished_at, repo, deployment_id, array_to_string(failure_kinds, ', ') AS failure_kinds,
-               restored_at, recovery_h
-          FROM metrics.validate_recovery
-         WHERE ${inRange('finished_at', 'repo')}
-         ORDER BY finished_at DESC
-         LIMIT 500`,
-      columns: [
-        { field: 'finished_at', displayName: 'Deployed', unit: UNITS.timestamp, width: 180 },
-        { field: 'repo', displayName: 'Repository', width: 200 },
-        { field: 'deployment_id', displayName: 'Deployment', width: 160 },
-        { field: 'failure_kinds', displayName: 'Failed by' },
-        { field: 'restored_at', displayName: 'Restored', unit: UNITS.timestamp, width: 180 },
-        {
-          field: 'recovery_h',
-          displayName: 'Recovery time',
-          unit: UNITS.hours,
-          decimals: 1,
-          width: 130,
-          thresholds: doraThresholds('recoveryTime'),
-          colour: true,
-        },
-      ],
-    }),
-    tablePanel({
-      title: DRILL.rework,
-      description: 'Every deployment in the time range that was an unplanned fix, and what made it one.',
-      sql: `
-        SELECT finished_at, repo, deployment_id, array_to_string(rework_kinds, ', ') AS rework_kinds
-          FROM metrics.validate_rework
-         WHERE ${inRange('finished_at', 'repo')}
-         ORDER BY finished_at DESC
-         LIMIT 500`,
-      columns: [
-        { field: 'finished_at', displayName: 'Deployed', unit: UNITS.timestamp, width: 180 },
-        { field: 'repo', displayName: 'Repository', width: 200 },
-        { field: 'deployment_id', displayName: 'Deployment', width: 160 },
-        { field: 'rework_kinds', displayName: 'Rework by' },
-      ],
-    }),
-  ];
+      'finished_at',
+      'finished_at DESC, signal_at',
+    ),
+    columns: [
+      DEPLOYED,
+      REPOSITORY,
+      DEPLOYMENT,
+      { field: 'kind', displayName: 'Signal', width: 90 },
+      { field: 'evidence', displayName: 'Evidence' },
+      timestampColumn('signal_at', 'Signal at', 180),
+      hoursField('hours_after_deployment', 'After', { decimals: 1, width: 100 }),
+      flag('within_window', 'Counts', 'in window', 'red'),
+    ],
+  });
+}
+
+function recoveryTable(): Panel {
+  return tablePanel({
+    title: DRILL.recovery,
+    description:
+      'Every failed deployment in the time range and when service was restored; an empty “Restored” is ' +
+      'not recovered yet (an incident still open).',
+    sql: drillSql('validate_recovery', [
+      "finished_at, repo, deployment_id, array_to_string(failure_kinds, ', ') AS failure_kinds",
+      'restored_at, recovery_h',
+    ]),
+    columns: [
+      DEPLOYED,
+      REPOSITORY,
+      DEPLOYMENT,
+      { field: 'failure_kinds', displayName: 'Failed by' },
+      timestampColumn('restored_at', 'Restored', 180),
+      hoursField('recovery_h', 'Recovery time', {
+        decimals: 1,
+        width: 130,
+        colourBy: doraThresholds('recoveryTime'),
+      }),
+    ],
+  });
+}
+
+function reworkTable(): Panel {
+  return tablePanel({
+    title: DRILL.rework,
+    description: 'Every deployment in the time range that was an unplanned fix, and what made it one.',
+    sql: drillSql('validate_rework', [
+      "finished_at, repo, deployment_id, array_to_string(rework_kinds, ', ') AS rework_kinds",
+    ]),
+    columns: [DEPLOYED, REPOSITORY, DEPLOYMENT, { field: 'rework_kinds', displayName: 'Rework by' }],
+  });
 }
 
 export function doraDashboard(): Dashboard {
-  const [frequency, leadTime, failRate, recovery, rework] = tiles();
   const [perDay, perWeek, leadTrend, rateTrend, recoveryTrend] = trends();
-  const [deployments, shipped, failures, recoveries, reworks] = drillDown();
-  return dashboard({
+  return deliveryDashboard({
     uid: DORA_UID,
     title: 'DORA',
     description:
       'The five DORA metrics of a team (or the whole organisation) over the time range, banded as the DORA ' +
       'report does; their weekly trends; every team side by side; and, in the drill-down row, the ' +
       'deployments and pull requests behind each number. Definitions: docs/metrics.md.',
-    tags: ['dora', 'delivery'],
-    time: { from: 'now-90d', to: 'now' },
-    refresh: '1h',
-    variables: teamAndRepoVariables(
+    tags: ['dora'],
+    repoNarrows:
       'Narrows the drill-down tables. The tiles, trends and team comparison are per team: a team is ' +
-        'measured over all of its repositories.',
-    ),
+      'measured over all of its repositories.',
     rows: [
       {
         title: 'DORA metrics',
-        panels: [
-          place(frequency!, 5, 5),
-          place(leadTime!, 5, 5),
-          place(failRate!, 5, 5),
-          place(recovery!, 5, 5),
-          place(rework!, 4, 5),
-          place(behindTheTiles(), 24, 3),
-        ],
+        panels: [...sideBySide(5, ...tiles()), place(behindTheTiles(), 24, 3)],
       },
       {
         title: 'Trends',
         panels: [
-          place(perDay!, 12, 8),
-          place(perWeek!, 12, 8),
-          place(leadTrend!, 8, 8),
-          place(rateTrend!, 8, 8),
-          place(recoveryTrend!, 8, 8),
+          ...sideBySide(8, perDay!, perWeek!),
+          ...sideBySide(8, leadTrend!, rateTrend!, recoveryTrend!),
         ],
       },
       { title: 'Teams', panels: [place(teamComparison(), 24, 7)] },
@@ -531,11 +517,10 @@ export function doraDashboard(): Dashboard {
         title: 'Drill-down: the rows behind each number',
         collapsed: true,
         panels: [
-          place(deployments!, 24, 10),
-          place(shipped!, 24, 10),
-          place(failures!, 24, 10),
-          place(recoveries!, 12, 10),
-          place(reworks!, 12, 10),
+          place(deploymentsTable(), 24, 10),
+          place(shippedPullRequestsTable(), 24, 10),
+          place(failureEvidenceTable(), 24, 10),
+          ...sideBySide(10, recoveryTable(), reworkTable()),
         ],
       },
     ],

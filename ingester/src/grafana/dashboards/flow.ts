@@ -1,28 +1,33 @@
-import type { Dashboard, Panel } from '@grafana/schema';
+import type { Dashboard, Panel, ThresholdsConfig } from '@grafana/schema';
 import {
-  dashboard,
+  BLOCKED_HOURS_COLUMN,
+  daysField,
+  deliveryDashboard,
+  figuresStat,
+  hoursField,
   inFilter,
-  link,
-  noDataMapping,
+  percentField,
   pieChartPanel,
   place,
-  ref,
-  statPanel,
+  pullRequestColumn,
+  seriesColumns,
+  seriesFields,
+  sideBySide,
   tablePanel,
   teamIs,
-  bucketsInRange,
+  teamSummary,
   thresholds,
   timeSeriesPanel,
   UNITS,
-  type FieldSettings,
-  BLOCKED_HOURS_COLUMN,
-  teamAndRepoVariables,
+  URL_COLUMN,
+  weeklyPanel,
+  type Series,
+  type WeeklyOptions,
 } from './common.js';
 
 export const FLOW_UID = 'engmetrics-flow';
 
-const summaryOf = (half: 'pr' | 'issue') =>
-  `metrics.${half}_flow_summary(${ref('team', 'sqlstring')}, $__timeFrom(), $__timeTo())`;
+const summaryOf = (half: 'pr' | 'issue') => teamSummary(`${half}_flow_summary`);
 
 /**
  * Reference points rather than benchmarks: small pull requests (a few hundred changed lines)
@@ -35,29 +40,32 @@ const DAYS_IN_STAGE = thresholds('green', [5, 'orange'], [10, 'red']);
 const WAITING_HOURS = thresholds('green', [24, 'orange'], [72, 'red']);
 
 /** The stages of a pull request in order, each in the colour it has on every panel. */
-const STAGES: [column: string, name: string, colour: string][] = [
+const STAGES: Series[] = [
   ['coding_p50_h', 'Coding', 'blue'],
   ['pickup_p50_h', 'Pickup', 'orange'],
   ['review_p50_h', 'Review', 'purple'],
   ['deploy_p50_h', 'Deploy', 'green'],
 ];
-const FLOW_ITEMS: [column: string, name: string, colour: string][] = [
+const FLOW_ITEMS: Series[] = [
   ['features', 'Features', 'blue'],
   ['defects', 'Defects', 'red'],
   ['risks', 'Risks', 'purple'],
   ['debts', 'Debts', 'orange'],
 ];
+/** Items in progress at the end of a day: actively worked, or waiting between stages. */
+const WORK_IN_PROGRESS: Series[] = [
+  ['active', 'Active', 'blue'],
+  ['waiting', 'Waiting', 'orange'],
+];
 
-/** Weekly rollups of the chosen team inside the range. */
-const weekly = (view: string, columns: string) => `
-  SELECT week AS time, ${columns}
-    FROM metrics.${view}
-   WHERE ${teamIs()} AND ${bucketsInRange('week')}
-   ORDER BY 1`;
+/** Weekly charts of the pull requests merged each week, and of the Jira items done each week. */
+const mergedPullRequestsWeekly = (p: Omit<WeeklyOptions, 'view'>) =>
+  weeklyPanel({ view: 'pr_flow_weekly', ...p });
+const doneItemsWeekly = (p: Omit<WeeklyOptions, 'view'>) => weeklyPanel({ view: 'flow_weekly', ...p });
 
 function summary(): Panel[] {
   return [
-    statPanel({
+    figuresStat({
       title: 'PR cycle time (p50)',
       description:
         'Median time of each stage of the pull requests merged in the time range: coding (first commit → ' +
@@ -66,19 +74,15 @@ function summary(): Panel[] {
       sql: `SELECT ${STAGES.map(([c]) => c).join(', ')} FROM ${summaryOf('pr')}`,
       unit: UNITS.hours,
       decimals: 1,
-      textMode: 'value_and_name',
-      mappings: [noDataMapping()],
       fields: STAGES.map(([field, displayName, fixedColour]) => ({ field, displayName, fixedColour })),
     }),
-    statPanel({
+    figuresStat({
       title: 'Pull requests merged',
       description:
         'Pull requests merged in the time range (bots left out), those merged without a review by anyone ' +
         'but the author, and the median size in changed lines (additions + deletions).',
       sql: `SELECT prs_merged, merged_without_review, pr_size_p50 FROM ${summaryOf('pr')}`,
       unit: UNITS.count,
-      textMode: 'value_and_name',
-      mappings: [noDataMapping()],
       fields: [
         { field: 'prs_merged', displayName: 'Merged', fixedColour: 'text' },
         {
@@ -90,15 +94,13 @@ function summary(): Panel[] {
         { field: 'pr_size_p50', displayName: 'Size p50 (lines)', thresholds: PR_SIZE, colour: true },
       ],
     }),
-    statPanel({
+    figuresStat({
       title: 'Jira flow',
       description:
         'Items done in the time range, their median flow time (first leaving to-do → done) and flow ' +
         'efficiency (time in active stages ÷ flow time), and the items in progress now.',
       sql: `SELECT items_done, flow_time_p50_d, flow_efficiency_pct, wip_now FROM ${summaryOf('issue')}`,
       unit: UNITS.count,
-      textMode: 'value_and_name',
-      mappings: [noDataMapping()],
       fields: [
         { field: 'items_done', displayName: 'Done', fixedColour: 'text' },
         {
@@ -108,14 +110,7 @@ function summary(): Panel[] {
           decimals: 1,
           fixedColour: 'text',
         },
-        {
-          field: 'flow_efficiency_pct',
-          displayName: 'Flow efficiency',
-          unit: UNITS.percent,
-          decimals: 0,
-          thresholds: FLOW_EFFICIENCY,
-          colour: true,
-        },
+        percentField('flow_efficiency_pct', 'Flow efficiency', { decimals: 0, colourBy: FLOW_EFFICIENCY }),
         { field: 'wip_now', displayName: 'In progress', fixedColour: 'text' },
       ],
     }),
@@ -124,97 +119,87 @@ function summary(): Panel[] {
 
 function pullRequests(): Panel[] {
   return [
-    timeSeriesPanel({
+    mergedPullRequestsWeekly({
       title: 'PR cycle time per week',
       description:
         'The median of each stage for the pull requests merged each week, stacked: a tall bar is a slow ' +
         'week, its colours say where the time went. Medians of stages do not add up to the median of the ' +
-        'whole, so read the stack as a breakdown, not a total. Weeks the time range cuts short are left out; this week counts so far.',
-      sql: weekly('pr_flow_weekly', STAGES.map(([c, n]) => `${c} AS "${n}"`).join(', ')),
+        'whole, so read the stack as a breakdown, not a total.',
+      series: STAGES,
       unit: UNITS.hours,
       decimals: 1,
       style: 'bars',
       stacked: true,
-      fields: STAGES.map(([, field, fixedColour]) => ({ field, fixedColour })),
     }),
-    timeSeriesPanel({
+    mergedPullRequestsWeekly({
       title: 'Throughput: pull requests merged per week',
       description:
         'Pull requests merged each week (bots left out), and those of them merged without a review, drawn ' +
-        'over the total. Weeks the time range cuts short are left out; this week counts so far.',
-      sql: weekly('pr_flow_weekly', 'merged AS "Merged", merged_without_review AS "Without review"'),
+        'over the total.',
+      series: [
+        ['merged', 'Merged', 'blue'],
+        ['merged_without_review', 'Without review', 'orange'],
+      ],
       unit: UNITS.count,
       style: 'bars',
-      fields: [
-        { field: 'Merged', fixedColour: 'blue' },
-        { field: 'Without review', fixedColour: 'orange' },
-      ],
     }),
-    timeSeriesPanel({
+    mergedPullRequestsWeekly({
       title: 'PR size per week',
       description:
         'Median changed lines (additions + deletions) and files of the pull requests merged each week. The ' +
-        'dashed lines mark 200 and 400 lines, past which reviews get shallower. Weeks the time range cuts short are left out; this week counts so far.',
-      sql: weekly('pr_flow_weekly', 'size_p50 AS "Lines p50", files_p50 AS "Files p50"'),
+        'dashed lines mark 200 and 400 lines, past which reviews get shallower.',
+      series: [
+        ['size_p50', 'Lines p50', 'blue'],
+        ['files_p50', 'Files p50', 'purple', { rightAxis: true }],
+      ],
       unit: UNITS.count,
       thresholds: PR_SIZE,
       showThresholds: true,
-      fields: [
-        { field: 'Lines p50', fixedColour: 'blue' },
-        { field: 'Files p50', fixedColour: 'purple', rightAxis: true },
-      ],
     }),
-    timeSeriesPanel({
+    mergedPullRequestsWeekly({
       title: 'Reviews per pull request',
       description:
-        'Average reviews, and review rounds (reviews requesting changes), per pull request merged each week. Weeks the time range cuts short are left out; this week counts so far.',
-      sql: weekly('pr_flow_weekly', 'reviews_avg AS "Reviews", review_rounds_avg AS "Rounds of changes"'),
+        'Average reviews, and review rounds (reviews requesting changes), per pull request merged each week.',
+      series: [
+        ['reviews_avg', 'Reviews', 'blue'],
+        ['review_rounds_avg', 'Rounds of changes', 'orange'],
+      ],
       unit: UNITS.count,
       decimals: 1,
-      fields: [
-        { field: 'Reviews', fixedColour: 'blue' },
-        { field: 'Rounds of changes', fixedColour: 'orange' },
-      ],
     }),
-    timeSeriesPanel({
+    weeklyPanel({
       title: 'Review load per week',
       description:
         'Reviews per reviewer each week: the median reviewer and the busiest one, and the busiest one’s ' +
         'share of all reviews (right axis). A high share is a team leaning on one person. Team figures ' +
-        'only, never a ranking of people. Weeks the time range cuts short are left out; this week counts so far.',
-      sql: weekly(
-        'review_load_weekly',
-        'reviews_per_reviewer_p50 AS "Per reviewer p50", reviews_per_reviewer_max AS "Busiest reviewer", ' +
-          'busiest_reviewer_share_pct AS "Busiest share"',
-      ),
-      unit: UNITS.count,
-      fields: [
-        { field: 'Per reviewer p50', fixedColour: 'blue' },
-        { field: 'Busiest reviewer', fixedColour: 'purple' },
-        {
-          field: 'Busiest share',
-          unit: UNITS.percent,
-          rightAxis: true,
-          dashed: true,
-          fixedColour: 'orange',
-        },
+        'only, never a ranking of people.',
+      view: 'review_load_weekly',
+      series: [
+        ['reviews_per_reviewer_p50', 'Per reviewer p50', 'blue'],
+        ['reviews_per_reviewer_max', 'Busiest reviewer', 'purple'],
+        [
+          'busiest_reviewer_share_pct',
+          'Busiest share',
+          'orange',
+          { unit: UNITS.percent, rightAxis: true, dashed: true },
+        ],
       ],
+      unit: UNITS.count,
     }),
   ];
 }
 
 function jiraFlow(): Panel[] {
   return [
-    timeSeriesPanel({
+    doneItemsWeekly({
       title: 'Flow velocity per week, by item',
       description:
         'Items reaching done each week, stacked by flow item (issue types and labels mapped to features, ' +
-        'defects, risks and debts). Weeks the time range cuts short are left out; this week counts so far.',
-      sql: weekly('flow_weekly', FLOW_ITEMS.map(([c, n]) => `${c} AS "${n}"`).join(', ')),
+        'defects, risks and debts).',
+      series: FLOW_ITEMS,
       unit: UNITS.count,
       style: 'bars',
       stacked: true,
-      fields: FLOW_ITEMS.map(([, field, fixedColour]) => ({ field, fixedColour })),
     }),
     pieChartPanel({
       title: 'Flow distribution',
@@ -222,14 +207,14 @@ function jiraFlow(): Panel[] {
       sql: `SELECT ${FLOW_ITEMS.map(([c, n]) => `${c}_pct AS "${n}"`).join(', ')} FROM ${summaryOf('issue')}`,
       unit: UNITS.percent,
       decimals: 0,
-      fields: FLOW_ITEMS.map(([, field, fixedColour]) => ({ field, fixedColour })),
+      fields: seriesFields(FLOW_ITEMS),
     }),
-    timeSeriesPanel({
+    doneItemsWeekly({
       title: 'Flow efficiency per week',
       description:
         'Time in active stages ÷ flow time, over the items done each week. The rest is waiting: in review, ' +
-        'blocked, queued. The dashed lines mark 15 % and 30 %. Weeks the time range cuts short are left out; this week counts so far.',
-      sql: weekly('flow_weekly', 'flow_efficiency_pct AS "Flow efficiency"'),
+        'blocked, queued. The dashed lines mark 15 % and 30 %.',
+      series: [['flow_efficiency_pct', 'Flow efficiency', 'blue']],
       unit: UNITS.percent,
       decimals: 0,
       min: 0,
@@ -237,25 +222,20 @@ function jiraFlow(): Panel[] {
       thresholds: FLOW_EFFICIENCY,
       showThresholds: true,
       spanNulls: true,
-      fields: [{ field: 'Flow efficiency', fixedColour: 'blue' }],
     }),
-    timeSeriesPanel({
+    doneItemsWeekly({
       title: 'Flow time per week',
       description:
         'Flow time (first leaving to-do → done) of the items done each week, median and 85th percentile, ' +
-        'and the median lead time (created → done). Weeks the time range cuts short are left out; this week counts so far.',
-      sql: weekly(
-        'flow_weekly',
-        'flow_time_p50_d AS "Flow time p50", flow_time_p85_d AS "Flow time p85", lead_time_p50_d AS "Lead time p50"',
-      ),
+        'and the median lead time (created → done).',
+      series: [
+        ['flow_time_p50_d', 'Flow time p50', 'blue'],
+        ['flow_time_p85_d', 'Flow time p85', 'purple', { dashed: true }],
+        ['lead_time_p50_d', 'Lead time p50', 'orange'],
+      ],
       unit: UNITS.days,
       decimals: 1,
       spanNulls: true,
-      fields: [
-        { field: 'Flow time p50', fixedColour: 'blue' },
-        { field: 'Flow time p85', fixedColour: 'purple', dashed: true },
-        { field: 'Lead time p50', fixedColour: 'orange' },
-      ],
     }),
     timeSeriesPanel({
       title: 'Work in progress per day',
@@ -263,30 +243,21 @@ function jiraFlow(): Panel[] {
         'Items in progress at the end of each day: actively worked, and waiting (in review, blocked, queued ' +
         'between stages), stacked.',
       sql: `
-        SELECT day AS time, active AS "Active", waiting AS "Waiting"
+        SELECT day AS time, ${seriesColumns(WORK_IN_PROGRESS)}
           FROM metrics.flow_load_daily
          WHERE ${teamIs()} AND $__timeFilter(day)
          ORDER BY 1`,
       unit: UNITS.count,
       stacked: true,
       stepped: true,
-      fields: [
-        { field: 'Active', fixedColour: 'blue' },
-        { field: 'Waiting', fixedColour: 'orange' },
-      ],
+      fields: seriesFields(WORK_IN_PROGRESS),
     }),
   ];
 }
 
 function inProgress(): Panel[] {
-  const days = (field: string, displayName: string, colour = false): FieldSettings => ({
-    field,
-    displayName,
-    unit: UNITS.days,
-    decimals: 1,
-    width: 120,
-    ...(colour ? { thresholds: DAYS_IN_STAGE, colour: true } : {}),
-  });
+  const days = (field: string, displayName: string, colourBy?: ThresholdsConfig) =>
+    daysField(field, displayName, { decimals: 1, width: 120, colourBy });
   return [
     tablePanel({
       title: 'Aging work in progress',
@@ -307,7 +278,7 @@ function inProgress(): Panel[] {
         { field: 'current_status', displayName: 'Status', width: 120 },
         { field: 'assignee', displayName: 'Assignee', width: 140 },
         { field: 'points', displayName: 'Points', width: 70 },
-        days('days_in_stage', 'In stage', true),
+        days('days_in_stage', 'In stage', DAYS_IN_STAGE),
         days('days_in_progress', 'In progress'),
         BLOCKED_HOURS_COLUMN,
       ],
@@ -324,26 +295,13 @@ function inProgress(): Panel[] {
          ORDER BY is_draft, waiting_h DESC NULLS LAST
          LIMIT 200`,
       columns: [
-        {
-          field: 'pr_key',
-          displayName: 'Pull request',
-          width: 200,
-          links: [link('Open on GitHub', ref('__data.fields.url'))],
-        },
+        pullRequestColumn(200),
         { field: 'title', displayName: 'Title' },
         { field: 'repo', displayName: 'Repository', width: 160 },
         { field: 'stage', displayName: 'Stage', width: 150 },
-        { field: 'age_days', displayName: 'Age', unit: UNITS.days, decimals: 1, width: 90 },
-        {
-          field: 'waiting_h',
-          displayName: 'Waiting',
-          unit: UNITS.hours,
-          decimals: 0,
-          width: 100,
-          thresholds: WAITING_HOURS,
-          colour: true,
-        },
-        { field: 'url', hidden: true },
+        daysField('age_days', 'Age', { decimals: 1, width: 90 }),
+        hoursField('waiting_h', 'Waiting', { decimals: 0, width: 100, colourBy: WAITING_HOURS }),
+        URL_COLUMN,
       ],
     }),
   ];
@@ -354,20 +312,17 @@ export function flowDashboard(): Dashboard {
   const [cycleTrend, throughput, size, reviews, load] = pullRequests();
   const [velocity, distribution, efficiency, flowTime, wip] = jiraFlow();
   const [aging, openPrs] = inProgress();
-  return dashboard({
+  return deliveryDashboard({
     uid: FLOW_UID,
     title: 'Delivery flow',
     description:
       'How work moves: pull requests through coding, pickup, review and deploy, their size and the review ' +
       'load; Jira items through the Flow Framework measures (velocity, distribution, time, efficiency, ' +
       'load); and what is in progress now, oldest first. Definitions: docs/metrics.md.',
-    tags: ['flow', 'delivery'],
-    time: { from: 'now-90d', to: 'now' },
-    refresh: '1h',
-    variables: teamAndRepoVariables(
+    tags: ['flow'],
+    repoNarrows:
       'Narrows the open pull requests. The rest is per team: a team is measured over all of its ' +
-        'repositories and Jira projects.',
-    ),
+      'repositories and Jira projects.',
     rows: [
       {
         title: 'In the time range',
@@ -375,13 +330,7 @@ export function flowDashboard(): Dashboard {
       },
       {
         title: 'Pull requests',
-        panels: [
-          place(cycleTrend!, 12, 8),
-          place(throughput!, 12, 8),
-          place(size!, 8, 8),
-          place(reviews!, 8, 8),
-          place(load!, 8, 8),
-        ],
+        panels: [...sideBySide(8, cycleTrend!, throughput!), ...sideBySide(8, size!, reviews!, load!)],
       },
       {
         title: 'Jira flow',
@@ -389,8 +338,7 @@ export function flowDashboard(): Dashboard {
           place(velocity!, 12, 8),
           place(distribution!, 6, 8),
           place(efficiency!, 6, 8),
-          place(flowTime!, 12, 8),
-          place(wip!, 12, 8),
+          ...sideBySide(8, flowTime!, wip!),
         ],
       },
       {

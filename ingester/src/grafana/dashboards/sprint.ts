@@ -1,24 +1,29 @@
-import type { Dashboard, Panel } from '@grafana/schema';
+import type { Dashboard, Panel, ThresholdsConfig } from '@grafana/schema';
 import {
   barChartPanel,
+  BLOCKED_HOURS_COLUMN,
   dashboard,
   dashboardUrl,
   dimensionVariables,
+  figuresStat,
+  hoursField,
   idIs,
   link,
-  noDataMapping,
+  percentField,
   place,
   pluginPanel,
   queryVariable,
   ref,
-  statPanel,
+  seriesColumns,
+  seriesFields,
+  sideBySide,
   tablePanel,
   thresholds,
   timeSeriesPanel,
   UNITS,
   valueMapping,
   type FieldSettings,
-  BLOCKED_HOURS_COLUMN,
+  type Series,
 } from './common.js';
 
 /** The uid the Slack sprint summary links to, with var-team and var-sprint. */
@@ -63,134 +68,119 @@ function sprintVariables() {
   ];
 }
 
+/** Figures the headline stats and the history table both show, coloured alike in both. */
+const sprintPercent = (field: string, displayName: string, colourBy: ThresholdsConfig, width?: number) =>
+  percentField(field, displayName, { decimals: 0, width, colourBy });
+const SPRINT_BLOCKED_HOURS = hoursField('blocked_h', 'Blocked', { decimals: 0, colourBy: BLOCKED_HOURS });
+const CARRIED_OVER_ISSUES: FieldSettings = {
+  field: 'carried_over_issues',
+  displayName: 'Carried over',
+  thresholds: CARRIED_OVER,
+  colour: true,
+};
+
 function headline(): Panel[] {
-  return [
-    pluginPanel({
-      type: SPRINT_HEALTH_PANEL,
-      title: 'Sprint Health',
-      description:
-        'What is going wrong in the sprint and why: status and score, risks, bottlenecks and ' +
-        'recommendations, each citing the Jira issues and pull requests behind it. From the Sprint Health ' +
-        'insight (an LLM, or the rules when none is configured).',
-      options: {
-        team: ref('team'),
-        sprint: ref('sprint'),
-        showRisks: true,
-        showBottlenecks: true,
-        showRecommendations: true,
-        maxItems: 3,
-        compact: 'auto',
-        reloadMinutes: 5,
-      },
-    }),
-    statPanel({
-      title: 'Committed vs completed',
-      description:
-        'Story points in the sprint at its start (committed), and done at its close or now (completed). ' +
-        'Say/do: committed points completed ÷ committed; capacity accuracy: all completed ÷ committed.',
-      sql: `
-        SELECT state || ' · ' || to_char(start_at, 'DD Mon') || ' – ' || to_char(end_at, 'DD Mon') AS dates,
-               committed_points, completed_points, say_do_pct, capacity_accuracy_pct
-          FROM metrics.sprints
-         WHERE ${THE_SPRINT}`,
-      withText: true,
-      textMode: 'value_and_name',
-      colorMode: 'value',
-      mappings: [noDataMapping()],
-      fields: [
-        { field: 'dates', displayName: 'Sprint', fixedColour: 'text' },
-        { field: 'committed_points', displayName: 'Committed', unit: UNITS.points, fixedColour: 'text' },
-        { field: 'completed_points', displayName: 'Completed', unit: UNITS.points, fixedColour: 'blue' },
-        {
-          field: 'say_do_pct',
-          displayName: 'Say/do',
-          unit: UNITS.percent,
-          decimals: 0,
-          thresholds: SAY_DO,
-          colour: true,
-        },
-        {
-          field: 'capacity_accuracy_pct',
-          displayName: 'Capacity accuracy',
-          unit: UNITS.percent,
-          decimals: 0,
-          thresholds: CAPACITY,
-          colour: true,
-        },
-      ],
-    }),
-    statPanel({
-      title: 'Scope, carry-over and blockers',
-      description:
-        'Points added after the start and removed before the close, committed points re-estimated, and ' +
-        'scope change ((added + removed) ÷ committed); issues carried over to a later sprint (once the ' +
-        'sprint is closed); hours the sprint’s issues spent blocked or flagged.',
-      sql: `
-        SELECT added_points, removed_points, reestimated_points, scope_change_pct, carried_over_issues, blocked_h
-          FROM metrics.sprints
-         WHERE ${THE_SPRINT}`,
-      textMode: 'value_and_name',
-      colorMode: 'value',
-      mappings: [noDataMapping()],
-      fields: [
-        { field: 'added_points', displayName: 'Added', unit: UNITS.points, fixedColour: 'text' },
-        { field: 'removed_points', displayName: 'Removed', unit: UNITS.points, fixedColour: 'text' },
-        { field: 'reestimated_points', displayName: 'Re-estimated', unit: UNITS.points, fixedColour: 'text' },
-        {
-          field: 'scope_change_pct',
-          displayName: 'Scope change',
-          unit: UNITS.percent,
-          decimals: 0,
-          thresholds: SCOPE_CHANGE,
-          colour: true,
-        },
-        {
-          field: 'carried_over_issues',
-          displayName: 'Carried over',
-          unit: UNITS.count,
-          thresholds: CARRIED_OVER,
-          colour: true,
-        },
-        {
-          field: 'blocked_h',
-          displayName: 'Blocked',
-          unit: UNITS.hours,
-          decimals: 0,
-          thresholds: BLOCKED_HOURS,
-          colour: true,
-        },
-      ],
-    }),
-    timeSeriesPanel({
-      title: 'Burndown',
-      description:
-        'Points not done at the end of each day, against the ideal line from the committed points to zero ' +
-        'at the end, and the scope (all points in the sprint, added work included). A gap above the ideal ' +
-        'line late in the sprint is work that will not fit. “Zoom to the sprint” sets the time range to it.',
-      sql: `
-        SELECT at AS time, remaining_points AS "Remaining", ideal_points AS "Ideal", scope_points AS "Scope"
-          FROM metrics.sprint_burndown
-         WHERE ${THE_SPRINT}
-         ORDER BY 1`,
-      unit: UNITS.points,
-      decimals: 1,
-      fields: [
-        { field: 'Remaining', fixedColour: 'blue' },
-        { field: 'Ideal', fixedColour: 'text', dashed: true },
-        { field: 'Scope', fixedColour: 'purple' },
-      ],
-      panelLinks: [
-        link(
-          'Zoom to the sprint',
-          dashboardUrl(SPRINT_HEALTH_UID, {
-            vars: ['team', 'board', 'sprint'],
-            keepTime: false,
-            params: { from: ref('sprint_from'), to: ref('sprint_to') },
-          }),
-        ),
-      ],
-    }),
+  return [sprintHealthInsight(), committedVsCompleted(), scopeCarryOverAndBlockers(), burndown()];
+}
+
+function sprintHealthInsight(): Panel {
+  return pluginPanel({
+    type: SPRINT_HEALTH_PANEL,
+    title: 'Sprint Health',
+    description:
+      'What is going wrong in the sprint and why: status and score, risks, bottlenecks and ' +
+      'recommendations, each citing the Jira issues and pull requests behind it. From the Sprint Health ' +
+      'insight (an LLM, or the rules when none is configured).',
+    options: {
+      team: ref('team'),
+      sprint: ref('sprint'),
+      showRisks: true,
+      showBottlenecks: true,
+      showRecommendations: true,
+      maxItems: 3,
+      compact: 'auto',
+      reloadMinutes: 5,
+    },
+  });
+}
+
+function committedVsCompleted(): Panel {
+  return figuresStat({
+    title: 'Committed vs completed',
+    description:
+      'Story points in the sprint at its start (committed), and done at its close or now (completed). ' +
+      'Say/do: committed points completed ÷ committed; capacity accuracy: all completed ÷ committed.',
+    sql: `
+      SELECT state || ' · ' || to_char(start_at, 'DD Mon') || ' – ' || to_char(end_at, 'DD Mon') AS dates,
+             committed_points, completed_points, say_do_pct, capacity_accuracy_pct
+        FROM metrics.sprints
+       WHERE ${THE_SPRINT}`,
+    withText: true,
+    colorMode: 'value',
+    fields: [
+      { field: 'dates', displayName: 'Sprint', fixedColour: 'text' },
+      { field: 'committed_points', displayName: 'Committed', unit: UNITS.points, fixedColour: 'text' },
+      { field: 'completed_points', displayName: 'Completed', unit: UNITS.points, fixedColour: 'blue' },
+      sprintPercent('say_do_pct', 'Say/do', SAY_DO),
+      sprintPercent('capacity_accuracy_pct', 'Capacity accuracy', CAPACITY),
+    ],
+  });
+}
+
+function scopeCarryOverAndBlockers(): Panel {
+  return figuresStat({
+    title: 'Scope, carry-over and blockers',
+    description:
+      'Points added after the start and removed before the close, committed points re-estimated, and ' +
+      'scope change ((added + removed) ÷ committed); issues carried over to a later sprint (once the ' +
+      'sprint is closed); hours the sprint’s issues spent blocked or flagged.',
+    sql: `
+      SELECT added_points, removed_points, reestimated_points, scope_change_pct, carried_over_issues, blocked_h
+        FROM metrics.sprints
+       WHERE ${THE_SPRINT}`,
+    colorMode: 'value',
+    fields: [
+      { field: 'added_points', displayName: 'Added', unit: UNITS.points, fixedColour: 'text' },
+      { field: 'removed_points', displayName: 'Removed', unit: UNITS.points, fixedColour: 'text' },
+      { field: 'reestimated_points', displayName: 'Re-estimated', unit: UNITS.points, fixedColour: 'text' },
+      sprintPercent('scope_change_pct', 'Scope change', SCOPE_CHANGE),
+      { ...CARRIED_OVER_ISSUES, unit: UNITS.count },
+      SPRINT_BLOCKED_HOURS,
+    ],
+  });
+}
+
+function burndown(): Panel {
+  const series: Series[] = [
+    ['remaining_points', 'Remaining', 'blue'],
+    ['ideal_points', 'Ideal', 'text', { dashed: true }],
+    ['scope_points', 'Scope', 'purple'],
   ];
+  return timeSeriesPanel({
+    title: 'Burndown',
+    description:
+      'Points not done at the end of each day, against the ideal line from the committed points to zero ' +
+      'at the end, and the scope (all points in the sprint, added work included). A gap above the ideal ' +
+      'line late in the sprint is work that will not fit. “Zoom to the sprint” sets the time range to it.',
+    sql: `
+      SELECT at AS time, ${seriesColumns(series)}
+        FROM metrics.sprint_burndown
+       WHERE ${THE_SPRINT}
+       ORDER BY 1`,
+    unit: UNITS.points,
+    decimals: 1,
+    fields: seriesFields(series),
+    panelLinks: [
+      link(
+        'Zoom to the sprint',
+        dashboardUrl(SPRINT_HEALTH_UID, {
+          vars: ['team', 'board', 'sprint'],
+          keepTime: false,
+          params: { from: ref('sprint_from'), to: ref('sprint_to') },
+        }),
+      ),
+    ],
+  });
 }
 
 function history(): Panel[] {
@@ -228,30 +218,14 @@ function history(): Panel[] {
         { field: 'end_at', displayName: 'Ended', unit: UNITS.localTime, width: 150 },
         { field: 'committed_points', displayName: 'Committed', unit: UNITS.points },
         { field: 'completed_points', displayName: 'Completed', unit: UNITS.points },
-        pct('say_do_pct', 'Say/do', SAY_DO),
-        pct('capacity_accuracy_pct', 'Capacity', CAPACITY),
-        pct('scope_change_pct', 'Scope change', SCOPE_CHANGE),
-        {
-          field: 'carried_over_issues',
-          displayName: 'Carried over',
-          thresholds: CARRIED_OVER,
-          colour: true,
-        },
-        {
-          field: 'blocked_h',
-          displayName: 'Blocked',
-          unit: UNITS.hours,
-          decimals: 0,
-          thresholds: BLOCKED_HOURS,
-          colour: true,
-        },
+        sprintPercent('say_do_pct', 'Say/do', SAY_DO, 110),
+        sprintPercent('capacity_accuracy_pct', 'Capacity', CAPACITY, 110),
+        sprintPercent('scope_change_pct', 'Scope change', SCOPE_CHANGE, 110),
+        CARRIED_OVER_ISSUES,
+        SPRINT_BLOCKED_HOURS,
       ],
     }),
   ];
-}
-
-function pct(field: string, displayName: string, t: ReturnType<typeof thresholds>): FieldSettings {
-  return { field, displayName, unit: UNITS.percent, decimals: 0, thresholds: t, colour: true, width: 110 };
 }
 
 function issues(): Panel[] {
@@ -313,15 +287,11 @@ function issues(): Panel[] {
       columns: [
         { field: 'key', displayName: 'Issue', width: 100 },
         { field: 'summary', displayName: 'Summary' },
-        {
-          field: 'blocked_h',
-          displayName: 'Blocked',
-          unit: UNITS.hours,
+        hoursField('blocked_h', 'Blocked', {
           decimals: 0,
           width: 100,
-          thresholds: thresholds('orange', [24, 'red']),
-          colour: true,
-        },
+          colourBy: thresholds('orange', [24, 'red']),
+        }),
         { field: 'stage_at_close', displayName: 'Stage', width: 100 },
         {
           field: 'completed',
@@ -359,7 +329,7 @@ export function sprintHealthDashboard(): Dashboard {
           place(burndown!, 16, 10),
         ],
       },
-      { title: 'Sprint by sprint', panels: [place(chart!, 12, 9), place(table!, 12, 9)] },
+      { title: 'Sprint by sprint', panels: sideBySide(9, chart!, table!) },
       { title: 'Issues', panels: [place(all!, 14, 10), place(blocked!, 10, 10)] },
     ],
   });
