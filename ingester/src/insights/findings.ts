@@ -468,6 +468,14 @@ function aging(f: SprintFacts): Finding | undefined {
   });
 }
 
+/** A DORA figure that rose from the 28 days before to the last 28: `fact` names both (`_prev_28d`, `_28d`). */
+const rose = (label: string, fact: string, severity: Severity, penalty: number) => ({
+  text: `${label} rose from {${fact}_prev_28d to ${fact}_28d}`,
+  facts: [`${fact}_28d`, `${fact}_prev_28d`],
+  severity,
+  penalty,
+});
+
 function delivery(f: SprintFacts): Finding | undefined {
   const d = f.dora;
   const parts: { text: string; facts: string[]; severity: Severity; penalty: number }[] = [];
@@ -477,24 +485,14 @@ function delivery(f: SprintFacts): Finding | undefined {
     d.change_fail_rate_pct_28d - d.change_fail_rate_pct_prev_28d >= THRESHOLDS.cfrRisePoints &&
     d.change_fail_rate_pct_28d >= THRESHOLDS.cfrFloor
   )
-    parts.push({
-      text: 'change fail rate rose from {dora.change_fail_rate_pct_prev_28d to dora.change_fail_rate_pct_28d}',
-      facts: ['dora.change_fail_rate_pct_28d', 'dora.change_fail_rate_pct_prev_28d'],
-      severity: 'medium',
-      penalty: 8,
-    });
+    parts.push(rose('change fail rate', 'dora.change_fail_rate_pct', 'medium', 8));
   if (
     d.lead_time_p50_hours_28d !== null &&
     d.lead_time_p50_hours_prev_28d !== null &&
     d.lead_time_p50_hours_prev_28d > 0 &&
     d.lead_time_p50_hours_28d >= THRESHOLDS.leadTimeFactor * d.lead_time_p50_hours_prev_28d
   )
-    parts.push({
-      text: 'median lead time rose from {dora.lead_time_p50_hours_prev_28d to dora.lead_time_p50_hours_28d}',
-      facts: ['dora.lead_time_p50_hours_28d', 'dora.lead_time_p50_hours_prev_28d'],
-      severity: 'low',
-      penalty: 5,
-    });
+    parts.push(rose('median lead time', 'dora.lead_time_p50_hours', 'low', 5));
   if (
     d.deployments_prev_28d >= 4 &&
     d.deployments_28d <= THRESHOLDS.deploymentsShare * d.deployments_prev_28d

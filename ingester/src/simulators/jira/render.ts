@@ -18,6 +18,11 @@ import type { History } from './timeline.js';
  * `fields` map carries them.
  */
 
+/**
+ * The fields Jira returns for `*all`. Written here, not imported from the ingester's list of the
+ * fields it asks for: the simulator describes Jira, so a field the client forgets to ask for
+ * shows up as missing rather than as served.
+ */
 export const ALL_FIELDS = [
   'summary',
   'issuetype',
