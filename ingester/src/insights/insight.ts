@@ -71,7 +71,7 @@ export function assembleInsight(
   };
 }
 
-export const NO_LLM_REASON = 'no LLM is configured (OPENAI_API_KEY is not set)';
+export const NO_LLM_REASON = 'no LLM is configured: OPENAI_API_KEY is not set';
 
 /**
  * The insight for a fact sheet: the verdict first, then the LLM's words if it gives

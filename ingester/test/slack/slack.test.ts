@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import { createApp } from '../../src/api/app.js';
 import { listen, type RunningServer } from '../../src/api/server.js';
 import { loadSettings } from '../../src/config/settings.js';
+import { NO_LLM_REASON } from '../../src/insights/insight.js';
 import { writeWithRules } from '../../src/insights/rules.js';
 import { dashboardUrl, renderSlack, type SlackBlock } from '../../src/slack/blocks.js';
 import { freshDatabase, type TestDatabase } from '../support/database.js';
@@ -36,6 +37,13 @@ describe('Block Kit for an insight', () => {
   const insight = writeWithRules(scenarios.blockedWork(), {
     factsHash: 'sha256:x',
     generatedAt: new Date('2026-11-09T09:05:00Z'),
+  });
+
+  it('says in the footer who wrote it and why, once, without nested brackets', () => {
+    const { blocks } = renderSlack({ ...insight, fallbackReason: NO_LLM_REASON }, { grafanaUrl: GRAFANA });
+    const footer = JSON.stringify(blocks[blocks.length - 1]);
+    expect(footer).toContain('Rule-based (no LLM is configured: OPENAI_API_KEY is not set)');
+    expect(footer).not.toMatch(/\([^)]*\(/);
   });
 
   it('shows status with an emoji, score, summary, top risks with links and the dashboard button', () => {
