@@ -40,6 +40,13 @@ export class BadRequestError extends AppError {
   }
 }
 
+/** A request body that is not JSON where JSON is read. */
+export class UnsupportedMediaTypeError extends AppError {
+  constructor(contentType: string) {
+    super(`The request body must be application/json, not ${contentType}`, 415, 'unsupported_media_type');
+  }
+}
+
 export class UnauthorizedError extends AppError {
   constructor(message = 'A valid bearer token is required') {
     super(message, 401, 'unauthorized');

@@ -171,10 +171,19 @@ describe('API', () => {
     expect(Object.keys(doc.paths['/test/echo/{team}']!.get!.responses)).toEqual(
       expect.arrayContaining(['200', '400', '401']),
     );
+    // Relative addresses from /docs/, so the page works behind a reverse proxy's sub-path too.
     const docs = await get('/docs');
     expect(docs.status).toBe(200);
-    expect(await docs.text()).toContain('/docs/assets/swagger-ui-bundle.js');
+    expect(docs.url).toMatch(/\/docs\/$/);
+    const html = await docs.text();
+    expect(html).toContain('src="assets/swagger-ui-bundle.js"');
+    expect(html).not.toMatch(/(src|href)="\//);
+    expect(await (await get('/docs/init.js')).text()).toContain("url: '../openapi.json'");
     expect((await get('/docs/assets/swagger-ui-bundle.js')).status).toBe(200);
+    // The browser's favicon request is not a failed login.
+    const before = logs.lines.length;
+    expect((await get('/favicon.ico')).status).toBe(204);
+    expect(logs.lines.slice(before).join('\n')).not.toMatch(/"status":401/);
   });
 
   it('never writes the token into the logs', async () => {

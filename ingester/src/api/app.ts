@@ -55,6 +55,10 @@ export function createApp(ctx: AppContext, options: { extraRoutes?: AnyRoute[] }
     res.json(document);
   });
   mountDocs(open);
+  // Browsers ask for it on /docs; there is none, and asking is not a failed login.
+  open.get('/favicon.ico', (_req, res) => {
+    res.status(204).end();
+  });
   app.use(open);
 
   const guarded = Router();

@@ -9,20 +9,23 @@ const page = `<!doctype html>
 <head>
   <meta charset="utf-8">
   <title>engmetrics API</title>
-  <link rel="stylesheet" href="/docs/assets/swagger-ui.css">
+  <link rel="stylesheet" href="assets/swagger-ui.css">
 </head>
 <body>
   <div id="swagger-ui"></div>
-  <script src="/docs/assets/swagger-ui-bundle.js"></script>
-  <script src="/docs/init.js"></script>
+  <script src="assets/swagger-ui-bundle.js"></script>
+  <script src="init.js"></script>
 </body>
 </html>`;
 
-const init = `window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#swagger-ui', persistAuthorization: false });`;
+// Relative addresses: the API may be served under a sub-path (a reverse proxy's /engmetrics/).
+const init = `window.ui = SwaggerUIBundle({ url: '../openapi.json', dom_id: '#swagger-ui', persistAuthorization: false });`;
 
 /** A browsable page for /openapi.json, from swagger-ui's own files served locally. */
 export function mountDocs(router: Router): void {
-  router.get('/docs', (_req, res) => {
+  // The page lives at /docs/ so that its relative addresses hold under any sub-path.
+  router.get('/docs', (req, res) => {
+    if (!req.path.endsWith('/')) return res.redirect(301, 'docs/');
     res.type('html').send(page);
   });
   router.get('/docs/init.js', (_req, res) => {

@@ -57,7 +57,9 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   if (res.headersSent) return;
   if (err instanceof AppError) {
     const errors = (err.details?.errors as Problem['errors']) ?? undefined;
-    if (err.status >= 500) req.log?.error({ err, code: err.code }, err.message);
+    // A 503 is expected (a service not configured, a refresh running): said, without a stack.
+    if (err.status === 503) req.log?.warn({ code: err.code }, err.message);
+    else if (err.status >= 500) req.log?.error({ err, code: err.code }, err.message);
     sendProblem(res, err.status, err.code, err.message, errors ? { errors } : {});
     return;
   }

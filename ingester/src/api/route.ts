@@ -1,7 +1,7 @@
 import { extendZodWithOpenApi, type OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
-import { BadRequestError } from '../errors.js';
+import { BadRequestError, UnsupportedMediaTypeError } from '../errors.js';
 
 extendZodWithOpenApi(z);
 
@@ -62,6 +62,15 @@ function parse<T extends z.ZodType>(schema: T | undefined, value: unknown, where
 export function mount(router: Router, spec: AnyRoute): void {
   const expressPath = spec.path.replace(/\{(\w+)\}/g, ':$1');
   router[spec.method](expressPath, async (req, res) => {
+    // A body of another type would be read as no body at all, and the request fail later for a
+    // reason that hides this one.
+    if (
+      spec.body &&
+      req.headers['content-length'] !== '0' &&
+      (req.headers['content-length'] || req.headers['transfer-encoding']) &&
+      !req.is('application/json')
+    )
+      throw new UnsupportedMediaTypeError(req.headers['content-type'] ?? 'none');
     const input = {
       params: parse(spec.params, req.params, 'params'),
       query: parse(spec.query, req.query, 'query'),
@@ -96,6 +105,7 @@ export function register(registry: OpenAPIRegistry, spec: AnyRoute): void {
     responses[status] = { description, content: { 'application/json': { schema: spec.response } } };
   if (spec.query || spec.params || spec.body)
     responses[400] = problem('The request is invalid; `errors` says where');
+  if (spec.body) responses[415] = problem('The body is not application/json');
   if (!spec.public) responses[401] = problem('The bearer token is missing or wrong');
   for (const [status, description] of Object.entries(spec.problems ?? {}))
     responses[status] = problem(description);

@@ -304,10 +304,24 @@ describe('POST /slack/summaries', () => {
 
   it('answers 503 when Slack is not configured (a dry run still works)', async () => {
     const none = await start({});
+    const before = logs.lines.length;
     const res = await post(none, { team: 'payments' });
     expect(res.status).toBe(503);
     expect(res.body.code).toBe('slack_not_configured');
+    // Expected, so said as a warning without a stack.
+    const said = logs.lines.slice(before).filter((l) => l.includes('slack_not_configured'));
+    expect(said.length).toBeGreaterThan(0);
+    expect(said.every((l) => /"level":40/.test(l) && !/"stack"/.test(l))).toBe(true);
     expect((await post(none, { team: 'payments', dryRun: true })).status).toBe(200);
+  });
+
+  it('refuses a body that is not JSON with 415, saying so', async () => {
+    const res = await post(api, 'team=payments', { 'content-type': 'application/x-www-form-urlencoded' });
+    expect(res.status).toBe(415);
+    expect(res.type).toMatch(/application\/problem\+json/);
+    expect(res.body.detail).toBe(
+      'The request body must be application/json, not application/x-www-form-urlencoded',
+    );
   });
 
   it('asks for a channel when none is given or configured', async () => {
