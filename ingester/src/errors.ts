@@ -54,8 +54,9 @@ export class UnauthorizedError extends AppError {
 }
 
 export class NotFoundError extends AppError {
-  constructor(message: string) {
-    super(message, 404, 'not_found');
+  /** `code` tells a client what is missing when it words it differently (team_not_found). */
+  constructor(message: string, code = 'not_found') {
+    super(message, 404, code);
   }
 }
 

@@ -165,11 +165,13 @@ const sel = {
     );
   });
 
-  it('says there is no sprint to show for a team that does not exist', async () => {
+  it('says the team does not exist, naming the teams there are', async () => {
     await open({ theme: 'dark', width: 600, height: 320, team: 'no-such-team' });
     expect(await settled()).toBe('empty');
-    await screenshot('sprint-health-dark-no-sprint');
-    await expect(page.locator(sel.empty).innerText()).resolves.toContain('No sprint to show');
+    await screenshot('sprint-health-dark-no-team');
+    const text = await page.locator(sel.empty).innerText();
+    expect(text).toContain('No team no-such-team');
+    expect(text).toMatch(/There is no team "no-such-team"; teams: \w+/);
   });
 
   it('says the API cannot be reached when it is down', async () => {

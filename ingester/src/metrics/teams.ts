@@ -24,7 +24,10 @@ export async function resolveTeam(db: Queryable, org: Organisation, name?: strin
   }
   const found = teams.find((t) => t === name) ?? teams.find((t) => t.toLowerCase() === name.toLowerCase());
   if (!found)
-    throw new NotFoundError(`There is no team "${name}"; teams: ${teams.join(', ') || '(none yet)'}`);
+    throw new NotFoundError(
+      `There is no team "${name}"; teams: ${teams.join(', ') || '(none yet)'}`,
+      'team_not_found',
+    );
   return found;
 }
 

@@ -178,14 +178,14 @@ describe('GET /insights/sprint-health without an LLM', () => {
   });
 
   it.each([
-    ['?sprint=999', /no sprint 999/],
-    ['?team=nobody', /no team "nobody".*payments, platform/],
-    ['?team=platform', /Team "platform" has no/],
-  ])('answers %s with a 404 problem that says why', async (query, detail) => {
+    ['?sprint=999', 'not_found', /no sprint 999/],
+    ['?team=nobody', 'team_not_found', /no team "nobody".*payments, platform/],
+    ['?team=platform', 'not_found', /Team "platform" has no/],
+  ])('answers %s with a 404 problem that says why', async (query, code, detail) => {
     const res = await get(rulesApi, `/insights/sprint-health${query}`);
     expect(res.status).toBe(404);
     expect(res.type).toMatch(/^application\/problem\+json/);
-    expect(res.body.code).toBe('not_found');
+    expect(res.body.code).toBe(code);
     expect(res.body.detail).toMatch(detail);
   });
 

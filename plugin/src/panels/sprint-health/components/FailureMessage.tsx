@@ -29,7 +29,13 @@ export function FailureMessage({
         <PanelMessage
           icon="calendar-slash"
           tone="neutral"
-          title={sprint ? 'Sprint not found' : 'No sprint to show'}
+          title={
+            failure.problem.code === 'team_not_found'
+              ? `No team ${team ?? ''}`.trim()
+              : sprint
+                ? 'Sprint not found'
+                : 'No sprint to show'
+          }
           testId={testIds.panel.empty}
         >
           {failure.problem.detail || (sprint ? `There is no sprint ${sprint}.` : `Team ${team} has no sprint to show.`)}

@@ -272,6 +272,22 @@ describe('states', () => {
     expect(empty).toHaveTextContent('Team "payments" has no Jira board synced yet');
   });
 
+  it('names a team that does not exist as such, not as one without a sprint', async () => {
+    fetch.mockReturnValue(
+      failed(404, {
+        ...noBoardProblem,
+        type: 'urn:engmetrics:problem:team_not_found',
+        code: 'team_not_found',
+        detail: 'There is no team "payments"; teams: growth, mobile',
+      })
+    );
+    render(<SprintHealthPanel {...props()} />);
+    const empty = await screen.findByTestId(testIds.panel.empty);
+    expect(empty).toHaveTextContent('No team payments');
+    expect(empty).toHaveTextContent('teams: growth, mobile');
+    expect(empty).not.toHaveTextContent('No sprint to show');
+  });
+
   it('says the token in the app configuration is wrong on a 401', async () => {
     fetch.mockReturnValue(failed(401, unauthorizedProblem));
     render(<SprintHealthPanel {...props()} />);
