@@ -24,11 +24,12 @@ const day = 86_400_000;
 const end = Date.parse('2026-12-11T17:00:00Z');
 
 describe('the panel’s words, without React', () => {
-  it('counts the days left of an active sprint, and names a closed or future one', () => {
+  it('counts the days left of an active sprint to a tenth, as the insight’s words do, and names a closed or future one', () => {
     expect(sprintProgress(sprint('active'), end - 3 * day)).toBe('3 days left');
-    expect(sprintProgress(sprint('active'), end - 1.5 * day)).toBe('2 days left');
-    expect(sprintProgress(sprint('active'), end - 0.5 * day)).toBe('1 day left');
-    expect(sprintProgress(sprint('active'), end + day)).toBe('last day');
+    expect(sprintProgress(sprint('active'), end - 2.14 * day)).toBe('2.1 days left');
+    expect(sprintProgress(sprint('active'), end - 1 * day)).toBe('1 day left');
+    expect(sprintProgress(sprint('active'), end - 0.5 * day)).toBe('0.5 days left');
+    expect(sprintProgress(sprint('active'), end + day)).toBe('past its end date');
     expect(sprintProgress(sprint('closed'), end - 3 * day)).toBe('ended');
     expect(sprintProgress(sprint('future'), end - 20 * day)).toBe('not started');
   });

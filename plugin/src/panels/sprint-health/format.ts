@@ -51,22 +51,29 @@ export function sourceLabel(insight: SprintHealthInsight): string {
   return insight.source === 'llm' ? `Written by ${insight.model ?? 'an LLM'}` : 'Rule-based';
 }
 
-/** "3 days left", "last day", "ended" */
-export function sprintProgress(sprint: SprintHealthInsight['sprint'], now: number): string {
+/**
+ * "2.1 days left", "1 day left", "ended": at the instant the insight was written and to a tenth
+ * of a day, as its own words count the days left, so the header and the risks agree.
+ */
+export function sprintProgress(sprint: SprintHealthInsight['sprint'], at: number): string {
   if (sprint.state === 'closed') {
     return 'ended';
   }
   if (sprint.state === 'future') {
     return 'not started';
   }
-  const days = Math.ceil((Date.parse(sprint.endAt) - now) / 86_400_000);
-  return days > 1 ? `${days} days left` : days === 1 ? '1 day left' : 'last day';
+  const from = Math.max(at, Date.parse(sprint.startAt));
+  const left = Math.max(0, Math.round((Date.parse(sprint.endAt) - from) / 8_640_000) / 10);
+  if (left === 0) {
+    return 'past its end date';
+  }
+  return left === 1 ? '1 day left' : `${left} days left`;
 }
 
-/** "2 Mar – 16 Mar · 3 days left", in the dashboard's time zone. */
-export function sprintDates(sprint: SprintHealthInsight['sprint'], now: number, timeZone?: string): string {
+/** "2 Mar – 16 Mar · 2.1 days left", in the dashboard's time zone. */
+export function sprintDates(sprint: SprintHealthInsight['sprint'], at: number, timeZone?: string): string {
   const fmt = (iso: string) => dateTimeFormat(iso, { format: 'D MMM', timeZone });
-  return `${fmt(sprint.startAt)} – ${fmt(sprint.endAt)} · ${sprintProgress(sprint, now)}`;
+  return `${fmt(sprint.startAt)} – ${fmt(sprint.endAt)} · ${sprintProgress(sprint, at)}`;
 }
 
 /** "Score 58 = 100 − 30 (scope) − 12 (behind), by the rules sprint-score/v1" */

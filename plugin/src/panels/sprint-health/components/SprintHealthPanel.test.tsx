@@ -150,7 +150,7 @@ describe('states', () => {
     expect(await screen.findByTestId(testIds.panel.status)).toHaveTextContent('At risk');
     expect(screen.getByTestId(testIds.panel.score)).toHaveTextContent('58/100');
     expect(screen.getByTestId(testIds.panel.sprint)).toHaveTextContent('PAY Sprint 42');
-    expect(screen.getByTestId(testIds.panel.sprint)).toHaveTextContent('payments · 2 Mar – 16 Mar · 5 days left');
+    expect(screen.getByTestId(testIds.panel.sprint)).toHaveTextContent('payments · 2 Mar – 16 Mar · 4.3 days left');
     expect(screen.getByTestId(testIds.panel.summary)).toHaveTextContent(/^Scope grew by 31% since the sprint started/);
 
     const risks = screen.getByTestId(testIds.panel.section('risks'));

@@ -108,7 +108,10 @@ interface ViewProps {
 
 function InsightView({ insight, options, compact, timeZone, refreshing, onRefresh }: ViewProps) {
   const styles = useSprintHealthStyles();
-  const now = useNow(60_000);
+  // Re-rendered each minute, so "generated 5 minutes ago" stays true on a screen nobody touches.
+  useNow(60_000);
+  // The header counts days at the instant the insight was written, as its words do.
+  const writtenAt = Date.parse(insight.generated_at);
   const sections = [
     options.showRisks && {
       name: 'risks' as const,
@@ -146,8 +149,8 @@ function InsightView({ insight, options, compact, timeZone, refreshing, onRefres
       </div>
       <div className={styles.sprintMeta}>
         {compact
-          ? sprintProgress(insight.sprint, now)
-          : `${insight.sprint.team} · ${sprintDates(insight.sprint, now, timeZone)}`}
+          ? sprintProgress(insight.sprint, writtenAt)
+          : `${insight.sprint.team} · ${sprintDates(insight.sprint, writtenAt, timeZone)}`}
       </div>
     </div>
   );
