@@ -90,7 +90,7 @@ function networkCode(err: unknown): string | undefined {
  * A failure told as what to change: the setting that holds the address when the service
  * cannot be reached, the credential when it refuses us, and the service's own words after.
  */
-export function explain(err: unknown, at: Endpoint): string {
+function explain(err: unknown, at: Endpoint): string {
   const [name, value] = at.address;
   const code = networkCode(err);
   if (code) return `cannot reach ${name} (${value}): ${NETWORK_CODES[code]}; check the address`;

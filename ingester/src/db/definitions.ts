@@ -31,7 +31,7 @@ export interface Definitions {
   objects: string[];
 }
 
-export function objectsCreatedIn(sql: string): { name: string; kind: ObjectKind }[] {
+function objectsCreatedIn(sql: string): { name: string; kind: ObjectKind }[] {
   return [...sql.matchAll(OBJECT)].map((m) => ({
     name: `metrics.${m[2]!}`,
     kind: m[1]!.toLowerCase().replace(/\s+/, ' ') as ObjectKind,
@@ -74,7 +74,7 @@ interface Recorded {
 }
 
 /** Which files differ from what the database recorded, and what files no longer there owned. */
-export async function definitionChanges(
+async function definitionChanges(
   client: Client,
   files: Definitions[],
 ): Promise<{ changed: Definitions[]; removed: Recorded[]; recorded: Map<string, Recorded> }> {

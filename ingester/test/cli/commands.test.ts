@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { buildProgram, commandNamed } from '../../src/cli/program.js';
 import { simulationEnvironment, startSimulation, type Simulation } from '../../src/cli/simulate.js';
 import { freshDatabase, type TestDatabase } from '../support/database.js';
-import { INGESTER_DIR } from '../support/processes.js';
+import { freePort, INGESTER_DIR } from '../support/processes.js';
 
 /** `engmetrics <args>` from source, its stdout and stderr kept apart. */
 function engmetrics(
@@ -177,10 +176,7 @@ describe('bad settings', () => {
 
   it('do not stop doctor: it lists them as rows, as JSON with --json, and checks the rest', async () => {
     const data = mkdtempSync(join(tmpdir(), 'engmetrics-doctor-'));
-    const server = createServer();
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const port = String((server.address() as { port: number }).port);
-    await new Promise<void>((r) => server.close(() => r()));
+    const port = String(await freePort());
     const { code, stdout } = await engmetrics(['doctor', '--json'], {
       SCHEDULE_GITHUB: 'every hour',
       ENGMETRICS_DATA_DIR: data,

@@ -1,5 +1,4 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -10,6 +9,7 @@ import { ConfigErrors } from '../../src/errors.js';
 import type { GitHubSimulator } from '../../src/simulators/github/server.js';
 import type { JiraSimulator } from '../../src/simulators/jira/server.js';
 import { quietLog } from '../support/database.js';
+import { freePort } from '../support/processes.js';
 import { testWorld } from '../support/github.js';
 import { CLOUD_AUTH, startSite } from '../jira/helpers.js';
 
@@ -20,15 +20,6 @@ import { CLOUD_AUTH, startSite } from '../jira/helpers.js';
 const world = testWorld({ prs: 40, repos: 2 });
 const GOOD_TOKEN = 'ghp_the_right_token_0000';
 
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
-
 describe('engmetrics doctor', () => {
   let github: GitHubSimulator;
   let jira: JiraSimulator;
@@ -38,7 +29,8 @@ describe('engmetrics doctor', () => {
     github = new GitHubSimulator(world, { tokens: [GOOD_TOKEN] });
     await github.start();
     jira = await startSite(world);
-    nowhere = `http://127.0.0.1:${await closedPort()}`;
+    // A port just freed: nothing listens there.
+    nowhere = `http://127.0.0.1:${await freePort()}`;
   });
   afterAll(async () => {
     await github?.stop();

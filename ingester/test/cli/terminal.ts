@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import xterm from '@xterm/headless';
-import { INGESTER_DIR } from '../support/processes.js';
+import { faketimeEnv, INGESTER_DIR } from '../support/processes.js';
 
 /**
  * `engmetrics` on a terminal: run under `script`, which gives it a pseudo-terminal of the
@@ -17,14 +17,6 @@ export interface TerminalRun {
   exited: Promise<number | null>;
 }
 
-const FAKETIME = [
-  'LD_PRELOAD',
-  'FAKETIME',
-  'FAKETIME_NO_CACHE',
-  'DONT_FAKE_MONOTONIC',
-  'FAKETIME_DONT_RESET',
-];
-
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 export function runInTerminal(
@@ -32,9 +24,7 @@ export function runInTerminal(
   env: Record<string, string>,
   size: { cols: number; rows: number } = { cols: 80, rows: 40 },
 ): TerminalRun {
-  const inherited = Object.fromEntries(
-    FAKETIME.flatMap((k) => (process.env[k] !== undefined ? [[k, process.env[k]!]] : [])),
-  );
+  const inherited = faketimeEnv();
   const command =
     `stty cols ${size.cols} rows ${size.rows} && exec ${quote(process.execPath)} --import tsx src/cli/main.ts ` +
     args.map(quote).join(' ');

@@ -33,11 +33,16 @@ const FAKETIME = [
   'FAKETIME_DONT_RESET',
 ];
 
-/** Runs `engmetrics <args>` from source in a child process with only the given environment. */
-export function runCli(args: string[], env: Record<string, string>): CliProcess {
-  const inherited = Object.fromEntries(
+/** The libfaketime variables of this process, for a child's clean environment. */
+export function faketimeEnv(): Record<string, string> {
+  return Object.fromEntries(
     FAKETIME.flatMap((k) => (process.env[k] !== undefined ? [[k, process.env[k]!]] : [])),
   );
+}
+
+/** Runs `engmetrics <args>` from source in a child process with only the given environment. */
+export function runCli(args: string[], env: Record<string, string>): CliProcess {
+  const inherited = faketimeEnv();
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
     cwd: INGESTER_DIR,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...inherited, ...env },
