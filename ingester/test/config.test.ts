@@ -142,6 +142,78 @@ describe('settings', () => {
     expect(err.message).not.toContain('\n');
   });
 
+  describe('from files named by <NAME>_FILE (Docker and Kubernetes secrets)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'engmetrics-secrets-'));
+    const file = (name: string, contents: string) => {
+      const path = join(dir, name);
+      writeFileSync(path, contents);
+      return path;
+    };
+
+    it('read each secret setting from its file, without the trailing line break, and scrub it from logs', () => {
+      const s = loadSettings({
+        API_TOKEN_FILE: file('api_token', 'token-from-a-file-0123\n'),
+        GITHUB_APP_ID: '12',
+        GITHUB_APP_PRIVATE_KEY_FILE: file('github.pem', '-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----\n'),
+        JIRA_BASE_URL: 'https://acme.atlassian.net',
+        JIRA_PAT_FILE: file('jira_pat', 'pat-from-file\r\n'),
+        SLACK_WEBHOOK_URL_FILE: file('webhook', 'https://hooks.slack.com/services/T/B/x'),
+        GRAFANA_READER_PASSWORD_FILE: file('reader', 'reader-password\n\n'),
+      });
+      expect(s.api.token).toBe('token-from-a-file-0123');
+      expect(s.github.app?.privateKey).toBe('-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----');
+      expect(s.jira.auth).toEqual({ kind: 'bearer', pat: 'pat-from-file' });
+      expect(s.slack.webhookUrl).toBe('https://hooks.slack.com/services/T/B/x');
+      expect(s.grafana.readerPassword).toBe('reader-password');
+      expect(s.secrets).toEqual(
+        expect.arrayContaining(['token-from-a-file-0123', 'pat-from-file', 'reader-password']),
+      );
+    });
+
+    it('give DATABASE_URL the password of DATABASE_PASSWORD(_FILE), percent-encoded', () => {
+      const s = loadSettings({
+        DATABASE_URL: 'postgres://engmetrics@db:5432/engmetrics',
+        DATABASE_PASSWORD_FILE: file('db', 'p@ss/word:1\n'),
+      });
+      expect(s.database.url).toBe('postgres://engmetrics:p%40ss%2Fword%3A1@db:5432/engmetrics');
+      expect(s.secrets).toContain('p@ss/word:1');
+      expect(loadSettings({ DATABASE_URL: 'postgres://u@db/x', DATABASE_PASSWORD: 'plain' }).database.url).toBe(
+        'postgres://u:plain@db/x',
+      );
+    });
+
+    it.each([
+      [
+        'both the value and its file',
+        () => ({ API_TOKEN: 'a-token-of-sixteen-chars', API_TOKEN_FILE: file('both', 'x') }),
+        /^API_TOKEN_FILE: set either API_TOKEN or API_TOKEN_FILE, not both$/,
+      ],
+      ['a missing file', () => ({ GITHUB_TOKEN_FILE: join(dir, 'nope') }), /^GITHUB_TOKEN_FILE: cannot read .*nope: no such file$/],
+      ['a folder', () => ({ OPENAI_API_KEY_FILE: dir }), /^OPENAI_API_KEY_FILE: cannot read .*: is a folder, not a file$/],
+      ['an empty file', () => ({ JIRA_PAT_FILE: file('empty', '\n') }), /^JIRA_PAT_FILE: .*empty is empty$/],
+      [
+        "a file whose contents are not a valid value",
+        () => ({ API_TOKEN_FILE: file('short', 'short\n') }),
+        /^API_TOKEN_FILE: the contents of .*short must be at least 16 characters long$/,
+      ],
+      [
+        'a password beside a URL that has one',
+        () => ({ DATABASE_URL: 'postgres://u:pw@db/x', DATABASE_PASSWORD: 'other' }),
+        /^DATABASE_PASSWORD: DATABASE_URL carries a password already/,
+      ],
+      ['a password without a URL', () => ({ DATABASE_PASSWORD: 'pw' }), /^DATABASE_PASSWORD: is the password of DATABASE_URL, which is unset$/],
+    ])('name the variable to fix for %s', (_label, env, message) => {
+      const err = errorOf(env());
+      expect(err.message).toMatch(message);
+      expect(err.message).not.toContain('short\n');
+    });
+
+    it('never print what a file holds', () => {
+      const err = errorOf({ API_TOKEN_FILE: file('secret-but-short', 'hunter2\n') });
+      expect(err.message).not.toContain('hunter2');
+    });
+  });
+
   it('default the schedules, read off as switched off, and take a time zone', () => {
     const s = loadSettings({});
     expect(s.openai.timeoutMs).toBe(20_000);

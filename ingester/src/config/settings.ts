@@ -3,6 +3,7 @@ import { isAbsolute, resolve } from 'node:path';
 import cron from 'node-cron';
 import { z } from 'zod';
 import { ConfigError, ConfigErrors } from '../errors.js';
+import { againstFile, readSecretFiles } from './secret-files.js';
 
 /**
  * Every setting comes from the environment and is validated here, once, at start-up.
@@ -107,6 +108,7 @@ const postgresUrl = z.preprocess(
 
 const envSchema = z.object({
   DATABASE_URL: postgresUrl,
+  DATABASE_PASSWORD: secret(),
   ENGMETRICS_DATA_DIR: z.preprocess((v) => blankIsUnset(v) ?? './data', z.string()),
   ENGMETRICS_PG_PORT: port(54329),
   ENGMETRICS_CONFIG: optionalString,
@@ -239,6 +241,10 @@ export interface Settings {
 function crossCheck(e: Env): ConfigError[] {
   const problems: ConfigError[] = [];
   const problem = (variable: string, message: string) => problems.push(new ConfigError(variable, message));
+  if (e.DATABASE_PASSWORD !== undefined && e.DATABASE_URL === undefined)
+    problem('DATABASE_PASSWORD', 'is the password of DATABASE_URL, which is unset');
+  if (e.DATABASE_PASSWORD !== undefined && e.DATABASE_URL && new URL(e.DATABASE_URL).password)
+    problem('DATABASE_PASSWORD', 'DATABASE_URL carries a password already: keep one of the two');
   if (e.GITHUB_APP_ID !== undefined && e.GITHUB_APP_PRIVATE_KEY === undefined)
     problem('GITHUB_APP_PRIVATE_KEY', 'is required when GITHUB_APP_ID is set');
   if (e.GITHUB_APP_PRIVATE_KEY !== undefined && e.GITHUB_APP_ID === undefined)
@@ -270,6 +276,7 @@ function pem(key: string): string {
 
 function secretsOf(e: Env): string[] {
   const values = [
+    e.DATABASE_PASSWORD,
     e.API_TOKEN,
     e.GITHUB_TOKEN,
     e.GITHUB_APP_PRIVATE_KEY,
@@ -297,17 +304,27 @@ function fromInvocationDir(path: string, env: NodeJS.ProcessEnv): string {
 
 /** Every problem of the environment: each malformed variable, then the rules that tie several. */
 function problemsOf(env: NodeJS.ProcessEnv): { env?: Env; problems: ConfigError[] } {
-  const parsed = envSchema.safeParse(env);
+  const files = readSecretFiles(env);
+  const parsed = envSchema.safeParse(files.env);
   if (!parsed.success) {
     const byVariable = new Map<string, ConfigError>();
     for (const issue of parsed.error.issues) {
       const variable = String(issue.path[0] ?? 'environment');
-      if (!byVariable.has(variable)) byVariable.set(variable, new ConfigError(variable, issue.message));
+      if (!byVariable.has(variable))
+        byVariable.set(variable, againstFile(new ConfigError(variable, issue.message), files.fromFile));
     }
-    return { problems: [...byVariable.values()] };
+    return { problems: [...files.problems, ...byVariable.values()] };
   }
-  const problems = crossCheck(parsed.data);
+  const problems = [...files.problems, ...crossCheck(parsed.data)];
   return problems.length ? { problems } : { env: parsed.data, problems: [] };
+}
+
+/** DATABASE_URL with DATABASE_PASSWORD as its password, which the URL object percent-encodes. */
+function databaseUrl(e: Env): string | undefined {
+  if (e.DATABASE_URL === undefined || e.DATABASE_PASSWORD === undefined) return e.DATABASE_URL;
+  const url = new URL(e.DATABASE_URL);
+  url.password = e.DATABASE_PASSWORD;
+  return url.href;
 }
 
 export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
@@ -352,7 +369,7 @@ function settingsOf(e: Env, env: NodeJS.ProcessEnv): Settings {
   return {
     clock: e.ENGMETRICS_NOW ? clockStartingAt(e.ENGMETRICS_NOW) : systemClock,
     database: {
-      url: e.DATABASE_URL,
+      url: databaseUrl(e),
       dataDir: fromInvocationDir(e.ENGMETRICS_DATA_DIR, env),
       embeddedPort: e.ENGMETRICS_PG_PORT,
     },

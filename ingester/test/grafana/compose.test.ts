@@ -1,10 +1,11 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { parse as parseYaml } from 'yaml';
+import { FILE_SETTINGS } from '../../src/config/secret-files.js';
 import { loadSettings, type Settings } from '../../src/config/settings.js';
 import { expandProvisioningValue } from '../../src/grafana/provisioning.js';
 
@@ -108,10 +109,9 @@ const configurationSection = /\n## Configuration\n([\s\S]*?)\n## /.exec(read('RE
 const documentedInReadme = (name: string) =>
   configurationSection.split('\n').some((l) => l.startsWith('|') && l.includes(`\`${name}\``));
 
-/** The ingester's settings: the variables of the first table of the README's Configuration, in order. */
-const ingesterTable = (): { name: string; fallback: string }[] =>
-  configurationSection
-    .split('\n### ')[0]!
+/** The variables of a table of the README's Configuration, in order, with their defaults. */
+const tableOf = (part: string): { name: string; fallback: string }[] =>
+  part
     .split('\n')
     .filter((l) => l.startsWith('| `'))
     .flatMap((l) => {
@@ -124,6 +124,14 @@ const ingesterTable = (): { name: string; fallback: string }[] =>
         fallback: /^`(.*)`$/.exec(fallback!)?.[1] ?? '',
       }));
     });
+
+/** The ingester's settings: the README's first table, then its table of secrets from files. */
+const ingesterTable = () => {
+  const parts = configurationSection.split('\n### ');
+  const files = parts.find((p) => p.startsWith('Secrets from files\n'));
+  if (!files) throw new Error('The README has no "### Secrets from files" under Configuration');
+  return [...tableOf(parts[0]!), ...tableOf(files)];
+};
 
 /** The variables the ingester's settings read (ingester/src/config/settings.ts), whatever their order. */
 function settingsVariables(): string[] {
@@ -143,6 +151,13 @@ function settingsVariables(): string[] {
 const EMBEDDED_ONLY = ['ENGMETRICS_DATA_DIR', 'ENGMETRICS_PG_PORT'];
 /** Set by compose itself: the database it runs, and where the API listens in the container. */
 const FIXED = ['DATABASE_URL', 'HOST', 'PORT'];
+/** Compose sets DATABASE_URL itself, so not its file form. */
+const NOT_PASSED = [...EMBEDDED_ONLY, 'DATABASE_URL_FILE'];
+/** The ingester's settings compose fills from its PostgreSQL's. */
+const FROM_POSTGRES: Record<string, string> = {
+  DATABASE_PASSWORD: 'POSTGRES_PASSWORD',
+  DATABASE_PASSWORD_FILE: 'POSTGRES_PASSWORD_FILE',
+};
 
 /** .env.example with its placeholders replaced, as a user fills it in. */
 const filledIn = (): Record<string, string> =>
@@ -261,7 +276,7 @@ describe('docker-compose.yml', () => {
 describe('the settings compose passes the ingester', () => {
   const environment = ingester.environment!;
   const table = ingesterTable();
-  const passed = table.map((r) => r.name).filter((v) => !EMBEDDED_ONLY.includes(v));
+  const passed = table.map((r) => r.name).filter((v) => !NOT_PASSED.includes(v));
 
   it('are what the README documents and the settings read, every one, in the order of the table', () => {
     expect(table.length).toBeGreaterThan(30);
@@ -275,15 +290,16 @@ describe('the settings compose passes the ingester', () => {
     expect({ notPassed: passed.filter((v) => !(v in environment)) }).toEqual({ notPassed: [] });
     expect(Object.keys(environment)).toEqual(passed);
     // The embedded-only settings do nothing where DATABASE_URL is set.
-    expect(environment.DATABASE_URL).toMatch(
-      /^postgres:\/\/engmetrics:\$\{POSTGRES_PASSWORD\}@postgres:5432\//,
+    expect(environment.DATABASE_URL).toBe('postgres://engmetrics@postgres:5432/engmetrics');
+    expect(Object.fromEntries(Object.keys(FROM_POSTGRES).map((v) => [v, environment[v]]))).toEqual(
+      Object.fromEntries(Object.entries(FROM_POSTGRES).map(([v, from]) => [v, `\${${from}:-}`])),
     );
   });
 
   it("each from the variable of its own name, blank when unset (the ingester's default), or the documented default", () => {
     const forms = Object.fromEntries(
       passed
-        .filter((v) => !FIXED.includes(v))
+        .filter((v) => !FIXED.includes(v) && !(v in FROM_POSTGRES))
         .map((v) => {
           const m = /^\$\{([A-Z0-9_]+)(?::([-?])(.*))?\}$/.exec(environment[v]!);
           const fallback = table.find((r) => r.name === v)!.fallback;
@@ -296,10 +312,12 @@ describe('the settings compose passes the ingester', () => {
   });
 
   it('hands each value set in .env to the ingester as it is', () => {
-    const env = Object.fromEntries(passed.map((v) => [v, `value of ${v}`]));
-    const received = interpolateAll(environment, { ...env, POSTGRES_PASSWORD: 'pw' });
-    expect(Object.fromEntries(passed.filter((v) => !FIXED.includes(v)).map((v) => [v, received[v]]))).toEqual(
-      Object.fromEntries(passed.filter((v) => !FIXED.includes(v)).map((v) => [v, `value of ${v}`])),
+    const source = (v: string) => FROM_POSTGRES[v] ?? v;
+    const env = Object.fromEntries(passed.map((v) => [source(v), `value of ${source(v)}`]));
+    const received = interpolateAll(environment, env);
+    const own = passed.filter((v) => !FIXED.includes(v));
+    expect(Object.fromEntries(own.map((v) => [v, received[v]]))).toEqual(
+      Object.fromEntries(own.map((v) => [v, `value of ${source(v)}`])),
     );
   });
 
@@ -343,6 +361,7 @@ describe('the settings compose passes the ingester', () => {
       [
         'API_TOKEN',
         'DATABASE_URL',
+        'DATABASE_PASSWORD',
         'GRAFANA_READER_PASSWORD',
         'GRAFANA_URL',
         'HOST',
@@ -376,19 +395,38 @@ describe('the settings compose passes the ingester', () => {
   });
 });
 
-describe("compose's check of the placeholders", () => {
+describe("compose's check of the passwords and tokens", () => {
   const script = interpolate(settingsCheck.entrypoint![2]!, {});
-  /** The check as its container runs it, with what compose gives it from this .env. */
+  /** Each kind of refusal the check words, by the words its line starts with. */
+  const KINDS = {
+    missing: 'set these in .env',
+    both: 'set either NAME or NAME_FILE',
+    unreadable: 'these name files that cannot be read',
+    placeholder: 'these settings still hold the change-me placeholder',
+  };
+  /** The check as its container runs it, with what compose gives it from this .env: the variables named, by kind. */
   const runCheck = (env: Record<string, string>) => {
     const r = spawnSync('sh', ['-c', script], {
       env: { PATH: process.env.PATH, ...interpolateAll(settingsCheck.environment!, env) },
       encoding: 'utf8',
     });
-    return { status: r.status, named: /:((?: [A-Z0-9_]+)+)$/m.exec(r.stderr)?.[1]!.trim().split(' ') ?? [] };
+    const named: Partial<Record<keyof typeof KINDS, string[]>> = {};
+    for (const line of r.stderr.split('\n'))
+      for (const [kind, words] of Object.entries(KINDS) as [keyof typeof KINDS, string][])
+        if (line.includes(words)) named[kind] = /:((?: [A-Z0-9_]+)+)$/.exec(line)![1]!.trim().split(' ');
+    return { status: r.status, ...named };
   };
   const placeholders = Object.entries(dotenv(envExample))
     .filter(([, v]) => /change-me/.test(v))
     .map(([k]) => k);
+  const REQUIRED = ['POSTGRES_PASSWORD', 'API_TOKEN', 'GRAFANA_READER_PASSWORD', 'GRAFANA_ADMIN_PASSWORD'];
+  const dir = mkdtempSync(join(tmpdir(), 'engmetrics-secrets-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const file = (name: string, contents: string) => {
+    const path = join(dir, name);
+    writeFileSync(path, contents);
+    return path;
+  };
 
   it('runs first, once, in a container of its own, before every other service', () => {
     expect(settingsCheck.image).toBe(postgres.image); // no image of its own to pull or build
@@ -405,30 +443,112 @@ describe("compose's check of the placeholders", () => {
   });
 
   it("refuses .env.example's placeholders, naming each variable that holds one", () => {
-    expect(placeholders).toEqual(
-      expect.arrayContaining([
-        'POSTGRES_PASSWORD',
-        'API_TOKEN',
-        'GRAFANA_READER_PASSWORD',
-        'GRAFANA_ADMIN_PASSWORD',
-      ]),
-    );
-    expect(runCheck(dotenv(envExample))).toEqual({ status: 1, named: placeholders });
+    expect(placeholders).toEqual(expect.arrayContaining(REQUIRED));
+    expect(runCheck(dotenv(envExample))).toEqual({ status: 1, placeholder: placeholders });
     expect(runCheck({ ...filledIn(), API_TOKEN: 'Change-Me-Please-0123456789' })).toEqual({
       status: 1,
-      named: ['API_TOKEN'],
+      placeholder: ['API_TOKEN'],
     });
-    expect(runCheck(filledIn())).toEqual({ status: 0, named: [] });
-    expect(runCheck({})).toEqual({ status: 0, named: [] }); // compose's own ${VAR:?} names those
+    expect(runCheck(filledIn())).toEqual({ status: 0 });
   });
 
-  it('checks every password, token and key compose passes', () => {
+  it('requires each password and token the stack cannot start without, from .env or from a file', () => {
+    expect(runCheck({})).toEqual({ status: 1, missing: REQUIRED });
+    const { API_TOKEN: _a, GRAFANA_ADMIN_PASSWORD: _g, ...rest } = filledIn();
+    expect(runCheck(rest)).toEqual({ status: 1, missing: ['API_TOKEN', 'GRAFANA_ADMIN_PASSWORD'] });
+    expect(
+      runCheck({
+        ...rest,
+        API_TOKEN_FILE: file('api_token', 'a-token-from-a-file-0123\n'),
+        GRAFANA_ADMIN_PASSWORD_FILE: file('admin', 'an-admin-password\n'),
+      }),
+    ).toEqual({ status: 0 });
+  });
+
+  it('refuses a setting given both ways, a file that cannot be read, and a placeholder in a file', () => {
+    const env = filledIn();
+    expect(
+      runCheck({
+        ...env,
+        API_TOKEN_FILE: file('token', 'x'),
+        GITHUB_TOKEN_FILE: join(dir, 'no-such-file'),
+        OPENAI_API_KEY_FILE: dir,
+        JIRA_PAT_FILE: file('pat', 'change-me\n'),
+      }),
+    ).toEqual({
+      status: 1,
+      both: ['API_TOKEN'],
+      unreadable: ['GITHUB_TOKEN_FILE', 'OPENAI_API_KEY_FILE'],
+      placeholder: ['JIRA_PAT'],
+    });
+  });
+
+  it('checks every password, token and key compose passes, and its file form', () => {
     const secrets = [...new Set(yamlStrings(composeDoc).flatMap(composeVariables))].filter((v) =>
-      /PASSWORD|TOKEN|_KEY$|_PAT$|WEBHOOK/.test(v),
+      /PASSWORD|TOKEN|_KEY|_PAT|WEBHOOK/.test(v),
     );
     expect(Object.keys(settingsCheck.environment!).sort()).toEqual(secrets.sort());
-    const all = Object.fromEntries(secrets.map((v) => [v, 'change-me']));
-    expect(runCheck(all)).toEqual({ status: 1, named: Object.keys(settingsCheck.environment!) });
+    const values = secrets.filter((v) => !v.endsWith('_FILE'));
+    expect(values.map((v) => `${v}_FILE`).sort()).toEqual(secrets.filter((v) => v.endsWith('_FILE')).sort());
+    const all = Object.fromEntries(values.map((v) => [v, 'change-me']));
+    // In the order the check names them: its environment's.
+    const checked = Object.keys(settingsCheck.environment!).filter((v) => !v.endsWith('_FILE'));
+    expect(runCheck(all)).toEqual({ status: 1, placeholder: checked });
+    // Every file form the ingester reads is checked here too, but DATABASE_URL's, which compose sets.
+    expect(
+      FILE_SETTINGS.filter((v) => !['DATABASE_URL', 'DATABASE_PASSWORD'].includes(v) && !values.includes(v)),
+    ).toEqual([]);
+  });
+
+  it("hands the Grafana image's entrypoint the file forms of what provisioning reads, and it reads them as the ingester does", () => {
+    const entrypoint = join(ROOT, 'plugin/docker/secret-files.sh');
+    const run = (env: Record<string, string>) =>
+      spawnSync(
+        'sh',
+        [
+          entrypoint,
+          'sh',
+          '-c',
+          'printf "%s|%s|%s" "$API_TOKEN" "$GRAFANA_READER_PASSWORD" "$SLACK_WEBHOOK_URL"',
+        ],
+        {
+          env: { PATH: process.env.PATH, ...env },
+          encoding: 'utf8',
+        },
+      );
+    const fromFiles = run({
+      API_TOKEN_FILE: file('g_token', 'token-in-a-file-0123\n'),
+      GRAFANA_READER_PASSWORD_FILE: file('g_reader', 'reader-pw\n'),
+      SLACK_WEBHOOK_URL: '',
+    });
+    expect({ status: fromFiles.status, out: fromFiles.stdout }).toEqual({
+      status: 0,
+      out: 'token-in-a-file-0123|reader-pw|http://localhost/slack-webhook-not-configured',
+    });
+    const both = run({ API_TOKEN: 'x', API_TOKEN_FILE: file('g_both', 'y') });
+    expect({ status: both.status, err: both.stderr.trim() }).toEqual({
+      status: 1,
+      err: 'engmetrics: set either API_TOKEN or API_TOKEN_FILE, not both',
+    });
+    const missing = run({ GRAFANA_READER_PASSWORD_FILE: join(dir, 'none') });
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(/GRAFANA_READER_PASSWORD_FILE: cannot read .*none/);
+    expect(read('plugin/Dockerfile')).toMatch(
+      /^ENTRYPOINT \["\/usr\/local\/bin\/engmetrics-secret-files", "\/run\.sh"\]$/m,
+    );
+    const forms = Object.keys(grafana.environment!).filter((v) => /[^_]_FILE$/.test(v));
+    expect(forms.sort()).toEqual([
+      'API_TOKEN_FILE',
+      'GRAFANA_READER_PASSWORD_FILE',
+      'SLACK_WEBHOOK_URL_FILE',
+    ]);
+    expect(read('plugin/docker/secret-files.sh')).toMatch(
+      /for name in API_TOKEN GRAFANA_READER_PASSWORD SLACK_WEBHOOK_URL;/,
+    );
+    expect(grafana.environment!.GF_SECURITY_ADMIN_PASSWORD__FILE).toBe('${GRAFANA_ADMIN_PASSWORD_FILE:-}');
+    expect(postgres.environment!.POSTGRES_PASSWORD_FILE).toBe('${POSTGRES_PASSWORD_FILE:-}');
+    for (const service of [postgres, ingester, grafana, settingsCheck])
+      expect(service.volumes).toContain('./secrets:/run/secrets/engmetrics:ro');
   });
 });
 
