@@ -14,6 +14,7 @@ const TOKEN = 'test-token-0123456789abcdef';
 const echo = route({
   method: 'get',
   path: '/test/echo/{team}',
+  operationId: 'getEcho',
   summary: 'Echo for tests',
   tags: ['test'],
   params: z.object({ team: z.string().regex(/^[a-z]+$/) }),
@@ -25,6 +26,7 @@ const echo = route({
 const echoBody = route({
   method: 'post',
   path: '/test/body',
+  operationId: 'postEcho',
   summary: 'Body echo for tests',
   tags: ['test'],
   body: z.object({ channel: z.string().min(1) }).strict(),
@@ -35,6 +37,7 @@ const echoBody = route({
 const crash = route({
   method: 'get',
   path: '/test/crash',
+  operationId: 'getCrash',
   summary: 'Throws an unexpected error',
   tags: ['test'],
   response: z.object({}),

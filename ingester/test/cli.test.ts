@@ -155,7 +155,7 @@ describe('engmetrics demo (npm start) on the embedded database', () => {
     expect(out).toMatch(/\(active\) \S+ Sprint \d+ is the sprint running/);
 
     expect(tiles.status).toBe(200);
-    const frequency = tiles.body.tiles.find((t) => t.metric === 'deployment_frequency');
+    const frequency = tiles.body.tiles.find((t) => t.metric === 'deployments');
     expect(frequency?.value).toBeGreaterThan(0);
 
     expect(insight?.status).toBe(200);

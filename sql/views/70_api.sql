@@ -1,7 +1,9 @@
 -- What the API's /metrics routes serve, computed here like everything else.
 
 -- The five DORA tiles of a team for a period, each with the previous period of the same
--- length, the change between them, and the band. `better` says which way is good.
+-- length, the change between them, and the band. `better` says which way is good. A tile's
+-- metric is the series that charts it (series_catalogue); its label is DORA's name. The
+-- detail's keys are the API's (camelCase, the unit in the name where it is not a count).
 CREATE FUNCTION metrics.dora_tiles(p_team text, p_from timestamptz, p_to timestamptz)
 RETURNS TABLE (
   metric text, label text, value double precision, unit text, band text, band_year integer,
@@ -11,29 +13,29 @@ LANGUAGE sql STABLE AS $$
   WITH cur AS (SELECT * FROM metrics.dora_summary(p_team, p_from, p_to)),
        prev AS (SELECT * FROM metrics.dora_summary(p_team, p_from - (p_to - p_from), p_from)),
        t AS (
-    SELECT 1 AS ord, 'deployment_frequency' AS metric, 'Deployment frequency' AS label,
+    SELECT 1 AS ord, 'deployments' AS metric, 'Deployment frequency' AS label,
            c.deployments_per_week::float8 AS value, 'deployments per week' AS unit, c.deployment_frequency_band AS band,
            CASE WHEN p.deployments > 0 THEN p.deployments_per_week::float8 END AS previous, 'higher' AS better,
-           jsonb_build_object('deployments', c.deployments, 'median_per_week', c.median_deployments_per_week,
-                              'deploy_days_per_week', c.deploy_days_per_week, 'fallback_deployments', c.fallback_deployments) AS detail,
+           jsonb_build_object('deployments', c.deployments, 'medianPerWeek', c.median_deployments_per_week,
+                              'deployDaysPerWeek', c.deploy_days_per_week, 'fallbackDeployments', c.fallback_deployments) AS detail,
            c.band_year
       FROM cur c, prev p
     UNION ALL
-    SELECT 2, 'change_lead_time', 'Change lead time', c.lead_time_p50_h, 'hours', c.lead_time_band, p.lead_time_p50_h, 'lower',
-           jsonb_build_object('p75_hours', c.lead_time_p75_h, 'p90_hours', c.lead_time_p90_h, 'changes', c.prs_shipped), c.band_year
+    SELECT 2, 'lead_time_p50', 'Change lead time', c.lead_time_p50_h, 'hours', c.lead_time_band, p.lead_time_p50_h, 'lower',
+           jsonb_build_object('p75Hours', c.lead_time_p75_h, 'p90Hours', c.lead_time_p90_h, 'changes', c.prs_shipped), c.band_year
       FROM cur c, prev p
     UNION ALL
     SELECT 3, 'change_fail_rate', 'Change fail rate', c.change_fail_rate_pct::float8, 'percent', c.change_fail_rate_band,
            p.change_fail_rate_pct::float8, 'lower',
-           jsonb_build_object('failed_deployments', c.failed_deployments, 'deployments', c.deployments), c.band_year
+           jsonb_build_object('failedDeployments', c.failed_deployments, 'deployments', c.deployments), c.band_year
       FROM cur c, prev p
     UNION ALL
-    SELECT 4, 'recovery_time', 'Failed deployment recovery time', c.recovery_p50_h, 'hours', c.recovery_band, p.recovery_p50_h, 'lower',
-           jsonb_build_object('p90_hours', c.recovery_p90_h, 'failed_deployments', c.failed_deployments), c.band_year
+    SELECT 4, 'recovery_p50', 'Failed deployment recovery time', c.recovery_p50_h, 'hours', c.recovery_band, p.recovery_p50_h, 'lower',
+           jsonb_build_object('p90Hours', c.recovery_p90_h, 'failedDeployments', c.failed_deployments), c.band_year
       FROM cur c, prev p
     UNION ALL
     SELECT 5, 'rework_rate', 'Deployment rework rate', c.rework_rate_pct::float8, 'percent', NULL, p.rework_rate_pct::float8, 'lower',
-           jsonb_build_object('rework_deployments', c.rework_deployments, 'deployments', c.deployments), c.band_year
+           jsonb_build_object('reworkDeployments', c.rework_deployments, 'deployments', c.deployments), c.band_year
       FROM cur c, prev p
   )
   , changed AS (

@@ -34,6 +34,8 @@ export function openApiDocument(routes: AnyRoute[]) {
       version: '0.1.0',
       description: 'DORA, flow and Sprint Health metrics computed from GitHub and Jira.',
     },
+    // Relative to the document's own address, so it holds behind a proxy's sub-path too.
+    servers: [{ url: '.', description: 'The server this document is served from' }],
   });
 }
 

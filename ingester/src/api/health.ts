@@ -38,6 +38,7 @@ export function healthRoutes(ctx: AppContext) {
     route({
       method: 'get',
       path: '/health',
+      operationId: 'getHealth',
       summary: 'Liveness: the process is up',
       tags: ['operations'],
       public: true,
@@ -47,6 +48,7 @@ export function healthRoutes(ctx: AppContext) {
     route({
       method: 'get',
       path: '/ready',
+      operationId: 'getReadiness',
       summary:
         'Readiness: database reachable, migrations current, age of the last successful sync per source',
       tags: ['operations'],

@@ -18,6 +18,8 @@ export interface RouteSpec<
   method: 'get' | 'post';
   /** OpenAPI form: `/metrics/series/{metric}`. */
   path: string;
+  /** The operation's name in the OpenAPI document, for generated clients: a verb and a noun, camelCase. */
+  operationId: string;
   summary: string;
   description?: string;
   tags: string[];
@@ -113,6 +115,7 @@ export function register(registry: OpenAPIRegistry, spec: AnyRoute): void {
   registry.registerPath({
     method: spec.method,
     path: spec.path,
+    operationId: spec.operationId,
     summary: spec.summary,
     description: spec.description,
     tags: spec.tags,

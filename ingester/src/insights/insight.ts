@@ -66,8 +66,8 @@ export function assembleInsight(
     promptVersion: writer.promptVersion,
     refused: writer.refused,
     fallbackReason: writer.fallbackReason,
-    generated_at: meta.generatedAt.toISOString(),
-    facts_hash: meta.factsHash,
+    generatedAt: meta.generatedAt.toISOString(),
+    factsHash: meta.factsHash,
   };
 }
 

@@ -31,6 +31,7 @@ export function insightRoutes(insights: InsightService): AnyRoute[] {
     route({
       method: 'get',
       path: '/insights/sprint-health',
+      operationId: 'getSprintHealth',
       summary: 'The Sprint Health insight of a sprint, or of a team’s current sprint',
       description:
         'With `sprint`, that sprint; with `team`, its active sprint; with neither, that of the first team. ' +

@@ -75,9 +75,9 @@ export const sprintHealthInsight = z.object({
   refused: z.array(refusedItem),
   /** Why the rule-based writer answered, when an LLM was configured. */
   fallbackReason: z.string().nullable(),
-  generated_at: z.iso.datetime({ offset: true }),
+  generatedAt: z.iso.datetime({ offset: true }),
   /** Hash of the fact sheet the insight was written from (the cache key). */
-  facts_hash: z.string(),
+  factsHash: z.string(),
 });
 
 export type SprintHealthInsight = z.infer<typeof sprintHealthInsight>;

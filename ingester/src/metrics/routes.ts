@@ -61,26 +61,24 @@ async function teamOf(db: Database, team: string | undefined): Promise<string> {
 
 const tile = z
   .object({
-    metric: z.enum([
-      'deployment_frequency',
-      'change_lead_time',
-      'change_fail_rate',
-      'recovery_time',
-      'rework_rate',
-    ]),
-    label: z.string(),
+    metric: z
+      .enum(['deployments', 'lead_time_p50', 'change_fail_rate', 'recovery_p50', 'rework_rate'])
+      .openapi({ description: 'The series that charts this tile: GET /metrics/series/{metric}' }),
+    label: z.string().openapi({ description: "DORA's name of the metric" }),
     value: z.number().nullable(),
-    unit: z.string(),
+    unit: z.string().openapi({ description: 'The unit of `value` and `previous`' }),
     band: z.enum(['elite', 'high', 'medium', 'low']).nullable(),
     bandYear: z.number().int(),
     previous: z
       .number()
       .nullable()
       .openapi({ description: 'The same metric over the previous period of the same length' }),
-    changePct: z.number().nullable(),
+    changePct: z.number().nullable().openapi({ description: 'From `previous` to `value`, in percent' }),
     better: z.enum(['higher', 'lower']),
     trend: z.enum(['better', 'worse', 'flat']).nullable(),
-    detail: z.record(z.string(), z.unknown()),
+    detail: z
+      .record(z.string(), z.unknown())
+      .openapi({ description: 'The counts and percentiles behind the value (camelCase; hours in the names of durations)' }),
   })
   .openapi('DoraTile');
 
@@ -116,6 +114,7 @@ export function metricsRoutes(db: Database, clock: Clock = systemClock): AnyRout
     route({
       method: 'get',
       path: '/metrics/tiles',
+      operationId: 'getDoraTiles',
       summary: 'The five DORA tiles of a team for a period',
       description:
         'Each tile has its value, unit, DORA band (with the year of the band table), the value over the previous period of ' +
@@ -129,6 +128,7 @@ export function metricsRoutes(db: Database, clock: Clock = systemClock): AnyRout
     route({
       method: 'get',
       path: '/metrics/series/{metric}',
+      operationId: 'getSeries',
       summary: 'A time series of one metric for a team (or one of its repositories)',
       description:
         'The metrics, their units and intervals are listed by GET /metrics/series (metrics.series_catalogue).',
@@ -156,6 +156,7 @@ export function metricsRoutes(db: Database, clock: Clock = systemClock): AnyRout
     route({
       method: 'get',
       path: '/metrics/series',
+      operationId: 'listSeries',
       summary: 'The series /metrics/series/{metric} can chart, with units and intervals',
       tags: ['metrics'],
       response: z.object({
@@ -181,6 +182,7 @@ export function metricsRoutes(db: Database, clock: Clock = systemClock): AnyRout
     route({
       method: 'get',
       path: '/metrics/teams',
+      operationId: 'listTeams',
       summary: 'The teams (from the organisation file, or one team named after the organisation)',
       tags: ['metrics'],
       response: z.object({ teams: z.array(z.string()) }),

@@ -166,7 +166,7 @@ function footerBlocks(insight: SprintHealthInsight, url: string): SlackBlock[] {
         {
           type: 'mrkdwn',
           text: clip(
-            `${writer}${why}${refused} · ${insight.generated_at.slice(0, 16).replace('T', ' ')} UTC`,
+            `${writer}${why}${refused} · ${insight.generatedAt.slice(0, 16).replace('T', ' ')} UTC`,
             3000,
           ),
         },

@@ -54,6 +54,7 @@ export function slackRoutes(deps: {
     route({
       method: 'post',
       path: '/slack/summaries',
+      operationId: 'postSlackSummary',
       summary: 'Post the Sprint Health summary of a sprint (or a team’s current sprint) to Slack',
       description:
         'Renders the insight as Block Kit and posts it with the bot token, to `channel` or SLACK_CHANNEL. ' +

@@ -51,7 +51,7 @@ export async function sprintSummary(
   const result = await deps.poster.post({
     team: insight.sprint.team,
     sprintId: insight.sprint.id,
-    factsHash: insight.facts_hash,
+    factsHash: insight.factsHash,
     source: insight.source,
     channel: channel ?? undefined,
     force: req.force,

@@ -22,7 +22,10 @@ import { loadWorld } from '../support/loaded.js';
 /**
  * A database built by the releases whose sql/ files held tables and views together (0001–0023,
  * read from git history at the last commit that had them) upgrades in place to sql/migrations +
- * sql/views, with no data lost and every answer the same.
+ * sql/views, with no data lost: afterwards it answers every query as a database migrated fresh
+ * from today's files and loaded with the same data does, with the same definitions and catalog.
+ * (At the commit that split the layout, that was also the answer before the upgrade; definitions
+ * changed since are applied by the upgrade like any other.)
  */
 const ROOT = resolve(SQL_DIR, '..');
 const LAST_COMBINED = '11d99f5';
@@ -121,19 +124,21 @@ async function clockReaders(db: Database): Promise<Set<string>> {
 
 describe('a database of the combined layout (0001–0023)', () => {
   let t: TestDatabase;
+  let fresh: TestDatabase;
   let queries: Map<string, string>;
-  let before: Snapshot;
   let upgrade: Awaited<ReturnType<typeof migrate>>;
 
   beforeAll(async () => {
     t = await freshDatabase();
     await migrateCombined(t.db);
     await loadWorld(world, t.db);
+    fresh = await freshDatabase({ migrated: true });
+    await loadWorld(world, fresh.db);
 
     // Every provisioned panel, variable and alert query as Grafana would send it, the API's and
     // the report's functions for every team and the whole organisation, and every view whole.
     const report = await runHarness({
-      db: t.db,
+      db: fresh.db,
       dashboards: loadDashboards(join(ROOT, 'provisioning/dashboards')),
       alertGroups: loadAlertGroups(join(ROOT, 'provisioning/alerting')),
       now: () => END,
@@ -141,10 +146,10 @@ describe('a database of the combined layout (0001–0023)', () => {
     queries = new Map(
       report.results.map((r) => [`${r.scenario} ${r.query.container} ${r.query.title}`, r.expandedSql]),
     );
-    const { rows: teams } = await t.db.query<{ team: string }>(
+    const { rows: teams } = await fresh.db.query<{ team: string }>(
       `SELECT team FROM metrics.teams UNION SELECT '*'`,
     );
-    const { rows: series } = await t.db.query<{ metric: string; interval: string }>(
+    const { rows: series } = await fresh.db.query<{ metric: string; interval: string }>(
       'SELECT metric, unnest(intervals) AS interval FROM metrics.series_catalogue',
     );
     for (const { team } of teams) {
@@ -163,23 +168,26 @@ describe('a database of the combined layout (0001–0023)', () => {
           `SELECT * FROM metrics.series('${s.metric}', '${team}', NULL, '${PERIOD[0]}', '${PERIOD[1]}', '${s.interval}')`,
         );
     }
-    const { rows: views } = await t.db.query<{ name: string }>(
+    const { rows: views } = await fresh.db.query<{ name: string }>(
       `SELECT c.relname::text AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE n.nspname = 'metrics' AND c.relkind IN ('v', 'm')`,
     );
-    for (const { name } of views)
+    // sync_runs lists when each load ran, which differs between the two databases by its nature.
+    for (const { name } of views.filter((v) => v.name !== 'sync_runs'))
       queries.set(`view ${name}`, `SELECT * FROM metrics.${name} v ORDER BY v::text`);
     // What measures "so far" differs between two readings a second apart; its definition is compared.
-    const moving = await clockReaders(t.db);
+    const moving = await clockReaders(fresh.db);
     for (const [name, sql] of queries)
       if (CLOCK_READERS.test(sql) || [...moving].some((m) => new RegExp(`metrics\\.${m}\\b`).test(sql)))
         queries.delete(name);
 
-    before = await snapshot(t.db, queries);
     // No refresh after: the materialized views are filled as the upgrade creates them.
     upgrade = await migrate(t.db);
   }, 600_000);
-  afterAll(async () => t?.drop());
+  afterAll(async () => {
+    await t?.drop();
+    await fresh?.drop();
+  });
 
   it('upgrades in place: history rewritten to the versioned files, every definition applied anew', async () => {
     expect(upgrade.applied).toEqual([]);
@@ -190,13 +198,14 @@ describe('a database of the combined layout (0001–0023)', () => {
     expect((await migrate(t.db)).definitions).toEqual([]);
   });
 
-  it('gives every query the same answer, with the same tables, grants and definitions', async () => {
-    const after = await snapshot(t.db, queries);
+  it('then answers every query as a fresh database with the same data, with the same tables, grants and definitions', async () => {
+    const upgraded = await snapshot(t.db, queries);
+    const expected = await snapshot(fresh.db, queries);
     expect(queries.size).toBeGreaterThan(120);
-    expect([...before.results.values()].filter((d) => d !== digest([])).length).toBeGreaterThan(100);
-    expect(after.results).toEqual(before.results);
-    expect(after.definitions).toEqual(before.definitions);
-    expect(after.catalog).toEqual(before.catalog);
+    expect([...expected.results.values()].filter((d) => d !== digest([])).length).toBeGreaterThan(100);
+    expect(upgraded.results).toEqual(expected.results);
+    expect(upgraded.definitions).toEqual(expected.definitions);
+    expect(upgraded.catalog).toEqual(expected.catalog);
   });
 });
 

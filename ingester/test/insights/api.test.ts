@@ -99,7 +99,7 @@ describe('GET /insights/sprint-health without an LLM', () => {
     });
     expect(insight.source).toBe('rules');
     expect(insight.fallbackReason).toMatch(/OPENAI_API_KEY is not set/);
-    expect(insight.facts_hash).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(insight.factsHash).toMatch(/^sha256:[0-9a-f]{64}$/);
     // PAY-3 sits in a blocked status and flagged all sprint; the PR waits for review.
     expect(insight.risks[0]!.refs.map((r) => r.key)).toContain('PAY-3');
     expect(insight.risks[0]!.refs[0]!.url).toBe('https://acme.atlassian.net/browse/PAY-3');
@@ -112,11 +112,11 @@ describe('GET /insights/sprint-health without an LLM', () => {
   it('serves the same insight from the cache, and recomputes on refresh=true', async () => {
     const a = (await get(rulesApi, '/insights/sprint-health?team=payments')).body as SprintHealthInsight;
     const b = (await get(rulesApi, '/insights/sprint-health?sprint=501')).body as SprintHealthInsight;
-    expect(b.generated_at).toBe(a.generated_at);
+    expect(b.generatedAt).toBe(a.generatedAt);
     await new Promise((r) => setTimeout(r, 5));
     const c = (await get(rulesApi, '/insights/sprint-health?sprint=501&refresh=true'))
       .body as SprintHealthInsight;
-    expect(c.generated_at > a.generated_at).toBe(true);
+    expect(c.generatedAt > a.generatedAt).toBe(true);
     const { rows } = await t.db.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM ops.insights WHERE sprint_id = 501 AND writer = 'rules'`,
     );
@@ -127,11 +127,11 @@ describe('GET /insights/sprint-health without an LLM', () => {
     const a = (await get(rulesApi, '/insights/sprint-health?sprint=501')).body as SprintHealthInsight;
     await t.db.query(`DELETE FROM ops.insights WHERE sprint_id = 501`);
     const b = (await get(rulesApi, '/insights/sprint-health?sprint=501')).body as SprintHealthInsight;
-    expect(b.generated_at).toBe(a.generated_at);
+    expect(b.generatedAt).toBe(a.generatedAt);
     // refresh=true writes it again, for this replica and the others.
     const c = (await get(rulesApi, '/insights/sprint-health?sprint=501&refresh=true'))
       .body as SprintHealthInsight;
-    expect(c.generated_at > a.generated_at).toBe(true);
+    expect(c.generatedAt > a.generatedAt).toBe(true);
     const { rows } = await t.db.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM ops.insights WHERE sprint_id = 501`,
     );
@@ -148,7 +148,7 @@ describe('GET /insights/sprint-health without an LLM', () => {
     const other = await start({});
     const b = (await get(other, '/insights/sprint-health?sprint=501')).body as SprintHealthInsight;
     expect(b.scoreBasis.rules).toBe('sprint-score/v1');
-    expect(b.generated_at > a.generated_at).toBe(true);
+    expect(b.generatedAt > a.generatedAt).toBe(true);
   });
 
   it('sees new data once a sync has run', async () => {
@@ -166,7 +166,7 @@ describe('GET /insights/sprint-health without an LLM', () => {
     });
     await refreshMetrics(t.db);
     const after = (await get(rulesApi, '/insights/sprint-health?sprint=501')).body as SprintHealthInsight;
-    expect(after.facts_hash).not.toBe(before.facts_hash);
+    expect(after.factsHash).not.toBe(before.factsHash);
     expect(after.risks[0]!.refs.map((r) => r.key)).toEqual(expect.arrayContaining(['PAY-3', 'PAY-4']));
   });
 
@@ -428,11 +428,11 @@ describe('GET /insights/sprint-health with the LLM writer', () => {
     const failing = await ask(() => ({ kind: 'error', status: 500 }));
     expect([on.body.source, slow.body.source, failing.body.source]).toEqual(['llm', 'rules', 'rules']);
     for (const served of [on.body, slow.body, failing.body])
-      expect([served.status, served.score, served.scoreBasis, served.facts_hash]).toEqual([
+      expect([served.status, served.score, served.scoreBasis, served.factsHash]).toEqual([
         off.status,
         off.score,
         off.scoreBasis,
-        off.facts_hash,
+        off.factsHash,
       ]);
     expect(off.scoreBasis.rules).toBe('sprint-score/v1');
     expect(off.scoreBasis.sentence).toMatch(/^(On track|At risk|Off track): /);

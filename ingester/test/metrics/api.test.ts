@@ -48,10 +48,10 @@ describe('the metrics API', () => {
     expect(res.body.team).toBe('*');
     const tiles = res.body.tiles!;
     expect(tiles.map((x) => x.metric)).toEqual([
-      'deployment_frequency',
-      'change_lead_time',
+      'deployments',
+      'lead_time_p50',
       'change_fail_rate',
-      'recovery_time',
+      'recovery_p50',
       'rework_rate',
     ]);
     const { rows } = await t.db.query<Record<string, unknown>>(
@@ -67,12 +67,64 @@ describe('the metrics API', () => {
     expect(tiles[1]).toMatchObject({ value: s.lead_time_p50_h, band: s.lead_time_band });
     expect(tiles[2]).toMatchObject({
       value: Number(s.change_fail_rate_pct),
-      detail: { failed_deployments: Number(s.failed_deployments), deployments: Number(s.deployments) },
+      detail: { failedDeployments: Number(s.failed_deployments), deployments: Number(s.deployments) },
     });
     expect(tiles[4]).toMatchObject({ band: null });
     for (const tile of tiles) {
       expect(tile.bandYear).toBe(2024);
       expect(['better', 'worse', 'flat', null]).toContain(tile.trend);
+    }
+  });
+
+  it('speaks one vocabulary: camelCase properties, an operationId for each operation, units beside or in the names', async () => {
+    const doc = (await (await fetch(`${server.url}/openapi.json`)).json()) as {
+      servers: { url: string }[];
+      paths: Record<string, Record<string, { operationId?: string; parameters?: { name: string }[] }>>;
+      components: { schemas: Record<string, unknown> };
+    };
+    expect(doc.servers.map((s) => s.url)).toEqual(['.']);
+    const operations = Object.values(doc.paths).flatMap((ops) => Object.values(ops));
+    const ids = operations.map((o) => o.operationId);
+    expect(ids.filter((id) => !/^(get|list|post)[A-Z][A-Za-z]+$/.test(id ?? ''))).toEqual([]);
+    expect(new Set(ids).size).toBe(ids.length);
+    // Every property and parameter name, wherever a schema declares one.
+    const names = new Set<string>();
+    const walk = (node: unknown): void => {
+      if (!node || typeof node !== 'object') return;
+      const o = node as Record<string, unknown>;
+      if (o.properties && typeof o.properties === 'object')
+        for (const k of Object.keys(o.properties)) names.add(k);
+      if (Array.isArray(o.parameters)) for (const p of o.parameters as { name: string }[]) names.add(p.name);
+      for (const v of Object.values(o)) walk(v);
+    };
+    walk(doc);
+    expect(names.size).toBeGreaterThan(60);
+    expect([...names].filter((n) => !/^[a-z][a-zA-Z0-9]*$/.test(n))).toEqual([]);
+    // A number's unit is beside it.
+    const schema = (name: string) =>
+      doc.components.schemas[name] as { properties: Record<string, unknown>; required?: string[] };
+    for (const name of ['DoraTile', 'Series'])
+      expect(schema(name).required).toEqual(
+        expect.arrayContaining(['value', 'unit'].filter((k) => k in schema(name).properties)),
+      );
+    expect(Object.keys(schema('Series').properties)).toEqual(expect.arrayContaining(['unit', 'points']));
+    // And in the answers: the detail's keys too.
+    const tiles = (await get('/metrics/tiles')).body.tiles!;
+    const detailKeys = tiles.flatMap((t) => Object.keys(t.detail as object));
+    expect(detailKeys.length).toBeGreaterThan(8);
+    expect(detailKeys.filter((k) => !/^[a-z][a-zA-Z0-9]*$/.test(k))).toEqual([]);
+  });
+
+  it('names each tile by the series that charts it, with the same unit by week', async () => {
+    const tiles = (await get('/metrics/tiles')).body.tiles!;
+    for (const tile of tiles) {
+      const series = await get(`/metrics/series/${tile.metric}?interval=week`);
+      expect({ metric: tile.metric, status: series.status }).toEqual({ metric: tile.metric, status: 200 });
+      // A count by week is that count per week.
+      const weekly = series.body.unit === tile.unit || `${String(series.body.unit)} per week` === tile.unit;
+      expect({ metric: tile.metric, tile: tile.unit, series: series.body.unit, weekly }).toMatchObject({
+        weekly: true,
+      });
     }
   });
 

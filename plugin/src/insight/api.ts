@@ -67,7 +67,7 @@ function isInsight(data: unknown): data is SprintHealthInsight {
     Array.isArray(d.risks) &&
     Array.isArray(d.bottlenecks) &&
     Array.isArray(d.recommendations) &&
-    typeof d.generated_at === 'string'
+    typeof d.generatedAt === 'string'
   );
 }
 

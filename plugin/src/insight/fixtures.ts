@@ -102,8 +102,8 @@ export const atRiskInsight: SprintHealthInsight = {
     },
   ],
   fallbackReason: null,
-  generated_at: '2026-03-12T08:45:00.000Z',
-  facts_hash: 'sha256:5d1c0e9f7a3b2c4d',
+  generatedAt: '2026-03-12T08:45:00.000Z',
+  factsHash: 'sha256:5d1c0e9f7a3b2c4d',
 };
 
 /** Written by the rule-based writer after the LLM answer failed the grounding check. */
@@ -171,8 +171,8 @@ export const offTrackRulesInsight: SprintHealthInsight = {
   promptVersion: null,
   refused: [],
   fallbackReason: 'The model cited facts that are not in the fact sheet',
-  generated_at: '2026-03-16T06:00:00.000Z',
-  facts_hash: 'sha256:90ab7e11c4d2f356',
+  generatedAt: '2026-03-16T06:00:00.000Z',
+  factsHash: 'sha256:90ab7e11c4d2f356',
 };
 
 /** A healthy sprint: nothing at risk, one suggestion. */
@@ -211,8 +211,8 @@ export const onTrackInsight: SprintHealthInsight = {
   promptVersion: 'sprint-health/v2',
   refused: [],
   fallbackReason: null,
-  generated_at: '2026-03-16T11:58:00.000Z',
-  facts_hash: 'sha256:1f2e3d4c5b6a7980',
+  generatedAt: '2026-03-16T11:58:00.000Z',
+  factsHash: 'sha256:1f2e3d4c5b6a7980',
 };
 
 /** The weekend between two sprints: the one that closed last, with its outcome and why it is shown. */

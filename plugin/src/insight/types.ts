@@ -79,8 +79,8 @@ export interface SprintHealthInsight {
   /** Items of the LLM's answer the check left out (absent from an older API). */
   refused?: RefusedItem[];
   fallbackReason: string | null;
-  generated_at: string;
-  facts_hash: string;
+  generatedAt: string;
+  factsHash: string;
 }
 
 /** RFC 9457 problem details, the body of every error the API returns. */

@@ -111,7 +111,7 @@ function InsightView({ insight, options, compact, timeZone, refreshing, onRefres
   // Re-rendered each minute, so "generated 5 minutes ago" stays true on a screen nobody touches.
   useNow(60_000);
   // The header counts days at the instant the insight was written, as its words do.
-  const writtenAt = Date.parse(insight.generated_at);
+  const writtenAt = Date.parse(insight.generatedAt);
   const sections = [
     options.showRisks && {
       name: 'risks' as const,
@@ -251,8 +251,8 @@ function InsightView({ insight, options, compact, timeZone, refreshing, onRefres
           </>
         )}
         <span aria-hidden>·</span>
-        <span title={dateTimeFormat(insight.generated_at, { timeZone })}>
-          generated {dateTimeFormatTimeAgo(insight.generated_at)}
+        <span title={dateTimeFormat(insight.generatedAt, { timeZone })}>
+          generated {dateTimeFormatTimeAgo(insight.generatedAt)}
         </span>
       </footer>
     </div>
