@@ -281,33 +281,49 @@ function trends(): Panel[] {
   ];
 }
 
-function teamComparison(): Panel {
-  const band = (field: string, displayName: string): FieldSettings => ({
-    field,
-    displayName,
-    mappings: doraBandMappings(),
-    width: 120,
-  });
-  const value = (field: string, displayName: string, metric: DoraMetric) =>
-    numberField(field, displayName, DORA_BANDS[metric].unit, {
-      decimals: 1,
-      width: 150,
-      colourBy: doraThresholds(metric),
-    });
+/**
+ * Each team beside its own previous period, never beside the others by band: DORA's metrics
+ * describe how one team's delivery moves, and its reports warn against comparing or ranking
+ * teams whose work differs. Sorted by name, coloured by nothing.
+ */
+function teamsAgainstThemselves(): Panel {
+  const metrics: { metric: string; column: string; displayName: string; unit: string }[] = [
+    {
+      metric: 'deployments',
+      column: 'deployments_per_week',
+      displayName: 'Deployments',
+      unit: UNITS.perWeek,
+    },
+    { metric: 'lead_time_p50', column: 'lead_time_p50_h', displayName: 'Lead time p50', unit: UNITS.hours },
+    {
+      metric: 'change_fail_rate',
+      column: 'change_fail_rate_pct',
+      displayName: 'Change fail rate',
+      unit: UNITS.percent,
+    },
+    { metric: 'recovery_p50', column: 'recovery_p50_h', displayName: 'Recovery p50', unit: UNITS.hours },
+    { metric: 'rework_rate', column: 'rework_rate_pct', displayName: 'Rework rate', unit: UNITS.percent },
+  ];
+  const pick = (metric: string, expr: string) => `max(${expr}) FILTER (WHERE x.metric = '${metric}')`;
   return tablePanel({
-    title: 'Teams compared',
+    title: 'Each team against its own previous period',
     description:
-      'The five metrics of every team over the time range, coloured by band. A team name opens this ' +
-      'dashboard for that team.',
+      'Every team over the time range beside the same team over the period of the same length before it: the ' +
+      'change and whether it is better or worse for that metric (within 5 % is flat). Teams are listed by name ' +
+      'and never coloured or ordered by a metric: DORA measures a team against itself, not against other teams. ' +
+      'A team name opens this dashboard for that team.',
     sql: `
       SELECT t.team,
-             s.deployments_per_week, initcap(s.deployment_frequency_band) AS deployment_frequency_band,
-             s.lead_time_p50_h, initcap(s.lead_time_band) AS lead_time_band,
-             s.change_fail_rate_pct, initcap(s.change_fail_rate_band) AS change_fail_rate_band,
-             s.recovery_p50_h, initcap(s.recovery_band) AS recovery_band,
-             s.rework_rate_pct, s.deployments, s.prs_shipped
+             ${metrics
+               .map(
+                 (m) =>
+                   `${pick(m.metric, 'x.value')} AS ${m.column},\n             ` +
+                   `${pick(m.metric, "CASE WHEN x.trend IS NULL THEN NULL ELSE x.trend || ' (' || CASE WHEN x.change_pct > 0 THEN '+' ELSE '' END || x.change_pct || ' %)' END")} AS ${m.column}_vs_previous`,
+               )
+               .join(',\n             ')}
         FROM metrics.teams t,
-             LATERAL metrics.dora_summary(t.team, $__timeFrom(), $__timeTo()) s
+             LATERAL metrics.dora_tiles(t.team, $__timeFrom(), $__timeTo()) x
+       GROUP BY t.team
        ORDER BY t.team`,
     mappings: [noDataMapping()],
     columns: [
@@ -322,17 +338,10 @@ function teamComparison(): Panel {
           ),
         ],
       },
-      value('deployments_per_week', 'Deployments', 'deploymentFrequency'),
-      band('deployment_frequency_band', 'Frequency band'),
-      value('lead_time_p50_h', 'Lead time p50', 'leadTime'),
-      band('lead_time_band', 'Lead time band'),
-      value('change_fail_rate_pct', 'Change fail rate', 'changeFailureRate'),
-      band('change_fail_rate_band', 'Fail rate band'),
-      value('recovery_p50_h', 'Recovery p50', 'recoveryTime'),
-      band('recovery_band', 'Recovery band'),
-      { field: 'rework_rate_pct', displayName: 'Rework rate', unit: UNITS.percent, decimals: 1 },
-      { field: 'deployments', displayName: 'Deployment count', unit: UNITS.count },
-      { field: 'prs_shipped', displayName: 'PRs shipped', unit: UNITS.count },
+      ...metrics.flatMap((m): FieldSettings[] => [
+        numberField(m.column, m.displayName, m.unit, { decimals: 1, width: 130 }),
+        { field: `${m.column}_vs_previous`, displayName: 'vs previous period', width: 150 },
+      ]),
     ],
   });
 }
@@ -512,7 +521,7 @@ export function doraDashboard(): Dashboard {
           ...sideBySide(8, leadTrend!, rateTrend!, recoveryTrend!),
         ],
       },
-      { title: 'Teams', panels: [place(teamComparison(), 24, 7)] },
+      { title: 'Teams', panels: [place(teamsAgainstThemselves(), 24, 7)] },
       {
         title: 'Drill-down: the rows behind each number',
         collapsed: true,
