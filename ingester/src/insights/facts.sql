@@ -79,19 +79,25 @@ burn AS (
 ),
 
 -- Pull requests naming the sprint's issues ----------------------------------------------------
+-- Each as it stood at as_of (for a closed sprint, its completion): open if opened by then and
+-- not merged or closed by then, and only the reviews and commits made by then count.
 linked AS (
-  SELECT DISTINCT ON (p.pr_id) p.*, l.issue_key
+  SELECT DISTINCT ON (p.pr_id) p.*, l.issue_key,
+         coalesce(p.merged_at, p.closed_at, 'infinity') > c.as_of AS open_then,
+         p.merged_at IS NOT NULL AND p.merged_at <= c.as_of AS merged_then,
+         p.first_review_at IS NOT NULL AND p.first_review_at <= c.as_of AS reviewed_then
     FROM issue i
+    CROSS JOIN clock c
     JOIN metrics.pr_issue_links l ON l.issue_key = i.key
     JOIN metrics.pull_requests p ON p.pr_id = l.pr_id
-   WHERE i.at_close
+   WHERE i.at_close AND p.created_at <= c.as_of
    ORDER BY p.pr_id, l.issue_key
 ),
--- The latest verdict on each open linked PR, and whether commits came after it.
+-- The latest verdict by as_of on each linked PR open then, and whether commits came after it.
 verdicts AS (
   SELECT DISTINCT ON (r.pr_id) r.pr_id, r.state, r.submitted_at
-    FROM metrics.reviews r JOIN linked l ON l.pr_id = r.pr_id
-   WHERE l.state = 'OPEN' AND r.state IN ('APPROVED', 'CHANGES_REQUESTED')
+    FROM metrics.reviews r JOIN linked l ON l.pr_id = r.pr_id CROSS JOIN clock c
+   WHERE l.open_then AND r.state IN ('APPROVED', 'CHANGES_REQUESTED') AND r.submitted_at <= c.as_of
    ORDER BY r.pr_id, r.submitted_at DESC
 ),
 -- Open linked PRs waiting: for a first review since they were ready, or for a new commit since
@@ -99,13 +105,14 @@ verdicts AS (
 waits AS (
   SELECT 'review' AS kind, w.pr_key, w.title, w.url, w.issue_key, w.ready_at AS since
     FROM linked w CROSS JOIN clock c
-   WHERE w.state = 'OPEN' AND NOT w.is_draft AND w.first_review_at IS NULL AND w.ready_at <= c.as_of
+   WHERE w.open_then AND NOT w.is_draft AND NOT w.reviewed_then AND w.ready_at <= c.as_of
   UNION ALL
   SELECT 'changes', w.pr_key, w.title, w.url, w.issue_key, v.submitted_at
     FROM linked w
     JOIN verdicts v ON v.pr_id = w.pr_id AND v.state = 'CHANGES_REQUESTED'
+    CROSS JOIN clock c
    WHERE NOT EXISTS (SELECT 1 FROM source.github_pr_commits pc
-                      WHERE pc.pr_id = w.pr_id AND pc.committed_at > v.submitted_at)
+                      WHERE pc.pr_id = w.pr_id AND pc.committed_at > v.submitted_at AND pc.committed_at <= c.as_of)
 ),
 wait_lists AS (
   SELECT x.kind, count(*)::int AS n,
@@ -212,10 +219,10 @@ SELECT jsonb_build_object(
              ORDER BY i.added_at, i.key LIMIT 20) x), '[]'::jsonb),
   'pr_flow', (SELECT jsonb_build_object(
     'linked_prs', count(*)::int,
-    'open_prs', count(*) FILTER (WHERE l.state = 'OPEN')::int,
-    'merged_prs', count(*) FILTER (WHERE l.state = 'MERGED')::int,
-    'median_pickup_hours', round((percentile_cont(0.5) WITHIN GROUP (ORDER BY l.pickup_s) / 3600)::numeric, 1),
-    'median_review_hours', round((percentile_cont(0.5) WITHIN GROUP (ORDER BY l.review_s) / 3600)::numeric, 1),
+    'open_prs', count(*) FILTER (WHERE l.open_then)::int,
+    'merged_prs', count(*) FILTER (WHERE l.merged_then)::int,
+    'median_pickup_hours', round((percentile_cont(0.5) WITHIN GROUP (ORDER BY l.pickup_s) FILTER (WHERE l.reviewed_then) / 3600)::numeric, 1),
+    'median_review_hours', round((percentile_cont(0.5) WITHIN GROUP (ORDER BY l.review_s) FILTER (WHERE l.merged_then) / 3600)::numeric, 1),
     'team_median_pickup_hours', (SELECT round(tp.hours::numeric, 1) FROM team_pickup tp),
     -- The lists below hold the longest waits only; these count them all.
     'waiting_for_review_prs', coalesce((SELECT n FROM wait_lists WHERE kind = 'review'), 0),

@@ -162,6 +162,45 @@ describe('the sprint facts of a synced organisation', () => {
     expect(linked).toBeGreaterThan(0);
   });
 
+  it("describes a closed sprint's pull requests as they stood at its completion, not as they stand now", async () => {
+    let closed = 0;
+    let waits = 0;
+    for (const team of teams)
+      for (const sprint of sprintsOf(team.name).filter((s) => s.completeAt <= END)) {
+        const f = await facts(sprint.id);
+        const at = new Date(sprint.completeAt);
+        const { rows } = await t.db.query<{ linked: number; open: number; merged: number }>(
+          `SELECT count(DISTINCT p.pr_id)::int AS linked,
+                  count(DISTINCT p.pr_id) FILTER (WHERE coalesce(p.merged_at, p.closed_at, 'infinity') > $2)::int AS open,
+                  count(DISTINCT p.pr_id) FILTER (WHERE p.merged_at <= $2)::int AS merged
+             FROM metrics.sprint_issues si
+             JOIN metrics.pr_issue_links l ON l.issue_key = si.key
+             JOIN metrics.pull_requests p ON p.pr_id = l.pr_id
+            WHERE si.sprint_id = $1 AND si.at_close AND p.created_at <= $2`,
+          [sprint.id, at],
+        );
+        const expected = rows[0]!;
+        expect({ sprint: sprint.id, ...f.pr_flow }).toMatchObject({
+          sprint: sprint.id,
+          linked_prs: expected.linked,
+          open_prs: expected.open,
+          merged_prs: expected.merged,
+        });
+        for (const w of [...f.pr_flow.waiting_for_review, ...f.pr_flow.changes_requested]) {
+          // A wait begins before the sprint's completion, never after it.
+          expect({ sprint: sprint.id, pr: w.key, negative: w.hours_waiting < 0 }).toEqual({
+            sprint: sprint.id,
+            pr: w.key,
+            negative: false,
+          });
+          waits++;
+        }
+        closed++;
+      }
+    expect(closed).toBeGreaterThan(3);
+    expect(waits).toBeGreaterThan(0);
+  });
+
   it('gives the same facts, and hash, for the same instant', async () => {
     const id = (await activeSprintOf(t.db, teams[0]!.name))!;
     expect(factsHash(await facts(id))).toBe(factsHash(await facts(id)));
