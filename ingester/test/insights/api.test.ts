@@ -155,7 +155,8 @@ describe('GET /insights/sprint-health without an LLM', () => {
     const before = (await get(rulesApi, '/insights/sprint-health?sprint=501')).body as SprintHealthInsight;
     const run = await SyncRun.start(t.db, 'jira', 'PAY');
     await t.db.query(
-      `INSERT INTO source.jira_flag_periods (issue_id, started_at) VALUES ('20003', now() - interval '2 days')`,
+      `INSERT INTO source.jira_flag_periods (issue_id, started_at) VALUES ('20003', $1::timestamptz - interval '2 days')`,
+      [now],
     );
     await run.finish('succeeded', {
       rowsWritten: 1,

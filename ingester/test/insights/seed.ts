@@ -17,6 +17,9 @@ teams:
 statusStages: { In Review: waiting, Blocked: waiting }
 `);
 
+/** Wednesday 2 December 2026, 10:00 UTC: the seed's default instant. */
+export const SEED_NOW = Date.parse('2026-12-02T10:00:00Z');
+
 export interface Seeded {
   activeSprint: number;
   closedSprint: number;
@@ -35,8 +38,10 @@ export interface Seeded {
 export async function seedSprint(
   db: Database,
   text: { issue?: string; pr?: string; sprintName?: string; goal?: string; assignee?: string } = {},
+  /** The instant to write around: a Wednesday by default, so no test depends on today. */
+  at = SEED_NOW,
 ): Promise<Seeded> {
-  const now = Math.floor(Date.now() / HOUR) * HOUR;
+  const now = Math.floor(at / HOUR) * HOUR;
   const start = now - 7 * DAY;
   const t = (ms: number) => new Date(ms).toISOString();
   await db.tx(async (c) => {
