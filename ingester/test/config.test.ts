@@ -154,14 +154,19 @@ describe('settings', () => {
       const s = loadSettings({
         API_TOKEN_FILE: file('api_token', 'token-from-a-file-0123\n'),
         GITHUB_APP_ID: '12',
-        GITHUB_APP_PRIVATE_KEY_FILE: file('github.pem', '-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----\n'),
+        GITHUB_APP_PRIVATE_KEY_FILE: file(
+          'github.pem',
+          '-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----\n',
+        ),
         JIRA_BASE_URL: 'https://acme.atlassian.net',
         JIRA_PAT_FILE: file('jira_pat', 'pat-from-file\r\n'),
         SLACK_WEBHOOK_URL_FILE: file('webhook', 'https://hooks.slack.com/services/T/B/x'),
         GRAFANA_READER_PASSWORD_FILE: file('reader', 'reader-password\n\n'),
       });
       expect(s.api.token).toBe('token-from-a-file-0123');
-      expect(s.github.app?.privateKey).toBe('-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----');
+      expect(s.github.app?.privateKey).toBe(
+        '-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----',
+      );
       expect(s.jira.auth).toEqual({ kind: 'bearer', pat: 'pat-from-file' });
       expect(s.slack.webhookUrl).toBe('https://hooks.slack.com/services/T/B/x');
       expect(s.grafana.readerPassword).toBe('reader-password');
@@ -177,9 +182,9 @@ describe('settings', () => {
       });
       expect(s.database.url).toBe('postgres://engmetrics:p%40ss%2Fword%3A1@db:5432/engmetrics');
       expect(s.secrets).toContain('p@ss/word:1');
-      expect(loadSettings({ DATABASE_URL: 'postgres://u@db/x', DATABASE_PASSWORD: 'plain' }).database.url).toBe(
-        'postgres://u:plain@db/x',
-      );
+      expect(
+        loadSettings({ DATABASE_URL: 'postgres://u@db/x', DATABASE_PASSWORD: 'plain' }).database.url,
+      ).toBe('postgres://u:plain@db/x');
     });
 
     it.each([
@@ -188,11 +193,19 @@ describe('settings', () => {
         () => ({ API_TOKEN: 'a-token-of-sixteen-chars', API_TOKEN_FILE: file('both', 'x') }),
         /^API_TOKEN_FILE: set either API_TOKEN or API_TOKEN_FILE, not both$/,
       ],
-      ['a missing file', () => ({ GITHUB_TOKEN_FILE: join(dir, 'nope') }), /^GITHUB_TOKEN_FILE: cannot read .*nope: no such file$/],
-      ['a folder', () => ({ OPENAI_API_KEY_FILE: dir }), /^OPENAI_API_KEY_FILE: cannot read .*: is a folder, not a file$/],
+      [
+        'a missing file',
+        () => ({ GITHUB_TOKEN_FILE: join(dir, 'nope') }),
+        /^GITHUB_TOKEN_FILE: cannot read .*nope: no such file$/,
+      ],
+      [
+        'a folder',
+        () => ({ OPENAI_API_KEY_FILE: dir }),
+        /^OPENAI_API_KEY_FILE: cannot read .*: is a folder, not a file$/,
+      ],
       ['an empty file', () => ({ JIRA_PAT_FILE: file('empty', '\n') }), /^JIRA_PAT_FILE: .*empty is empty$/],
       [
-        "a file whose contents are not a valid value",
+        'a file whose contents are not a valid value',
         () => ({ API_TOKEN_FILE: file('short', 'short\n') }),
         /^API_TOKEN_FILE: the contents of .*short must be at least 16 characters long$/,
       ],
@@ -201,7 +214,11 @@ describe('settings', () => {
         () => ({ DATABASE_URL: 'postgres://u:pw@db/x', DATABASE_PASSWORD: 'other' }),
         /^DATABASE_PASSWORD: DATABASE_URL carries a password already/,
       ],
-      ['a password without a URL', () => ({ DATABASE_PASSWORD: 'pw' }), /^DATABASE_PASSWORD: is the password of DATABASE_URL, which is unset$/],
+      [
+        'a password without a URL',
+        () => ({ DATABASE_PASSWORD: 'pw' }),
+        /^DATABASE_PASSWORD: is the password of DATABASE_URL, which is unset$/,
+      ],
     ])('name the variable to fix for %s', (_label, env, message) => {
       const err = errorOf(env());
       expect(err.message).toMatch(message);

@@ -12,6 +12,69 @@ LANGUAGE sql STABLE AS $$
 $$;
 GRANT EXECUTE ON FUNCTION metrics.dora_band(text, numeric) TO grafana_reader;
 
+-- DORA's 2025 Quick Check score of one metric, 0 (worst) to 10 (best). A duration or frequency
+-- falls in one of the survey's six answers, 1 (worst) to 6, scored (answer − 1) × 2; a rate in
+-- percent scores 10 − rate / 10. The answers are read with a day of 24 hours, a week of 7 days,
+-- a month of 30 days and six months of 180 days; "on demand (multiple deploys per day)" as two
+-- or more a day on average, "between once per hour and once per day" as at least one a day.
+-- Durations in hours, frequency in deployments per week; NULL when there is nothing to score.
+CREATE FUNCTION metrics.quick_check_score(p_metric text, p_value numeric) RETURNS numeric
+LANGUAGE sql IMMUTABLE AS $$
+  SELECT CASE
+    WHEN p_value IS NULL THEN NULL
+    WHEN p_metric IN ('lead_time', 'recovery_time') THEN
+      2 * (CASE WHEN p_value < 1 THEN 6 WHEN p_value < 24 THEN 5 WHEN p_value < 168 THEN 4
+                WHEN p_value < 720 THEN 3 WHEN p_value < 4320 THEN 2 ELSE 1 END - 1)
+    WHEN p_metric = 'deployment_frequency' THEN
+      2 * (CASE WHEN p_value >= 14 THEN 6 WHEN p_value >= 7 THEN 5 WHEN p_value >= 1 THEN 4
+                WHEN p_value >= 7 / 30.0 THEN 3 WHEN p_value >= 7 / 180.0 THEN 2 ELSE 1 END - 1)
+    WHEN p_metric IN ('change_fail_rate', 'rework_rate') THEN 10 - least(greatest(p_value, 0), 100) / 10
+  END::numeric
+$$;
+GRANT EXECUTE ON FUNCTION metrics.quick_check_score(text, numeric) TO grafana_reader;
+
+-- The Quick Check of five figures: each metric's score, the throughput score (the mean of lead
+-- time, deployment frequency and recovery time), the stability score (the mean of change fail
+-- and rework rate), and the overall score (the mean of the five), each from the scores there
+-- are (`inputs` counts them) and set against DORA's 2025 benchmark where one is published: how
+-- many standard deviations from the mean (`z`) and a word for it. No deployment in the period
+-- scores no frequency; no failed deployment, no recovery time.
+CREATE FUNCTION metrics.quick_check_of(
+  p_lead_time_h numeric, p_deployments_per_week numeric, p_recovery_h numeric,
+  p_change_fail_rate_pct numeric, p_rework_rate_pct numeric, p_population text DEFAULT 'all')
+RETURNS TABLE (metric text, value numeric, score numeric, inputs integer, benchmark_edition integer,
+               benchmark_mean numeric, benchmark_sd numeric, z numeric, standing text)
+LANGUAGE sql STABLE AS $$
+  WITH five AS (
+    SELECT *, metrics.quick_check_score(f.metric, f.value) AS score
+      FROM (VALUES (1, 'lead_time', p_lead_time_h),
+                   (2, 'deployment_frequency', nullif(p_deployments_per_week, 0)),
+                   (3, 'recovery_time', p_recovery_h),
+                   (4, 'change_fail_rate', p_change_fail_rate_pct),
+                   (5, 'rework_rate', p_rework_rate_pct)) f(ord, metric, value)
+  ), scored AS (
+    SELECT ord, metric, value, score, (score IS NOT NULL)::int AS inputs FROM five
+    UNION ALL
+    SELECT 6, 'throughput', NULL, avg(score) FILTER (WHERE ord <= 3), (count(score) FILTER (WHERE ord <= 3))::int FROM five
+    UNION ALL
+    SELECT 7, 'stability', NULL, avg(score) FILTER (WHERE ord >= 4), (count(score) FILTER (WHERE ord >= 4))::int FROM five
+    UNION ALL
+    SELECT 8, 'overall', NULL, avg(score), count(score)::int FROM five
+  ), placed AS (
+    SELECT s.*, b.edition, b.mean, b.sd, round((s.score - b.mean) / b.sd, 2) AS z
+      FROM scored s
+      LEFT JOIN metrics.quick_check_benchmarks b
+        ON b.metric = s.metric AND b.population = p_population
+       AND b.edition = (SELECT max(edition) FROM metrics.quick_check_benchmarks)
+  )
+  SELECT metric, value, round(score, 2), inputs, edition, mean, sd, z,
+         CASE WHEN z IS NULL THEN NULL
+              WHEN z >= 1 THEN 'far_above' WHEN z >= 0.25 THEN 'above'
+              WHEN z > -0.25 THEN 'near' WHEN z > -1 THEN 'below' ELSE 'far_below' END AS standing
+    FROM placed ORDER BY ord
+$$;
+GRANT EXECUTE ON FUNCTION metrics.quick_check_of(numeric, numeric, numeric, numeric, numeric, text) TO grafana_reader;
+
 -- Exact percentiles of a long period without sorting all of it.
 --
 -- A percentile of two years of a large organisation sorts every value of the period (some

@@ -227,3 +227,16 @@ LANGUAGE sql STABLE AS $$
            WHERE f.n > 0 AND array_position(f.lt, NULL) IS NOT NULL
              AND p.team = p_team AND p.deployed_at >= p_from AND p.deployed_at < p_to) x ON true) lead ON true
 $$;
+
+-- DORA's 2025 Quick Check of a team's period: metrics.quick_check_of over dora_summary's
+-- median lead time, deployments per week, median recovery time, change fail and rework rate.
+CREATE FUNCTION metrics.quick_check(p_team text, p_from timestamptz, p_to timestamptz, p_population text DEFAULT 'all')
+RETURNS TABLE (metric text, value numeric, score numeric, inputs integer, benchmark_edition integer,
+               benchmark_mean numeric, benchmark_sd numeric, z numeric, standing text)
+LANGUAGE sql STABLE AS $$
+  SELECT q.*
+    FROM metrics.dora_summary(p_team, p_from, p_to) s
+   CROSS JOIN LATERAL metrics.quick_check_of(s.lead_time_p50_h::numeric, s.deployments_per_week,
+                                             s.recovery_p50_h::numeric, s.change_fail_rate_pct,
+                                             s.rework_rate_pct, p_population) q
+$$;

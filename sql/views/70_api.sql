@@ -4,10 +4,14 @@
 -- length, the change between them, and the band. `better` says which way is good. A tile's
 -- metric is the series that charts it (series_catalogue); its label is DORA's name. The
 -- detail's keys are the API's (camelCase, the unit in the name where it is not a count).
+-- Each tile also has its DORA 2025 Quick Check score and where that sits against the 2025
+-- benchmark (metrics.quick_check_of).
 CREATE FUNCTION metrics.dora_tiles(p_team text, p_from timestamptz, p_to timestamptz)
 RETURNS TABLE (
   metric text, label text, value double precision, unit text, band text, band_year integer,
-  previous double precision, change_pct double precision, better text, trend text, detail jsonb
+  previous double precision, change_pct double precision, better text, trend text, detail jsonb,
+  quick_check_score double precision, quick_check_benchmark_edition integer, quick_check_benchmark_mean double precision,
+  quick_check_benchmark_sd double precision, quick_check_z double precision, quick_check_standing text
 )
 LANGUAGE sql STABLE AS $$
   WITH cur AS (SELECT * FROM metrics.dora_summary(p_team, p_from, p_to)),
@@ -44,13 +48,23 @@ LANGUAGE sql STABLE AS $$
       FROM t
   )
   -- Within 5 % either way is flat; otherwise better or worse by the metric's direction.
-  SELECT metric, label, value, unit, band, band_year, previous, change_pct, better,
-         CASE WHEN change_pct IS NULL THEN NULL
-              WHEN abs(change_pct) < 5 THEN 'flat'
-              WHEN (change_pct > 0) = (better = 'higher') THEN 'better'
+  , quick AS (
+    SELECT q.* FROM cur c
+     CROSS JOIN LATERAL metrics.quick_check_of(c.lead_time_p50_h::numeric, c.deployments_per_week,
+                                               c.recovery_p50_h::numeric, c.change_fail_rate_pct, c.rework_rate_pct) q
+  )
+  SELECT t.metric, t.label, t.value, t.unit, t.band, t.band_year, t.previous, t.change_pct, t.better,
+         CASE WHEN t.change_pct IS NULL THEN NULL
+              WHEN abs(t.change_pct) < 5 THEN 'flat'
+              WHEN (t.change_pct > 0) = (t.better = 'higher') THEN 'better'
               ELSE 'worse' END,
-         detail
-    FROM changed ORDER BY ord
+         t.detail, q.score::float8, q.benchmark_edition, q.benchmark_mean::float8, q.benchmark_sd::float8, q.z::float8, q.standing
+    FROM changed t
+    JOIN quick q ON q.metric = CASE t.metric WHEN 'deployments' THEN 'deployment_frequency'
+                                             WHEN 'lead_time_p50' THEN 'lead_time'
+                                             WHEN 'recovery_p50' THEN 'recovery_time'
+                                             ELSE t.metric END
+   ORDER BY t.ord
 $$;
 
 -- A series of a team (optionally one repository) from the rows, each bucket counting only

@@ -59,6 +59,35 @@ async function teamOf(db: Database, team: string | undefined): Promise<string> {
   return found;
 }
 
+const standing = z.enum(['far_above', 'above', 'near', 'below', 'far_below']).nullable().openapi({
+  description:
+    'Against the benchmark: at least one standard deviation above the mean, a quarter of one above, within a quarter of one, …',
+});
+
+const quickCheckScore = z
+  .object({
+    score: z
+      .number()
+      .nullable()
+      .openapi({ description: '0 (worst) to 10 (best); null when there is nothing to score' }),
+    benchmarkEdition: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: 'The DORA report year of the benchmark' }),
+    benchmarkMean: z.number().nullable(),
+    benchmarkSd: z.number().nullable(),
+    z: z.number().nullable().openapi({ description: 'Standard deviations from the benchmark mean' }),
+    standing,
+  })
+  .openapi('QuickCheckScore');
+
+const quickCheckMean = quickCheckScore
+  .extend({
+    inputs: z.number().int().openapi({ description: 'How many of the scores it averages there were' }),
+  })
+  .openapi('QuickCheckMean');
+
 const tile = z
   .object({
     metric: z
@@ -76,14 +105,26 @@ const tile = z
     changePct: z.number().nullable().openapi({ description: 'From `previous` to `value`, in percent' }),
     better: z.enum(['higher', 'lower']),
     trend: z.enum(['better', 'worse', 'flat']).nullable(),
-    detail: z
-      .record(z.string(), z.unknown())
-      .openapi({ description: 'The counts and percentiles behind the value (camelCase; hours in the names of durations)' }),
+    detail: z.record(z.string(), z.unknown()).openapi({
+      description: 'The counts and percentiles behind the value (camelCase; hours in the names of durations)',
+    }),
+    quickCheck: quickCheckScore.openapi({ description: "The metric's DORA 2025 Quick Check score" }),
   })
   .openapi('DoraTile');
 
 const tiles = z
-  .object({ team: z.string(), from: z.string(), to: z.string(), tiles: z.array(tile) })
+  .object({
+    team: z.string(),
+    from: z.string(),
+    to: z.string(),
+    tiles: z.array(tile),
+    quickCheck: z
+      .object({ throughput: quickCheckMean, stability: quickCheckMean, overall: quickCheckMean })
+      .openapi({
+        description:
+          'DORA 2025 Quick Check: throughput (lead time, frequency, recovery), stability (change fail and rework rate) and overall (all five), each the mean of the scores there are',
+      }),
+  })
   .openapi('DoraTiles');
 
 const series = z
@@ -202,27 +243,36 @@ async function tilesAnswer(
 ): Promise<z.infer<typeof tiles>> {
   const team = await teamOf(db, query.team);
   const { from, to } = window(query, clock);
-  const rows = await answers.get(`tiles|${team}|${from.toISOString()}|${to.toISOString()}`, async () => {
-    const { rows } = await db.query<{
-      metric: z.infer<typeof tile>['metric'];
-      label: string;
-      value: number | null;
-      unit: string;
-      band: z.infer<typeof tile>['band'];
-      band_year: number;
-      previous: number | null;
-      change_pct: number | null;
-      better: 'higher' | 'lower';
-      trend: z.infer<typeof tile>['trend'];
-      detail: Record<string, unknown>;
-    }>('SELECT * FROM metrics.dora_tiles($1, $2, $3)', [team, from, to]);
-    return rows;
+  const answer = await answers.get(`tiles|${team}|${from.toISOString()}|${to.toISOString()}`, async () => {
+    const { rows } = await db.query<
+      {
+        metric: z.infer<typeof tile>['metric'];
+        label: string;
+        value: number | null;
+        unit: string;
+        band: z.infer<typeof tile>['band'];
+        band_year: number;
+        previous: number | null;
+        change_pct: number | null;
+        better: 'higher' | 'lower';
+        trend: z.infer<typeof tile>['trend'];
+        detail: Record<string, unknown>;
+      } & Record<string, unknown>
+    >('SELECT * FROM metrics.dora_tiles($1, $2, $3)', [team, from, to]);
+    // numeric arrives from pg as text: cast to float8 for numbers.
+    const { rows: means } = await db.query<{ metric: string; inputs: number } & Record<string, unknown>>(
+      `SELECT metric, inputs, score::float8, benchmark_edition, benchmark_mean::float8, benchmark_sd::float8,
+              z::float8, standing
+         FROM metrics.quick_check($1, $2, $3) WHERE metric IN ('throughput', 'stability', 'overall')`,
+      [team, from, to],
+    );
+    return { rows, means };
   });
   return {
     team,
     from: from.toISOString(),
     to: to.toISOString(),
-    tiles: rows.map((r) => ({
+    tiles: answer.rows.map((r) => ({
       metric: r.metric,
       label: r.label,
       value: r.value,
@@ -234,7 +284,24 @@ async function tilesAnswer(
       better: r.better,
       trend: r.trend,
       detail: r.detail,
+      quickCheck: quickCheckOf(r, 'quick_check_'),
     })),
+    quickCheck: Object.fromEntries(
+      answer.means.map((m) => [m.metric, { ...quickCheckOf(m), inputs: m.inputs }]),
+    ) as z.infer<typeof tiles>['quickCheck'],
+  };
+}
+
+/** A Quick Check score as the API names it, from the SQL's columns (a tile's under `quick_check_`). */
+function quickCheckOf(r: Record<string, unknown>, prefix = ''): z.infer<typeof quickCheckScore> {
+  const col = (k: string) => r[`${prefix}${k}`] as never;
+  return {
+    score: col('score'),
+    benchmarkEdition: col('benchmark_edition'),
+    benchmarkMean: col('benchmark_mean'),
+    benchmarkSd: col('benchmark_sd'),
+    z: col('z'),
+    standing: col('standing'),
   };
 }
 

@@ -190,7 +190,13 @@ describe('a database of the combined layout (0001–0023)', () => {
   });
 
   it('upgrades in place: history rewritten to the versioned files, every definition applied anew', async () => {
-    expect(upgrade.applied).toEqual([]);
+    // The history is rewritten to the versioned files of the split; those added since are applied
+    // as to any database.
+    expect(upgrade.applied).toEqual(
+      listMigrations()
+        .map((m) => m.id)
+        .filter((id) => id > (Object.keys(BEFORE).sort().at(-1) ?? '')),
+    );
     expect(upgrade.definitions).toEqual(listViewDefinitions().map((d) => d.name));
     const { rows } = await t.db.query<{ id: string }>('SELECT id FROM ops.schema_migrations ORDER BY id');
     expect(rows.map((r) => r.id)).toEqual(listMigrations().map((m) => m.id));

@@ -70,6 +70,34 @@ describe('the metrics API', () => {
       detail: { failedDeployments: Number(s.failed_deployments), deployments: Number(s.deployments) },
     });
     expect(tiles[4]).toMatchObject({ band: null });
+    // Each tile's DORA 2025 Quick Check score is SQL's for the same figures, and so are the means.
+    const { rows: quick } = await t.db.query<{
+      metric: string;
+      score: number | null;
+      z: number | null;
+      inputs: number;
+    }>('SELECT metric, score::float8, z::float8, inputs FROM metrics.quick_check($1, $2, $3)', [
+      '*',
+      res.body.from,
+      res.body.to,
+    ]);
+    const q = Object.fromEntries(quick.map((r) => [r.metric, r]));
+    expect(tiles.map((x) => (x.quickCheck as { score: number | null }).score)).toEqual(
+      ['deployment_frequency', 'lead_time', 'change_fail_rate', 'recovery_time', 'rework_rate'].map(
+        (m) => q[m]!.score,
+      ),
+    );
+    expect(tiles[1]!.quickCheck).toMatchObject({
+      benchmarkEdition: 2025,
+      benchmarkMean: 5.5,
+      benchmarkSd: 2.4,
+    });
+    expect(res.body.quickCheck).toMatchObject({
+      throughput: { score: q.throughput!.score, inputs: q.throughput!.inputs, benchmarkMean: 6 },
+      stability: { score: q.stability!.score, benchmarkMean: 7.9 },
+      overall: { score: q.overall!.score, benchmarkMean: null },
+    });
+    expect(q.overall!.inputs).toBe(5);
     for (const tile of tiles) {
       expect(tile.bandYear).toBe(2024);
       expect(['better', 'worse', 'flat', null]).toContain(tile.trend);

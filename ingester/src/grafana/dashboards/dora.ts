@@ -157,6 +157,65 @@ function tiles(): Panel[] {
   ];
 }
 
+/**
+ * DORA's 2025 framing beside the 2024 bands: each metric's 0–10 Quick Check score, throughput
+ * and stability (always together: a throughput figure is never shown without its instability
+ * pair), and where each sits against the 2025 benchmark, all from metrics.quick_check.
+ */
+function quickCheck(): Panel {
+  const names: Record<string, string> = {
+    lead_time: 'Change lead time',
+    deployment_frequency: 'Deployment frequency',
+    recovery_time: 'Failed deployment recovery time',
+    change_fail_rate: 'Change fail rate',
+    rework_rate: 'Deployment rework rate',
+    throughput: 'Throughput (lead time, frequency, recovery)',
+    stability: 'Stability (change fail and rework rate)',
+    overall: 'Overall (all five)',
+  };
+  const standing: Record<string, string> = {
+    far_above: '1 sd or more above the 2025 mean',
+    above: 'above the 2025 mean',
+    near: 'near the 2025 mean',
+    below: 'below the 2025 mean',
+    far_below: '1 sd or more below the 2025 mean',
+  };
+  return tablePanel({
+    title: 'DORA 2025 Quick Check',
+    description:
+      'Each metric scored 0 (worst) to 10 (best) as DORA’s 2025 Quick Check scores it, the throughput, ' +
+      'stability and overall scores (each the mean of the scores there are: "from" says how many), and the ' +
+      '2025 benchmark of all industries (mean ± standard deviation of the survey’s respondents). DORA published ' +
+      'no tiers in 2025: the bands on the tiles are the 2024 report’s, the last it published. Definitions: ' +
+      'docs/metrics.md.',
+    sql: `
+      SELECT CASE q.metric ${Object.entries(names)
+        .map(([k, v]) => `WHEN '${k}' THEN '${v}'`)
+        .join(' ')} END AS metric,
+             round(q.score, 1) AS score,
+             CASE WHEN q.metric IN ('throughput', 'stability', 'overall') THEN q.inputs || ' of ' ||
+                  CASE q.metric WHEN 'throughput' THEN 3 WHEN 'stability' THEN 2 ELSE 5 END END AS inputs,
+             CASE WHEN q.benchmark_mean IS NOT NULL THEN q.benchmark_mean || ' ± ' || q.benchmark_sd END AS benchmark,
+             q.z, q.standing
+        FROM ${teamSummary('quick_check')} q`,
+    mappings: [noDataMapping()],
+    columns: [
+      { field: 'metric', displayName: 'Metric', width: 300 },
+      { field: 'score', displayName: 'Score (0–10)', unit: UNITS.count, decimals: 1, width: 110 },
+      { field: 'inputs', displayName: 'From', width: 80 },
+      { field: 'benchmark', displayName: '2025 benchmark', width: 130 },
+      { field: 'z', displayName: 'sd from the mean', unit: UNITS.count, decimals: 2, width: 130 },
+      {
+        field: 'standing',
+        displayName: 'Standing',
+        mappings: [
+          valueMapping(Object.fromEntries(Object.entries(standing).map(([k, text]) => [k, { text }]))),
+        ],
+      },
+    ],
+  });
+}
+
 function behindTheTiles(): Panel {
   const hours = (field: string, displayName: string) => hoursField(field, displayName, { decimals: 1 });
   return figuresStat({
@@ -503,8 +562,9 @@ export function doraDashboard(): Dashboard {
     title: 'DORA',
     description:
       'The five DORA metrics of a team (or the whole organisation) over the time range, banded as the DORA ' +
-      'report does; their weekly trends; every team side by side; and, in the drill-down row, the ' +
-      'deployments and pull requests behind each number. Definitions: docs/metrics.md.',
+      '2024 report does, with DORA’s 2025 Quick Check scores against the 2025 benchmark; their weekly trends; ' +
+      'each team against its own previous period; and, in the drill-down row, the deployments and pull ' +
+      'requests behind each number. Definitions: docs/metrics.md.',
     tags: ['dora'],
     repoNarrows:
       'Narrows the drill-down tables. The tiles, trends and team comparison are per team: a team is ' +
@@ -512,7 +572,7 @@ export function doraDashboard(): Dashboard {
     rows: [
       {
         title: 'DORA metrics',
-        panels: [...sideBySide(5, ...tiles()), place(behindTheTiles(), 24, 3)],
+        panels: [...sideBySide(5, ...tiles()), place(behindTheTiles(), 24, 3), place(quickCheck(), 24, 9)],
       },
       {
         title: 'Trends',
