@@ -2,8 +2,17 @@ import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import { type BrowserContext, type Page, chromium } from 'playwright-core';
+import {
+  atRiskInsight,
+  closedBetweenSprintsInsight,
+  noBoardProblem,
+  offTrackRulesInsight,
+  onTrackInsight,
+  unavailableProblem,
+} from '../src/insight/fixtures';
+import { describeViolations, failing, runAxe } from './axe';
 import { bundleHarnessPage } from './bundle';
-import { type AppSettings, DIST_DIR, startHarnessServer } from './server';
+import { type AppSettings, DIST_DIR, type Upstream, type UpstreamAnswer, startHarnessServer } from './server';
 
 /**
  * The built panel in headless Chromium against the engmetrics API serving the demo data, through
@@ -35,11 +44,15 @@ const sel = {
   source: id('sh-source'),
   empty: id('sh-empty'),
   error: id('sh-error'),
+  loading: id('sh-loading'),
+  refresh: id('sh-refresh'),
+  more: id('sh-more'),
   section: (name: string) => id(`sh-section-${name}`),
 };
 
 (skipReason ? describe.skip : describe)('Sprint Health panel in Chromium', () => {
   const settings: AppSettings = { jsonData: { apiUrl: API_URL }, secureJsonData: { apiToken: API_TOKEN } };
+  const upstream: Upstream = {};
   let server: Awaited<ReturnType<typeof startHarnessServer>>;
   let browser: BrowserContext;
   let userDataDir: string;
@@ -54,7 +67,7 @@ const sel = {
       throw new Error(`No Chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
     }
     fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
-    server = await startHarnessServer(settings, await bundleHarnessPage());
+    server = await startHarnessServer(settings, await bundleHarnessPage(), upstream);
     userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'engmetrics-chromium-'));
     // A persistent context is how Playwright takes a fresh --user-data-dir of our choosing.
     browser = await chromium.launchPersistentContext(userDataDir, {
@@ -86,6 +99,7 @@ const sel = {
   beforeEach(async () => {
     settings.jsonData.apiUrl = API_URL;
     settings.secureJsonData.apiToken = API_TOKEN;
+    upstream.answer = undefined;
     page = await browser.newPage();
     pageErrors = [];
     page.on('pageerror', (err) => pageErrors.push(err.message));
@@ -181,6 +195,164 @@ const sel = {
     await screenshot('sprint-health-light-api-down');
     await expect(page.locator(sel.error).innerText()).resolves.toContain('Cannot reach the engmetrics API');
   });
+  describe('accessibility (axe-core, WCAG 2.2 AA)', () => {
+    /** A wall screen's panel, a phone held upright, and a usual dashboard row on a phone. */
+    const SIZES = [
+      { width: 960, height: 540 },
+      { width: 360, height: 640 },
+      { width: 360, height: 300 },
+    ];
+    const never = () => new Promise<UpstreamAnswer>(() => {});
+    const answer =
+      (body: unknown, status = 200) =>
+      () =>
+        Promise.resolve({ status, body });
+
+    interface PanelState {
+      name: string;
+      /** team and sprint, the dashboard's variables */
+      query: Record<string, string>;
+      shows: 'data' | 'empty' | 'error' | 'loading';
+      /** Stands in for the API; unset, the demo's API answers. */
+      answer?: Upstream['answer'];
+      token?: string;
+      apiUrl?: string;
+      /** What brings the settled panel into the state. */
+      enter?: (page: Page) => Promise<void>;
+    }
+
+    const states: PanelState[] = [
+      { name: `${TEAM} (demo API)`, query: { team: TEAM }, shows: 'data' },
+      ...['growth', 'mobile', 'platform']
+        .filter((team) => team !== TEAM)
+        .map((team): PanelState => ({ name: `${team} (demo API)`, query: { team }, shows: 'data' })),
+      { name: 'at risk, LLM', query: { team: 'payments' }, shows: 'data', answer: answer(atRiskInsight) },
+      {
+        name: 'off track, rule-based',
+        query: { team: 'platform' },
+        shows: 'data',
+        answer: answer(offTrackRulesInsight),
+      },
+      { name: 'on track', query: { team: 'mobile' }, shows: 'data', answer: answer(onTrackInsight) },
+      {
+        name: 'closed sprint',
+        query: { team: 'payments' },
+        shows: 'data',
+        answer: answer(closedBetweenSprintsInsight),
+      },
+      {
+        name: 'rule-based, the reason in its tooltip',
+        query: { team: 'platform' },
+        shows: 'data',
+        answer: answer(offTrackRulesInsight),
+        enter: async (page) => {
+          await page.getByRole('button', { name: /^Why rule-based/ }).focus();
+          await page.waitForSelector('[role="tooltip"]');
+        },
+      },
+      {
+        name: 'at risk, a card opened',
+        query: { team: 'payments' },
+        shows: 'data',
+        answer: answer(atRiskInsight),
+        enter: async (page) => {
+          // Only the compact layout has cards that open.
+          const card = page.locator(`${sel.root} button[aria-expanded="false"]`).first();
+          if (await card.count()) {
+            await card.click();
+            await page.waitForSelector(`${sel.root} button[aria-expanded="true"]`);
+          }
+        },
+      },
+      { name: 'loading', query: { team: TEAM }, shows: 'loading', answer: never },
+      {
+        name: 'refreshing',
+        query: { team: 'payments' },
+        shows: 'data',
+        answer: (_path, query) => (query.get('refresh') === 'true' ? never() : answer(atRiskInsight)()),
+        enter: async (page) => {
+          await page.locator(sel.refresh).click();
+          await page.waitForSelector(`${sel.refresh}:disabled`);
+        },
+      },
+      { name: 'wrong token', query: { team: TEAM }, shows: 'error', token: 'not-the-api-token-0000' },
+      { name: 'API down', query: { team: TEAM }, shows: 'error', apiUrl: 'http://127.0.0.1:9' },
+      { name: 'API error (503)', query: { team: TEAM }, shows: 'error', answer: answer(unavailableProblem, 503) },
+      { name: 'no sprint', query: { team: TEAM }, shows: 'empty', answer: answer(noBoardProblem, 404) },
+      { name: 'sprint not found', query: { team: TEAM, sprint: '999999999' }, shows: 'empty' },
+      { name: 'no team', query: { team: 'no-such-team' }, shows: 'empty' },
+      { name: 'no team selected', query: { team: '' }, shows: 'empty' },
+    ];
+
+    /** Brings a fresh page into the state at the size, or says what it shows instead. */
+    async function show(state: PanelState, theme: string, size: { width: number; height: number }) {
+      settings.jsonData.apiUrl = state.apiUrl ?? API_URL;
+      settings.secureJsonData.apiToken = state.token ?? API_TOKEN;
+      upstream.answer = state.answer;
+      await page.close();
+      page = await browser.newPage();
+      page.on('pageerror', (err) => pageErrors.push(err.message));
+      await open({ theme, ...size, ...state.query });
+      if (state.shows === 'loading') {
+        await page.waitForSelector(sel.loading);
+      } else {
+        const outcome = await settled();
+        if (outcome !== state.shows) {
+          throw new Error(`${state.name}: expected ${state.shows}, the panel shows ${outcome}`);
+        }
+      }
+      await state.enter?.(page);
+    }
+
+    describe.each(['dark', 'light'])('%s theme', (theme) => {
+      it.each(states.map((s) => [s.name, s] as const))(
+        'has no serious or critical violation: %s',
+        async (_name, state) => {
+          const problems: string[] = [];
+          for (const size of SIZES) {
+            await show(state, theme, size);
+            const where = `${size.width}×${size.height}`;
+            await screenshot(`a11y/${slug(state.name)}-${theme}-${where.replace('×', 'x')}`);
+            const results = await runAxe(page);
+            problems.push(...describeViolations(failing(results)).map((line) => `${where} ${line}`));
+            if (state.shows === 'data') {
+              problems.push(...(await layoutProblems(page, size)).map((line) => `${where} ${line}`));
+            }
+          }
+          expect(problems).toEqual([]);
+        },
+        240_000
+      );
+    });
+
+    it('fails on a planted violation: a focusable element with a prohibited label, and low-contrast text', async () => {
+      await show(states[0], 'light', SIZES[0]);
+      expect(failing(await runAxe(page))).toEqual([]);
+      await page.evaluate((root) => {
+        const panel = document.querySelector(root)!;
+        const unlabeled = document.createElement('span');
+        unlabeled.tabIndex = 0;
+        unlabeled.setAttribute('aria-label', 'planted');
+        const faint = document.createElement('p');
+        faint.textContent = 'Planted text nobody can read';
+        // Two greys a step apart: about 1.2:1.
+        faint.style.color = 'rgb(150, 150, 150)';
+        faint.style.background = 'rgb(170, 170, 170)';
+        panel.prepend(unlabeled, faint);
+      }, sel.root);
+      const ids = failing(await runAxe(page)).map((v) => v.id);
+      expect(ids).toEqual(expect.arrayContaining(['aria-prohibited-attr', 'color-contrast']));
+    });
+
+    it('saves the phone-size screenshots the README shows', async () => {
+      for (const theme of ['dark', 'light']) {
+        for (const size of SIZES.slice(1)) {
+          await show(states[0], theme, size);
+          await screenshot(`sprint-health-${theme}-${size.width}x${size.height}`);
+        }
+      }
+    });
+  });
 });
 
 async function expectInsight(page: Page) {
@@ -195,4 +367,69 @@ async function expectInsight(page: Page) {
   for (const href of hrefs) {
     expect(href).toMatch(/^https?:\/\//);
   }
+}
+
+const slug = (name: string) =>
+  name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
+
+/**
+ * What axe cannot see: content cut at the bottom with no sign there is more, a summary cut short,
+ * details dropped where there is room for them, and focus rings the panel's edges clip.
+ */
+async function layoutProblems(page: Page, size: { width: number; height: number }): Promise<string[]> {
+  const problems = await page.evaluate(
+    async ({ sel, roomy }) => {
+      const out: string[] = [];
+      const root = document.querySelector<HTMLElement>(sel.root)!;
+      const visible = (el: Element | null) => {
+        if (!el) {
+          return false;
+        }
+        const r = el.getBoundingClientRect();
+        return r.width > 0 && r.height > 0 && getComputedStyle(el).visibility !== 'hidden';
+      };
+      root.scrollTop = 0;
+      // The cue follows the scroll event, a render later.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      if (root.scrollHeight > root.clientHeight + 1 && !visible(document.querySelector(sel.more))) {
+        out.push(`content runs ${root.scrollHeight - root.clientHeight} px below the edge with no cue`);
+      }
+      const summary = document.querySelector<HTMLElement>(sel.summary)!;
+      if (summary.scrollHeight > summary.clientHeight + 1) {
+        out.push('the summary is cut short');
+      }
+      if (roomy && root.dataset.compact === 'true') {
+        out.push('the compact layout drops details where there is room for them');
+      }
+      const bounds = root.getBoundingClientRect();
+      const focusable = root.querySelectorAll<HTMLElement>('a[href], button:not(:disabled), [tabindex="0"]');
+      for (const el of Array.from(focusable)) {
+        el.focus();
+        // Grafana's focus ring: a 4 px box-shadow around the element (less half a pixel: scrolling
+        // goes by whole pixels, layout by fractions).
+        const ring = 3.5;
+        const r = el.getBoundingClientRect();
+        const clipped = [
+          r.left - ring < bounds.left && 'left',
+          r.right + ring > bounds.right && 'right',
+          r.top - ring < bounds.top && 'top',
+          r.bottom + ring > bounds.bottom && 'bottom',
+        ].filter(Boolean);
+        if (clipped.length) {
+          const name = el.getAttribute('aria-label') ?? el.textContent;
+          out.push(
+            `the focus ring of ${el.tagName.toLowerCase()} "${name}" is clipped at the ${clipped.join(' and ')}`
+          );
+        }
+      }
+      (document.activeElement as HTMLElement | null)?.blur();
+      root.scrollTop = 0;
+      return out;
+    },
+    { sel: { root: sel.root, summary: sel.summary, more: sel.more }, roomy: size.width >= 360 && size.height >= 600 }
+  );
+  return problems;
 }

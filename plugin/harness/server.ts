@@ -13,6 +13,21 @@ export interface AppSettings {
   secureJsonData: { apiToken?: string };
 }
 
+/** An answer the API could give: a JSON body with its status. */
+export interface UpstreamAnswer {
+  status: number;
+  body: unknown;
+}
+
+/**
+ * Stands in for the API behind the proxy when set, for the states the demo data cannot be made to
+ * show on demand (a slow answer, a particular insight, a 503). The route is still matched and its
+ * headers filled in, so a stubbed request goes through the same proxy as a real one.
+ */
+export interface Upstream {
+  answer?: (path: string, query: URLSearchParams) => Promise<UpstreamAnswer>;
+}
+
 interface Route {
   path: string;
   method?: string;
@@ -35,7 +50,7 @@ const TYPES: Record<string, string> = {
  * (method, `path/*` match, `{{ .JsonData.x }}` / `{{ .SecureJsonData.x }}` templates, 502 when the
  * upstream cannot be reached), so the browser never sees the token.
  */
-export async function startHarnessServer(settings: AppSettings, bundleFile: string) {
+export async function startHarnessServer(settings: AppSettings, bundleFile: string, upstream: Upstream = {}) {
   const pluginJson = JSON.parse(fs.readFileSync(path.join(DIST_DIR, 'plugin.json'), 'utf8'));
   const routes: Route[] = pluginJson.routes ?? [];
   const proxyPrefix = `/api/plugin-proxy/${pluginJson.id}/`;
@@ -56,7 +71,7 @@ export async function startHarnessServer(settings: AppSettings, bundleFile: stri
         return sendFile(res, safeJoin(ICONS_DIR, url.pathname.slice('/public/build/img/icons/'.length)));
       }
       if (url.pathname.startsWith(proxyPrefix)) {
-        return await proxy(req, res, url.pathname.slice(proxyPrefix.length), url.search, routes, settings);
+        return await proxy(req, res, url.pathname.slice(proxyPrefix.length), url.search, routes, settings, upstream);
       }
       send(res, 404, 'application/json', JSON.stringify({ message: 'Not found' }));
     } catch (err) {
@@ -67,7 +82,12 @@ export async function startHarnessServer(settings: AppSettings, bundleFile: stri
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // A stubbed answer still pending would otherwise hold the server open.
+        server.closeAllConnections();
+      }),
   };
 }
 
@@ -77,7 +97,8 @@ async function proxy(
   proxyPath: string,
   search: string,
   routes: Route[],
-  settings: AppSettings
+  settings: AppSettings,
+  upstream: Upstream
 ) {
   const route = routes.find(
     (r) => (!r.method || r.method === '*' || r.method === req.method) && matches(r.path, proxyPath)
@@ -91,9 +112,13 @@ async function proxy(
   for (const h of route.headers ?? []) {
     headers[h.name] = template(h.content, settings);
   }
-  let upstream: Response;
+  if (upstream.answer) {
+    const answer = await upstream.answer(rest, new URLSearchParams(search));
+    return send(res, answer.status, 'application/json', JSON.stringify(answer.body));
+  }
+  let answer: Response;
   try {
-    upstream = await fetch(`${base}/${rest}${search}`, {
+    answer = await fetch(`${base}/${rest}${search}`, {
       method: req.method,
       headers,
       signal: AbortSignal.timeout(30_000),
@@ -103,9 +128,9 @@ async function proxy(
     res.writeHead((err as Error).name === 'TimeoutError' ? 504 : 502).end();
     return;
   }
-  const body = Buffer.from(await upstream.arrayBuffer());
-  res.writeHead(upstream.status, {
-    'content-type': upstream.headers.get('content-type') ?? 'application/octet-stream',
+  const body = Buffer.from(await answer.arrayBuffer());
+  res.writeHead(answer.status, {
+    'content-type': answer.headers.get('content-type') ?? 'application/octet-stream',
   });
   res.end(body);
 }
@@ -142,7 +167,7 @@ function send(res: http.ServerResponse, status: number, type: string, body: stri
 }
 
 const PAGE = `<!doctype html>
-<html>
+<html lang="en">
   <head><meta charset="utf-8"><title>Sprint Health panel harness</title></head>
   <body><div id="root"></div><script src="/harness.js"></script></body>
 </html>`;

@@ -24,6 +24,8 @@ export const testIds = {
     selection: 'data-testid sh-selection',
     source: 'data-testid sh-source',
     refresh: 'data-testid sh-refresh',
+    announcer: 'data-testid sh-announcer',
+    more: 'data-testid sh-more',
     section: (name: string) => `data-testid sh-section-${name}`,
   },
 };

@@ -36,7 +36,26 @@ export function severityColor(theme: GrafanaTheme2, severity: Severity): string 
       : theme.colors.text.secondary;
 }
 
+/** Grafana's alert shapes, so a high card differs from a low one in greyscale too, not by colour alone. */
+export const severityIcon: Record<Severity, IconName> = {
+  high: 'exclamation-circle',
+  medium: 'exclamation-triangle',
+  low: 'info-circle',
+};
+
 const severityRank: Record<Severity, number> = { high: 0, medium: 1, low: 2 };
+
+/** Two items are the same finding when their titles match, whatever the case and spacing. */
+export const itemKey = (item: InsightItem) => item.title.trim().replace(/\s+/g, ' ').toLowerCase();
+
+/**
+ * The keys of items that are listed under both risks and bottlenecks: the rule-based writer words
+ * a flow problem (a blocker, a review wait) as both, and an LLM may too.
+ */
+export function listedTwice(insight: Pick<SprintHealthInsight, 'risks' | 'bottlenecks'>): Set<string> {
+  const risks = new Set(insight.risks.map(itemKey));
+  return new Set(insight.bottlenecks.map(itemKey).filter((key) => risks.has(key)));
+}
 
 /** The most severe first; the writer's order among equals (it puts the strongest evidence first). */
 export function mostSevere(items: InsightItem[], max: number): InsightItem[] {

@@ -55,7 +55,8 @@ export const plugin = new PanelPlugin<SprintHealthOptions>(SprintHealthPanel).se
     .addRadio({
       path: 'compact',
       name: 'Compact layout',
-      description: 'Titles only, for small panels and wall screens; Auto switches below 480×320 px',
+      description:
+        'Cards by their titles, each opening for its detail; Auto switches on panels under 320 px high or smaller than 480×320 px',
       defaultValue: defaultOptions.compact,
       settings: {
         options: [

@@ -1,10 +1,13 @@
-import React from 'react';
+import React, { useId, useState } from 'react';
 import { css, cx } from '@emotion/css';
 import type { GrafanaTheme2, IconName } from '@grafana/data';
-import { Icon, TextLink, useStyles2 } from '@grafana/ui';
+import { Icon, TextLink, styleMixins, useStyles2 } from '@grafana/ui';
 import type { InsightItem, InsightRef, Severity } from '../../../insight/types';
 import { testIds } from '../../../components/testIds';
-import { mostSevere, severityColor } from '../format';
+import { mostSevere, severityColor, severityIcon } from '../format';
+
+/** What to say of an item that another section lists too, and whether its detail is told there. */
+export type AlsoListed = (item: InsightItem) => { note: string; brief: boolean } | undefined;
 
 interface Props {
   name: 'risks' | 'bottlenecks' | 'recommendations';
@@ -13,9 +16,10 @@ interface Props {
   items: InsightItem[];
   maxItems: number;
   compact: boolean;
+  alsoListed?: AlsoListed;
 }
 
-export function InsightSection({ name, title, icon, items, maxItems, compact }: Props) {
+export function InsightSection({ name, title, icon, items, maxItems, compact, alsoListed }: Props) {
   const styles = useStyles2(getStyles);
   const shown = mostSevere(items, maxItems);
   const hidden = items.length - shown.length;
@@ -30,9 +34,18 @@ export function InsightSection({ name, title, icon, items, maxItems, compact }: 
         <div className={styles.none}>None</div>
       ) : (
         <ul className={styles.list}>
-          {shown.map((item, i) => (
-            <Item key={`${item.title}-${i}`} item={item} compact={compact} />
-          ))}
+          {shown.map((item, i) => {
+            const also = alsoListed?.(item);
+            return (
+              <Item
+                key={`${item.title}-${i}`}
+                item={item}
+                compact={compact}
+                note={also?.note}
+                brief={Boolean(also?.brief)}
+              />
+            );
+          })}
         </ul>
       )}
       {hidden > 0 && <div className={styles.more}>+{hidden} more</div>}
@@ -40,16 +53,56 @@ export function InsightSection({ name, title, icon, items, maxItems, compact }: 
   );
 }
 
-function Item({ item, compact }: { item: InsightItem; compact: boolean }) {
+interface ItemProps {
+  item: InsightItem;
+  compact: boolean;
+  /** Says the item is in another section too. */
+  note?: string;
+  /** Its detail and links are in the other section. */
+  brief: boolean;
+}
+
+function Item({ item, compact, note, brief }: ItemProps) {
   const styles = useStyles2(getStyles);
+  const [open, setOpen] = useState(false);
+  const detailId = useId();
+  const hasDetail = !brief && Boolean(item.detail);
+  // The compact layout keeps a card to its title; the title opens the rest, so nothing is out of reach.
+  const expandable = compact && hasDetail;
   return (
-    <li className={cx(styles.item, styles.border[item.severity])}>
+    <li className={cx(styles.item, styles.severityBorder[item.severity])} data-severity={item.severity}>
       <div className={styles.itemHead}>
-        <span className={cx(styles.severity, styles.text[item.severity])}>{item.severity}</span>
-        <span className={cx(styles.title, compact && styles.titleCompact)}>{item.title}</span>
+        <span className={cx(styles.severity, styles.text[item.severity])}>
+          <Icon name={severityIcon[item.severity]} size="sm" aria-hidden />
+          {item.severity}
+        </span>
+        {expandable ? (
+          <button
+            type="button"
+            className={styles.titleButton}
+            aria-expanded={open}
+            aria-controls={detailId}
+            onClick={() => setOpen((o) => !o)}
+          >
+            <span>{item.title}</span>
+            <Icon name={open ? 'angle-down' : 'angle-right'} size="sm" aria-hidden className={styles.chevron} />
+          </button>
+        ) : (
+          <span className={styles.title}>{item.title}</span>
+        )}
       </div>
-      {!compact && item.detail && <div className={styles.detail}>{item.detail}</div>}
-      {item.refs.length > 0 && (
+      {note && (
+        <div className={styles.note}>
+          <Icon name="link" size="xs" aria-hidden />
+          {note}
+        </div>
+      )}
+      {hasDetail && (!compact || open) && (
+        <div className={styles.detail} id={detailId}>
+          {item.detail}
+        </div>
+      )}
+      {!brief && item.refs.length > 0 && (
         <div className={styles.refs}>
           {item.refs.map((ref) => (
             <Ref key={`${ref.kind}:${ref.key}`} ref_={ref} />
@@ -81,11 +134,16 @@ function Ref({ ref_ }: { ref_: InsightRef }) {
 
 const severities: Severity[] = ['high', 'medium', 'low'];
 
+/** A heavier edge for a more severe card: a second cue besides the colour and the icon. */
+const edgeWidth: Record<Severity, number> = { high: 6, medium: 4, low: 2 };
+
+/** WCAG 2.5.8: a pointer target at least 24 px tall. */
+const TARGET = 3;
+
 const getStyles = (theme: GrafanaTheme2) => ({
-  border: Object.fromEntries(severities.map((s) => [s, css({ borderLeftColor: severityColor(theme, s) })])) as Record<
-    Severity,
-    string
-  >,
+  severityBorder: Object.fromEntries(
+    severities.map((s) => [s, css({ borderLeft: `${edgeWidth[s]}px solid ${severityColor(theme, s)}` })])
+  ) as Record<Severity, string>,
   text: Object.fromEntries(severities.map((s) => [s, css({ color: severityColor(theme, s) })])) as Record<
     Severity,
     string
@@ -116,7 +174,7 @@ const getStyles = (theme: GrafanaTheme2) => ({
   }),
   none: css({
     ...theme.typography.bodySmall,
-    color: theme.colors.text.disabled,
+    color: theme.colors.text.secondary,
   }),
   list: css({
     listStyle: 'none',
@@ -127,7 +185,6 @@ const getStyles = (theme: GrafanaTheme2) => ({
     gap: theme.spacing(1),
   }),
   item: css({
-    borderLeft: `3px solid ${theme.colors.border.medium}`,
     background: theme.colors.background.secondary,
     borderRadius: theme.shape.radius.default,
     padding: theme.spacing(0.75, 1, 0.75, 1.25),
@@ -147,16 +204,44 @@ const getStyles = (theme: GrafanaTheme2) => ({
     fontWeight: theme.typography.fontWeightBold,
     textTransform: 'uppercase',
     flexShrink: 0,
+    display: 'inline-flex',
+    alignItems: 'center',
+    gap: theme.spacing(0.5),
+    alignSelf: 'center',
   }),
   title: css({
     fontWeight: theme.typography.fontWeightMedium,
     color: theme.colors.text.primary,
     minWidth: 0,
+    overflowWrap: 'anywhere',
   }),
-  titleCompact: css({
-    overflow: 'hidden',
-    textOverflow: 'ellipsis',
-    whiteSpace: 'nowrap',
+  titleButton: css({
+    all: 'unset',
+    boxSizing: 'border-box',
+    minHeight: theme.spacing(TARGET),
+    minWidth: 0,
+    display: 'inline-flex',
+    alignItems: 'center',
+    gap: theme.spacing(0.5),
+    fontWeight: theme.typography.fontWeightMedium,
+    color: theme.colors.text.primary,
+    overflowWrap: 'anywhere',
+    cursor: 'pointer',
+    borderRadius: theme.shape.radius.default,
+    '&:hover': { textDecoration: 'underline' },
+    '&:focus-visible': styleMixins.getFocusStyles(theme),
+  }),
+  chevron: css({
+    flexShrink: 0,
+    color: theme.colors.text.secondary,
+  }),
+  note: css({
+    ...theme.typography.bodySmall,
+    color: theme.colors.text.secondary,
+    fontStyle: 'italic',
+    display: 'flex',
+    alignItems: 'center',
+    gap: theme.spacing(0.5),
   }),
   detail: css({
     ...theme.typography.bodySmall,
@@ -166,7 +251,12 @@ const getStyles = (theme: GrafanaTheme2) => ({
     display: 'flex',
     flexWrap: 'wrap',
     columnGap: theme.spacing(1.5),
-    rowGap: theme.spacing(0.25),
+    // TextLink takes no class of its own; its anchors are made 24 px tall from here.
+    '& a': {
+      minHeight: theme.spacing(TARGET),
+      display: 'inline-flex',
+      alignItems: 'center',
+    },
   }),
   refPlain: css({
     ...theme.typography.bodySmall,
@@ -174,6 +264,7 @@ const getStyles = (theme: GrafanaTheme2) => ({
     display: 'inline-flex',
     alignItems: 'center',
     gap: theme.spacing(0.5),
+    minHeight: theme.spacing(TARGET),
   }),
   more: css({
     ...theme.typography.bodySmall,

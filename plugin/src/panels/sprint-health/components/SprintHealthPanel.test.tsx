@@ -1,5 +1,5 @@
 import React from 'react';
-import { NEVER, of, throwError } from 'rxjs';
+import { NEVER, Subject, of, throwError } from 'rxjs';
 import { act, render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import {
@@ -11,7 +11,7 @@ import {
   getDefaultTimeRange,
 } from '@grafana/data';
 import { getBackendSrv } from '@grafana/runtime';
-import { SprintHealthPanel } from './SprintHealthPanel';
+import { SprintHealthPanel, layoutFor } from './SprintHealthPanel';
 import { type SprintHealthOptions, defaultOptions } from '../types';
 import {
   atRiskInsight,
@@ -170,9 +170,20 @@ describe('states', () => {
     render(<SprintHealthPanel {...props()} />);
     const basis = await screen.findByTestId(sprintHealthTestIds.basis);
     expect(basis).toHaveTextContent(/^At risk: scope changed by 31% since the start$/);
-    expect(basis).toHaveAttribute(
-      'aria-label',
-      'At risk: scope changed by 31% since the start. Score 58 = 100 − 30 (scope) − 12 (behind), by the rules sprint-score/v1'
+    // A paragraph is read as it is; the arithmetic is a button's name, and its tooltip on hover and focus.
+    expect(basis).not.toHaveAttribute('aria-label');
+    expect(basis).not.toHaveAttribute('tabindex');
+    expect(
+      screen.getByRole('button', {
+        name: 'How the score was reached: Score 58 = 100 − 30 (scope) − 12 (behind), by the rules sprint-score/v1',
+      })
+    ).toBeInTheDocument();
+  });
+
+  it('names the score, not just its digits', async () => {
+    render(<SprintHealthPanel {...props()} />);
+    expect(await screen.findByRole('img', { name: 'Score 58 out of 100' })).toBe(
+      screen.getByTestId(testIds.panel.score)
     );
   });
 
@@ -227,9 +238,26 @@ describe('states', () => {
     expect(await screen.findByTestId(testIds.panel.status)).toHaveTextContent('Off track');
     const source = screen.getByTestId(testIds.panel.source);
     expect(source).toHaveTextContent('Rule-based');
+    // A real button, so a screen reader in reading mode reaches the reason too.
     expect(
-      within(source).getByLabelText('Why rule-based: The model cited facts that are not in the fact sheet')
+      within(source).getByRole('button', {
+        name: 'Why rule-based: The model cited facts that are not in the fact sheet',
+      })
     ).toBeInTheDocument();
+  });
+
+  it('tells the status and each severity by a shape as well as by colour and word', async () => {
+    fetch.mockReturnValue(ok(offTrackRulesInsight));
+    render(<SprintHealthPanel {...props()} />);
+    // The icon mock names each svg after its icon.
+    const icon = (el: HTMLElement) => el.querySelector('svg')?.dataset.testid;
+    expect(icon(await screen.findByTestId(testIds.panel.status))).toBe('times-circle');
+    const risks = screen.getByTestId(testIds.panel.section('risks'));
+    const cards = within(risks).getAllByRole('listitem');
+    expect(cards.map((c) => [c.dataset.severity, icon(c)])).toEqual([
+      ['high', 'exclamation-circle'],
+      ['medium', 'exclamation-triangle'],
+    ]);
   });
 
   it('says between two sprints which sprint it shows and why', async () => {
@@ -333,6 +361,82 @@ describe('states', () => {
   });
 });
 
+describe('announcements', () => {
+  it('says politely that the insight is loading, then what it says', async () => {
+    const answer = new Subject<{ status: number; ok: boolean; data: unknown }>();
+    fetch.mockReturnValue(answer);
+    render(<SprintHealthPanel {...props()} />);
+    const region = screen.getByRole('status');
+    expect(region).toHaveAttribute('aria-live', 'polite');
+    expect(region).toHaveTextContent('Loading sprint health…');
+    act(() => answer.next({ status: 200, ok: true, data: atRiskInsight }));
+    expect(region).toHaveTextContent('Sprint health of PAY Sprint 42: At risk, score 58 out of 100.');
+    // The same element throughout: a region that comes and goes is not reliably heard.
+    expect(screen.getByTestId(testIds.panel.announcer)).toBe(region);
+  });
+
+  it('says a refresh someone asked for is under way, and then the new insight', async () => {
+    const second = new Subject<{ status: number; ok: boolean; data: unknown }>();
+    fetch.mockReturnValueOnce(ok(atRiskInsight)).mockReturnValueOnce(second);
+    render(<SprintHealthPanel {...props()} />);
+    await userEvent.click(await screen.findByTestId(testIds.panel.refresh));
+    const region = screen.getByTestId(testIds.panel.announcer);
+    expect(region).toHaveTextContent('Writing the insight again from the latest data…');
+    act(() => second.next({ status: 200, ok: true, data: onTrackInsight }));
+    expect(region).toHaveTextContent('Sprint health of Mobile Sprint 18: On track, score 91 out of 100.');
+  });
+
+  it('keeps quiet about a timed reload that brings the same insight', async () => {
+    jest.useFakeTimers({ now: NOW });
+    try {
+      const reload = new Subject<{ status: number; ok: boolean; data: unknown }>();
+      fetch.mockReturnValueOnce(ok(atRiskInsight)).mockReturnValueOnce(reload);
+      render(<SprintHealthPanel {...props({ reloadMinutes: 5 })} />);
+      await act(async () => {});
+      const region = screen.getByTestId(testIds.panel.announcer);
+      const said = region.textContent;
+      await act(async () => {
+        jest.advanceTimersByTime(5 * 60_000);
+      });
+      expect(fetch).toHaveBeenCalledTimes(2);
+      expect(region.textContent).toBe(said);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+});
+
+describe('an item that is both a risk and a bottleneck', () => {
+  const shared = atRiskInsight.bottlenecks[0];
+  const both = {
+    ...atRiskInsight,
+    risks: [...atRiskInsight.risks, { ...shared, title: ` ${shared.title.toUpperCase()} ` }],
+  };
+
+  it('is told in full once, under Risks, and the Bottlenecks listing says it is also a risk', async () => {
+    fetch.mockReturnValue(ok(both));
+    render(<SprintHealthPanel {...props()} />);
+    const risks = await screen.findByTestId(testIds.panel.section('risks'));
+    const bottlenecks = screen.getByTestId(testIds.panel.section('bottlenecks'));
+    expect(within(risks).getByText(/The median time to first review doubled/)).toBeInTheDocument();
+    expect(within(risks).getByText('Also a bottleneck')).toBeInTheDocument();
+    expect(within(bottlenecks).getByText(shared.title)).toBeInTheDocument();
+    expect(within(bottlenecks).getByText('Also a risk: its details and links are under Risks')).toBeInTheDocument();
+    expect(within(bottlenecks).queryByText(/The median time to first review doubled/)).toBeNull();
+    expect(within(bottlenecks).queryByRole('link', { name: 'Pull request acme/payments-api#1184' })).toBeNull();
+    // The other bottleneck is its own, and told in full.
+    expect(within(bottlenecks).getByText(/Waiting on the ledger team/)).toBeInTheDocument();
+  });
+
+  it('is told in full under Bottlenecks when Risks does not show it', async () => {
+    fetch.mockReturnValue(ok(both));
+    render(<SprintHealthPanel {...props({ showRisks: false })} />);
+    const bottlenecks = await screen.findByTestId(testIds.panel.section('bottlenecks'));
+    expect(within(bottlenecks).getByText('Also a risk')).toBeInTheDocument();
+    expect(within(bottlenecks).getByText(/The median time to first review doubled/)).toBeInTheDocument();
+  });
+});
+
 describe('refresh', () => {
   it('asks the API to write the insight again (refresh=true), once', async () => {
     fetch.mockReturnValueOnce(ok(atRiskInsight)).mockReturnValueOnce(ok(onTrackInsight));
@@ -384,14 +488,57 @@ describe('options', () => {
     expect(recommendations).toHaveTextContent('+2 more');
   });
 
-  it('drops the details in compact mode', async () => {
+  it('keeps cards to their titles in compact mode, each opening for its detail', async () => {
     render(<SprintHealthPanel {...props({ compact: 'on' })} />);
     await screen.findByTestId(testIds.panel.status);
     expect(screen.getByTestId(testIds.panel.root)).toHaveAttribute('data-compact', 'true');
-    expect(screen.getByText('Scope grew by 31% after the sprint started')).toBeInTheDocument();
+    const title = screen.getByRole('button', { name: 'Scope grew by 31% after the sprint started' });
+    expect(title).toHaveAttribute('aria-expanded', 'false');
     expect(screen.queryByText(/Five issues \(13 points\) were added/)).not.toBeInTheDocument();
     // Links stay: they are how a reader checks an item.
     expect(screen.getByRole('link', { name: 'Issue PAY-311' })).toBeInTheDocument();
+
+    await userEvent.click(title);
+    expect(title).toHaveAttribute('aria-expanded', 'true');
+    const detail = screen.getByText(/Five issues \(13 points\) were added/);
+    expect(title).toHaveAttribute('aria-controls', detail.id);
+    await userEvent.click(title);
+    expect(screen.queryByText(/Five issues \(13 points\) were added/)).not.toBeInTheDocument();
+  });
+
+  it('never cuts the summary, the sprint name or an item title short', async () => {
+    render(<SprintHealthPanel {...props({}, undefined, { width: 300, height: 200 })} />);
+    await screen.findByTestId(testIds.panel.status);
+    for (const el of [
+      screen.getByTestId(testIds.panel.summary),
+      screen.getByText('PAY Sprint 42'),
+      screen.getByText('Scope grew by 31% after the sprint started'),
+    ]) {
+      const style = getComputedStyle(el);
+      expect(style.textOverflow).not.toBe('ellipsis');
+      expect(style.webkitLineClamp || '').toBe('');
+      expect(style.whiteSpace).not.toBe('nowrap');
+    }
+    expect(screen.getByTestId(testIds.panel.summary)).toHaveTextContent(atRiskInsight.summary);
+  });
+
+  it('decides the layout by the width and the height the panel has', () => {
+    expect(layoutFor('auto', 960, 540)).toEqual({ compact: false, narrow: false });
+    // A phone held upright: one column, but room for the details and the dates.
+    expect(layoutFor('auto', 360, 640)).toEqual({ compact: false, narrow: true });
+    // A dashboard row on a phone, or any panel a row high: titles only.
+    expect(layoutFor('auto', 360, 300)).toEqual({ compact: true, narrow: true });
+    expect(layoutFor('auto', 1200, 250)).toEqual({ compact: true, narrow: true });
+    expect(layoutFor('off', 300, 200)).toEqual({ compact: false, narrow: true });
+    expect(layoutFor('on', 960, 540)).toEqual({ compact: true, narrow: true });
+  });
+
+  it('shows the details and the sprint dates on a narrow panel that is tall enough', async () => {
+    render(<SprintHealthPanel {...props({}, undefined, { width: 360, height: 640 })} />);
+    await screen.findByTestId(testIds.panel.status);
+    expect(screen.getByTestId(testIds.panel.root)).toHaveAttribute('data-compact', 'false');
+    expect(screen.getByText(/Five issues \(13 points\) were added/)).toBeInTheDocument();
+    expect(screen.getByTestId(testIds.panel.sprint)).toHaveTextContent('payments · 2 Mar – 16 Mar · 4.3 days left');
   });
 
   it('switches to compact by itself on a small panel, and not when told off', async () => {

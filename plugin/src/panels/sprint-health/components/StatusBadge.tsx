@@ -6,6 +6,7 @@ import { testIds } from '../../../components/testIds';
 import { statusIcon, statusLabel } from '../format';
 import { useSprintHealthStyles } from '../styles';
 
+/** The status as a word and a shape of its own (tick, triangle, cross), so it never rests on colour alone. */
 export function StatusBadge({ status, compact }: { status: InsightStatus; compact: boolean }) {
   const styles = useSprintHealthStyles();
   return (
@@ -13,7 +14,7 @@ export function StatusBadge({ status, compact }: { status: InsightStatus; compac
       className={cx(styles.status, compact && styles.statusCompact, styles.statusTone[status])}
       data-testid={testIds.panel.status}
     >
-      <Icon name={statusIcon[status]} size={compact ? 'md' : 'lg'} aria-hidden />
+      <Icon name={statusIcon[status]} size={compact ? 'md' : 'lg'} aria-hidden className={styles.statusIcon[status]} />
       {statusLabel[status]}
     </div>
   );
