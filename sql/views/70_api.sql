@@ -195,3 +195,4 @@ BEGIN
   END IF;
 END
 $$;
+

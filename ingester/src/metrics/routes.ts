@@ -88,6 +88,25 @@ const quickCheckMean = quickCheckScore
   })
   .openapi('QuickCheckMean');
 
+const evidence = z
+  .object({
+    rows: z.number().int().openapi({ description: 'How many rows the figure is computed from' }),
+    confidence: z.enum(['ok', 'low', 'none']).openapi({
+      description:
+        '`none`: no figure; `low`: a figure on too little (docs/metrics.md, "Evidence"); `ok` otherwise',
+    }),
+    reason: z.string().nullable().openapi({ description: 'Why the figure is empty or its confidence low' }),
+    setting: z
+      .string()
+      .nullable()
+      .openapi({ description: 'The setting to look at, when one is the likely cause' }),
+    detail: z.record(z.string(), z.unknown()).openapi({
+      description:
+        'The counts behind the figure (by source, by kind, coverage) and `dataAsOf`, the last GitHub sync',
+    }),
+  })
+  .openapi('Evidence');
+
 const tile = z
   .object({
     metric: z
@@ -109,6 +128,7 @@ const tile = z
       description: 'The counts and percentiles behind the value (camelCase; hours in the names of durations)',
     }),
     quickCheck: quickCheckScore.openapi({ description: "The metric's DORA 2025 Quick Check score" }),
+    evidence,
   })
   .openapi('DoraTile');
 
@@ -266,7 +286,18 @@ async function tilesAnswer(
          FROM metrics.quick_check($1, $2, $3) WHERE metric IN ('throughput', 'stability', 'overall')`,
       [team, from, to],
     );
-    return { rows, means };
+    const { rows: evidenceRows } = await db.query<{
+      metric: string;
+      rows: number;
+      confidence: z.infer<typeof evidence>['confidence'];
+      reason: string | null;
+      setting: string | null;
+      detail: Record<string, unknown>;
+    }>(
+      'SELECT metric, rows::int, confidence, reason, setting, detail FROM metrics.dora_evidence($1, $2, $3)',
+      [team, from, to],
+    );
+    return { rows, means, evidence: new Map(evidenceRows.map(({ metric, ...e }) => [metric, e])) };
   });
   return {
     team,
@@ -285,6 +316,7 @@ async function tilesAnswer(
       trend: r.trend,
       detail: r.detail,
       quickCheck: quickCheckOf(r, 'quick_check_'),
+      evidence: answer.evidence.get(r.metric)!,
     })),
     quickCheck: Object.fromEntries(
       answer.means.map((m) => [m.metric, { ...quickCheckOf(m), inputs: m.inputs }]),

@@ -98,6 +98,21 @@ describe('the metrics API', () => {
       overall: { score: q.overall!.score, benchmarkMean: null },
     });
     expect(q.overall!.inputs).toBe(5);
+    // And what it rests on: metrics.dora_evidence's row of the same metric.
+    const { rows: evidence } = await t.db.query<{ metric: string; rows: number; confidence: string }>(
+      'SELECT metric, rows::int, confidence FROM metrics.dora_evidence($1, $2, $3)',
+      ['*', res.body.from, res.body.to],
+    );
+    expect(
+      tiles.map((x) => [
+        x.metric,
+        (x.evidence as { rows: number }).rows,
+        (x.evidence as { confidence: string }).confidence,
+      ]),
+    ).toEqual(evidence.map((e) => [e.metric, e.rows, e.confidence]));
+    expect(tiles[0]!.evidence).toMatchObject({
+      detail: { bySource: expect.any(Object), dataAsOf: expect.any(String) },
+    });
     for (const tile of tiles) {
       expect(tile.bandYear).toBe(2024);
       expect(['better', 'worse', 'flat', null]).toContain(tile.trend);

@@ -40,6 +40,7 @@ export const DORA_UID = 'engmetrics-dora';
 
 /** The tiles' numbers: one function, so the dashboard, the API and the report agree. */
 const SUMMARY = teamSummary('dora_summary');
+const EVIDENCE = teamSummary('dora_evidence');
 
 /** The drill-down tables, by the tile that links to each. */
 const DRILL = {
@@ -66,19 +67,27 @@ interface Tile {
   beside: string;
   unit: string;
   metric?: DoraMetric;
+  /** The tile's row of metrics.dora_evidence. */
+  evidence: string;
   drill: { table: string; what: string };
 }
 
 /**
  * A DORA tile: the number coloured by its band and the band's name beside it, both from SQL,
- * so the tile and metrics.dora_bands cannot disagree. A click opens the rows behind it.
+ * so the tile and metrics.dora_bands cannot disagree. A click opens the rows behind it. A figure
+ * on too little says so instead of its band, and an empty one why (metrics.dora_evidence).
  */
 function doraTile(t: Tile): Panel {
   const fields: FieldSettings[] = [{ field: 'band', mappings: doraBandMappings() }];
   return statPanel({
     title: t.title,
     description: t.description,
-    sql: `SELECT ${t.value} AS value, ${t.beside} AS band FROM ${SUMMARY}`,
+    sql: `
+      SELECT ${t.value} AS value,
+             CASE e.confidence WHEN 'low' THEN 'Low confidence: ' || e.reason WHEN 'none' THEN e.reason
+                  ELSE ${t.beside} END AS band
+        FROM ${SUMMARY}
+        LEFT JOIN ${EVIDENCE} e ON e.metric = '${t.evidence}'`,
     unit: t.unit,
     decimals: 1,
     withText: true,
@@ -106,6 +115,7 @@ function tiles(): Panel[] {
       beside: `coalesce(${bandText('deployment_frequency_band')}, CASE WHEN deployments = 0 THEN 'No deployments' END)`,
       unit: DORA_BANDS.deploymentFrequency.unit,
       metric: 'deploymentFrequency',
+      evidence: 'deployments',
       drill: { table: DRILL.deployments, what: 'deployments' },
     }),
     doraTile({
@@ -118,6 +128,7 @@ function tiles(): Panel[] {
       beside: bandText('lead_time_band'),
       unit: UNITS.hours,
       metric: 'leadTime',
+      evidence: 'lead_time_p50',
       drill: { table: DRILL.leadTime, what: 'pull requests' },
     }),
     doraTile({
@@ -130,6 +141,7 @@ function tiles(): Panel[] {
       beside: bandText('change_fail_rate_band'),
       unit: UNITS.percent,
       metric: 'changeFailureRate',
+      evidence: 'change_fail_rate',
       drill: { table: DRILL.failures, what: 'failed deployments' },
     }),
     doraTile({
@@ -142,6 +154,7 @@ function tiles(): Panel[] {
       beside: bandText('recovery_band'),
       unit: UNITS.hours,
       metric: 'recoveryTime',
+      evidence: 'recovery_p50',
       drill: { table: DRILL.recovery, what: 'recoveries' },
     }),
     doraTile({
@@ -152,6 +165,7 @@ function tiles(): Panel[] {
       value: 'rework_rate_pct',
       beside: `CASE WHEN deployments > 0 THEN rework_deployments || ' of ' || deployments || ' deployments' END`,
       unit: UNITS.percent,
+      evidence: 'rework_rate',
       drill: { table: DRILL.rework, what: 'rework deployments' },
     }),
   ];
@@ -212,6 +226,44 @@ function quickCheck(): Panel {
           valueMapping(Object.fromEntries(Object.entries(standing).map(([k, text]) => [k, { text }]))),
         ],
       },
+    ],
+  });
+}
+
+/** What each tile rests on, visible without a click: rows, confidence, why, and the setting to look at. */
+function evidenceTable(): Panel {
+  return tablePanel({
+    title: 'What the tiles rest on',
+    description:
+      'For each tile: how many rows it is computed from, whether that is enough (low confidence: fewer than 5 ' +
+      'changes or deployments, fewer than 3 failed deployments, fewer than half of the merged changes shipped, or ' +
+      'deployments read only from merges), why a tile is empty or thin, and the setting to look at. The counts ' +
+      'behind each (by source, by kind) are in the API’s `evidence`. Definitions: docs/metrics.md, "Evidence".',
+    sql: `
+      SELECT CASE e.metric WHEN 'deployments' THEN 'Deployment frequency' WHEN 'lead_time_p50' THEN 'Change lead time'
+                           WHEN 'change_fail_rate' THEN 'Change fail rate' WHEN 'recovery_p50' THEN 'Recovery time'
+                           ELSE 'Rework rate' END AS tile,
+             e.rows, e.confidence, e.reason, e.setting, (e.detail ->> 'dataAsOf')::timestamptz AS data_as_of
+        FROM ${EVIDENCE} e`,
+    mappings: [noDataMapping()],
+    columns: [
+      { field: 'tile', displayName: 'Tile', width: 180 },
+      { field: 'rows', displayName: 'Rows', unit: UNITS.count, width: 80 },
+      {
+        field: 'confidence',
+        displayName: 'Confidence',
+        width: 120,
+        mappings: [
+          valueMapping({
+            ok: { text: 'OK' },
+            low: { text: 'Low', color: 'orange' },
+            none: { text: 'No figure', color: 'red' },
+          }),
+        ],
+      },
+      { field: 'reason', displayName: 'Why' },
+      { field: 'setting', displayName: 'Setting to look at', width: 320 },
+      { field: 'data_as_of', displayName: 'GitHub synced', unit: UNITS.localTime, width: 160 },
     ],
   });
 }
@@ -572,7 +624,12 @@ export function doraDashboard(): Dashboard {
     rows: [
       {
         title: 'DORA metrics',
-        panels: [...sideBySide(5, ...tiles()), place(behindTheTiles(), 24, 3), place(quickCheck(), 24, 9)],
+        panels: [
+          ...sideBySide(5, ...tiles()),
+          place(behindTheTiles(), 24, 3),
+          place(evidenceTable(), 24, 7),
+          place(quickCheck(), 24, 9),
+        ],
       },
       {
         title: 'Trends',

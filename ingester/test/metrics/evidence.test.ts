@@ -1,0 +1,349 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { parseOrganisation } from '../../src/config/organisation.js';
+import { refreshMetrics } from '../../src/metrics/refresh.js';
+import { applyOrganisationSettings } from '../../src/metrics/settings.js';
+import { SyncRun } from '../../src/store/runs.js';
+import { freshDatabase, type TestDatabase } from '../support/database.js';
+import { h, Scenario } from '../support/scenario.js';
+
+/**
+ * docs/metrics.md, "Evidence": what each DORA tile rests on, and an empty or thin tile naming
+ * its cause and the setting to look at, for the misconfigurations users meet first.
+ */
+let t: TestDatabase;
+const PERIOD = [h(0), h(24 * 28)];
+
+interface Row {
+  metric: string;
+  rows: number;
+  confidence: string;
+  reason: string | null;
+  setting: string | null;
+  detail: Record<string, unknown>;
+}
+const evidence = async (team: string): Promise<Record<string, Row>> => {
+  const { rows } = await t.db.query<Row>(
+    'SELECT metric, rows::int, confidence, reason, setting, detail FROM metrics.dora_evidence($1, $2, $3)',
+    [team, ...PERIOD],
+  );
+  return Object.fromEntries(rows.map((r) => [r.metric, r]));
+};
+
+beforeAll(async () => {
+  t = await freshDatabase({ migrated: true });
+  const s = new Scenario(t.db);
+  // A team that deploys daily, with failures of every kind it can have here.
+  const ok = s.repo('ok');
+  for (let day = 0; day < 20; day++) {
+    ok.pr({ number: day + 1, firstCommit: h(24 * day), created: h(24 * day + 1), merged: h(24 * day + 2) });
+    ok.deploy({ at: h(24 * day + 3) });
+  }
+  // Only ever deployed to staging.
+  const st = s.repo('st');
+  for (let day = 0; day < 6; day++) {
+    st.pr({ number: day + 1, firstCommit: h(24 * day), created: h(24 * day + 1), merged: h(24 * day + 2) });
+    st.deploy({ at: h(24 * day + 3), environment: 'staging' });
+  }
+  // Only ever deployed to staging, and nothing merged for merges to stand in.
+  const sto = s.repo('sto');
+  for (let day = 0; day < 3; day++) {
+    sto.push(h(24 * day));
+    sto.deploy({ at: h(24 * day + 3), environment: 'staging' });
+  }
+  // No deployments, releases or deploy workflow: merges stand in.
+  const mg = s.repo('mg');
+  for (let day = 0; day < 6; day++)
+    mg.pr({ number: day + 1, firstCommit: h(24 * day), created: h(24 * day + 1), merged: h(24 * day + 2) });
+  // Deployed before the period, merged in it, never deployed again.
+  const nd = s.repo('nd');
+  nd.deploy({ at: h(-50) });
+  nd.deploy({ at: h(-10) });
+  nd.push(h(0));
+  nd.deploy({ at: h(0.5) });
+  nd.pr({ number: 1, firstCommit: h(1), created: h(2), merged: h(3) });
+  nd.pr({ number: 2, firstCommit: h(4), created: h(5), merged: h(6) });
+  // Two deployments in the period.
+  const few = s.repo('few');
+  few.deploy({ at: h(-10) });
+  for (let day = 0; day < 2; day++) {
+    few.pr({ number: day + 1, firstCommit: h(24 * day), created: h(24 * day + 1), merged: h(24 * day + 2) });
+    few.deploy({ at: h(24 * day + 3) });
+  }
+  // Daily deployments, three of them reverted; the last revert merged and not yet deployed.
+  const fl = s.repo('fl');
+  for (let day = 0; day < 6; day++) {
+    fl.pr({ number: day + 1, firstCommit: h(24 * day), created: h(24 * day + 1), merged: h(24 * day + 2) });
+    fl.deploy({ at: h(24 * day + 3) });
+    if ([1, 2, 5].includes(day)) {
+      fl.pr({
+        number: 100 + day,
+        firstCommit: h(24 * day + 8),
+        created: h(24 * day + 9),
+        merged: h(24 * day + 10),
+        reverts: day + 1,
+      });
+      if (day !== 5) fl.deploy({ at: h(24 * day + 11) });
+    }
+  }
+  // Five changes shipped, six merged after the last deployment.
+  const half = s.repo('half');
+  half.deploy({ at: h(-10) });
+  for (let day = 0; day < 5; day++) {
+    half.pr({ number: day + 1, firstCommit: h(24 * day), created: h(24 * day + 1), merged: h(24 * day + 2) });
+    half.deploy({ at: h(24 * day + 3) });
+  }
+  for (let n = 0; n < 6; n++)
+    half.pr({ number: 10 + n, firstCommit: h(24 * 6), created: h(24 * 6 + 1), merged: h(24 * 6 + 2 + n) });
+  await s.write();
+  await applyOrganisationSettings(
+    t.db,
+    parseOrganisation(`
+teams:
+  - { name: ok, github: { repos: [ok] } }
+  - { name: st, github: { repos: [st] } }
+  - { name: sto, github: { repos: [sto] } }
+  - { name: mg, github: { repos: [mg] } }
+  - { name: nd, github: { repos: [nd] } }
+  - { name: few, github: { repos: [few] } }
+  - { name: fl, github: { repos: [fl] } }
+  - { name: half, github: { repos: [half] } }
+  - { name: nothing, github: { repos: [does-not-exist-*] } }
+`),
+  );
+  await refreshMetrics(t.db);
+}, 60_000);
+afterAll(() => t?.drop());
+
+describe('the evidence behind each DORA tile', () => {
+  it('says GitHub has never been synced, and what to set, before the first sync', async () => {
+    const e = await evidence('ok');
+    expect(Object.keys(e)).toEqual([
+      'deployments',
+      'lead_time_p50',
+      'change_fail_rate',
+      'recovery_p50',
+      'rework_rate',
+    ]);
+    for (const row of Object.values(e))
+      expect(row).toMatchObject({
+        confidence: 'none',
+        reason: 'GitHub has never been synced',
+        setting: 'GITHUB_TOKEN and GITHUB_ORG, then engmetrics sync github',
+      });
+    const run = await SyncRun.start(t.db, 'github', 'acme');
+    await run.finish('succeeded', {
+      rowsWritten: 1,
+      apiRequests: 1,
+      apiPoints: 0,
+      rateLimitRemaining: null,
+      recordsSkipped: 0,
+    });
+  });
+
+  it('counts what a tile rests on: deployments by source, environments seen and matched, changes shipped of those merged', async () => {
+    const e = await evidence('ok');
+    expect(e.deployments).toMatchObject({
+      rows: 20,
+      confidence: 'ok',
+      reason: null,
+      setting: null,
+      detail: {
+        bySource: { deployments: 20 },
+        fallback: 0,
+        environmentsSeen: ['production'],
+        environmentsMatched: ['production'],
+      },
+    });
+    expect(e.deployments!.detail.dataAsOf).toEqual(expect.any(String));
+    // The first deployment is the baseline and ships nothing: 19 of the 20 merged changes shipped.
+    expect(e.lead_time_p50).toMatchObject({
+      rows: 19,
+      confidence: 'ok',
+      detail: {
+        merged: 20,
+        mergedAndShipped: 19,
+        mergedNeverDeployed: 1,
+        shippedApproximately: 0,
+        shippedRatio: 0.95,
+      },
+    });
+    expect(e.change_fail_rate).toMatchObject({
+      rows: 20,
+      confidence: 'ok',
+      detail: { failedDeployments: 0, incidentRules: 2 },
+    });
+    expect(e.recovery_p50).toMatchObject({
+      rows: 0,
+      confidence: 'none',
+      reason: 'no failed deployment to recover from',
+    });
+  });
+
+  it('names the environments deployed to when none is production, and the production pattern', async () => {
+    const pattern = 'the organisation file: deployments.productionPattern (setting production_pattern)';
+    const empty = await evidence('sto');
+    expect(empty.deployments).toMatchObject({
+      rows: 0,
+      confidence: 'none',
+      reason: 'no deployment to a production environment; deployed to: staging',
+      setting: pattern,
+      detail: { environmentsSeen: ['staging'], environmentsMatched: [] },
+    });
+    expect(empty.lead_time_p50!.reason).toBe(empty.deployments!.reason);
+    // With merges to stand in, the figure is there but said to rest on them, and why.
+    const e = await evidence('st');
+    expect(e.deployments).toMatchObject({
+      rows: 6,
+      confidence: 'low',
+      reason:
+        'no deployment to a production environment (deployed to: staging), so deployments are read from merges to the default branch',
+      setting: pattern,
+      detail: { bySource: { merges: 6 }, environmentsSeen: ['staging'], environmentsMatched: [] },
+    });
+    expect(e.lead_time_p50).toMatchObject({
+      confidence: 'low',
+      reason: 'deployments are read from merges, so lead time ends at the merge',
+    });
+  });
+
+  it('names the team whose repository patterns select nothing, and where they are set', async () => {
+    const e = await evidence('nothing');
+    expect(e.deployments).toMatchObject({
+      confidence: 'none',
+      reason: 'no repository belongs to team nothing',
+      setting: 'the organisation file: teams[nothing].github.repos',
+    });
+  });
+
+  it('calls deployments read from merges alone low confidence, and the lead time that ends at the merge', async () => {
+    const e = await evidence('mg');
+    expect(e.deployments).toMatchObject({
+      rows: 6,
+      confidence: 'low',
+      reason:
+        'every deployment is read from merges to the default branch: no deployment, release or deploy workflow was found',
+      setting: 'the organisation file: deployments.repos (source, workflow)',
+      detail: { bySource: { merges: 6 }, fallback: 6 },
+    });
+    expect(e.lead_time_p50).toMatchObject({ confidence: 'low' });
+  });
+
+  it('says when changes were merged but none shipped, and when there is nothing in the period', async () => {
+    const e = await evidence('nd');
+    expect(e.deployments).toMatchObject({ rows: 1, detail: { bySource: { deployments: 1 } } });
+    expect(e.lead_time_p50).toMatchObject({
+      rows: 0,
+      confidence: 'none',
+      reason: '2 pull requests merged, none shipped by a production deployment in the period',
+      detail: { merged: 2, mergedAndShipped: 0, mergedNeverDeployed: 2 },
+    });
+    // A period with nothing in it.
+    const later = await t.db.query<Row>(
+      "SELECT metric, confidence, reason FROM metrics.dora_evidence('nd', $1, $2) ORDER BY metric",
+      [h(24 * 60), h(24 * 90)],
+    );
+    expect(Object.fromEntries(later.rows.map((r) => [r.metric, [r.confidence, r.reason]]))).toMatchObject({
+      deployments: ['none', 'no deployment in the period'],
+      lead_time_p50: ['none', 'no deployment in the period'],
+    });
+  });
+
+  it('calls a rate of fewer than 5 deployments low confidence, and a lead time of fewer than 5 changes', async () => {
+    const e = await evidence('few');
+    expect(e.change_fail_rate).toMatchObject({
+      rows: 2,
+      confidence: 'low',
+      reason: 'fewer than 5 deployments',
+    });
+    expect(e.rework_rate).toMatchObject({ rows: 2, confidence: 'low', reason: 'fewer than 5 deployments' });
+    expect(e.lead_time_p50).toMatchObject({
+      rows: 2,
+      confidence: 'low',
+      reason: 'fewer than 5 changes shipped',
+    });
+  });
+
+  it('calls a lead time low confidence when fewer than half of the merged changes shipped', async () => {
+    const e = await evidence('half');
+    expect(e.lead_time_p50).toMatchObject({
+      rows: 5,
+      confidence: 'low',
+      reason: '45 % of the merged pull requests shipped',
+      detail: { merged: 11, mergedAndShipped: 5, mergedNeverDeployed: 6, shippedRatio: 0.45 },
+    });
+  });
+
+  it('counts failures by kind and says when some are not yet recovered', async () => {
+    const e = await evidence('fl');
+    expect(e.change_fail_rate).toMatchObject({
+      rows: 8,
+      confidence: 'ok',
+      detail: { failedDeployments: 3, failuresByKind: { revert: 3 } },
+    });
+    expect(e.recovery_p50).toMatchObject({
+      rows: 3,
+      confidence: 'low',
+      reason: '1 failed deployment not yet recovered is not in the median',
+      detail: { failedDeployments: 3, unrecovered: 1 },
+    });
+    expect(e.rework_rate).toMatchObject({ detail: { reworkDeployments: 2, reworkByKind: { revert: 2 } } });
+    const oneDay = await t.db.query<Row>(
+      "SELECT confidence, reason FROM metrics.dora_evidence('fl', $1, $2) WHERE metric = 'recovery_p50'",
+      [h(24), h(48)],
+    );
+    expect(oneDay.rows[0]).toMatchObject({ confidence: 'low', reason: 'fewer than 3 failed deployments' });
+    const few = await evidence('few');
+    expect(few.recovery_p50).toMatchObject({
+      rows: 0,
+      confidence: 'none',
+      reason: 'no failed deployment to recover from',
+    });
+  });
+
+  it('says when incidents are not read because no incident rule is set, and where to set one', async () => {
+    await t.db.query('DELETE FROM metrics.setting_incident_rules');
+    try {
+      const e = await evidence('ok');
+      expect(e.change_fail_rate).toMatchObject({
+        confidence: 'low',
+        reason: 'no incident rule: incidents are not read',
+        setting: 'the organisation file: incidents (issueTypes, labels)',
+        detail: { incidentRules: 0 },
+      });
+    } finally {
+      await t.db.query(
+        `INSERT INTO metrics.setting_incident_rules (match, value) VALUES ('type', 'Incident'), ('label', 'incident')`,
+      );
+    }
+  });
+});
+
+describe('the evidence of an organisation with no repository', () => {
+  let empty: TestDatabase;
+  beforeAll(async () => {
+    empty = await freshDatabase({ migrated: true });
+    const run = await SyncRun.start(empty.db, 'github', 'acme');
+    await run.finish('succeeded', {
+      rowsWritten: 0,
+      apiRequests: 1,
+      apiPoints: 0,
+      rateLimitRemaining: null,
+      recordsSkipped: 0,
+    });
+  }, 60_000);
+  afterAll(() => empty?.drop());
+
+  it('says no repository has been synced, and names GITHUB_REPOS', async () => {
+    const { rows } = await empty.db.query<Row>('SELECT * FROM metrics.dora_evidence($1, $2, $3)', [
+      '*',
+      ...PERIOD,
+    ]);
+    expect(rows).toHaveLength(5);
+    for (const r of rows)
+      expect(r).toMatchObject({
+        confidence: 'none',
+        reason: 'no repository has been synced',
+        setting: 'GITHUB_REPOS',
+      });
+  });
+});

@@ -1,0 +1,146 @@
+-- The evidence behind the figures: how many rows each rests on, how far to trust it, and
+-- why a figure is empty or thin, naming the setting to look at. Definitions: docs/metrics.md.
+
+-- Every GitHub deployment's environment, production or not: what a team deployed to, for the
+-- evidence to name when none of it matched the production pattern.
+CREATE VIEW metrics.deployment_environments AS
+SELECT d.repo_id, d.environment, d.created_at FROM source.github_deployments d;
+
+-- What each DORA tile of a team's period rests on: how many rows, how far to trust them, and
+-- when the tile is empty or thin, why and which setting to look at. `confidence` is `none` (no
+-- figure), `low` (a figure on too little: fewer than 5 changes or deployments, fewer than 3
+-- failed deployments, fewer than half the merged changes shipped, or deployments read only
+-- from merges) or `ok`. `detail` holds the counts (camelCase, as the API's).
+CREATE FUNCTION metrics.dora_evidence(p_team text, p_from timestamptz, p_to timestamptz)
+RETURNS TABLE (metric text, rows bigint, confidence text, reason text, setting text, detail jsonb)
+LANGUAGE sql STABLE AS $$
+  WITH repos AS (
+    SELECT r.repo_id, r.production_pattern FROM metrics.repos r
+     WHERE p_team = '*' OR r.repo_id IN (SELECT tr.repo_id FROM metrics.team_repos tr WHERE tr.team = p_team)
+  ), synced AS (
+    SELECT max(last_success_at) AS github_at FROM metrics.sync_freshness WHERE source = 'github'
+  ), dep AS (
+    SELECT count(*) AS deployments,
+           count(*) FILTER (WHERE d.is_fallback) AS fallback,
+           count(*) FILTER (WHERE d.source = 'merges') AS from_merges,
+           count(*) FILTER (WHERE d.failed) AS failed,
+           count(*) FILTER (WHERE d.failed AND d.restored_at IS NULL) AS unrecovered,
+           count(*) FILTER (WHERE d.rework) AS rework
+      FROM metrics.team_deployments d
+     WHERE d.team = p_team AND d.finished_at >= p_from AND d.finished_at < p_to
+  ), by_source AS (
+    SELECT coalesce(jsonb_object_agg(source, n), '{}') AS j
+      FROM (SELECT d.source, count(*) AS n FROM metrics.team_deployments d
+             WHERE d.team = p_team AND d.finished_at >= p_from AND d.finished_at < p_to GROUP BY 1) x
+  ), kinds AS (
+    SELECT coalesce(jsonb_object_agg(kind, n) FILTER (WHERE what = 'failed'), '{}') AS failed_by,
+           coalesce(jsonb_object_agg(kind, n) FILTER (WHERE what = 'rework'), '{}') AS rework_by
+      FROM (SELECT 'failed' AS what, k AS kind, count(*) AS n
+              FROM metrics.team_deployments d, unnest(d.failure_kinds) k
+             WHERE d.team = p_team AND d.finished_at >= p_from AND d.finished_at < p_to GROUP BY 2
+            UNION ALL
+            SELECT 'rework', k, count(*)
+              FROM metrics.team_deployments d, unnest(d.rework_kinds) k
+             WHERE d.team = p_team AND d.finished_at >= p_from AND d.finished_at < p_to GROUP BY 2) x
+  ), envs AS (
+    -- Every environment the team's repositories deployed to in the period, and those the
+    -- production pattern matches.
+    SELECT coalesce(array_agg(DISTINCT gd.environment ORDER BY gd.environment), '{}') AS seen,
+           coalesce(array_agg(DISTINCT gd.environment ORDER BY gd.environment) FILTER (WHERE gd.environment ~* r.production_pattern), '{}') AS matched
+      FROM metrics.deployment_environments gd JOIN repos r ON r.repo_id = gd.repo_id
+     WHERE gd.created_at >= p_from AND gd.created_at < p_to
+  ), prs AS (
+    SELECT count(*) AS merged,
+           count(*) FILTER (WHERE p.deployed_at IS NOT NULL) AS shipped,
+           count(*) FILTER (WHERE p.ship_method = 'approximate') AS approximate,
+           count(*) FILTER (WHERE p.deployed_at IS NULL) AS never_deployed
+      FROM metrics.team_pull_requests p
+     WHERE p.team = p_team AND p.merged_at >= p_from AND p.merged_at < p_to
+  ), lead AS (
+    SELECT count(*) AS shipped_in_period FROM metrics.team_pull_requests p
+     WHERE p.team = p_team AND p.deployed_at >= p_from AND p.deployed_at < p_to
+  ), inc AS (
+    SELECT (SELECT count(*) FROM metrics.setting_incident_rules) AS rules,
+           count(*) AS incidents,
+           count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM metrics.deployment_failure_evidence e
+                                               WHERE e.kind = 'incident' AND e.evidence = i.key)) AS unattributed
+      FROM metrics.incident_issues i
+     WHERE i.started_at >= p_from AND i.started_at < p_to
+       AND (p_team = '*' OR i.project_key IN (SELECT tp.project_key FROM metrics.team_projects tp WHERE tp.team = p_team))
+  ), common AS (
+    -- The causes that empty every deployment tile, first found first said.
+    SELECT CASE
+             WHEN s.github_at IS NULL THEN 'GitHub has never been synced'
+             WHEN (SELECT count(*) FROM repos) = 0 THEN
+               CASE WHEN p_team = '*' THEN 'no repository has been synced' ELSE 'no repository belongs to team ' || p_team END
+             WHEN d.deployments = 0 AND cardinality(e.seen) > 0 AND cardinality(e.matched) = 0 THEN
+               'no deployment to a production environment; deployed to: ' || array_to_string(e.seen, ', ')
+             WHEN d.deployments = 0 THEN 'no deployment in the period'
+           END AS empty,
+           CASE
+             WHEN s.github_at IS NULL THEN 'GITHUB_TOKEN and GITHUB_ORG, then engmetrics sync github'
+             WHEN (SELECT count(*) FROM repos) = 0 THEN
+               CASE WHEN p_team = '*' THEN 'GITHUB_REPOS' ELSE 'the organisation file: teams[' || p_team || '].github.repos' END
+             WHEN d.deployments = 0 AND cardinality(e.seen) > 0 AND cardinality(e.matched) = 0 THEN
+               'the organisation file: deployments.productionPattern (setting production_pattern)'
+           END AS setting,
+           d.*, e.seen, e.matched, s.github_at
+      FROM dep d, envs e, synced s
+  )
+  SELECT x.metric, x.rows,
+         CASE WHEN x.empty IS NOT NULL THEN 'none' WHEN x.low IS NOT NULL THEN 'low' ELSE 'ok' END,
+         coalesce(x.empty, x.low),
+         CASE WHEN x.empty IS NOT NULL OR x.low IS NOT NULL THEN x.setting END,
+         x.detail || jsonb_build_object('dataAsOf', c.github_at)
+    FROM common c CROSS JOIN LATERAL (
+      SELECT 1 AS ord, 'deployments' AS metric, c.deployments AS rows, c.empty,
+             CASE WHEN c.deployments > 0 AND c.from_merges = c.deployments THEN
+               CASE WHEN cardinality(c.seen) > 0 AND cardinality(c.matched) = 0
+                    THEN 'no deployment to a production environment (deployed to: ' || array_to_string(c.seen, ', ') || '), so deployments are read from merges to the default branch'
+                    ELSE 'every deployment is read from merges to the default branch: no deployment, release or deploy workflow was found' END
+             END AS low,
+             coalesce(c.setting,
+                      CASE WHEN cardinality(c.seen) > 0 AND cardinality(c.matched) = 0
+                           THEN 'the organisation file: deployments.productionPattern (setting production_pattern)'
+                           ELSE 'the organisation file: deployments.repos (source, workflow)' END) AS setting,
+             jsonb_build_object('bySource', (SELECT j FROM by_source), 'fallback', c.fallback,
+                                'environmentsSeen', to_jsonb(c.seen), 'environmentsMatched', to_jsonb(c.matched)) AS detail
+      UNION ALL
+      SELECT 2, 'lead_time_p50', l.shipped_in_period,
+             coalesce(c.empty, CASE WHEN l.shipped_in_period = 0 THEN
+               CASE WHEN p.merged = 0 THEN 'no pull request merged in the period'
+                    ELSE p.merged || ' pull requests merged, none shipped by a production deployment in the period' END END),
+             CASE WHEN l.shipped_in_period < 5 THEN 'fewer than 5 changes shipped'
+                  WHEN p.merged > 0 AND p.shipped < 0.5 * p.merged THEN round(100.0 * p.shipped / p.merged) || ' % of the merged pull requests shipped'
+                  WHEN c.from_merges = c.deployments THEN 'deployments are read from merges, so lead time ends at the merge' END,
+             coalesce(c.setting, 'the organisation file: deployments (productionPattern, repos)'),
+             jsonb_build_object('changesShipped', l.shipped_in_period, 'merged', p.merged, 'mergedAndShipped', p.shipped,
+                                'mergedNeverDeployed', p.never_deployed, 'shippedApproximately', p.approximate,
+                                'shippedRatio', round(p.shipped::numeric / nullif(p.merged, 0), 2))
+        FROM prs p, lead l
+      UNION ALL
+      SELECT 3, 'change_fail_rate', c.deployments, c.empty,
+             CASE WHEN c.deployments < 5 THEN 'fewer than 5 deployments'
+                  WHEN i.rules = 0 THEN 'no incident rule: incidents are not read' END,
+             CASE WHEN i.rules = 0 THEN 'the organisation file: incidents (issueTypes, labels)' ELSE c.setting END,
+             jsonb_build_object('failedDeployments', c.failed, 'failuresByKind', k.failed_by,
+                                'incidents', i.incidents, 'incidentsNotAttributed', i.unattributed, 'incidentRules', i.rules)
+        FROM inc i, kinds k
+      UNION ALL
+      SELECT 4, 'recovery_p50', c.failed,
+             coalesce(c.empty, CASE WHEN c.failed = 0 THEN 'no failed deployment to recover from' END),
+             CASE WHEN c.failed < 3 THEN 'fewer than 3 failed deployments'
+                  WHEN c.unrecovered > 0 THEN c.unrecovered || CASE WHEN c.unrecovered = 1
+                    THEN ' failed deployment not yet recovered is not in the median'
+                    ELSE ' failed deployments not yet recovered are not in the median' END END,
+             c.setting,
+             jsonb_build_object('failedDeployments', c.failed, 'unrecovered', c.unrecovered)
+      UNION ALL
+      SELECT 5, 'rework_rate', c.deployments, c.empty,
+             CASE WHEN c.deployments < 5 THEN 'fewer than 5 deployments' END,
+             c.setting,
+             jsonb_build_object('reworkDeployments', c.rework, 'reworkByKind', k.rework_by)
+        FROM kinds k
+    ) x
+   ORDER BY x.ord
+$$;
