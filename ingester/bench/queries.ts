@@ -43,6 +43,16 @@ async function apiQueries(db: Database): Promise<NamedQuery[]> {
       sql: 'SELECT * FROM metrics.dora_tiles($1, $2, $3)',
       params: (t, f, to) => [t, f, to],
     },
+    {
+      name: 'api tiles quick_check',
+      sql: 'SELECT * FROM metrics.quick_check($1, $2, $3)',
+      params: (t, f, to) => [t, f, to],
+    },
+    {
+      name: 'api tiles dora_evidence',
+      sql: 'SELECT * FROM metrics.dora_evidence($1, $2, $3)',
+      params: (t, f, to) => [t, f, to],
+    },
     ...rows.flatMap((r) =>
       r.intervals.map((interval) => ({
         name: `api series ${r.metric} by ${interval}`,

@@ -5,8 +5,9 @@ import { loadDashboards, type DashboardJson, type PanelJson } from '../support/g
 
 /**
  * DORA's guidance: the metrics describe a team's delivery against its own past; they are not
- * for ranking teams against each other, and never for ranking people. This lint reads every
- * provisioned panel's SQL and table options and names each panel that does either.
+ * for ranking teams against each other, and never for ranking people; and throughput is read
+ * with its instability beside it. This lint reads every provisioned panel's SQL and table
+ * options and names each panel or row that breaks one of these.
  */
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -62,6 +63,37 @@ export function rankingProblems(dashboard: DashboardJson): string[] {
           )
         )
           problems.push(`${name}: sorted by ${s.displayName}`);
+  }
+  return problems;
+}
+
+/**
+ * DORA's throughput shown (deployment frequency or change lead time, in hours: Jira's lead
+ * time of an issue, in days, is flow), and its instability pair.
+ */
+const THROUGHPUT = /deployment frequency|deployments_per_week|deployments per (day|week)|change lead time|lead_time_p\d+_h\b/i;
+const CHANGE_FAIL = /change[ _]fail/i;
+const REWORK = /rework/i;
+
+/** Each row (the panels up to the next row panel, or a collapsed row's own) that shows throughput without both instability metrics. */
+export function unpairedThroughput(dashboard: DashboardJson): string[] {
+  const rows = new Map<string, PanelJson[]>();
+  let row = '(top)';
+  for (const p of dashboard.panels ?? []) {
+    if (p.type === 'row') {
+      row = p.title ?? '(row)';
+      rows.set(row, [...(p.panels ?? [])]);
+    } else rows.set(row, [...(rows.get(row) ?? []), p]);
+  }
+  const problems: string[] = [];
+  for (const [title, panels] of rows) {
+    const text = panels
+      .map((p) => `${p.title ?? ''}\n${(p.targets ?? []).map((t) => t.rawSql ?? '').join('\n')}`)
+      .join('\n');
+    if (THROUGHPUT.test(text) && !(CHANGE_FAIL.test(text) && REWORK.test(text)))
+      problems.push(
+        `${dashboard.title ?? dashboard.uid} / ${title}: throughput without change fail and rework rate`,
+      );
   }
   return problems;
 }
@@ -153,5 +185,39 @@ describe('the dashboards rank nobody', () => {
       panels: [...(dashboards[0]!.content.panels ?? []), planted as PanelJson],
     };
     expect(rankingProblems(dashboard).map((p) => p.slice(p.indexOf(' / ') + 3))).toEqual([problem]);
+  });
+});
+
+describe('throughput is shown with its instability', () => {
+  it('every row that shows deployment frequency or lead time also shows change fail and rework rate', () => {
+    expect(dashboards.flatMap((d) => unpairedThroughput(d.content))).toEqual([]);
+    // The rows it read include the DORA dashboard's tiles, trends, teams and drill-down.
+    const dora = dashboards.find((d) => d.content.uid === 'engmetrics-dora')!.content;
+    expect((dora.panels ?? []).filter((p) => p.type === 'row').length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('fails on a planted row of deployments alone', () => {
+    const base = dashboards[0]!.content;
+    const planted: DashboardJson = {
+      ...base,
+      title: 'Planted',
+      panels: [
+        ...(base.panels ?? []),
+        { type: 'row', title: 'Speed', panels: [] } as PanelJson,
+        {
+          type: 'timeseries',
+          title: 'Deployments per week',
+          targets: [{ rawSql: 'SELECT week, deployments FROM metrics.dora_weekly' }],
+        },
+        {
+          type: 'timeseries',
+          title: 'Change lead time per week',
+          targets: [{ rawSql: 'SELECT week, lead_time_p50_h FROM metrics.dora_weekly' }],
+        },
+      ],
+    };
+    expect(unpairedThroughput(planted)).toEqual([
+      'Planted / Speed: throughput without change fail and rework rate',
+    ]);
   });
 });
