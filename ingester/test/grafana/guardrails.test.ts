@@ -71,7 +71,8 @@ export function rankingProblems(dashboard: DashboardJson): string[] {
  * DORA's throughput shown (deployment frequency or change lead time, in hours: Jira's lead
  * time of an issue, in days, is flow), and its instability pair.
  */
-const THROUGHPUT = /deployment frequency|deployments_per_week|deployments per (day|week)|change lead time|lead_time_p\d+_h\b/i;
+const THROUGHPUT =
+  /deployment frequency|deployments_per_week|deployments per (day|week)|change lead time|lead_time_p\d+_h\b/i;
 const CHANGE_FAIL = /change[ _]fail/i;
 const REWORK = /rework/i;
 
