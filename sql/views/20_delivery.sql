@@ -380,7 +380,12 @@ SELECT team, date_trunc('week', merged_at, 'UTC') AS week,
        percentile_cont(0.5) WITHIN GROUP (ORDER BY size) AS size_p50,
        percentile_cont(0.5) WITHIN GROUP (ORDER BY changed_files) AS files_p50,
        avg(reviews) AS reviews_avg,
-       avg(review_rounds) AS review_rounds_avg
+       avg(review_rounds) AS review_rounds_avg,
+       -- How many had each stage, under its percentile.
+       count(coding_s) AS coding_n,
+       count(pickup_s) AS pickup_n,
+       count(review_s) AS review_n,
+       count(deploy_s) AS deploy_n
   FROM metrics.team_pull_requests
  WHERE merged_at IS NOT NULL AND NOT is_bot
  GROUP BY 1, 2;

@@ -146,7 +146,8 @@ WITH d AS (
          count(*) FILTER (WHERE failed) AS failed_deployments,
          count(*) FILTER (WHERE rework) AS rework_deployments,
          percentile_cont(0.5) WITHIN GROUP (ORDER BY recovery_s) FILTER (WHERE failed) / 3600 AS recovery_p50_h,
-         percentile_cont(0.9) WITHIN GROUP (ORDER BY recovery_s) FILTER (WHERE failed) / 3600 AS recovery_p90_h
+         percentile_cont(0.9) WITHIN GROUP (ORDER BY recovery_s) FILTER (WHERE failed) / 3600 AS recovery_p90_h,
+         count(recovery_s) FILTER (WHERE failed) AS recovered_deployments
     FROM metrics.team_deployments
    GROUP BY 1, 2
 ), l AS (
@@ -168,6 +169,7 @@ SELECT coalesce(d.team, l.team) AS team,
        100.0 * d.failed_deployments / nullif(d.deployments, 0) AS change_fail_rate_pct,
        100.0 * d.rework_deployments / nullif(d.deployments, 0) AS rework_rate_pct,
        d.recovery_p50_h, d.recovery_p90_h,
+       coalesce(d.recovered_deployments, 0) AS recovered_deployments,
        coalesce(l.prs_shipped, 0) AS prs_shipped,
        l.lead_time_p50_h, l.lead_time_p75_h, l.lead_time_p90_h
   FROM d FULL JOIN l ON l.team = d.team AND l.week = d.week;

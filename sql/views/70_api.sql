@@ -69,9 +69,11 @@ $$;
 
 -- A series of a team (optionally one repository) from the rows, each bucket counting only
 -- the rows in [p_from, p_to). The definitions are those of the rollups (dora_weekly,
--- dora_daily, pr_flow_weekly, flow_weekly).
+-- dora_daily, pr_flow_weekly, flow_weekly). `rows` counts what a bucket's value is computed
+-- from: its deployments, failed deployments with a recovery time, pull requests (with the
+-- stage, for a stage's percentile) or issues.
 CREATE FUNCTION metrics.series_from_rows(p_metric text, p_team text, p_repo text, p_from timestamptz, p_to timestamptz, p_interval text)
-RETURNS TABLE ("time" timestamptz, value double precision)
+RETURNS TABLE ("time" timestamptz, value double precision, "rows" bigint)
 LANGUAGE plpgsql STABLE AS $$
 BEGIN
   IF p_metric IN ('deployments', 'failed_deployments', 'change_fail_rate', 'rework_rate', 'deploy_days', 'recovery_p50') THEN
@@ -84,14 +86,16 @@ BEGIN
                 WHEN 'rework_rate' THEN 100.0 * count(*) FILTER (WHERE d.rework) / count(*)
                 WHEN 'deploy_days' THEN count(DISTINCT d.day)
                 ELSE percentile_cont(0.5) WITHIN GROUP (ORDER BY d.recovery_s) FILTER (WHERE d.failed) / 3600
-              END)::float8
+              END)::float8,
+             CASE WHEN p_metric = 'recovery_p50' THEN count(d.recovery_s) FILTER (WHERE d.failed) ELSE count(*) END
         FROM metrics.team_deployments d
        WHERE d.team = p_team AND (p_repo IS NULL OR d.repo = p_repo) AND d.finished_at >= p_from AND d.finished_at < p_to
        GROUP BY 1 ORDER BY 1;
   ELSIF p_metric IN ('lead_time_p50', 'lead_time_p90') THEN
     RETURN QUERY
       SELECT date_trunc(p_interval, p.deployed_at, 'UTC'),
-             (percentile_cont(CASE p_metric WHEN 'lead_time_p50' THEN 0.5 ELSE 0.9 END) WITHIN GROUP (ORDER BY p.lead_time_s) / 3600)::float8
+             (percentile_cont(CASE p_metric WHEN 'lead_time_p50' THEN 0.5 ELSE 0.9 END) WITHIN GROUP (ORDER BY p.lead_time_s) / 3600)::float8,
+             count(*)
         FROM metrics.team_pull_requests p
        WHERE p.team = p_team AND (p_repo IS NULL OR p.repo = p_repo) AND p.deployed_at >= p_from AND p.deployed_at < p_to
        GROUP BY 1 ORDER BY 1;
@@ -104,7 +108,9 @@ BEGIN
                 WHEN 'review_p50' THEN percentile_cont(0.5) WITHIN GROUP (ORDER BY p.review_s) / 3600
                 WHEN 'coding_p50' THEN percentile_cont(0.5) WITHIN GROUP (ORDER BY p.coding_s) / 3600
                 ELSE percentile_cont(0.5) WITHIN GROUP (ORDER BY p.deploy_s) / 3600
-              END)::float8
+              END)::float8,
+             CASE p_metric WHEN 'pickup_p50' THEN count(p.pickup_s) WHEN 'review_p50' THEN count(p.review_s)
+                           WHEN 'coding_p50' THEN count(p.coding_s) WHEN 'deploy_p50' THEN count(p.deploy_s) ELSE count(*) END
         FROM metrics.team_pull_requests p
        WHERE p.team = p_team AND (p_repo IS NULL OR p.repo = p_repo) AND p.merged_at >= p_from AND p.merged_at < p_to AND NOT p.is_bot
        GROUP BY 1 ORDER BY 1;
@@ -117,7 +123,8 @@ BEGIN
                 WHEN 'velocity' THEN count(*)
                 WHEN 'flow_time_p50' THEN percentile_cont(0.5) WITHIN GROUP (ORDER BY i.flow_time_s) / 86400
                 ELSE 100 * sum(i.active_s) / nullif(sum(i.flow_time_s), 0)
-              END)::float8
+              END)::float8,
+             count(*)
         FROM metrics.team_issues i
        WHERE i.team = p_team AND i.done_at >= p_from AND i.done_at < p_to
        GROUP BY 1 ORDER BY 1;
@@ -129,9 +136,10 @@ $$;
 
 -- A series of a team (optionally one repository) between two instants, by day or week (UTC;
 -- weeks start on Monday). `partial` marks a bucket the period cuts short: it holds only the
--- part inside the period.
+-- part inside the period. `rows` is what the bucket's value is computed from (as
+-- series_from_rows counts it; for wip, the items in progress).
 CREATE FUNCTION metrics.series(p_metric text, p_team text, p_repo text, p_from timestamptz, p_to timestamptz, p_interval text)
-RETURNS TABLE ("time" timestamptz, value double precision, partial boolean)
+RETURNS TABLE ("time" timestamptz, value double precision, partial boolean, "rows" bigint)
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
   -- Stepped in hours, so that no session's time zone moves a bucket.
@@ -146,12 +154,12 @@ BEGIN
     IF p_repo IS NOT NULL THEN
       RAISE EXCEPTION 'series % is a Jira series: it has no repository', p_metric USING ERRCODE = '22023';
     END IF;
-    RETURN QUERY SELECT f.day, f.wip::float8, false FROM metrics.flow_load_daily f
+    RETURN QUERY SELECT f.day, f.wip::float8, false, f.wip::bigint FROM metrics.flow_load_daily f
                   WHERE f.team = p_team AND f.day >= p_from AND f.day < p_to ORDER BY f.day;
     RETURN;
   END IF;
   IF p_repo IS NOT NULL THEN
-    RETURN QUERY SELECT r."time", r.value, r."time" < p_from OR r."time" + v_step > p_to
+    RETURN QUERY SELECT r."time", r.value, r."time" < p_from OR r."time" + v_step > p_to, r."rows"
                    FROM metrics.series_from_rows(p_metric, p_team, p_repo, p_from, p_to, p_interval) r;
     RETURN;
   END IF;
@@ -164,18 +172,18 @@ BEGIN
 
   -- Before the first whole bucket (or all of a period within one bucket): from the rows.
   IF p_from < least(v_whole_from, p_to) THEN
-    RETURN QUERY SELECT r."time", r.value, true
+    RETURN QUERY SELECT r."time", r.value, true, r."rows"
                    FROM metrics.series_from_rows(p_metric, p_team, NULL, p_from, least(v_whole_from, p_to), p_interval) r;
   END IF;
   -- The whole buckets: from the rollups.
   IF v_whole_from < v_whole_to THEN
     IF p_interval = 'day' THEN
       RETURN QUERY EXECUTE format(
-        'SELECT day, %I::float8, false FROM metrics.dora_daily WHERE team = $1 AND day >= $2 AND day < $3 ORDER BY day',
+        'SELECT day, %I::float8, false, deployments FROM metrics.dora_daily WHERE team = $1 AND day >= $2 AND day < $3 ORDER BY day',
         p_metric) USING p_team, v_whole_from, v_whole_to;
     ELSE
       RETURN QUERY EXECUTE format(
-        'SELECT week, %s::float8, false FROM metrics.%I WHERE team = $1 AND week >= $2 AND week < $3 ORDER BY week',
+        'SELECT week, %s::float8, false, %s::bigint FROM metrics.%I WHERE team = $1 AND week >= $2 AND week < $3 ORDER BY week',
         CASE p_metric
           WHEN 'change_fail_rate' THEN 'change_fail_rate_pct' WHEN 'rework_rate' THEN 'rework_rate_pct'
           WHEN 'lead_time_p50' THEN 'lead_time_p50_h' WHEN 'lead_time_p90' THEN 'lead_time_p90_h' WHEN 'recovery_p50' THEN 'recovery_p50_h'
@@ -183,6 +191,13 @@ BEGIN
           WHEN 'coding_p50' THEN 'coding_p50_h' WHEN 'deploy_p50' THEN 'deploy_p50_h'
           WHEN 'flow_time_p50' THEN 'flow_time_p50_d' WHEN 'flow_efficiency' THEN 'flow_efficiency_pct'
           ELSE p_metric END,
+        -- What each week's value is computed from, counted as series_from_rows counts it.
+        CASE WHEN p_metric IN ('lead_time_p50', 'lead_time_p90') THEN 'prs_shipped'
+             WHEN p_metric = 'recovery_p50' THEN 'recovered_deployments'
+             WHEN p_metric = 'prs_merged' THEN 'merged'
+             WHEN p_metric IN ('pickup_p50', 'review_p50', 'coding_p50', 'deploy_p50') THEN replace(p_metric, '_p50', '_n')
+             WHEN p_metric IN ('velocity', 'flow_time_p50', 'flow_efficiency') THEN 'velocity'
+             ELSE 'deployments' END,
         CASE WHEN p_metric IN ('prs_merged', 'pickup_p50', 'review_p50', 'coding_p50', 'deploy_p50') THEN 'pr_flow_weekly'
              WHEN p_metric IN ('velocity', 'flow_time_p50', 'flow_efficiency') THEN 'flow_weekly'
              ELSE 'dora_weekly' END) USING p_team, v_whole_from, v_whole_to;
@@ -190,7 +205,7 @@ BEGIN
   END IF;
   -- After the last whole bucket: from the rows.
   IF greatest(v_whole_to, p_from) < p_to THEN
-    RETURN QUERY SELECT r."time", r.value, true
+    RETURN QUERY SELECT r."time", r.value, true, r."rows"
                    FROM metrics.series_from_rows(p_metric, p_team, NULL, greatest(v_whole_to, p_from), p_to, p_interval) r;
   END IF;
 END

@@ -164,8 +164,22 @@ const series = z
           description:
             'The period cuts this bucket short (its first or last): the value counts only the part inside `from`–`to`',
         }),
+        rows: z.number().int().openapi({
+          description:
+            'What the value is computed from: deployments, failed deployments with a recovery time, pull requests (with the stage, for a stage time) or issues',
+        }),
       }),
     ),
+    evidence: z
+      .object({
+        rows: z.number().int().openapi({ description: 'The rows of every point together' }),
+        dataAsOf: z
+          .string()
+          .nullable()
+          .openapi({ description: "The last successful sync of the series' source" }),
+        source: z.enum(['github', 'jira']),
+      })
+      .openapi({ description: 'What the series rests on' }),
   })
   .openapi('Series');
 
@@ -338,9 +352,13 @@ function quickCheckOf(r: Record<string, unknown>, prefix = ''): z.infer<typeof q
 }
 
 /** A series' catalogue entry; an unknown series or interval is a 400 naming what there is. */
-async function seriesEntry(db: Database, metric: string, interval: string): Promise<{ unit: string }> {
-  const { rows: known } = await db.query<{ unit: string; intervals: string[] }>(
-    'SELECT unit, intervals FROM metrics.series_catalogue WHERE metric = $1',
+async function seriesEntry(
+  db: Database,
+  metric: string,
+  interval: string,
+): Promise<{ unit: string; source: 'github' | 'jira' }> {
+  const { rows: known } = await db.query<{ unit: string; intervals: string[]; source: 'github' | 'jira' }>(
+    'SELECT unit, intervals, source FROM metrics.series_catalogue WHERE metric = $1',
     [metric],
   );
   const entry = known[0];
@@ -388,10 +406,10 @@ async function seriesAnswer(
   const entry = await seriesEntry(db, metric, query.interval);
   if (query.repo) await checkRepositoryOf(db, team, query.repo);
   const question = [metric, team, query.repo ?? '', from.toISOString(), to.toISOString(), query.interval];
-  const rows = await answers.get(`series|${question.join('|')}`, () =>
-    db
-      .query<{ time: Date; value: number | null; partial: boolean }>(
-        'SELECT "time", value, partial FROM metrics.series($1, $2, $3, $4, $5, $6)',
+  const answer = await answers.get(`series|${question.join('|')}`, async () => {
+    const points = await db
+      .query<{ time: Date; value: number | null; partial: boolean; rows: number }>(
+        'SELECT "time", value, partial, "rows"::int FROM metrics.series($1, $2, $3, $4, $5, $6)',
         [metric, team, query.repo ?? null, from, to, query.interval],
       )
       .then((r) => r.rows)
@@ -400,8 +418,13 @@ async function seriesAnswer(
         if (err.code === '22023')
           throw new BadRequestError(err.message, { errors: [{ path: 'query.repo', message: err.message }] });
         throw err;
-      }),
-  );
+      });
+    const { rows: synced } = await db.query<{ at: Date | null }>(
+      'SELECT max(last_success_at) AS at FROM metrics.sync_freshness WHERE source = $1',
+      [entry.source],
+    );
+    return { points, dataAsOf: synced[0]?.at ?? null };
+  });
   return {
     metric,
     unit: entry.unit,
@@ -410,6 +433,17 @@ async function seriesAnswer(
     interval: query.interval,
     from: from.toISOString(),
     to: to.toISOString(),
-    points: rows.map((r) => ({ time: r.time.toISOString(), value: r.value, partial: r.partial })),
+    points: answer.points.map((r) => ({
+      time: r.time.toISOString(),
+      value: r.value,
+      partial: r.partial,
+      rows: r.rows,
+    })),
+    // The sum of the points' counts: a total, not a metric.
+    evidence: {
+      rows: answer.points.reduce((n, p) => n + p.rows, 0),
+      dataAsOf: answer.dataAsOf?.toISOString() ?? null,
+      source: entry.source,
+    },
   };
 }

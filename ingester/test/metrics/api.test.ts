@@ -202,6 +202,62 @@ describe('the metrics API', () => {
     expect((byRepo.body.points as { value: number }[]).reduce((n, p) => n + p.value, 0)).toBe(rows[0]!.n);
   });
 
+  it('counts what each point rests on, the same from the rollups as from the rows, with the data’s age', async () => {
+    const team = world.teams[0]!.name;
+    // Whole weeks: every bucket from the rollups.
+    const from = '2026-09-07T00:00:00Z';
+    const to = '2026-11-30T00:00:00Z';
+    const { rows: catalogue } = await t.db.query<{ metric: string; intervals: string[] }>(
+      "SELECT metric, intervals FROM metrics.series_catalogue WHERE metric <> 'wip'",
+    );
+    let compared = 0;
+    for (const { metric, intervals } of catalogue)
+      for (const interval of intervals) {
+        const viaApi = await get(
+          `/metrics/series/${metric}?team=${team}&interval=${interval}&from=${from}&to=${to}`,
+        );
+        const points = viaApi.body.points as { time: string; value: number | null; rows: number }[];
+        const { rows: direct } = await t.db.query<{ time: Date; value: number | null; rows: number }>(
+          'SELECT "time", value, "rows"::int FROM metrics.series_from_rows($1, $2, NULL, $3, $4, $5)',
+          [metric, team, from, to, interval],
+        );
+        const byTime = new Map(direct.map((d) => [d.time.toISOString(), d]));
+        for (const p of points.filter((p) => p.rows > 0)) {
+          const d = byTime.get(p.time);
+          expect({ metric, interval, time: p.time, rows: p.rows }).toEqual({
+            metric,
+            interval,
+            time: p.time,
+            rows: d?.rows,
+          });
+          compared++;
+        }
+        expect({ metric, interval, rows: points.reduce((n, p) => n + p.rows, 0) }).toEqual({
+          metric,
+          interval,
+          rows: direct.reduce((n, d) => n + d.rows, 0),
+        });
+        expect((viaApi.body.evidence as { source: string }).source).toBe(
+          ['velocity', 'flow_time_p50', 'flow_efficiency'].includes(metric) ? 'jira' : 'github',
+        );
+      }
+    expect(compared).toBeGreaterThan(100);
+    // A count's points rest on what they count; a percentile's on the pull requests with that stage.
+    const deployments = (
+      await get(`/metrics/series/deployments?team=${team}&interval=week&from=${from}&to=${to}`)
+    ).body;
+    for (const p of deployments.points as { value: number; rows: number }[]) expect(p.rows).toBe(p.value);
+    const { rows: pickups } = await t.db.query<{ n: number }>(
+      `SELECT count(pickup_s)::int AS n FROM metrics.team_pull_requests
+        WHERE team = $1 AND merged_at >= $2 AND merged_at < $3 AND NOT is_bot`,
+      [team, from, to],
+    );
+    const pickup = (await get(`/metrics/series/pickup_p50?team=${team}&interval=week&from=${from}&to=${to}`))
+      .body;
+    expect((pickup.evidence as { rows: number }).rows).toBe(pickups[0]!.n);
+    expect((pickup.evidence as { dataAsOf: string | null }).dataAsOf).toEqual(expect.any(String));
+  });
+
   it('clips the first and last bucket of a series to the period, and marks them partial', async () => {
     const team = world.teams[0]!.name;
     // A Wednesday noon to a Thursday noon four weeks later: both ends cut a week (and a day) short.
