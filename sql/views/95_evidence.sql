@@ -144,3 +144,95 @@ LANGUAGE sql STABLE AS $$
     ) x
    ORDER BY x.ord
 $$;
+
+-- What the flow and sprint figures of a team's period rest on, as dora_evidence says it of the
+-- DORA tiles: `pr_flow` (pull requests merged by people, not bots), `jira_flow` (issues done)
+-- and `sprints` (sprints started on the team's boards, and their issues' estimates).
+CREATE FUNCTION metrics.flow_evidence(p_team text, p_from timestamptz, p_to timestamptz)
+RETURNS TABLE (metric text, rows bigint, confidence text, reason text, setting text, detail jsonb)
+LANGUAGE sql STABLE AS $$
+  WITH synced AS (
+    SELECT max(last_success_at) FILTER (WHERE source = 'github') AS github_at,
+           max(last_success_at) FILTER (WHERE source = 'jira') AS jira_at
+      FROM metrics.sync_freshness
+  ), repos AS (
+    SELECT count(*) AS n FROM metrics.repos r
+     WHERE p_team = '*' OR r.repo_id IN (SELECT tr.repo_id FROM metrics.team_repos tr WHERE tr.team = p_team)
+  ), prs AS (
+    SELECT count(*) FILTER (WHERE NOT p.is_bot) AS merged, count(*) FILTER (WHERE p.is_bot) AS by_bots,
+           count(*) FILTER (WHERE NOT p.is_bot AND p.merged_without_review) AS without_review
+      FROM metrics.team_pull_requests p
+     WHERE p.team = p_team AND p.merged_at >= p_from AND p.merged_at < p_to
+  ), projects AS (
+    SELECT coalesce(array_agg(tp.project_key ORDER BY tp.project_key), '{}') AS keys
+      FROM (SELECT DISTINCT project_key FROM metrics.team_projects WHERE team = p_team OR p_team = '*') tp
+  ), boardless AS (
+    -- The team's projects without a board of the team.
+    SELECT coalesce(array_agg(pk ORDER BY pk), '{}') AS keys
+      FROM unnest((SELECT keys FROM projects)) pk
+     WHERE NOT EXISTS (SELECT 1 FROM metrics.boards b JOIN metrics.team_boards tb ON tb.board_id = b.board_id
+                        WHERE b.project_key = pk AND (tb.team = p_team OR p_team = '*'))
+  ), done AS (
+    SELECT count(*) AS done FROM metrics.team_issues i
+     WHERE i.team = p_team AND i.done_at >= p_from AND i.done_at < p_to
+  ), unmapped AS (
+    -- Statuses whose stage comes from no mapping and no known category: read as active.
+    SELECT coalesce(array_agg(s.status ORDER BY s.status), '{}') AS statuses
+      FROM metrics.status_stages s
+     WHERE s.category_key NOT IN ('new', 'indeterminate', 'done')
+       AND NOT EXISTS (SELECT 1 FROM metrics.setting_status_stages o WHERE lower(o.status_name) = lower(s.status))
+  ), sprints AS (
+    SELECT count(DISTINCT t.sprint_id) AS sprints,
+           count(si.issue_id) FILTER (WHERE si.at_close) AS issues,
+           count(si.issue_id) FILTER (WHERE si.at_close AND si.points_at_close IS NULL) AS unestimated
+      FROM metrics.sprint_totals t
+      JOIN metrics.team_boards tb ON tb.board_id = t.board_id AND (tb.team = p_team OR p_team = '*')
+      LEFT JOIN metrics.sprint_issues si ON si.sprint_id = t.sprint_id
+     WHERE t.start_at >= p_from AND t.start_at < p_to
+  )
+  SELECT x.metric, x.rows,
+         CASE WHEN x.empty IS NOT NULL THEN 'none' WHEN x.low IS NOT NULL THEN 'low' ELSE 'ok' END,
+         coalesce(x.empty, x.low),
+         CASE WHEN x.empty IS NOT NULL OR x.low IS NOT NULL THEN x.setting END,
+         x.detail
+    FROM synced sy, repos r, prs p, projects pj, boardless bl, done d, unmapped u, sprints sp,
+    LATERAL (
+      SELECT 1 AS ord, 'pr_flow' AS metric, p.merged AS rows,
+             CASE WHEN sy.github_at IS NULL THEN 'GitHub has never been synced'
+                  WHEN r.n = 0 THEN CASE WHEN p_team = '*' THEN 'no repository has been synced' ELSE 'no repository belongs to team ' || p_team END
+                  WHEN p.merged = 0 AND p.by_bots > 0 THEN 'every pull request merged in the period is a bot''s (' || p.by_bots || ')'
+                  WHEN p.merged = 0 THEN 'no pull request merged in the period' END AS empty,
+             CASE WHEN p.merged < 5 THEN 'fewer than 5 pull requests merged' END AS low,
+             CASE WHEN sy.github_at IS NULL THEN 'GITHUB_TOKEN and GITHUB_ORG, then engmetrics sync github'
+                  WHEN r.n = 0 THEN CASE WHEN p_team = '*' THEN 'GITHUB_REPOS' ELSE 'the organisation file: teams[' || p_team || '].github.repos' END
+                  WHEN p.merged = 0 AND p.by_bots > 0 THEN 'the organisation file: bots (setting bot_login_pattern)' END AS setting,
+             jsonb_build_object('merged', p.merged, 'mergedByBots', p.by_bots, 'mergedWithoutReview', p.without_review,
+                                'dataAsOf', sy.github_at) AS detail
+      UNION ALL
+      SELECT 2, 'jira_flow', d.done,
+             CASE WHEN sy.jira_at IS NULL THEN 'Jira has never been synced'
+                  WHEN cardinality(pj.keys) = 0 THEN CASE WHEN p_team = '*' THEN 'no Jira project has been synced' ELSE 'no Jira project belongs to team ' || p_team END
+                  WHEN d.done = 0 THEN 'no issue done in the period' END,
+             CASE WHEN cardinality(u.statuses) > 0 THEN 'statuses with no stage mapping and no known category, read as active: ' || array_to_string(u.statuses, ', ')
+                  WHEN d.done < 5 THEN 'fewer than 5 issues done' END,
+             CASE WHEN sy.jira_at IS NULL THEN 'JIRA_BASE_URL and its credentials, then engmetrics sync jira'
+                  WHEN cardinality(pj.keys) = 0 THEN CASE WHEN p_team = '*' THEN 'JIRA_PROJECTS' ELSE 'the organisation file: teams[' || p_team || '].jira.projects' END
+                  WHEN cardinality(u.statuses) > 0 THEN 'the organisation file: statusStages' END,
+             jsonb_build_object('done', d.done, 'projects', to_jsonb(pj.keys), 'statusesUnmapped', to_jsonb(u.statuses),
+                                'dataAsOf', sy.jira_at)
+      UNION ALL
+      SELECT 3, 'sprints', sp.sprints,
+             CASE WHEN sy.jira_at IS NULL THEN 'Jira has never been synced'
+                  WHEN cardinality(pj.keys) = 0 THEN CASE WHEN p_team = '*' THEN 'no Jira project has been synced' ELSE 'no Jira project belongs to team ' || p_team END
+                  WHEN cardinality(bl.keys) = cardinality(pj.keys) THEN 'no board of the team''s Jira projects: ' || array_to_string(bl.keys, ', ')
+                  WHEN sp.sprints = 0 THEN 'no sprint started in the period' END,
+             CASE WHEN sp.issues > 0 AND sp.unestimated > 0 THEN sp.unestimated || ' of ' || sp.issues || ' issues in the sprints have no estimate' END,
+             CASE WHEN sy.jira_at IS NULL THEN 'JIRA_BASE_URL and its credentials, then engmetrics sync jira'
+                  WHEN cardinality(pj.keys) = 0 THEN CASE WHEN p_team = '*' THEN 'JIRA_PROJECTS' ELSE 'the organisation file: teams[' || p_team || '].jira.projects' END
+                  WHEN cardinality(bl.keys) = cardinality(pj.keys) THEN 'the organisation file: teams[' || p_team || '].jira.boards'
+                  WHEN sp.unestimated > 0 THEN 'story points on the issues (the board''s estimation field)' END,
+             jsonb_build_object('sprints', sp.sprints, 'issues', sp.issues, 'issuesWithoutEstimate', sp.unestimated,
+                                'projectsWithoutBoard', to_jsonb(bl.keys), 'dataAsOf', sy.jira_at)
+    ) x
+   ORDER BY x.ord
+$$;

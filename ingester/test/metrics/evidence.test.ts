@@ -347,3 +347,142 @@ describe('the evidence of an organisation with no repository', () => {
       });
   });
 });
+
+describe('the evidence behind the flow and sprint figures', () => {
+  let f: TestDatabase;
+  const flow = async (team: string): Promise<Record<string, Row>> => {
+    const { rows } = await f.db.query<Row>(
+      'SELECT metric, rows::int, confidence, reason, setting, detail FROM metrics.flow_evidence($1, $2, $3)',
+      [team, ...PERIOD],
+    );
+    return Object.fromEntries(rows.map((r) => [r.metric, r]));
+  };
+  beforeAll(async () => {
+    f = await freshDatabase({ migrated: true });
+    const s = new Scenario(f.db);
+    // People's pull requests, and a repository only a bot merges into.
+    const app = s.repo('app');
+    for (let n = 0; n < 6; n++)
+      app.pr({
+        number: n + 1,
+        firstCommit: h(24 * n),
+        created: h(24 * n + 1),
+        merged: h(24 * n + 2),
+        reviews: [{ by: 'bob', at: h(24 * n + 1.5) }],
+      });
+    const deps = s.repo('deps');
+    for (let n = 0; n < 3; n++)
+      deps.pr({
+        number: n + 1,
+        author: 'dependabot[bot]',
+        firstCommit: h(24 * n),
+        created: h(24 * n + 1),
+        merged: h(24 * n + 2),
+      });
+    // A project with a board and sprints, some issues unestimated; a project without a board.
+    s.project('SP', 90);
+    s.sprint({ id: 901, board: 90, start: h(24), end: h(24 * 15), complete: h(24 * 15) });
+    for (let n = 0; n < 6; n++)
+      s.issue({
+        key: `SP-${n + 1}`,
+        created: h(0),
+        statuses: [
+          ['To Do', h(0)],
+          ['In Progress', h(24 * 2 + n)],
+          ['Done', h(24 * 5 + n)],
+        ],
+        points: n < 4 ? [[3, h(0)]] : [],
+        sprints: [{ sprint: 901, added: h(0) }],
+      });
+    s.project('NB');
+    s.issue({
+      key: 'NB-1',
+      created: h(0),
+      statuses: [
+        ['To Do', h(0)],
+        ['Done', h(48)],
+      ],
+    });
+    await s.write();
+    // A status Jira gave no category the stage mapping knows.
+    await f.db.query(
+      `INSERT INTO source.jira_statuses (id, name, category_key, raw) VALUES ('20000', 'Parked', 'undefined', '{}')`,
+    );
+    await applyOrganisationSettings(
+      f.db,
+      parseOrganisation(`
+teams:
+  - { name: app, github: { repos: [app] }, jira: { projects: [SP] } }
+  - { name: deps, github: { repos: [deps] }, jira: { projects: [NB] } }
+`),
+    );
+    await refreshMetrics(f.db);
+  }, 60_000);
+  afterAll(() => f?.drop());
+
+  it('says GitHub and Jira have never been synced, and what to set', async () => {
+    const e = await flow('app');
+    expect(e.pr_flow).toMatchObject({ confidence: 'none', reason: 'GitHub has never been synced' });
+    expect(e.jira_flow).toMatchObject({
+      confidence: 'none',
+      reason: 'Jira has never been synced',
+      setting: 'JIRA_BASE_URL and its credentials, then engmetrics sync jira',
+    });
+    for (const source of ['github', 'jira']) {
+      const run = await SyncRun.start(f.db, source, 'acme');
+      await run.finish('succeeded', {
+        rowsWritten: 1,
+        apiRequests: 1,
+        apiPoints: 0,
+        rateLimitRemaining: null,
+        recordsSkipped: 0,
+      });
+    }
+  });
+
+  it("counts people's pull requests and the issues done, and names statuses read as active for want of a mapping", async () => {
+    const e = await flow('app');
+    expect(e.pr_flow).toMatchObject({
+      rows: 6,
+      confidence: 'ok',
+      detail: { merged: 6, mergedByBots: 0, mergedWithoutReview: 0 },
+    });
+    expect(e.jira_flow).toMatchObject({
+      rows: 6,
+      confidence: 'low',
+      reason: 'statuses with no stage mapping and no known category, read as active: Parked',
+      setting: 'the organisation file: statusStages',
+      detail: { done: 6, projects: ['SP'], statusesUnmapped: ['Parked'] },
+    });
+  });
+
+  it('names the pull requests that are all bots', async () => {
+    expect((await flow('deps')).pr_flow).toMatchObject({
+      rows: 0,
+      confidence: 'none',
+      reason: "every pull request merged in the period is a bot's (3)",
+      setting: 'the organisation file: bots (setting bot_login_pattern)',
+      detail: { mergedByBots: 3 },
+    });
+  });
+
+  it('names the Jira project without a board, and the board setting', async () => {
+    expect((await flow('deps')).sprints).toMatchObject({
+      rows: 0,
+      confidence: 'none',
+      reason: "no board of the team's Jira projects: NB",
+      setting: 'the organisation file: teams[deps].jira.boards',
+      detail: { projectsWithoutBoard: ['NB'] },
+    });
+  });
+
+  it('counts the issues in the sprints without an estimate', async () => {
+    expect((await flow('app')).sprints).toMatchObject({
+      rows: 1,
+      confidence: 'low',
+      reason: '2 of 6 issues in the sprints have no estimate',
+      setting: "story points on the issues (the board's estimation field)",
+      detail: { sprints: 1, issues: 6, issuesWithoutEstimate: 2, projectsWithoutBoard: [] },
+    });
+  });
+});

@@ -1033,3 +1033,57 @@ export const BLOCKED_HOURS_COLUMN = hoursField('blocked_h', 'Blocked', {
   width: 100,
   colourBy: thresholds('transparent', [1, 'orange']),
 });
+
+/**
+ * What a dashboard's figures rest on, from one of the evidence functions (metrics.dora_evidence,
+ * metrics.flow_evidence): for each figure its rows, confidence, why it is empty or thin, the
+ * setting to look at, and when its source was last synced.
+ */
+export function evidenceTable(p: {
+  title: string;
+  /** What a row is: `tile`, `figure`. */
+  what: string;
+  /** When confidence is low, in words. */
+  lowWhen: string;
+  /** The evidence function's call, e.g. teamSummary('dora_evidence'). */
+  source: string;
+  /** The metrics of the function's to show, each with its name on the dashboard. */
+  labels: Record<string, string>;
+}): Panel {
+  const label = Object.entries(p.labels)
+    .map(([metric, name]) => `WHEN '${metric}' THEN '${name}'`)
+    .join(' ');
+  return tablePanel({
+    title: p.title,
+    description:
+      `For each ${p.what}: how many rows it is computed from, whether that is enough (low confidence: ${p.lowWhen}), ` +
+      `why a ${p.what} is empty or thin, and the setting to look at. Definitions: docs/metrics.md, "Evidence".`,
+    sql: `
+      SELECT CASE e.metric ${label} END AS figure,
+             e.rows, e.confidence, e.reason, e.setting, (e.detail ->> 'dataAsOf')::timestamptz AS data_as_of
+        FROM ${p.source} e
+       WHERE e.metric IN (${Object.keys(p.labels)
+         .map((m) => `'${m}'`)
+         .join(', ')})`,
+    mappings: [noDataMapping()],
+    columns: [
+      { field: 'figure', displayName: p.what[0]!.toUpperCase() + p.what.slice(1), width: 180 },
+      { field: 'rows', displayName: 'Rows', unit: UNITS.count, width: 80 },
+      {
+        field: 'confidence',
+        displayName: 'Confidence',
+        width: 120,
+        mappings: [
+          valueMapping({
+            ok: { text: 'OK' },
+            low: { text: 'Low', color: 'orange' },
+            none: { text: 'No figure', color: 'red' },
+          }),
+        ],
+      },
+      { field: 'reason', displayName: 'Why' },
+      { field: 'setting', displayName: 'Setting to look at', width: 320 },
+      { field: 'data_as_of', displayName: 'Source synced', unit: UNITS.localTime, width: 160 },
+    ],
+  });
+}

@@ -3,6 +3,7 @@ import {
   bucketsInRange,
   dashboardUrl,
   deliveryDashboard,
+  evidenceTable,
   DORA_BANDS,
   doraBandMappings,
   doraThresholds,
@@ -230,41 +231,22 @@ function quickCheck(): Panel {
   });
 }
 
-/** What each tile rests on, visible without a click: rows, confidence, why, and the setting to look at. */
-function evidenceTable(): Panel {
-  return tablePanel({
+/** What each tile rests on, visible without a click (metrics.dora_evidence). */
+function tilesEvidence(): Panel {
+  return evidenceTable({
     title: 'What the tiles rest on',
-    description:
-      'For each tile: how many rows it is computed from, whether that is enough (low confidence: fewer than 5 ' +
-      'changes or deployments, fewer than 3 failed deployments, fewer than half of the merged changes shipped, or ' +
-      'deployments read only from merges), why a tile is empty or thin, and the setting to look at. The counts ' +
-      'behind each (by source, by kind) are in the API’s `evidence`. Definitions: docs/metrics.md, "Evidence".',
-    sql: `
-      SELECT CASE e.metric WHEN 'deployments' THEN 'Deployment frequency' WHEN 'lead_time_p50' THEN 'Change lead time'
-                           WHEN 'change_fail_rate' THEN 'Change fail rate' WHEN 'recovery_p50' THEN 'Recovery time'
-                           ELSE 'Rework rate' END AS tile,
-             e.rows, e.confidence, e.reason, e.setting, (e.detail ->> 'dataAsOf')::timestamptz AS data_as_of
-        FROM ${EVIDENCE} e`,
-    mappings: [noDataMapping()],
-    columns: [
-      { field: 'tile', displayName: 'Tile', width: 180 },
-      { field: 'rows', displayName: 'Rows', unit: UNITS.count, width: 80 },
-      {
-        field: 'confidence',
-        displayName: 'Confidence',
-        width: 120,
-        mappings: [
-          valueMapping({
-            ok: { text: 'OK' },
-            low: { text: 'Low', color: 'orange' },
-            none: { text: 'No figure', color: 'red' },
-          }),
-        ],
-      },
-      { field: 'reason', displayName: 'Why' },
-      { field: 'setting', displayName: 'Setting to look at', width: 320 },
-      { field: 'data_as_of', displayName: 'GitHub synced', unit: UNITS.localTime, width: 160 },
-    ],
+    what: 'tile',
+    lowWhen:
+      'fewer than 5 changes or deployments, fewer than 3 failed deployments, fewer than half of the merged changes ' +
+      'shipped, or deployments read only from merges',
+    source: EVIDENCE,
+    labels: {
+      deployments: 'Deployment frequency',
+      lead_time_p50: 'Change lead time',
+      change_fail_rate: 'Change fail rate',
+      recovery_p50: 'Recovery time',
+      rework_rate: 'Rework rate',
+    },
   });
 }
 
@@ -627,7 +609,7 @@ export function doraDashboard(): Dashboard {
         panels: [
           ...sideBySide(5, ...tiles()),
           place(behindTheTiles(), 24, 3),
-          place(evidenceTable(), 24, 7),
+          place(tilesEvidence(), 24, 7),
           place(quickCheck(), 24, 9),
         ],
       },

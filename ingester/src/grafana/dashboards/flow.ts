@@ -3,6 +3,7 @@ import {
   BLOCKED_HOURS_COLUMN,
   daysField,
   deliveryDashboard,
+  evidenceTable,
   figuresStat,
   hoursField,
   inFilter,
@@ -326,7 +327,23 @@ export function flowDashboard(): Dashboard {
     rows: [
       {
         title: 'In the time range',
-        panels: [place(cycle!, 10, 4), place(merged!, 7, 4), place(jira!, 7, 4)],
+        panels: [
+          place(cycle!, 10, 4),
+          place(merged!, 7, 4),
+          place(jira!, 7, 4),
+          place(
+            evidenceTable({
+              title: 'What the figures rest on',
+              what: 'figure',
+              lowWhen:
+                'fewer than 5 pull requests merged or issues done, or statuses read as active for want of a mapping',
+              source: teamSummary('flow_evidence'),
+              labels: { pr_flow: 'Pull request flow', jira_flow: 'Jira flow' },
+            }),
+            24,
+            4,
+          ),
+        ],
       },
       {
         title: 'Pull requests',
