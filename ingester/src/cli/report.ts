@@ -3,7 +3,14 @@ import { openDatabase } from '../db/connect.js';
 import { migrationStatus } from '../db/migrations.js';
 import { refreshMetrics } from '../metrics/refresh.js';
 import { applyOrganisationSettings } from '../metrics/settings.js';
-import { doraSummary, flowSummary, type DoraSummary, type FlowSummary } from '../metrics/summary.js';
+import {
+  doraSummary,
+  evidenceOf,
+  flowSummary,
+  type DoraSummary,
+  type Evidence,
+  type FlowSummary,
+} from '../metrics/summary.js';
 import { teamNames } from '../metrics/teams.js';
 import { boot } from './bootstrap.js';
 import { parseDate } from './options.js';
@@ -58,6 +65,37 @@ export function formatDora(s: DoraSummary, width?: number): string {
     ],
     ['metric', 'value', bandColumn],
     { width, wrap: 'value' },
+  );
+}
+
+/** The figures' names, as the report's tables call them. */
+const FIGURES: Record<string, string> = {
+  deployments: 'Deployment frequency',
+  lead_time_p50: 'Change lead time',
+  change_fail_rate: 'Change fail rate',
+  recovery_p50: 'Recovery time',
+  rework_rate: 'Rework rate',
+  pr_flow: 'PR flow',
+  jira_flow: 'Jira flow',
+  sprints: 'Sprints',
+};
+
+/**
+ * The figures that rest on too little or have none, each with why and where to look; a line
+ * saying so when every figure rests on enough.
+ */
+export function formatEvidence(evidence: Evidence[], width?: number): string {
+  const doubtful = evidence.filter((e) => e.confidence !== 'ok');
+  if (!doubtful.length) return 'Every figure rests on enough rows (docs/metrics.md, "Evidence").';
+  return formatTable(
+    doubtful.map((e) => ({
+      figure: FIGURES[e.metric] ?? e.metric,
+      confidence: e.confidence,
+      // Not in brackets: the wrapper keeps a bracketed group whole.
+      why: e.setting ? `${e.reason}; look at ${e.setting}` : (e.reason ?? ''),
+    })),
+    ['figure', 'confidence', 'why'],
+    { width, wrap: 'why' },
   );
 }
 
@@ -133,14 +171,15 @@ export function metricsCommands(program: Command): void {
         const teams = await teamNames(db);
         if (opts.team !== '*' && !teams.includes(opts.team))
           throw new Error(`no team "${opts.team}"; teams: ${teams.join(', ') || '(none)'}`);
-        const [dora, flow] = await Promise.all([
+        const [dora, flow, evidence] = await Promise.all([
           doraSummary(db, opts.team, from, to),
           flowSummary(db, opts.team, from, to),
+          evidenceOf(db, opts.team, from, to),
         ]);
         process.stdout.write(
           opts.json
-            ? `${JSON.stringify({ team: opts.team, from: from.toISOString(), to: to.toISOString(), dora, flow }, null, 2)}\n`
-            : reportText(opts.team, from, to, dora, flow, terminalWidth()),
+            ? `${JSON.stringify({ team: opts.team, from: from.toISOString(), to: to.toISOString(), dora, flow, evidence }, null, 2)}\n`
+            : reportText(opts.team, from, to, dora, flow, terminalWidth(), evidence),
         );
       } finally {
         await db.close();
@@ -156,6 +195,7 @@ export function reportText(
   dora: DoraSummary,
   flow: FlowSummary,
   width?: number,
+  evidence?: Evidence[],
 ): string {
   const title = team === '*' ? 'all teams' : `team ${team}`;
   const day = (d: Date) => d.toISOString().slice(0, 10);
@@ -169,6 +209,7 @@ export function reportText(
     '',
     formatFlow(flow, width),
     '',
+    ...(evidence ? ['What the figures rest on', '', formatEvidence(evidence, width), ''] : []),
     '',
   ].join('\n');
 }

@@ -62,3 +62,24 @@ export async function flowSummary(db: Queryable, team: string, from: Date, to: D
   const { rows } = await db.query('SELECT * FROM metrics.flow_summary($1, $2, $3)', [team, from, to]);
   return numbers<FlowSummary>(rows[0]!);
 }
+
+/** What a figure rests on (metrics.dora_evidence, metrics.flow_evidence). */
+export interface Evidence {
+  metric: string;
+  rows: number;
+  confidence: 'ok' | 'low' | 'none';
+  reason: string | null;
+  setting: string | null;
+  detail: Record<string, unknown>;
+}
+
+/** The evidence of the DORA tiles, then of the flow and sprint figures. */
+export async function evidenceOf(db: Queryable, team: string, from: Date, to: Date): Promise<Evidence[]> {
+  const { rows } = await db.query<Evidence>(
+    `SELECT metric, rows::int, confidence, reason, setting, detail FROM metrics.dora_evidence($1, $2, $3)
+     UNION ALL
+     SELECT metric, rows::int, confidence, reason, setting, detail FROM metrics.flow_evidence($1, $2, $3)`,
+    [team, from, to],
+  );
+  return rows;
+}

@@ -143,6 +143,7 @@ describe('--json for scripts', () => {
       to: string;
       dora: Record<string, unknown>;
       flow: Record<string, unknown>;
+      evidence: { metric: string; rows: number; confidence: string }[];
     };
     expect(summary).toMatchObject({
       team: '*',
@@ -152,6 +153,25 @@ describe('--json for scripts', () => {
     expect(summary.dora.deployments).toBeGreaterThan(0);
     expect(summary.dora.band_year).toBe(2024);
     expect(summary.flow.prs_merged).toBeGreaterThan(0);
+    // What each figure rests on, the DORA tiles' then the flow's.
+    expect(summary.evidence.map((e) => e.metric)).toEqual([
+      'deployments',
+      'lead_time_p50',
+      'change_fail_rate',
+      'recovery_p50',
+      'rework_rate',
+      'pr_flow',
+      'jira_flow',
+      'sprints',
+    ]);
+    expect(summary.evidence[0]!.rows).toBe(summary.dora.deployments);
+    expect(summary.evidence[5]!.rows).toBe(summary.flow.prs_merged);
+    // And in words, for people: the figures in doubt, or a line saying there are none.
+    const text = await engmetrics(['report', '--from', '2026-09-03', '--to', '2026-12-02'], env);
+    expect(text.stdout).toContain('What the figures rest on');
+    const doubtful = summary.evidence.filter((e) => e.confidence !== 'ok');
+    if (doubtful.length) expect(text.stdout).toMatch(/^figure\s+confidence\s+why/m);
+    else expect(text.stdout).toContain('Every figure rests on enough rows');
 
     // The period ends at the process's now: ENGMETRICS_NOW, not the machine's clock.
     const now = await engmetrics(['report', '--json'], { ...env, ENGMETRICS_NOW: '2026-12-02T10:00:00Z' });

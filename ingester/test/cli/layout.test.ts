@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { barLine } from '../../src/cli/progress.js';
-import { formatDora } from '../../src/cli/report.js';
+import { formatDora, formatEvidence } from '../../src/cli/report.js';
 import { formatTable, labelled, wrapText } from '../../src/cli/table.js';
 import { displayPath, keptApiToken } from '../../src/cli/token.js';
 import { colorWanted, createLogger, readableDestination } from '../../src/log.js';
@@ -36,6 +36,46 @@ describe('the terminal layout', () => {
     fallback_deployments: 225,
     band_year: 2024,
   };
+
+  it('lists the figures in doubt with why and where to look, wrapped to the terminal', () => {
+    const ok = { rows: 20, confidence: 'ok' as const, reason: null, setting: null, detail: {} };
+    expect(formatEvidence([{ metric: 'deployments', ...ok }])).toBe(
+      'Every figure rests on enough rows (docs/metrics.md, "Evidence").',
+    );
+    const lines = formatEvidence(
+      [
+        { metric: 'deployments', ...ok },
+        {
+          metric: 'lead_time_p50',
+          rows: 2,
+          confidence: 'low',
+          reason: 'fewer than 5 changes shipped',
+          setting: null,
+          detail: {},
+        },
+        {
+          metric: 'sprints',
+          rows: 0,
+          confidence: 'none',
+          reason: "no board of the team's Jira projects: NB",
+          setting: 'the organisation file: teams[deps].jira.boards',
+          detail: {},
+        },
+      ],
+      80,
+    ).split('\n');
+    expect(lines[0]).toMatch(/^figure\s+confidence\s+why$/);
+    expect(lines.some((l) => /^Change lead time\s+low\s+fewer than 5 changes shipped$/.test(l))).toBe(true);
+    expect(lines.some((l) => /^Sprints\s+none\s+no board of the team's Jira projects: NB/.test(l))).toBe(
+      true,
+    );
+    // Words wrapped whole: the setting reads back with the lines joined.
+    expect(lines.map((l) => l.trim()).join(' ')).toMatch(
+      /NB; look at the organisation file: teams\[deps\]\.jira\.boards$/,
+    );
+    expect(lines.every((l) => l.length <= 80)).toBe(true);
+    expect(lines.join('\n')).not.toContain('Deployment frequency');
+  });
 
   it('wraps the DORA tiles to the terminal, and leaves them on one line each elsewhere', () => {
     const narrow = formatDora(dora, 80).split('\n');
