@@ -6,6 +6,18 @@ import { SyncRun } from '../../src/store/runs.js';
 import { freshDatabase, type TestDatabase } from '../support/database.js';
 import { h, Scenario } from '../support/scenario.js';
 
+/** A successful sync of a source, as the syncs record one. */
+async function synced(db: TestDatabase['db'], source: string): Promise<void> {
+  const run = await SyncRun.start(db, source, 'acme');
+  await run.finish('succeeded', {
+    rowsWritten: 1,
+    apiRequests: 1,
+    apiPoints: 0,
+    rateLimitRemaining: null,
+    recordsSkipped: 0,
+  });
+}
+
 /**
  * docs/metrics.md, "Evidence": what each DORA tile rests on, and an empty or thin tile naming
  * its cause and the setting to look at, for the misconfigurations users meet first.
@@ -130,14 +142,7 @@ describe('the evidence behind each DORA tile', () => {
         reason: 'GitHub has never been synced',
         setting: 'GITHUB_TOKEN and GITHUB_ORG, then engmetrics sync github',
       });
-    const run = await SyncRun.start(t.db, 'github', 'acme');
-    await run.finish('succeeded', {
-      rowsWritten: 1,
-      apiRequests: 1,
-      apiPoints: 0,
-      rateLimitRemaining: null,
-      recordsSkipped: 0,
-    });
+    await synced(t.db, 'github');
   });
 
   it('counts what a tile rests on: deployments by source, environments seen and matched, changes shipped of those merged', async () => {
@@ -322,14 +327,7 @@ describe('the evidence of an organisation with no repository', () => {
   let empty: TestDatabase;
   beforeAll(async () => {
     empty = await freshDatabase({ migrated: true });
-    const run = await SyncRun.start(empty.db, 'github', 'acme');
-    await run.finish('succeeded', {
-      rowsWritten: 0,
-      apiRequests: 1,
-      apiPoints: 0,
-      rateLimitRemaining: null,
-      recordsSkipped: 0,
-    });
+    await synced(empty.db, 'github');
   }, 60_000);
   afterAll(() => empty?.drop());
 
@@ -429,14 +427,7 @@ teams:
       setting: 'JIRA_BASE_URL and its credentials, then engmetrics sync jira',
     });
     for (const source of ['github', 'jira']) {
-      const run = await SyncRun.start(f.db, source, 'acme');
-      await run.finish('succeeded', {
-        rowsWritten: 1,
-        apiRequests: 1,
-        apiPoints: 0,
-        rateLimitRemaining: null,
-        recordsSkipped: 0,
-      });
+      await synced(f.db, source);
     }
   });
 
