@@ -4,6 +4,7 @@ import { route, type AnyRoute } from '../api/route.js';
 import type { Database } from '../db/database.js';
 import { BadRequestError, NotFoundError } from '../errors.js';
 import { AnswerCache } from './data-version.js';
+import { evidenceOf } from './summary.js';
 import { teamNames } from './teams.js';
 
 /**
@@ -256,6 +257,34 @@ export function metricsRoutes(db: Database, clock: Clock = systemClock): AnyRout
     }),
     route({
       method: 'get',
+      path: '/metrics/evidence',
+      operationId: 'getEvidence',
+      summary: 'What every figure of a team for a period rests on: the DORA tiles, the flow and the sprints',
+      description:
+        'One row per figure (metrics.dora_evidence, metrics.flow_evidence): how many rows, the confidence (none, ' +
+        'low, ok), why a figure is empty or thin, and the setting to look at. docs/metrics.md, "Evidence".',
+      tags: ['metrics'],
+      query: z.object(period).strict(),
+      response: z
+        .object({
+          team: z.string(),
+          from: z.string(),
+          to: z.string(),
+          figures: z.array(evidence.extend({ metric: z.string() })),
+        })
+        .openapi('EvidenceOfFigures'),
+      problems: { 404: 'No such team' },
+      handler: async ({ query }) => {
+        const team = await teamOf(db, query.team);
+        const { from, to } = window(query, clock);
+        const figures = await answers.get(`evidence|${team}|${from.toISOString()}|${to.toISOString()}`, () =>
+          evidenceOf(db, team, from, to),
+        );
+        return { team, from: from.toISOString(), to: to.toISOString(), figures };
+      },
+    }),
+    route({
+      method: 'get',
       path: '/metrics/teams',
       operationId: 'listTeams',
       summary: 'The teams (from the organisation file, or one team named after the organisation)',
@@ -300,17 +329,7 @@ async function tilesAnswer(
          FROM metrics.quick_check($1, $2, $3) WHERE metric IN ('throughput', 'stability', 'overall')`,
       [team, from, to],
     );
-    const { rows: evidenceRows } = await db.query<{
-      metric: string;
-      rows: number;
-      confidence: z.infer<typeof evidence>['confidence'];
-      reason: string | null;
-      setting: string | null;
-      detail: Record<string, unknown>;
-    }>(
-      'SELECT metric, rows::int, confidence, reason, setting, detail FROM metrics.dora_evidence($1, $2, $3)',
-      [team, from, to],
-    );
+    const evidenceRows = await evidenceOf(db, team, from, to, 'dora');
     return { rows, means, evidence: new Map(evidenceRows.map(({ metric, ...e }) => [metric, e])) };
   });
   return {

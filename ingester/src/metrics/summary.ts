@@ -73,13 +73,20 @@ export interface Evidence {
   detail: Record<string, unknown>;
 }
 
-/** The evidence of the DORA tiles, then of the flow and sprint figures. */
-export async function evidenceOf(db: Queryable, team: string, from: Date, to: Date): Promise<Evidence[]> {
-  const { rows } = await db.query<Evidence>(
-    `SELECT metric, rows::int, confidence, reason, setting, detail FROM metrics.dora_evidence($1, $2, $3)
-     UNION ALL
-     SELECT metric, rows::int, confidence, reason, setting, detail FROM metrics.flow_evidence($1, $2, $3)`,
-    [team, from, to],
-  );
+/** The evidence of the DORA tiles, then (unless only those are asked for) of the flow and sprint figures. */
+export async function evidenceOf(
+  db: Queryable,
+  team: string,
+  from: Date,
+  to: Date,
+  of: 'all' | 'dora' = 'all',
+): Promise<Evidence[]> {
+  const select = (fn: string) =>
+    `SELECT metric, rows::int, confidence, reason, setting, detail FROM metrics.${fn}($1, $2, $3)`;
+  const sql =
+    of === 'dora'
+      ? select('dora_evidence')
+      : `${select('dora_evidence')} UNION ALL ${select('flow_evidence')}`;
+  const { rows } = await db.query<Evidence>(sql, [team, from, to]);
   return rows;
 }

@@ -158,6 +158,35 @@ describe('the metrics API', () => {
     expect(detailKeys.filter((k) => !/^[a-z][a-zA-Z0-9]*$/.test(k))).toEqual([]);
   });
 
+  it('serves what every figure rests on, the tiles’ and the flow’s, as the SQL says it', async () => {
+    const res = await get('/metrics/evidence');
+    expect(res.status).toBe(200);
+    const figures = res.body.figures as {
+      metric: string;
+      rows: number;
+      confidence: string;
+      setting: string | null;
+    }[];
+    expect(figures.map((f) => f.metric)).toEqual([
+      'deployments',
+      'lead_time_p50',
+      'change_fail_rate',
+      'recovery_p50',
+      'rework_rate',
+      'pr_flow',
+      'jira_flow',
+      'sprints',
+    ]);
+    const { rows } = await t.db.query<{ metric: string; rows: number; confidence: string }>(
+      `SELECT metric, rows::int, confidence FROM metrics.flow_evidence('*', $1, $2)`,
+      [res.body.from, res.body.to],
+    );
+    expect(figures.slice(5).map((f) => [f.metric, f.rows, f.confidence])).toEqual(
+      rows.map((r) => [r.metric, r.rows, r.confidence]),
+    );
+    expect((await get('/metrics/evidence?team=nobody')).status).toBe(404);
+  });
+
   it('names each tile by the series that charts it, with the same unit by week', async () => {
     const tiles = (await get('/metrics/tiles')).body.tiles!;
     for (const tile of tiles) {
