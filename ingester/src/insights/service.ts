@@ -127,7 +127,7 @@ export class InsightService {
         return { insight: cached.insight, facts, cached: true, selection };
       }
     }
-    const meta = { factsHash: hash, generatedAt: new Date() };
+    const meta = { factsHash: hash, generatedAt: this.ctx.settings.clock.now() };
     const { insight, fallback } = await writeInsight(facts, meta, this.llm, log);
     await this.store(sprintId, hash, writer, insight, facts, fallback).then(
       () => this.remember(servedKey, insight, fallback ? FALLBACK_REUSE_MS : SERVED_TTL_MS),

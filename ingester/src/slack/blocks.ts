@@ -71,9 +71,26 @@ const BETWEEN_SPRINTS: Partial<Record<SprintSelection['kind'], string>> = {
   upcoming: 'upcoming',
 };
 
+/** What the sprint's figures rest on, from its fact sheet. */
+export interface SprintEvidence {
+  issues: number;
+  unestimatedIssues: number;
+  /** The instant the facts describe. */
+  asOf: string;
+}
+
+/** "Rests on 28 issues (3 without an estimate, counted as no points) · facts as of 2026-12-06 10:00 UTC" */
+export function evidenceLine(e: SprintEvidence): string {
+  const unestimated = e.unestimatedIssues
+    ? ` (${e.unestimatedIssues} without an estimate, counted as no points)`
+    : ', every one estimated';
+  const at = new Date(e.asOf).toISOString().slice(0, 16).replace('T', ' ');
+  return `Rests on ${e.issues} ${e.issues === 1 ? 'issue' : 'issues'}${unestimated} · facts as of ${at} UTC`;
+}
+
 export function renderSlack(
   insight: SprintHealthInsight,
-  options: { grafanaUrl: string; topRisks?: number; selection?: SprintSelection },
+  options: { grafanaUrl: string; topRisks?: number; selection?: SprintSelection; evidence?: SprintEvidence },
 ): SlackMessage {
   const { sprint } = insight;
   const between = options.selection ? BETWEEN_SPRINTS[options.selection.kind] : undefined;
@@ -114,6 +131,7 @@ export function renderSlack(
             3000,
           ),
         },
+        ...(options.evidence ? [{ type: 'mrkdwn' as const, text: evidenceLine(options.evidence) }] : []),
       ],
     },
     { type: 'section', text: { type: 'mrkdwn', text: clip(escapeMrkdwn(insight.summary), 3000) } },

@@ -37,8 +37,19 @@ export async function sprintSummary(
   const channel = req.dryRun
     ? (req.channel ?? deps.settings.slack.channel ?? null)
     : deps.poster.channelFor(req.channel);
-  const { insight, selection } = await deps.insights.sprintHealth({ sprint: req.sprint, team: req.team });
-  const message = renderSlack(insight, { grafanaUrl: deps.settings.grafana.url, selection });
+  const { insight, selection, facts } = await deps.insights.sprintHealth({
+    sprint: req.sprint,
+    team: req.team,
+  });
+  const message = renderSlack(insight, {
+    grafanaUrl: deps.settings.grafana.url,
+    selection,
+    evidence: {
+      issues: facts.progress.total_issues,
+      unestimatedIssues: facts.scope.unestimated_issues,
+      asOf: facts.as_of,
+    },
+  });
   const base = {
     team: insight.sprint.team,
     sprint: { id: insight.sprint.id, name: insight.sprint.name },

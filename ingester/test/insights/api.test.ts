@@ -148,7 +148,12 @@ describe('GET /insights/sprint-health without an LLM', () => {
     const other = await start({});
     const b = (await get(other, '/insights/sprint-health?sprint=501')).body as SprintHealthInsight;
     expect(b.scoreBasis.rules).toBe('sprint-score/v1');
-    expect(b.generatedAt > a.generatedAt).toBe(true);
+    // Written anew (by a replica whose clock started at the same instant), and stored so.
+    expect(b.generatedAt).not.toBe(a.generatedAt);
+    const { rows } = await t.db.query<{ rules: string }>(
+      `SELECT insight #>> '{scoreBasis,rules}' AS rules FROM ops.insights WHERE sprint_id = 501`,
+    );
+    expect(rows.map((r) => r.rules)).toEqual(['sprint-score/v1']);
   });
 
   it('sees new data once a sync has run', async () => {

@@ -9,7 +9,7 @@ import { organisationFileFor } from '../../src/simulators/organisation.js';
 import { DAY } from '../../src/simulators/world/calendar.js';
 import { freshDatabase, quietLog, type TestDatabase } from '../support/database.js';
 import { CLOUD_AUTH, END, jiraWorld, startSite } from '../jira/helpers.js';
-import { SEED_ORGANISATION, seedSprint } from '../insights/seed.js';
+import { SEED_NOW, SEED_ORGANISATION, seedSprint } from '../insights/seed.js';
 import { FakeSlack, SLACK_TOKEN } from '../slack/fake-slack.js';
 
 /**
@@ -222,7 +222,13 @@ describe('the Slack digest job', () => {
   afterAll(() => slack.stop());
 
   it("posts each team's summary once, records the run, and skips teams without a sprint to show", async () => {
-    const env = { SLACK_BOT_TOKEN: SLACK_TOKEN, SLACK_CHANNEL: '#team-payments', SLACK_API_URL: slack.url };
+    // The clock is the seed's, so its sprint is the active one whatever today is.
+    const env = {
+      SLACK_BOT_TOKEN: SLACK_TOKEN,
+      SLACK_CHANNEL: '#team-payments',
+      SLACK_API_URL: slack.url,
+      ENGMETRICS_NOW: new Date(SEED_NOW).toISOString(),
+    };
     const a = scheduler(t.db, env);
     const b = scheduler(replica(t), env);
     const slot = new Date('2026-11-09T09:00:00Z');

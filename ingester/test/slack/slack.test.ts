@@ -9,7 +9,7 @@ import { dashboardUrl, renderSlack, type SlackBlock } from '../../src/slack/bloc
 import { freshDatabase, type TestDatabase } from '../support/database.js';
 import { capturedLogger } from '../support/logs.js';
 import { factsWith, scenarios } from '../insights/fixtures.js';
-import { SEED_ORGANISATION, seedSprint } from '../insights/seed.js';
+import { SEED_NOW, SEED_ORGANISATION, seedSprint } from '../insights/seed.js';
 import { FakeSlack, SLACK_TOKEN } from './fake-slack.js';
 
 /**
@@ -65,6 +65,21 @@ describe('Block Kit for an insight', () => {
     );
     expect(all).toContain('Rule-based');
     expect(text).toMatch(/^PAY Sprint 12: At risk \(score \d+\)\. /);
+  });
+
+  it('says what the sprint figures rest on: the issues, those without an estimate, and the instant the facts describe', () => {
+    const line = (unestimatedIssues: number, issues = 28) =>
+      textOf(
+        renderSlack(insight, {
+          grafanaUrl: GRAFANA,
+          evidence: { issues, unestimatedIssues, asOf: '2026-12-06T10:00:00.000Z' },
+        }).blocks,
+      );
+    expect(line(3)).toContain(
+      'Rests on 28 issues (3 without an estimate, counted as no points) · facts as of 2026-12-06 10:00 UTC',
+    );
+    expect(line(0, 1)).toContain('Rests on 1 issue, every one estimated · facts as of 2026-12-06 10:00 UTC');
+    expect(textOf(renderSlack(insight, { grafanaUrl: GRAFANA }).blocks)).not.toContain('Rests on');
   });
 
   it("shows the score's basis in the words the API serves, and which rules scored it", () => {
@@ -158,7 +173,13 @@ describe('POST /slack/summaries', () => {
   const logs = capturedLogger([SLACK_TOKEN]);
 
   const start = async (env: Record<string, string>) => {
-    const settings = loadSettings({ API_TOKEN: TOKEN, GRAFANA_URL: GRAFANA, ...env });
+    // The API's clock is the seed's: its sprint is the active one whatever today is.
+    const settings = loadSettings({
+      API_TOKEN: TOKEN,
+      GRAFANA_URL: GRAFANA,
+      ENGMETRICS_NOW: new Date(SEED_NOW).toISOString(),
+      ...env,
+    });
     const app = createApp({
       settings,
       organisation: SEED_ORGANISATION,
@@ -209,6 +230,10 @@ describe('POST /slack/summaries', () => {
       source: 'rules',
     });
     expect(res.body.blocks[0].type).toBe('header');
+    // What the figures rest on, from the sprint's fact sheet.
+    expect(JSON.stringify(res.body.blocks)).toMatch(
+      /Rests on \d+ issues.* · facts as of 2026-12-02 10:00 UTC/,
+    );
     expect(slack.calls).toHaveLength(0);
   });
 
