@@ -354,13 +354,16 @@ SELECT p.id AS pr_id,
  ORDER BY p.id COLLATE "C";
 CREATE UNIQUE INDEX pull_requests_id ON metrics.pull_requests (pr_id);
 CREATE INDEX pull_requests_repo_number ON metrics.pull_requests (repo_id, number);
--- Covering indexes: a period's percentiles are read from the index alone.
+-- Covering indexes: a period's percentiles, and what its merged changes became (deployed, how
+-- they were linked: metrics.dora_evidence), are read from the index alone.
 CREATE INDEX pull_requests_repo_deployed ON metrics.pull_requests (repo_id, deployed_at) INCLUDE (lead_time_s) WHERE deployed_at IS NOT NULL;
 CREATE INDEX pull_requests_deployed ON metrics.pull_requests (deployed_at) INCLUDE (lead_time_s) WHERE deployed_at IS NOT NULL;
 CREATE INDEX pull_requests_repo_merged ON metrics.pull_requests (repo_id, merged_at)
-  INCLUDE (is_bot, coding_s, pickup_s, review_s, deploy_s, size, merged_without_review) WHERE merged_at IS NOT NULL;
+  INCLUDE (is_bot, coding_s, pickup_s, review_s, deploy_s, size, merged_without_review, deployed_at, ship_method)
+  WHERE merged_at IS NOT NULL;
 CREATE INDEX pull_requests_merged ON metrics.pull_requests (merged_at)
-  INCLUDE (is_bot, coding_s, pickup_s, review_s, deploy_s, size, merged_without_review) WHERE merged_at IS NOT NULL;
+  INCLUDE (is_bot, coding_s, pickup_s, review_s, deploy_s, size, merged_without_review, deployed_at, ship_method)
+  WHERE merged_at IS NOT NULL;
 CREATE INDEX pull_requests_open ON metrics.pull_requests (repo_id) WHERE state = 'OPEN';
 CREATE INDEX pull_requests_deployment ON metrics.pull_requests (deployment_id) WHERE deployment_id IS NOT NULL;
 
