@@ -322,12 +322,14 @@ async function tilesAnswer(
         detail: Record<string, unknown>;
       } & Record<string, unknown>
     >('SELECT * FROM metrics.dora_tiles($1, $2, $3)', [team, from, to]);
+    // The means from the tiles' own figures, so the period is not summarised a second time;
     // numeric arrives from pg as text: cast to float8 for numbers.
+    const figure = (metric: string) => rows.find((r) => r.metric === metric)?.value ?? null;
     const { rows: means } = await db.query<{ metric: string; inputs: number } & Record<string, unknown>>(
       `SELECT metric, inputs, score::float8, benchmark_edition, benchmark_mean::float8, benchmark_sd::float8,
               z::float8, standing
-         FROM metrics.quick_check($1, $2, $3) WHERE metric IN ('throughput', 'stability', 'overall')`,
-      [team, from, to],
+         FROM metrics.quick_check_of($1, $2, $3, $4, $5) WHERE metric IN ('throughput', 'stability', 'overall')`,
+      ['lead_time_p50', 'deployments', 'recovery_p50', 'change_fail_rate', 'rework_rate'].map(figure),
     );
     const evidenceRows = await evidenceOf(db, team, from, to, 'dora');
     return { rows, means, evidence: new Map(evidenceRows.map(({ metric, ...e }) => [metric, e])) };
