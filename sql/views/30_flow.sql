@@ -68,6 +68,17 @@ WITH stages AS MATERIALIZED (
 ), points AS (
   SELECT DISTINCT ON (issue_id COLLATE "C") issue_id, points
     FROM source.jira_point_estimates ORDER BY issue_id COLLATE "C", seq DESC
+), history AS (
+  -- Whether the status changes Jira kept hold together: each from the status the change before
+  -- went to, and the last to the status the issue is in now. One that does not is measured
+  -- from a history with a hole in it.
+  SELECT issue_id, bool_and(prev_to IS NULL OR from_value IS NOT DISTINCT FROM prev_to) AS chained,
+         (array_agg(to_value ORDER BY changed_at DESC, history_id DESC, item_index DESC))[1] AS last_to
+    FROM (SELECT c.issue_id, c.from_value, c.to_value, c.changed_at, c.history_id, c.item_index,
+                 lag(c.to_value) OVER (PARTITION BY c.issue_id ORDER BY c.changed_at, c.history_id, c.item_index) AS prev_to
+            FROM source.jira_changelog c
+           WHERE c.kind = 'status') c
+   GROUP BY issue_id
 )
 SELECT i.id AS issue_id, i.key, i.project_key, i.issue_type,
        coalesce(CASE WHEN i.labels <> '{}' THEN
@@ -85,12 +96,14 @@ SELECT i.id AS issue_id, i.key, i.project_key, i.issue_type,
        extract(epoch FROM sp.done_at - sp.first_active_at) AS flow_time_s,
        coalesce(st.active_s, 0) AS active_s,
        coalesce(st.waiting_s, 0) AS waiting_s,
-       b.spans AS blocked_spans
+       b.spans AS blocked_spans,
+       NOT coalesce(h.chained AND h.last_to = i.status_id, false) AS history_gap
   FROM source.jira_issues i
   JOIN span sp ON sp.issue_id = i.id
   LEFT JOIN stage_time st ON st.issue_id = i.id
   LEFT JOIN blocked b ON b.issue_id = i.id
   LEFT JOIN points pt ON pt.issue_id = i.id
+  LEFT JOIN history h ON h.issue_id = i.id
   LEFT JOIN flow_items ty ON ty.match = 'type' AND lower(ty.value) = lower(i.issue_type)
   LEFT JOIN metrics.incident_issues ii ON ii.issue_id = i.id
   LEFT JOIN source.jira_users u ON u.account_id = i.assignee_account_id

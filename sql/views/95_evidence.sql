@@ -175,6 +175,10 @@ LANGUAGE sql STABLE AS $$
   ), done AS (
     SELECT count(*) AS done FROM metrics.team_issues i
      WHERE i.team = p_team AND i.done_at >= p_from AND i.done_at < p_to
+  ), gaps AS (
+    -- Issues done whose status history has a hole in it (metrics.issues.history_gap).
+    SELECT count(*) AS n FROM metrics.team_issues i
+     WHERE i.team = p_team AND i.done_at >= p_from AND i.done_at < p_to AND i.history_gap
   ), unmapped AS (
     -- Statuses whose stage comes from no mapping and no known category: read as active.
     SELECT coalesce(array_agg(s.status ORDER BY s.status), '{}') AS statuses
@@ -195,7 +199,7 @@ LANGUAGE sql STABLE AS $$
          coalesce(x.empty, x.low),
          CASE WHEN x.empty IS NOT NULL OR x.low IS NOT NULL THEN x.setting END,
          x.detail
-    FROM synced sy, repos r, prs p, projects pj, boardless bl, done d, unmapped u, sprints sp,
+    FROM synced sy, repos r, prs p, projects pj, boardless bl, done d, gaps g, unmapped u, sprints sp,
     LATERAL (
       SELECT 1 AS ord, 'pr_flow' AS metric, p.merged AS rows,
              CASE WHEN sy.github_at IS NULL THEN 'GitHub has never been synced'
@@ -214,11 +218,14 @@ LANGUAGE sql STABLE AS $$
                   WHEN cardinality(pj.keys) = 0 THEN CASE WHEN p_team = '*' THEN 'no Jira project has been synced' ELSE 'no Jira project belongs to team ' || p_team END
                   WHEN d.done = 0 THEN 'no issue done in the period' END,
              CASE WHEN cardinality(u.statuses) > 0 THEN 'statuses with no stage mapping and no known category, read as active: ' || array_to_string(u.statuses, ', ')
+                  WHEN g.n * 10 > d.done THEN g.n || ' of ' || d.done || ' issues done have gaps in their status history'
                   WHEN d.done < 5 THEN 'fewer than 5 issues done' END,
              CASE WHEN sy.jira_at IS NULL THEN 'JIRA_BASE_URL and its credentials, then engmetrics sync jira'
                   WHEN cardinality(pj.keys) = 0 THEN CASE WHEN p_team = '*' THEN 'JIRA_PROJECTS' ELSE 'the organisation file: teams[' || p_team || '].jira.projects' END
-                  WHEN cardinality(u.statuses) > 0 THEN 'the organisation file: statusStages' END,
+                  WHEN cardinality(u.statuses) > 0 THEN 'the organisation file: statusStages'
+                  WHEN g.n * 10 > d.done THEN 'engmetrics sync jira --full (reads every issue''s changelog again)' END,
              jsonb_build_object('done', d.done, 'projects', to_jsonb(pj.keys), 'statusesUnmapped', to_jsonb(u.statuses),
+                                'issuesWithHistoryGaps', g.n,
                                 'dataAsOf', sy.jira_at)
       UNION ALL
       SELECT 3, 'sprints', sp.sprints,

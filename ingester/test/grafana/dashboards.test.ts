@@ -10,7 +10,6 @@ import {
   dashboard,
   dashboardUrl,
   dimensionVariables,
-  doraBandMappings,
   doraThresholds,
   fieldValue,
   inFilter,
@@ -309,30 +308,9 @@ describe('dashboard building blocks', () => {
     expect(() => withLink('Table', 'elsewhere')).toThrow('names panel "Table" of elsewhere');
   });
 
-  it('colour a DORA band named by SQL as its thresholds colour the value, and say "No data" for NULL', () => {
-    const mappings = doraBandMappings() as {
-      type: string;
-      options: { pattern?: string; match?: string; result: { color: string; text?: string } };
-    }[];
-    const colourOf = (text: string) => {
-      const m = mappings.find((x) => x.type === 'regex' && stringToRegex(x.options.pattern!).test(text));
-      return m?.options.result.color;
-    };
-    expect(colourOf('Elite · DORA 2024')).toBe(DORA_BAND_COLOURS.elite);
-    expect(colourOf('medium')).toBe(DORA_BAND_COLOURS.medium);
-    expect(colourOf('No deployments')).toBeUndefined();
-    expect(mappings.find((x) => x.type === 'special')!.options).toEqual({
-      match: 'null+nan',
-      result: { text: 'No data', color: 'transparent', index: 4 },
-    });
+  it('colour a DORA value by the band SQL names for it', () => {
     expect(thresholdColour(doraThresholds('leadTime'), 23.9)).toBe(DORA_BAND_COLOURS.elite);
     expect(thresholdColour(doraThresholds('leadTime'), 24)).toBe(DORA_BAND_COLOURS.high);
     expect(thresholdColour(doraThresholds('deploymentFrequency'), 7)).toBe(DORA_BAND_COLOURS.elite);
   });
 });
-
-/** Grafana's stringToJsRegex: `/pattern/flags`, or a whole-value match. */
-function stringToRegex(pattern: string): RegExp {
-  const m = /^\/(.*)\/([gimsuy]*)$/.exec(pattern);
-  return m ? new RegExp(m[1]!, m[2]) : new RegExp(`^${pattern}$`);
-}

@@ -1,9 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Panel, RowPanel } from '@grafana/schema';
 import { parseOrganisation } from '../../src/config/organisation.js';
+import { doraDashboard } from '../../src/grafana/dashboards/dora.js';
 import { refreshMetrics } from '../../src/metrics/refresh.js';
 import { applyOrganisationSettings } from '../../src/metrics/settings.js';
 import { SyncRun } from '../../src/store/runs.js';
 import { freshDatabase, type TestDatabase } from '../support/database.js';
+import { expandPostgresQuery } from '../support/grafana/macros.js';
+import { interpolatePostgresSql } from '../support/grafana/variables.js';
 import { h, Scenario } from '../support/scenario.js';
 
 /** A successful sync of a source, as the syncs record one. */
@@ -323,6 +327,80 @@ describe('the evidence behind each DORA tile', () => {
   });
 });
 
+/** The DORA dashboard's tiles (the stat panels Grafana turns from rows into fields), by title. */
+function doraTiles(): Map<string, string> {
+  const panels = (doraDashboard().panels ?? []).flatMap((p) => [
+    p,
+    ...((p as RowPanel).panels ?? []),
+  ]) as Panel[];
+  return new Map(
+    panels
+      .filter((p) => p.type === 'stat' && p.transformations?.some((x) => x.id === 'rowsToFields'))
+      .map((p) => [p.title!, (p.targets![0] as { rawSql: string }).rawSql]),
+  );
+}
+
+describe("the DORA dashboard's tiles", () => {
+  /** A tile's query as Grafana sends it for one team over the period. */
+  const tile = async (rawSql: string, team: string) => {
+    const [from, to] = PERIOD as [Date, Date];
+    const sql = expandPostgresQuery(
+      interpolatePostgresSql(
+        rawSql,
+        { team: { name: 'team', value: team } },
+        { from, to, intervalMs: 3_600_000 },
+      ),
+      { range: { from, to }, interval: 3_600_000_000_000n },
+    ).sql;
+    const { rows } = await t.db.query<{ band: string; value: number | null; color: string | null }>(sql);
+    expect(rows).toHaveLength(1);
+    return rows[0]!;
+  };
+
+  it('grey a number on too little under the reason, and colour the others by band', async () => {
+    await synced(t.db, 'github');
+    const tiles = doraTiles();
+    expect([...tiles.keys()]).toHaveLength(5);
+    const seen = { low: 0, ok: 0 };
+    for (const team of ['few', 'ok', 'mg', 'half']) {
+      const e = Object.values(await evidence(team));
+      for (const [title, sql] of tiles) {
+        const shown = await tile(sql, team);
+        const of = e.find((x) => sql.includes(`e.metric = '${x.metric}'`))!;
+        if (of.confidence === 'low') {
+          expect({ team, title, ...shown }).toMatchObject({
+            band: `Low confidence: ${of.reason}`,
+            color: 'gray',
+          });
+          expect(shown.value).not.toBeNull();
+        } else if (of.confidence === 'ok') {
+          expect({ team, title, ...shown }).toMatchObject({ color: null });
+          expect(shown.value).not.toBeNull();
+        }
+        seen[of.confidence as 'low' | 'ok']++;
+      }
+    }
+    expect(seen.low).toBeGreaterThanOrEqual(5);
+    expect(seen.ok).toBeGreaterThanOrEqual(5);
+    const ok = await tile(tiles.get('Deployment frequency')!, 'ok');
+    expect(ok).toMatchObject({ band: expect.stringMatching(/ · DORA 2024$/), color: null });
+  });
+
+  it('say why a tile is empty, and name what to change', async () => {
+    const sto = await tile(doraTiles().get('Deployment frequency')!, 'sto');
+    // No deployment is a frequency of 0 with no band (docs/metrics.md); the reason takes the band's place.
+    expect(sto).toMatchObject({ color: null });
+    expect(Number(sto.value)).toBe(0);
+    expect(sto.band).toMatch(/^no deployment to a production environment.*staging/);
+    const nothing = await tile(doraTiles().get('Change lead time (p50)')!, 'nothing');
+    expect(nothing).toMatchObject({
+      value: null,
+      color: null,
+      band: 'no repository belongs to team nothing',
+    });
+  });
+});
+
 describe('the evidence of an organisation with no repository', () => {
   let empty: TestDatabase;
   beforeAll(async () => {
@@ -443,7 +521,27 @@ teams:
       confidence: 'low',
       reason: 'statuses with no stage mapping and no known category, read as active: Parked',
       setting: 'the organisation file: statusStages',
-      detail: { done: 6, projects: ['SP'], statusesUnmapped: ['Parked'] },
+      detail: { done: 6, projects: ['SP'], statusesUnmapped: ['Parked'], issuesWithHistoryGaps: 0 },
+    });
+  });
+
+  it('counts the issues done whose status history has gaps, and calls more than one in ten low confidence', async () => {
+    // SP-5's change to Done comes from a status its history never went to; SP-6's last change
+    // is not to the status it is in; SP-4 has no change at all.
+    await f.db.query(
+      `UPDATE source.jira_changelog SET from_value = '20000' WHERE issue_id = 'I_SP-5' AND to_string = 'Done'`,
+    );
+    await f.db.query(`DELETE FROM source.jira_changelog WHERE issue_id = 'I_SP-6' AND to_string = 'Done'`);
+    await f.db.query(`DELETE FROM source.jira_changelog WHERE issue_id = 'I_SP-4'`);
+    // The unmapped status named first would hide the gaps' reason.
+    await f.db.query(`DELETE FROM source.jira_statuses WHERE id = '20000'`);
+    await refreshMetrics(f.db);
+    expect((await flow('app')).jira_flow).toMatchObject({
+      rows: 6,
+      confidence: 'low',
+      reason: '3 of 6 issues done have gaps in their status history',
+      setting: "engmetrics sync jira --full (reads every issue's changelog again)",
+      detail: { done: 6, statusesUnmapped: [], issuesWithHistoryGaps: 3 },
     });
   });
 

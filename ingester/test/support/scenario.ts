@@ -229,6 +229,22 @@ export class Scenario {
         [id, i, this.statusIds.get(status), at, o.statuses[i + 1]?.[1] ?? null],
       ]),
     );
+    // The changes Jira's changelog holds: the status from one period to the next.
+    o.statuses.slice(1).forEach(([status, at], i) =>
+      this.sqls.push([
+        `INSERT INTO source.jira_changelog (issue_id, history_id, item_index, changed_at, kind, field, from_value, from_string, to_value, to_string)
+         VALUES ($1, $2, 0, $3, 'status', 'status', $4, $5, $6, $7)`,
+        [
+          id,
+          `${id}-${i + 1}`,
+          at,
+          this.statusIds.get(o.statuses[i]![0]),
+          o.statuses[i]![0],
+          this.statusIds.get(status),
+          status,
+        ],
+      ]),
+    );
     points.forEach(([value, at], i) =>
       this.sqls.push([
         `INSERT INTO source.jira_point_estimates (issue_id, seq, points, started_at, ended_at) VALUES ($1, $2, $3, $4, $5)`,

@@ -366,21 +366,6 @@ export function valueMapping(options: Record<string, { text?: string; color?: Co
   } as ValueMapping;
 }
 
-/**
- * Colours a band as SQL names it (`elite`, or text starting with it, any case), for the band
- * text beside a tile and the band columns of a table.
- */
-export function doraBandMappings(): ValueMapping[] {
-  const bands = (Object.entries(DORA_BAND_COLOURS) as [DoraBand, Colour][]).map(
-    ([band, color], index) =>
-      ({
-        type: 'regex' as ValueMapping['type'],
-        options: { pattern: `/^${band}/i`, result: { color, index } },
-      }) as ValueMapping,
-  );
-  return [...bands, noDataMapping(bands.length)];
-}
-
 /** How old data may get before it is worth a look (amber) and before it is wrong to trust (red). */
 export const FRESHNESS = { warnSeconds: 3 * 3600, staleSeconds: 6 * 3600 };
 /** A data age coloured by those limits. */
@@ -521,6 +506,31 @@ interface PanelBase {
   fixedColour?: Colour;
   /** Links in the panel's header, for the panel as a whole rather than a value in it. */
   panelLinks?: PanelLink[];
+  /** Grafana transformations of the query's result, in order, before the panel reads it. */
+  transformations?: Transformation[];
+}
+
+export interface Transformation {
+  id: string;
+  options: Record<string, unknown>;
+}
+
+/**
+ * Grafana's "Rows to fields": each row becomes one field, named by `name` and holding `value`;
+ * a `color` column of the row, where not NULL, fixes that field's colour over its thresholds
+ * (the handlers of Grafana's field-to-config mapping).
+ */
+export function rowsToFields(name: string, value: string): Transformation {
+  return {
+    id: 'rowsToFields',
+    options: {
+      mappings: [
+        { fieldName: name, handlerKey: 'field.name' },
+        { fieldName: value, handlerKey: 'field.value' },
+        { fieldName: 'color', handlerKey: 'color' },
+      ],
+    },
+  };
 }
 
 type Override = FieldConfigSource['overrides'][number];
@@ -597,6 +607,7 @@ function panel(
   };
   if (p.description === undefined) delete out.description;
   if (p.panelLinks) out.links = asSchemaLinks(p.panelLinks);
+  if (p.transformations) out.transformations = p.transformations;
   return out;
 }
 

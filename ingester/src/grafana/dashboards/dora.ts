@@ -5,7 +5,6 @@ import {
   deliveryDashboard,
   evidenceTable,
   DORA_BANDS,
-  doraBandMappings,
   doraThresholds,
   fieldValue,
   figuresStat,
@@ -15,6 +14,7 @@ import {
   noDataMapping,
   numberField,
   panelUrl,
+  rowsToFields,
   place,
   pullRequestColumn,
   seriesColumns,
@@ -73,31 +73,35 @@ interface Tile {
   drill: { table: string; what: string };
 }
 
+/** The colour of a tile whose number rests on too little: grey, whatever its band. */
+const LOW_CONFIDENCE_COLOUR = 'gray';
+
 /**
- * A DORA tile: the number coloured by its band and the band's name beside it, both from SQL,
- * so the tile and metrics.dora_bands cannot disagree. A click opens the rows behind it. A figure
- * on too little says so instead of its band, and an empty one why (metrics.dora_evidence).
+ * A DORA tile: the number coloured by its band, under the band's name, both from SQL, so the
+ * tile and metrics.dora_bands cannot disagree. A figure on too little is greyed under the reason
+ * instead, and an empty one says why (metrics.dora_evidence). The one row becomes one field named
+ * by its text, its colour fixed by the row when grey (Grafana's "Rows to fields"). A click opens
+ * the rows behind it.
  */
 function doraTile(t: Tile): Panel {
-  const fields: FieldSettings[] = [{ field: 'band', mappings: doraBandMappings() }];
   return statPanel({
     title: t.title,
     description: t.description,
     sql: `
-      SELECT ${t.value} AS value,
-             CASE e.confidence WHEN 'low' THEN 'Low confidence: ' || e.reason WHEN 'none' THEN e.reason
-                  ELSE ${t.beside} END AS band
+      SELECT CASE e.confidence WHEN 'low' THEN 'Low confidence: ' || e.reason WHEN 'none' THEN e.reason
+                  ELSE coalesce(${t.beside}, 'No band') END AS band,
+             ${t.value} AS value,
+             CASE WHEN e.confidence = 'low' THEN '${LOW_CONFIDENCE_COLOUR}' END AS color
         FROM ${SUMMARY}
         LEFT JOIN ${EVIDENCE} e ON e.metric = '${t.evidence}'`,
+    transformations: [rowsToFields('band', 'value')],
     unit: t.unit,
     decimals: 1,
-    withText: true,
-    textMode: 'value',
+    textMode: 'value_and_name',
     colorMode: 'background',
     orientation: 'vertical',
     thresholds: t.metric ? doraThresholds(t.metric) : thresholds('blue'),
     mappings: [noDataMapping()],
-    fields,
     links: [drillLink(t.drill.table, t.drill.what)],
   });
 }
