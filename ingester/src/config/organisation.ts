@@ -18,6 +18,35 @@ const repoRef = z
   .min(1)
   .regex(/^[A-Za-z0-9._*?-]+$/, { message: 'must be a repository name or a pattern using * and ?' });
 
+const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+
+/** An IANA zone the runtime knows (PostgreSQL knows the same database of zones). */
+const timeZone = z.string().refine(
+  (zone) => {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: zone });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'must be an IANA time zone such as Europe/Berlin' },
+);
+
+/** The days a team works, for forecasts counted in working days. */
+const calendarSchema = z
+  .object({
+    timezone: timeZone.default('UTC'),
+    workingDays: z.array(z.enum(WEEKDAYS)).min(1).default(['mon', 'tue', 'wed', 'thu', 'fri']),
+    holidays: z.array(z.iso.date()).default([]),
+  })
+  .strict();
+
+/** ISO day numbers (Monday 1) of the days a calendar works. */
+export function isoWorkingDays(days: readonly (typeof WEEKDAYS)[number][]): number[] {
+  return [...new Set(days.map((d) => WEEKDAYS.indexOf(d) + 1))].sort((a, b) => a - b);
+}
+
 const teamSchema = z
   .object({
     name: z
@@ -37,6 +66,7 @@ const teamSchema = z
       })
       .strict()
       .default({ projects: [], boards: [] }),
+    calendar: calendarSchema.optional(),
   })
   .strict();
 

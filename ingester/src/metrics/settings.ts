@@ -1,4 +1,4 @@
-import type { Organisation } from '../config/organisation.js';
+import { isoWorkingDays, type Organisation } from '../config/organisation.js';
 import type { Database } from '../db/database.js';
 
 /**
@@ -65,6 +65,16 @@ export async function applyOrganisationSettings(db: Database, org: Organisation)
           await c.query(
             'INSERT INTO metrics.setting_team_projects (team, project_key) VALUES ($1, $2) ON CONFLICT DO NOTHING',
             [team.name, key],
+          );
+        if (team.calendar)
+          await c.query(
+            'INSERT INTO metrics.setting_team_calendars (team, timezone, working_days, holidays) VALUES ($1, $2, $3, $4)',
+            [
+              team.name,
+              team.calendar.timezone,
+              isoWorkingDays(team.calendar.workingDays),
+              team.calendar.holidays,
+            ],
           );
         for (const board of team.jira.boards)
           await c.query(
