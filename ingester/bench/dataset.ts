@@ -13,10 +13,20 @@ import { writeCatalogues, writeGitHub, writeJira } from './direct.js';
  * for speed), with its organisation file applied and the metrics refreshed.
  *   small: 20 repositories, 50,000 PRs, ~20,000 issues over a year
  *   large: 200 repositories, 1,000,000 PRs, ~300,000 issues over five years
+ *   forecast: 30 repositories, 3,000 PRs over a year: six teams running sprints three ways, ~15 issues a sprint
  */
 export const SCALES: Record<string, Omit<WorldSpec, 'seed' | 'org'>> = {
   small: { repos: 20, prs: 50_000, linkedShare: 0.39, start: 0, end: 365 },
   large: { repos: 200, prs: 1_000_000, linkedShare: 0.29, start: 0, end: 5 * 365 },
+  // Six teams over a year, two of each way of running sprints: the forecast backtest's world.
+  forecast: {
+    repos: 30,
+    prs: 3_000,
+    linkedShare: 0.72,
+    start: 0,
+    end: 365,
+    sprintStyles: ['steady', 'bursty', 'scope_adding'],
+  },
 };
 
 /** Where every dataset's history ends: fixed, so runs compare. */
@@ -25,6 +35,8 @@ export const DATASET_END = Date.UTC(2026, 10, 2, 18, 0);
 export interface Dataset {
   end: number;
   teams: string[];
+  /** How each team runs its sprints, where the scale gives teams styles. */
+  styles: Record<string, string>;
   /** The organisation file that was applied (YAML), for a server to start with. */
   organisationYaml: string;
   organisation: Organisation;
@@ -83,7 +95,17 @@ export async function loadDataset(db: Database, scale: string, log: (m: string) 
   const refresh = await refreshMetrics(db);
   log(describeRefresh(refresh));
   await db.query('ANALYZE');
-  return { end, teams: teams.map((t) => t.name), organisationYaml, organisation, refreshMs: refresh.totalMs };
+  const styles = Object.fromEntries(
+    gen.teams.flatMap((t) => (t.sprintStyle ? [[t.name, t.sprintStyle]] : [])),
+  );
+  return {
+    end,
+    teams: teams.map((t) => t.name),
+    styles,
+    organisationYaml,
+    organisation,
+    refreshMs: refresh.totalMs,
+  };
 }
 
 /** A refresh's total and each view's time, slowest first, for the log. */

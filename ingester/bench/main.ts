@@ -1,4 +1,5 @@
 import { apiBenchmark } from './api.js';
+import { forecastBenchmark } from './forecast.js';
 import { githubBenchmark } from './github.js';
 import { jiraBenchmark } from './jira.js';
 import { queriesBenchmark } from './queries.js';
@@ -16,6 +17,7 @@ export interface Benchmark {
 
 const benchmarks: Benchmark[] = [
   apiBenchmark,
+  forecastBenchmark,
   githubBenchmark,
   jiraBenchmark,
   queriesBenchmark,

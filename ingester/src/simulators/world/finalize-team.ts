@@ -56,7 +56,7 @@ export function finalizeTeam(
   for (const repo of r.repos) finalizeRepo(frng, spec, numbering, team.name, repo, r.prs.get(repo.name)!);
   const issues: IssueW[] = byCreation.map((i) => i as IssueW);
   const jrng = rng.fork(`jira:${team.name}`);
-  addSlippingWork(jrng, spec, team.projectKey, r.sprints, issues, members, () => String(numbering.issueId++));
+  addSlippingWork(jrng, spec, team, r.sprints, issues, members, () => String(numbering.issueId++));
   markMalformedIssues(jrng, spec.malformedShare ?? 0, issues);
   return {
     team: team.name,

@@ -4,7 +4,7 @@ import { nodeId } from './ids.js';
 import { BOTS, personName, planOrganisation } from './profiles.js';
 import { Random } from './random.js';
 import { simulateTeam, type Counters, type DraftIssue } from './team/index.js';
-import type { Person, TeamProfile, World, WorldSpec } from './types.js';
+import type { Person, SprintStyle, TeamProfile, World, WorldSpec } from './types.js';
 
 export const ATTRIBUTION_WINDOW_MS = 72 * HOUR;
 
@@ -63,6 +63,7 @@ export function generateTeams(spec: WorldSpec) {
   if (!(spec.end > spec.start)) throw new Error('the world must end after it starts');
   const rng = new Random(spec.seed);
   const { teams, repos: plans } = planOrganisation(spec.repos);
+  giveSprintStyles(teams, spec.sprintStyles);
   const { people, members } = hirePeople(rng, teams);
   const weightOf = (ti: number) => plans.filter((p) => p.team === ti).reduce((s, p) => s + p.weight, 0);
   const totalWeight = teams.reduce((s, _t, ti) => s + weightOf(ti), 0);
@@ -91,6 +92,12 @@ export function generateTeams(spec: WorldSpec) {
   }
 
   return { org, people, teams, each };
+}
+
+/** Only when asked: a team without a style must serialise as it always has. */
+function giveSprintStyles(teams: TeamProfile[], styles: SprintStyle[] | undefined): void {
+  if (!styles?.length) return;
+  teams.forEach((team, ti) => (team.sprintStyle = styles[ti % styles.length]));
 }
 
 /** Each team's people (five to eight), then the bots everyone shares. */
@@ -124,5 +131,5 @@ function newCounters(): Counters {
   };
 }
 
-export type { World, WorldSpec } from './types.js';
+export type { SprintStyle, World, WorldSpec } from './types.js';
 export type { DraftIssue, TeamWorld };

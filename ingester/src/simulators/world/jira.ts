@@ -1,6 +1,6 @@
 import { after, DAY, HOUR, MINUTE, toWorkingTime } from './calendar.js';
 import type { Random } from './random.js';
-import type { IssueW, Person, SprintW, WorldSpec } from './types.js';
+import type { IssueW, Person, SprintW, TeamProfile, WorldSpec } from './types.js';
 
 /**
  * Jira-only additions made once a team's history is settled. They draw from their own
@@ -19,15 +19,19 @@ const WORK = ['payment provider migration', 'ledger rewrite', 'search index rebu
 export function addSlippingWork(
   rng: Random,
   spec: WorldSpec,
-  project: string,
+  team: TeamProfile,
   sprints: SprintW[],
   issues: IssueW[],
   members: Person[],
   nextId: () => string,
 ): void {
+  const project = team.projectKey;
   const closed = sprints.filter((s) => s.completeAt <= spec.end);
+  // A story slipping every fourth sprint leaves half of them unfinished whatever the team
+  // does: a team given a sprint style lets its style decide, and keeps only the odd one.
+  const every = team.sprintStyle ? 12 : 4;
   let n = issues.length;
-  for (let k = 1; k + 2 < closed.length; k += 4) {
+  for (let k = 1; k + 2 < closed.length; k += every) {
     const [first, second, third] = [closed[k]!, closed[k + 1]!, closed[k + 2]!];
     const reporter = rng.pick(members).login;
     const assignee = rng.pick(members).login;
@@ -44,7 +48,7 @@ export function addSlippingWork(
       key: `${project}-${++n}`,
       project,
       type: 'Story',
-      summary: `${rng.pick(WORK).replace(/^./, (c) => c.toUpperCase())}, part ${Math.ceil(k / 4)}`,
+      summary: `${rng.pick(WORK).replace(/^./, (c) => c.toUpperCase())}, part ${(k - 1) / every + 1}`,
       createdAt,
       reporter,
       assignee,

@@ -9,6 +9,14 @@
 export type DeploySource = 'deployments' | 'releases' | 'workflow' | 'merges';
 export type MergeStyle = 'squash' | 'merge';
 
+/**
+ * How a team runs its sprints (team/sprint-styles.ts). Steady: a settled load, work started
+ * evenly while it can still finish. Bursty: what it takes on swings from sprint to sprint, work
+ * starts in two or three pushes and is moved to Done in batches. Scope-adding: unplanned work keeps
+ * coming in until the sprint ends.
+ */
+export type SprintStyle = 'steady' | 'bursty' | 'scope_adding';
+
 export interface WorldSpec {
   seed: string | number;
   org: string;
@@ -27,6 +35,12 @@ export interface WorldSpec {
    * the same deployment (0 unless a test asks: it changes the world drawn from a seed).
    */
   incidentAlsoShare?: number;
+  /**
+   * Sprint behaviour by team, in the order teams are planned (team i gets entry i modulo the
+   * length), so a sprint forecast can be backtested against teams that differ. Unset, every
+   * team runs its sprints as the default worlds do.
+   */
+  sprintStyles?: SprintStyle[];
 }
 
 export interface Person {
@@ -51,6 +65,8 @@ export interface TeamProfile {
   reviewMedianH: number;
   prSizeMedian: number;
   sprintDays: number;
+  /** Only when the spec gives teams sprint styles. */
+  sprintStyle?: SprintStyle;
 }
 
 export interface RepoWorld {

@@ -1,6 +1,7 @@
 import { after, DAY, HOUR, MINUTE, nextMonday, toWorkingTime } from '../calendar.js';
-import type { SprintW } from '../types.js';
+import type { SprintStyle, SprintW } from '../types.js';
 import { doneAt, newIssue, setSprints, sprintsOf, statusOf, work } from './issues.js';
+import { closeAtBoardWalk, commitLoad, safeShare, startShares, unplannedWork } from './sprint-styles.js';
 import type { DraftIssue, TeamSimulation } from './state.js';
 import { capital, TOPICS } from './words.js';
 
@@ -12,6 +13,7 @@ interface SprintPlanning {
   readonly epics: DraftIssue[];
   /** How much work a sprint holds, so the PR count lands near the target. */
   readonly itemsPerSprint: number;
+  readonly style: SprintStyle | undefined;
   /** Work not in any sprint: planned next, before anything new is written up. */
   backlog: DraftIssue[];
   /** Unfinished when the last sprint completed: it moves into the next. */
@@ -27,6 +29,7 @@ export function runSprints(sim: TeamSimulation, prTarget: number): void {
     sprints,
     epics: newEpics(sim),
     itemsPerSprint: itemsPerSprint(sim, prTarget),
+    style: sim.team.sprintStyle,
     backlog: [],
     carry: [],
   };
@@ -87,15 +90,18 @@ function newEpics(sim: TeamSimulation): DraftIssue[] {
 function runSprint(planning: SprintPlanning, sprint: SprintW, si: number): void {
   const { sim, carry } = planning;
   const planner = sim.rng.pick(sim.humans).login;
-  const committed = commit(planning, sprint, si, planner);
+  const load = commitLoad(sim.rng, planning.style);
+  const committed = commit(planning, sprint, si, planner, load);
   const fresh = committed.filter((c) => !carry.includes(c));
   const removed = dropSome(planning, sprint, fresh, planner);
   reestimate(sim, sprint, fresh, removed, planner);
+  const safe = safeShare(sim.team, sprint);
+  const startShare = startShares(sim.rng, planning.style, load, safe);
   for (const item of fresh)
     if (!removed.has(item))
-      work(sim, item, sprint.startAt + sim.rng.next() * 0.8 * (sprint.endAt - sprint.startAt));
-  addUnplannedWork(planning, sprint, planner);
-  reopenSome(sim, sprint);
+      workOn(planning, item, sprint.startAt + startShare() * (sprint.endAt - sprint.startAt));
+  addUnplannedWork(planning, sprint, { safe, committed: committed.length - removed.size }, planner);
+  reopenSome(planning, sprint);
   planning.carry = [];
   if (planning.sprints[si + 1] && sprint.completeAt <= sim.spec.end)
     planning.carry = unfinishedAt(sim.result.issues, sprint, removed);
@@ -103,14 +109,20 @@ function runSprint(planning: SprintPlanning, sprint: SprintW, si: number): void 
 }
 
 /** What the sprint starts with: the previous sprint's unfinished work, then the backlog's. */
-function commit(planning: SprintPlanning, sprint: SprintW, si: number, planner: string): DraftIssue[] {
+function commit(
+  planning: SprintPlanning,
+  sprint: SprintW,
+  si: number,
+  planner: string,
+  load: number,
+): DraftIssue[] {
   const { sim, carry } = planning;
   const { rng } = sim;
   const committed: DraftIssue[] = [...carry];
   // Jira moves unfinished issues when the previous sprint is completed.
   for (const c of carry)
     setSprints(c, planning.sprints[si - 1]!.completeAt, [...sprintsOf(c), sprint.id], planner);
-  const want = Math.round(planning.itemsPerSprint * 0.85 * (0.8 + rng.next() * 0.4));
+  const want = Math.round(planning.itemsPerSprint * 0.85 * (0.8 + rng.next() * 0.4) * load);
   while (committed.length < want) {
     const item = planning.backlog.shift() ?? newBacklogItem(planning, sprint.startAt);
     // Planned hours before the start, but never before the issue existed.
@@ -204,12 +216,17 @@ function reestimate(
 }
 
 /** Unplanned work added after the start: mostly bugs, worked soon after they come in. */
-function addUnplannedWork(planning: SprintPlanning, sprint: SprintW, planner: string): void {
-  const { sim } = planning;
+function addUnplannedWork(
+  planning: SprintPlanning,
+  sprint: SprintW,
+  { safe, committed }: { safe: number; committed: number },
+  planner: string,
+): void {
+  const { sim, style, itemsPerSprint } = planning;
   const { rng } = sim;
-  const added = rng.poisson(planning.itemsPerSprint * 0.15);
-  for (let a = 0; a < added; a++) {
-    const at = after(sprint.startAt, rng.next() * 8 * DAY);
+  const added = unplannedWork(rng, style, sprint, safe, itemsPerSprint, committed);
+  for (let a = 0; a < added.count; a++) {
+    const at = after(sprint.startAt, rng.next() * added.within);
     const bug = rng.chance(0.7);
     const topic = rng.pick(TOPICS);
     const item = newIssue(sim, {
@@ -225,20 +242,27 @@ function addUnplannedWork(planning: SprintPlanning, sprint: SprintW, planner: st
       ] as const),
     });
     setSprints(item, at, [sprint.id], planner);
-    work(sim, item, after(at, rng.int(1, 20) * HOUR));
+    workOn(planning, item, after(at, rng.int(1, 20) * HOUR));
   }
 }
 
 /** Re-opened after done, while the sprint still runs, and worked again. */
-function reopenSome(sim: TeamSimulation, sprint: SprintW): void {
+function reopenSome(planning: SprintPlanning, sprint: SprintW): void {
+  const { sim } = planning;
   const { rng } = sim;
   for (const item of sim.result.issues) {
     const d = doneAt(item);
     if (d === null || !sprintsOf(item).includes(sprint.id) || item.type === 'Incident') continue;
     if (d < sprint.startAt || d > sprint.endAt - 3 * DAY || !rng.chance(0.04)) continue;
     const reopenAt = after(d, rng.lognormal(20 * HOUR, 0.5));
-    work(sim, item, reopenAt);
+    workOn(planning, item, reopenAt);
   }
+}
+
+/** All the sprint's work goes through here, so a bursty team's board walks see every Done. */
+function workOn(planning: SprintPlanning, item: DraftIssue, start: number): void {
+  work(planning.sim, item, start);
+  if (planning.style === 'bursty') closeAtBoardWalk(item);
 }
 
 /** The sprint's issues still unfinished when it completes (those dropped from it aside). */
