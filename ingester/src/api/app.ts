@@ -1,5 +1,6 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import express, { Router, type Express } from 'express';
+import { forecastRoutes } from '../forecast/routes.js';
 import { insightRoutes } from '../insights/routes.js';
 import { metricsRoutes } from '../metrics/routes.js';
 import { InsightService } from '../insights/service.js';
@@ -19,6 +20,7 @@ function dataRoutes(ctx: AppContext): AnyRoute[] {
   return [
     ...metricsRoutes(ctx.db, ctx.settings.clock),
     ...insightRoutes(insights),
+    ...forecastRoutes({ db: ctx.db, organisation: ctx.organisation, clock: ctx.settings.clock }),
     ...slackRoutes({ insights, poster, settings: ctx.settings }),
   ];
 }

@@ -11,6 +11,7 @@ import { resolveTeam, teamNames } from '../metrics/teams.js';
 import { HOUR } from '../simulators/world/calendar.js';
 import { boot } from './bootstrap.js';
 import { wholeNumber } from './options.js';
+import { recordForecasts } from '../forecast/snapshots.js';
 import { chooseSprint, type SprintChoice } from '../insights/facts-query.js';
 import { formatDora } from './report.js';
 import { runService } from './serve.js';
@@ -180,7 +181,8 @@ async function syncAndRefresh(deps: DemoDeps, lookbackDays: number): Promise<voi
   }
   await applyOrganisationSettings(db, organisation);
   const { totalMs } = await refreshMetrics(db);
-  log.info({ ms: Math.round(totalMs) }, 'metrics refreshed');
+  const forecasts = await recordForecasts(db, settings.clock.now());
+  log.info({ ms: Math.round(totalMs), forecasts }, 'metrics refreshed');
 }
 
 /**

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { openDatabase } from '../db/connect.js';
 import { migrationStatus } from '../db/migrations.js';
 import { refreshMetrics } from '../metrics/refresh.js';
+import { recordForecasts } from '../forecast/snapshots.js';
 import { applyOrganisationSettings } from '../metrics/settings.js';
 import {
   doraSummary,
@@ -148,7 +149,10 @@ export function metricsCommands(program: Command): void {
             ['view', 'seconds'],
           ),
         );
-        console.log(`refreshed ${timings.length} views in ${(totalMs / 1000).toFixed(2)} s`);
+        const forecasts = await recordForecasts(db, settings.clock.now());
+        console.log(
+          `refreshed ${timings.length} views in ${(totalMs / 1000).toFixed(2)} s; ${forecasts} sprint forecasts recorded`,
+        );
       } finally {
         await db.close();
       }

@@ -1,4 +1,5 @@
 import type { Database } from '../db/database.js';
+import type { ForecastFacts } from '../insights/facts.js';
 import {
   finishDayAt,
   probabilityBy,
@@ -25,6 +26,8 @@ export const DEFAULT_SEED = 20_251_231;
 /** A trial not finished within this many working days (about a year) is called unfinished. */
 export const HORIZON_DAYS = 260;
 export const PERCENTILES = [0.5, 0.7, 0.85, 0.95] as const;
+/** The probability a single "likely done by" date is told at. */
+export const LIKELY = 0.85;
 
 export type ForecastState = 'ok' | 'low_history' | 'refused';
 
@@ -162,17 +165,21 @@ export async function sprintScopeAt(
   return rows[0] ?? { issues: 0, done: 0 };
 }
 
-/** The forecast of a sprint of `team` as it stood at `asOf`. */
+/**
+ * The forecast of a sprint of `team` as it stood at `asOf`. A sprint not started yet is
+ * walked from its start: the days before it go to other work.
+ */
 export async function forecastSprint(
   db: Database,
   team: string,
-  sprint: { id: number; endAt: Date },
+  sprint: { id: number; startAt?: Date; endAt: Date },
   asOf: Date,
   o: Options = {},
 ): Promise<SprintForecast> {
+  const from = sprint.startAt && sprint.startAt > asOf ? sprint.startAt : asOf;
   const [history, calendar, scope] = await Promise.all([
     historyOf(db, team, asOf),
-    daysAhead(db, team, asOf),
+    daysAhead(db, team, from),
     sprintScopeAt(db, sprint.id, asOf),
   ]);
   return sprintForecastFrom({ history, calendar, scope, sprint, asOf }, o);
@@ -264,5 +271,26 @@ export async function forecastIssues(
             workingDays: days,
             issues85: Math.min(counts.open, doneWithin(history, days, 0.85, basis.trials, basis.seed)),
           },
+  };
+}
+
+const pct = (p: number) => Math.round(p * 1000) / 10;
+
+/** The forecast as the sprint's facts hold it (insights/facts.ts), for the score and the writers. */
+export function forecastFacts(f: SprintForecast): ForecastFacts {
+  const at = (p: number) => f.doneBy?.find((d) => d.p === p)?.date ?? null;
+  return {
+    state: f.state,
+    reason: f.reason,
+    history_days: f.historyDays,
+    remaining_issues: f.remainingIssues ?? null,
+    working_days_left: f.daysLeft,
+    finish_probability_pct: f.probability === undefined ? null : pct(f.probability),
+    likely_pct: LIKELY * 100,
+    done_by_50_at: at(0.5),
+    done_by_70_at: at(0.7),
+    done_by_85_at: at(LIKELY),
+    done_by_95_at: at(0.95),
+    spread_working_days: f.spreadDays ?? null,
   };
 }

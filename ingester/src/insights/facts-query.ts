@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Database } from '../db/database.js';
+import { forecastFacts, forecastSprint } from '../forecast/forecast.js';
 import { NotFoundError } from '../errors.js';
 import { sprintFacts, type SprintFacts } from './facts.js';
 import { teamBoards, teamOfBoard } from '../metrics/teams.js';
@@ -160,7 +161,16 @@ export async function loadSprintFacts(
         .map((i) => `${i.path.join('.')}: ${i.message}`)
         .join('; ')}`,
     );
-  return parsed.data;
+  const facts = parsed.data;
+  // A closed sprint's outcome is known: there is nothing left to forecast.
+  if (facts.sprint.state === 'closed') return facts;
+  const forecast = await forecastSprint(
+    db,
+    facts.sprint.team,
+    { id: facts.sprint.id, startAt: new Date(facts.sprint.start_at), endAt: new Date(facts.sprint.end_at) },
+    new Date(facts.as_of),
+  );
+  return { ...facts, forecast: forecastFacts(forecast) };
 }
 
 async function boardProject(db: Database, boardId: number | null): Promise<string | undefined> {

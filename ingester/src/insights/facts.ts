@@ -26,6 +26,32 @@ const waitingPr = z.object({
   hours_waiting: z.number(),
 });
 
+/**
+ * The sprint's Monte Carlo forecast (forecast/forecast.ts) from the team's own working days:
+ * computed from the facts' as-of, the same for both writers. Null for a closed sprint.
+ */
+export const forecastFacts = z.object({
+  /** `ok`, `low_history` (fewer than 30 working days of history) or `refused` (fewer than 10). */
+  state: z.enum(['ok', 'low_history', 'refused']),
+  reason: z.string().nullable(),
+  history_days: z.number().int(),
+  /** Issues in the sprint and not done. */
+  remaining_issues: z.number().int().nullable(),
+  /** Working days left in the team's calendar. */
+  working_days_left: z.number().int(),
+  /** Chance that what is left, with what keeps being added, is done by the sprint's end. */
+  finish_probability_pct: z.number().nullable(),
+  /** The chance the words call "likely" (85): a date is told at this probability. */
+  likely_pct: z.number(),
+  /** The days by which 50, 70, 85 and 95 % of the simulated sprints had finished (null past a year). */
+  done_by_50_at: z.string().nullable(),
+  done_by_70_at: z.string().nullable(),
+  done_by_85_at: z.string().nullable(),
+  done_by_95_at: z.string().nullable(),
+  /** Working days from the 50 % date to the 95 % date: how predictable the team is. */
+  spread_working_days: z.number().int().nullable(),
+});
+
 export const sprintFacts = z.object({
   sprint: z.object({
     id: z.number().int(),
@@ -126,6 +152,8 @@ export const sprintFacts = z.object({
     lead_time_p50_hours_prev_28d: z.number().nullable(),
     recovery_p50_hours_28d: z.number().nullable(),
   }),
+  forecast: forecastFacts.nullable().default(null),
 });
 
 export type SprintFacts = z.infer<typeof sprintFacts>;
+export type ForecastFacts = z.infer<typeof forecastFacts>;

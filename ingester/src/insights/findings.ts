@@ -46,7 +46,11 @@ export const THRESHOLDS = {
   mostNotStartedShare: 0.6,
   /** Burndown is only judged once this much of the sprint is gone, %. */
   burndownAfter: 20,
-  /** Share of the scope projected to be left at the end. */
+  /** The forecast's chance of finishing, %, below which it is a risk: low, medium, high. */
+  forecastLow: 85,
+  forecastMedium: 50,
+  forecastHigh: 20,
+  /** Share of the scope projected to be left at the end (the straight line, where there is no forecast). */
   projectedLow: 0.1,
   projectedMedium: 0.2,
   projectedHigh: 0.5,
@@ -179,7 +183,66 @@ function nothingStarted(f: SprintFacts): Finding | undefined {
   return undefined;
 }
 
+/**
+ * Behind: judged by the sprint's forecast (the team's own pace and the scope it usually adds),
+ * or, where there is none (a closed sprint, too little history), by the straight line.
+ */
 function behind(f: SprintFacts): Finding | undefined {
+  const forecast = f.forecast;
+  if (forecast && forecast.state !== 'refused' && forecast.finish_probability_pct !== null)
+    return unlikelyToFinish(f, forecast.finish_probability_pct);
+  return behindTheLine(f);
+}
+
+function unlikelyToFinish(f: SprintFacts, pct: number): Finding | undefined {
+  const fc = f.forecast!;
+  if (f.time.elapsed_pct < THRESHOLDS.burndownAfter || pct >= THRESHOLDS.forecastLow) return undefined;
+  if (fc.remaining_issues === null || fc.remaining_issues <= 0) return undefined;
+  const severity: Severity =
+    pct < THRESHOLDS.forecastHigh ? 'high' : pct < THRESHOLDS.forecastMedium ? 'medium' : 'low';
+  const facts = [
+    'forecast.finish_probability_pct',
+    'forecast.remaining_issues',
+    'forecast.working_days_left',
+    'forecast.likely_pct',
+    'forecast.done_by_85_at',
+    'forecast.history_days',
+  ];
+  const when =
+    fc.done_by_85_at === null
+      ? 'at its usual pace the team is not likely to finish them within a year'
+      : 'at its usual pace, with the scope it usually adds, they are {forecast.likely_pct} likely done by {forecast.done_by_85_at}';
+  const thin = fc.state === 'low_history' ? ' (from only {forecast.history_days} of history)' : '';
+  const left = '{forecast.remaining_issues} left with {forecast.working_days_left} to go';
+  return {
+    id: 'behind',
+    penalty: severity === 'high' ? 30 : severity === 'medium' ? 15 : 5,
+    severity,
+    cause: false,
+    // Unlikely to finish is at risk; very unlikely past half-way is off track.
+    floor:
+      severity === 'low'
+        ? undefined
+        : severity === 'high' && f.time.elapsed_pct >= 50
+          ? 'off_track'
+          : 'at_risk',
+    verdict: `{forecast.finish_probability_pct} likely to finish, ${left}`,
+    risk: item(
+      'Only {forecast.finish_probability_pct} likely to finish by the end',
+      `${left}; ${when}${thin}.`,
+      severity,
+      facts,
+    ),
+    recommendation: item(
+      'Cut the scope to what can finish',
+      'Agree with the product owner which remaining items leave the sprint, and finish what is started before starting more.',
+      severity,
+      facts,
+    ),
+  };
+}
+
+function behindTheLine(f: SprintFacts): Finding | undefined {
   const b = f.burndown;
   const p = f.progress;
   if (p.total_points <= 0 || f.time.elapsed_pct < THRESHOLDS.burndownAfter) return undefined;

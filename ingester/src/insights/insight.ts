@@ -6,7 +6,12 @@ import type { LlmResult } from './llm.js';
 import { PROMPT_VERSION } from './prompt.js';
 import { rulesWords } from './rules.js';
 import { decide, type Verdict } from './score.js';
-import { sprintHealthInsight, type RefusedItem, type SprintHealthInsight } from './shape.js';
+import {
+  sprintHealthInsight,
+  type RefusedItem,
+  type SprintForecast,
+  type SprintHealthInsight,
+} from './shape.js';
 
 /**
  * The served insight: the engine's verdict (status, score and its basis) with one
@@ -57,6 +62,7 @@ export function assembleInsight(
     status: verdict.status,
     score: verdict.score,
     scoreBasis: verdict.basis,
+    forecast: forecastOf(facts),
     summary: words.summary,
     risks: words.risks,
     bottlenecks: words.bottlenecks,
@@ -68,6 +74,30 @@ export function assembleInsight(
     fallbackReason: writer.fallbackReason,
     generatedAt: meta.generatedAt.toISOString(),
     factsHash: meta.factsHash,
+  };
+}
+
+/** The facts' forecast in the API's words. */
+export function forecastOf(facts: SprintFacts): SprintForecast | null {
+  const f = facts.forecast;
+  if (!f) return null;
+  return {
+    state: f.state,
+    reason: f.reason,
+    historyDays: f.history_days,
+    remainingIssues: f.remaining_issues,
+    workingDaysLeft: f.working_days_left,
+    finishProbabilityPct: f.finish_probability_pct,
+    doneBy:
+      f.state === 'refused'
+        ? []
+        : [
+            { pct: 50, date: f.done_by_50_at },
+            { pct: 70, date: f.done_by_70_at },
+            { pct: 85, date: f.done_by_85_at },
+            { pct: 95, date: f.done_by_95_at },
+          ],
+    spreadWorkingDays: f.spread_working_days,
   };
 }
 

@@ -22,6 +22,7 @@ export type Unit =
   | 'deployments'
   | 'sprints'
   | 'days'
+  | 'working_days'
   | 'hours'
   | 'instant'
   | 'name';
@@ -95,6 +96,16 @@ export const FACT_UNITS: Readonly<Record<string, Unit>> = {
   'dora.lead_time_p50_hours_28d': 'hours',
   'dora.lead_time_p50_hours_prev_28d': 'hours',
   'dora.recovery_p50_hours_28d': 'hours',
+  'forecast.history_days': 'working_days',
+  'forecast.remaining_issues': 'issues',
+  'forecast.working_days_left': 'working_days',
+  'forecast.finish_probability_pct': 'percent',
+  'forecast.likely_pct': 'percent',
+  'forecast.done_by_50_at': 'instant',
+  'forecast.done_by_70_at': 'instant',
+  'forecast.done_by_85_at': 'instant',
+  'forecast.done_by_95_at': 'instant',
+  'forecast.spread_working_days': 'working_days',
 };
 
 const NOUNS: Partial<Record<Unit, [string, string]>> = {
@@ -104,6 +115,7 @@ const NOUNS: Partial<Record<Unit, [string, string]>> = {
   deployments: ['deployment', 'deployments'],
   sprints: ['sprint', 'sprints'],
   days: ['day', 'days'],
+  working_days: ['working day', 'working days'],
   hours: ['hour', 'hours'],
 };
 
@@ -303,6 +315,7 @@ const UNIT_WORDS: Record<Unit, string> = {
   deployments: 'deployments',
   sprints: 'sprints',
   days: 'days',
+  working_days: 'working days',
   hours: 'hours, shown as days from two days',
   instant: 'a day',
   name: 'a name, as written',

@@ -14,12 +14,14 @@ import type { Verdict } from './score.js';
  *
  * v2: the model no longer decides status or score (the engine does, insights/score.ts),
  * writes every number as a placeholder naming its fact, and is sent no links.
+ * v3: the fact sheet holds the sprint's forecast (its chance of finishing and dated
+ * percentiles), which the verdict now judges "behind" by.
  */
-export const PROMPT_VERSION = 'sprint-health/v2';
+export const PROMPT_VERSION = 'sprint-health/v3';
 
 /** Every fact key an item may cite: leaf fields and whole lists, as dotted paths. */
 export function factKeys(schema: z.ZodType = sprintFacts, prefix = ''): string[] {
-  if (schema instanceof z.ZodNullable || schema instanceof z.ZodOptional)
+  if (schema instanceof z.ZodNullable || schema instanceof z.ZodOptional || schema instanceof z.ZodDefault)
     return factKeys(schema.unwrap() as z.ZodType, prefix);
   if (schema instanceof z.ZodObject)
     return Object.entries(schema.shape as Record<string, z.ZodType>).flatMap(([k, v]) =>
@@ -79,6 +81,7 @@ Rules. An item that breaks one is dropped; a summary that breaks one is replaced
 - Cite only these fact keys: ${factKeys().join(', ')}.
 - Write no links or URLs; they are added from the keys.
 - Say "on track", "at risk" or "off track" only for the verdict's status.
+- When the facts hold a forecast that is not refused, tell whether the sprint will finish from it (its chance of finishing, its dated percentiles), not from the burndown's straight-line projection.
 - null in the facts means "not known": write no placeholder for it.`;
 
 export interface Prompt {

@@ -17,7 +17,7 @@ import type { InsightStatus, ScoreBasis } from './shape.js';
  * a band, a floor) is a new version here, as a prompt change is a new PROMPT_VERSION: an
  * insight names the rules that scored it, and the cache does not serve another version's.
  */
-export const SCORE_RULES_VERSION = 'sprint-score/v1';
+export const SCORE_RULES_VERSION = 'sprint-score/v2';
 
 const SEVERITY_RANK = { high: 3, medium: 2, low: 1 } as const;
 const STATUS_RANK: Record<InsightStatus, number> = { on_track: 0, at_risk: 1, off_track: 2 };

@@ -29,7 +29,7 @@ export const insightItem = z.object({
  * the facts, the same whoever writes the words, and versioned like the prompt.
  */
 export const scoreBasis = z.object({
-  /** The version of the score's rules, e.g. `sprint-score/v1`. */
+  /** The version of the score's rules, e.g. `sprint-score/v2`. */
   rules: z.string(),
   /** The status and the finding that decided it, in one sentence: "Off track: nothing started with 40% of the sprint gone". */
   sentence: z.string().min(1).max(400),
@@ -47,6 +47,25 @@ export const refusedItem = z.object({
   reasons: z.array(z.string()).min(1),
 });
 
+/**
+ * The sprint's Monte Carlo forecast, from its facts (docs/metrics.md, "Forecasts"): the same
+ * for both writers. Null for a closed sprint.
+ */
+export const sprintForecast = z.object({
+  /** `ok`; `low_history` below 30 working days of history; `refused` below 10 (no answer). */
+  state: z.enum(['ok', 'low_history', 'refused']),
+  reason: z.string().nullable(),
+  historyDays: z.number().int(),
+  remainingIssues: z.number().int().nullable(),
+  workingDaysLeft: z.number().int(),
+  /** Chance that what is left, with the scope the team usually adds, is done by the end, %. */
+  finishProbabilityPct: z.number().nullable(),
+  /** The days by which 50, 70, 85 and 95 % of the simulated sprints had finished; null past a year. */
+  doneBy: z.array(z.object({ pct: z.number(), date: z.iso.date().nullable() })),
+  /** Working days from the 50 % to the 95 % date: the team's predictability (fewer is steadier). */
+  spreadWorkingDays: z.number().int().nullable(),
+});
+
 /** Status, score and `scoreBasis` are the engine's (score.ts), the same for both writers; the words are the writer's. */
 export const sprintHealthInsight = z.object({
   sprint: z.object({
@@ -61,6 +80,7 @@ export const sprintHealthInsight = z.object({
   /** 0 (off the rails) to 100 (healthy). */
   score: z.number().int().min(0).max(100),
   scoreBasis,
+  forecast: sprintForecast.nullable(),
   /** Two sentences. */
   summary: z.string().min(1).max(600),
   risks: z.array(insightItem),
@@ -83,6 +103,7 @@ export const sprintHealthInsight = z.object({
 export type SprintHealthInsight = z.infer<typeof sprintHealthInsight>;
 export type InsightItem = z.infer<typeof insightItem>;
 export type ScoreBasis = z.infer<typeof scoreBasis>;
+export type SprintForecast = z.infer<typeof sprintForecast>;
 export type RefusedItem = z.infer<typeof refusedItem>;
 export type InsightStatus = z.infer<typeof insightStatus>;
 

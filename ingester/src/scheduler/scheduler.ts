@@ -5,6 +5,7 @@ import type { Organisation } from '../config/organisation.js';
 import type { Settings } from '../config/settings.js';
 import type { Database } from '../db/database.js';
 import { errorMessage } from '../errors.js';
+import { recordForecasts } from '../forecast/snapshots.js';
 import { chooseSprint } from '../insights/facts-query.js';
 import { teamNames } from '../metrics/teams.js';
 import { InsightService } from '../insights/service.js';
@@ -267,10 +268,15 @@ export class Scheduler {
   }
 
   private async refresh(): Promise<JobOutcome> {
-    const { db, organisation } = this.ctx;
+    const { db, organisation, settings } = this.ctx;
     await applyOrganisationSettings(db, organisation);
     const { totalMs, timings } = await refreshMetrics(db);
-    return { job: 'refresh', status: 'succeeded', detail: `${timings.length} views in ${totalMs} ms` };
+    const forecasts = await recordForecasts(db, settings.clock.now());
+    return {
+      job: 'refresh',
+      status: 'succeeded',
+      detail: `${timings.length} views in ${totalMs} ms; ${forecasts} sprint forecasts recorded`,
+    };
   }
 
   private async slackDigest(): Promise<JobOutcome> {

@@ -1,4 +1,5 @@
 import type { InsightItem, RefusedItem, SprintHealthInsight, SprintSelection } from '../insights/shape.js';
+import { formatInstant, formatNumber } from '../insights/numbers.js';
 
 /**
  * Block Kit for a Sprint Health insight: status with an emoji, score and the sentence that
@@ -88,6 +89,22 @@ export function evidenceLine(e: SprintEvidence): string {
   return `Rests on ${e.issues} ${e.issues === 1 ? 'issue' : 'issues'}${unestimated} · facts as of ${at} UTC`;
 }
 
+/**
+ * "62.5% likely to finish · 85% likely done by Thu 12 Mar", from the insight's forecast; what
+ * stands in its place when there is none to give; null for a closed sprint.
+ */
+export function forecastLine(f: SprintHealthInsight['forecast']): string | null {
+  if (!f) return null;
+  if (f.state === 'refused' || f.finishProbabilityPct === null)
+    return `No forecast: ${f.reason ?? 'no history'}`;
+  const likely = f.doneBy.find((d) => d.pct === 85);
+  const by = likely?.date
+    ? `85% likely done by ${formatInstant(likely.date)}`
+    : 'not likely done within a year';
+  const thin = f.state === 'low_history' ? ` (from ${f.historyDays} working days of history)` : '';
+  return `${formatNumber(f.finishProbabilityPct)}% likely to finish · ${by}${thin}`;
+}
+
 export function renderSlack(
   insight: SprintHealthInsight,
   options: { grafanaUrl: string; topRisks?: number; selection?: SprintSelection; evidence?: SprintEvidence },
@@ -97,6 +114,7 @@ export function renderSlack(
   const name = between ? `${sprint.name} (${between})` : sprint.name;
   const url = dashboardUrl(options.grafanaUrl, sprint.team, sprint.id);
   const risks = insight.risks.slice(0, options.topRisks ?? 3);
+  const forecast = forecastLine(insight.forecast);
   const blocks: SlackBlock[] = [
     {
       type: 'header',
@@ -119,6 +137,9 @@ export function renderSlack(
       fields: [
         { type: 'mrkdwn', text: `*Score*\n${insight.score}/100` },
         { type: 'mrkdwn', text: `*Team*\n${escapeMrkdwn(sprint.team)}` },
+        ...(forecast === null
+          ? []
+          : [{ type: 'mrkdwn' as const, text: `*Forecast*\n${escapeMrkdwn(forecast)}` }]),
       ],
     },
     {

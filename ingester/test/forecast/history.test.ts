@@ -157,6 +157,17 @@ describe('forecasts from that history', () => {
     expect(f.probability).toBeUndefined();
   });
 
+  it('walks a sprint not started yet from its start: the days before go to other work', async () => {
+    const f = await forecastSprint(t.db, 'aa', { id: 501, startAt: day(7), endAt: day(18, 8) }, day(5, 10));
+    // Monday 12th to Friday 23rd January.
+    expect(f.daysLeft).toBe(10);
+    expect((await forecastSprint(t.db, 'aa', { id: 501, endAt: day(18, 8) }, day(5, 10))).daysLeft).toBe(10);
+    expect(
+      (await forecastSprint(t.db, 'aa', { id: 501, startAt: day(7), endAt: day(18, 8) }, day(15, 10)))
+        .daysLeft,
+    ).toBe(4);
+  });
+
   it('answers with a warning below 30 days, and the same answer twice', async () => {
     const asOf = day(15, 10); // Tuesday of the sprint's second week
     const a = await forecastSprint(t.db, 'aa', { id: 501, endAt: day(18, 8) }, asOf);

@@ -1,4 +1,5 @@
 import type { Database } from '../../src/db/database.js';
+import { recordForecasts } from '../../src/forecast/snapshots.js';
 import { refreshMetrics } from '../../src/metrics/refresh.js';
 import { applyOrganisationSettings } from '../../src/metrics/settings.js';
 import { DAY } from '../../src/simulators/world/calendar.js';
@@ -40,5 +41,7 @@ export async function loadOrganisation(db: Database): Promise<World> {
   }
   await applyOrganisationSettings(db, organisationOf(world));
   await refreshMetrics(db);
+  // As the scheduler does after a refresh, at the organisation's "now".
+  await recordForecasts(db, new Date(world.spec.end));
   return world;
 }

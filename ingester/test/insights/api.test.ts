@@ -100,6 +100,16 @@ describe('GET /insights/sprint-health without an LLM', () => {
     expect(insight.source).toBe('rules');
     expect(insight.fallbackReason).toMatch(/OPENAI_API_KEY is not set/);
     expect(insight.factsHash).toMatch(/^sha256:[0-9a-f]{64}$/);
+    // The seed's issues go back four weeks: a forecast, with a warning that it rests on little.
+    expect(insight.forecast).toMatchObject({
+      state: 'low_history',
+      reason: 'only 19 working days of history (fewer than 30): the answer may move a lot as days are added',
+      historyDays: 19,
+    });
+    expect(insight.forecast!.finishProbabilityPct).toBeGreaterThanOrEqual(0);
+    expect(insight.forecast!.doneBy.map((d) => d.pct)).toEqual([50, 70, 85, 95]);
+    const dates = insight.forecast!.doneBy.map((d) => d.date!);
+    expect([...dates].sort()).toEqual(dates);
     // PAY-3 sits in a blocked status and flagged all sprint; the PR waits for review.
     expect(insight.risks[0]!.refs.map((r) => r.key)).toContain('PAY-3');
     expect(insight.risks[0]!.refs[0]!.url).toBe('https://acme.atlassian.net/browse/PAY-3');
@@ -147,13 +157,13 @@ describe('GET /insights/sprint-health without an LLM', () => {
     // Another replica: nothing of this one's memory.
     const other = await start({});
     const b = (await get(other, '/insights/sprint-health?sprint=501')).body as SprintHealthInsight;
-    expect(b.scoreBasis.rules).toBe('sprint-score/v1');
+    expect(b.scoreBasis.rules).toBe('sprint-score/v2');
     // Written anew (by a replica whose clock started at the same instant), and stored so.
     expect(b.generatedAt).not.toBe(a.generatedAt);
     const { rows } = await t.db.query<{ rules: string }>(
       `SELECT insight #>> '{scoreBasis,rules}' AS rules FROM ops.insights WHERE sprint_id = 501`,
     );
-    expect(rows.map((r) => r.rules)).toEqual(['sprint-score/v1']);
+    expect(rows.map((r) => r.rules)).toEqual(['sprint-score/v2']);
   });
 
   it('sees new data once a sync has run', async () => {
@@ -247,7 +257,7 @@ describe('GET /insights/sprint-health with the LLM writer', () => {
     expect(insight).toMatchObject({
       source: 'llm',
       model: 'gpt-test',
-      promptVersion: 'sprint-health/v2',
+      promptVersion: 'sprint-health/v3',
       fallbackReason: null,
       refused: [],
       status: rules.status,
@@ -270,7 +280,7 @@ describe('GET /insights/sprint-health with the LLM writer', () => {
       response_format: { type: 'json_schema', json_schema: { name: 'sprint_health', strict: true } },
     });
     expect(sent.body.messages.map((m) => m.role)).toEqual(['system', 'user']);
-    expect(sent.body.messages[0]!.content).toContain('sprint-health/v2');
+    expect(sent.body.messages[0]!.content).toContain('sprint-health/v3');
   });
 
   it('serves that answer from the cache until the facts change', async () => {
@@ -440,7 +450,7 @@ describe('GET /insights/sprint-health with the LLM writer', () => {
         off.scoreBasis,
         off.factsHash,
       ]);
-    expect(off.scoreBasis.rules).toBe('sprint-score/v1');
+    expect(off.scoreBasis.rules).toBe('sprint-score/v2');
     expect(off.scoreBasis.sentence).toMatch(/^(On track|At risk|Off track): /);
   });
 

@@ -116,6 +116,21 @@ export function healthyFacts(): SprintFacts {
       lead_time_p50_hours_prev_28d: 33,
       recovery_p50_hours_28d: 2.5,
     },
+    // Five issues left with five working days to go, at a pace that usually finishes.
+    forecast: {
+      state: 'ok',
+      reason: null,
+      history_days: 60,
+      remaining_issues: 5,
+      working_days_left: 5,
+      finish_probability_pct: 91.2,
+      likely_pct: 85,
+      done_by_50_at: '2026-11-12',
+      done_by_70_at: '2026-11-13',
+      done_by_85_at: '2026-11-13',
+      done_by_95_at: '2026-11-17',
+      spread_working_days: 3,
+    },
   });
 }
 
@@ -245,6 +260,17 @@ export const scenarios = {
         completion_rate_points_per_day: 0,
         projected_completion_at: null,
         projected_remaining_at_end: 30,
+      },
+      // Ten issues in six working days is more than the team's pace has ever done.
+      forecast: {
+        remaining_issues: 10,
+        working_days_left: 6,
+        finish_probability_pct: 3.1,
+        done_by_50_at: '2026-11-18',
+        done_by_70_at: '2026-11-19',
+        done_by_85_at: '2026-11-20',
+        done_by_95_at: '2026-11-24',
+        spread_working_days: 4,
       },
       aging: [],
       added_after_start: [],

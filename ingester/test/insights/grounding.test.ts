@@ -281,7 +281,7 @@ describe('the prompt', () => {
   const [system, user] = prompt.messages;
 
   it('is a new version, which asks for words and no status or score', () => {
-    expect(PROMPT_VERSION).toBe('sprint-health/v2');
+    expect(PROMPT_VERSION).toBe('sprint-health/v3');
     expect(prompt.version).toBe(PROMPT_VERSION);
     expect(system!.content).toContain(PROMPT_VERSION);
     expect(Object.keys(llmAnswer.shape)).toEqual(['summary', 'risks', 'bottlenecks', 'recommendations']);

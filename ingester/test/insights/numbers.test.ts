@@ -13,7 +13,7 @@ import { factsWith, healthyFacts, scenarios } from './fixtures.js';
 
 /** Every leaf of the schema that holds a number or a string, as a units-table key. */
 function leaves(schema: z.ZodType, prefix = ''): { key: string; kind: 'number' | 'string' | 'other' }[] {
-  if (schema instanceof z.ZodNullable || schema instanceof z.ZodOptional)
+  if (schema instanceof z.ZodNullable || schema instanceof z.ZodOptional || schema instanceof z.ZodDefault)
     return leaves(schema.unwrap() as z.ZodType, prefix);
   if (schema instanceof z.ZodObject)
     return Object.entries(schema.shape as Record<string, z.ZodType>).flatMap(([k, v]) =>

@@ -10,6 +10,9 @@ import { factsWith, healthyFacts, scenarios } from './fixtures.js';
 const write = (facts: SprintFacts) =>
   writeWithRules(facts, { factsHash: factsHash(facts), generatedAt: new Date('2026-11-09T09:05:00Z') });
 
+/** Facts without a forecast (a closed sprint, or too little history): the straight line judges. */
+const lineOnly = (f: SprintFacts): SprintFacts => ({ ...f, forecast: null });
+
 const sentences = (s: string) => s.split(/(?<=[.!?])\s+(?=[A-Z])/).filter(Boolean);
 
 /** Every rule finding something at once, with two of each list. */
@@ -26,6 +29,7 @@ const everything = () =>
     time: { days_elapsed: 9, days_left: 5, elapsed_pct: 64.3 },
     progress: { ...scenarios.blockedWork().progress, not_started_issues: 8, total_issues: 11 },
     burndown: { behind_ideal_points: 9, projected_remaining_at_end: 12 },
+    forecast: { finish_probability_pct: 18 },
     blocked: scenarios.blockedWork().blocked,
     scope: scenarios.scopeCreep().scope,
     added_after_start: scenarios.scopeCreep().added_after_start,
@@ -63,25 +67,27 @@ describe('the rule-based writer', () => {
         'No risk stands out; keep finishing work before starting more.',
     );
     expect(insight.scoreBasis).toEqual({
-      rules: 'sprint-score/v1',
+      rules: 'sprint-score/v2',
       sentence: 'On track: nothing stands out; 17 of 32 points done with 7 days to go',
       decisive: null,
       deductions: [],
     });
   });
 
-  it('names a projected tenth of the sprint left undone as a low risk, still on track', () => {
+  it('names a projected tenth of the sprint left undone as a low risk, still on track, where there is no forecast', () => {
     const insight = write(
-      factsWith({
-        time: { days_total: 11.3, days_elapsed: 9.9, days_left: 1.4, elapsed_pct: 87.6 },
-        progress: { total_points: 134, completed_points: 106, remaining_points: 28, completed_pct: 79.1 },
-        burndown: {
-          ideal_remaining_points: 16.6,
-          behind_ideal_points: 11.4,
-          completion_rate_points_per_day: 10.7,
-          projected_remaining_at_end: 15,
-        },
-      }),
+      lineOnly(
+        factsWith({
+          time: { days_total: 11.3, days_elapsed: 9.9, days_left: 1.4, elapsed_pct: 87.6 },
+          progress: { total_points: 134, completed_points: 106, remaining_points: 28, completed_pct: 79.1 },
+          burndown: {
+            ideal_remaining_points: 16.6,
+            behind_ideal_points: 11.4,
+            completion_rate_points_per_day: 10.7,
+            projected_remaining_at_end: 15,
+          },
+        }),
+      ),
     );
     expect(insight.status).toBe('on_track');
     expect(insight.score).toBeLessThan(100);
@@ -152,19 +158,21 @@ describe('the rule-based writer', () => {
     },
   );
 
-  it('calls a sprint projected to leave a fifth of its points undone at risk, even when the rest is fine', () => {
+  it('calls a sprint projected to leave a fifth of its points undone at risk, even when the rest is fine, where there is no forecast', () => {
     const insight = write(
-      factsWith({
-        time: { days_total: 14, days_elapsed: 12, days_left: 2, elapsed_pct: 85.7 },
-        progress: { completed_points: 22, remaining_points: 10, completed_pct: 68.8 },
-        burndown: {
-          ideal_remaining_points: 4.6,
-          behind_ideal_points: 5.4,
-          completion_rate_points_per_day: 1.83,
-          projected_completion_at: null,
-          projected_remaining_at_end: 8,
-        },
-      }),
+      lineOnly(
+        factsWith({
+          time: { days_total: 14, days_elapsed: 12, days_left: 2, elapsed_pct: 85.7 },
+          progress: { completed_points: 22, remaining_points: 10, completed_pct: 68.8 },
+          burndown: {
+            ideal_remaining_points: 4.6,
+            behind_ideal_points: 5.4,
+            completion_rate_points_per_day: 1.83,
+            projected_completion_at: null,
+            projected_remaining_at_end: 8,
+          },
+        }),
+      ),
     );
     expect(insight.risks[0]).toMatchObject({
       title: 'Projected to leave 8 of 32 points undone',
@@ -174,7 +182,7 @@ describe('the rule-based writer', () => {
     expect(insight.status).toBe('at_risk');
     // The score alone says on track: the finding that raised it is the basis.
     expect(insight.scoreBasis).toEqual({
-      rules: 'sprint-score/v1',
+      rules: 'sprint-score/v2',
       sentence: 'At risk: 10 of 32 points left with 2 days to go, 8 points projected undone',
       decisive: 'behind',
       deductions: [{ rule: 'behind', points: 15 }],
@@ -185,7 +193,7 @@ describe('the rule-based writer', () => {
     const insight = write(scenarios.nothingStarted());
     expect(insight.risks.map((r) => r.title)).toEqual([
       'Nothing started with 40% of the sprint gone',
-      'Projected to leave 30 of 30 points undone',
+      'Only 3.1% likely to finish by the end',
     ]);
     expect(insight.score).toBe(25);
   });

@@ -82,6 +82,38 @@ describe('Block Kit for an insight', () => {
     expect(textOf(renderSlack(insight, { grafanaUrl: GRAFANA }).blocks)).not.toContain('Rests on');
   });
 
+  it('says how likely the sprint is to finish and the 85% date, or why there is no forecast', () => {
+    // The fixtures' forecast: 91.2% likely, 85% of the trials done by Fri 13 Nov.
+    expect(textOf(renderSlack(insight, { grafanaUrl: GRAFANA }).blocks)).toContain(
+      '*Forecast*\n91.2% likely to finish · 85% likely done by Fri 13 Nov',
+    );
+    const f = insight.forecast!;
+    const thin = { ...insight, forecast: { ...f, state: 'low_history' as const, historyDays: 14 } };
+    expect(textOf(renderSlack(thin, { grafanaUrl: GRAFANA }).blocks)).toContain(
+      '91.2% likely to finish · 85% likely done by Fri 13 Nov (from 14 working days of history)',
+    );
+    const refused = {
+      ...insight,
+      forecast: {
+        ...f,
+        state: 'refused' as const,
+        reason: 'only 6 working days of history; a forecast needs at least 10',
+        finishProbabilityPct: null,
+        doneBy: [],
+      },
+    };
+    expect(textOf(renderSlack(refused, { grafanaUrl: GRAFANA }).blocks)).toContain(
+      '*Forecast*\nNo forecast: only 6 working days of history; a forecast needs at least 10',
+    );
+    const never = { ...insight, forecast: { ...f, doneBy: f.doneBy.map((d) => ({ ...d, date: null })) } };
+    expect(textOf(renderSlack(never, { grafanaUrl: GRAFANA }).blocks)).toContain(
+      'not likely done within a year',
+    );
+    expect(textOf(renderSlack({ ...insight, forecast: null }, { grafanaUrl: GRAFANA }).blocks)).not.toContain(
+      'Forecast',
+    );
+  });
+
   it("shows the score's basis in the words the API serves, and which rules scored it", () => {
     const { blocks } = renderSlack(insight, { grafanaUrl: GRAFANA });
     const score = blocks.findIndex((b) => b.type === 'section' && b.fields?.[0]?.text.startsWith('*Score*'));
@@ -90,7 +122,7 @@ describe('Block Kit for an insight', () => {
       elements: [
         {
           type: 'mrkdwn',
-          text: `${insight.scoreBasis.sentence} · score rules sprint-score/v1`,
+          text: `${insight.scoreBasis.sentence} · score rules sprint-score/v2`,
         },
       ],
     });

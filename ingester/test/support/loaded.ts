@@ -1,5 +1,6 @@
 import type { Database } from '../../src/db/database.js';
 import type { Logger } from '../../src/log.js';
+import { recordForecasts } from '../../src/forecast/snapshots.js';
 import { refreshMetrics } from '../../src/metrics/refresh.js';
 import { applyOrganisationSettings } from '../../src/metrics/settings.js';
 import type { World } from '../../src/simulators/world/types.js';
@@ -23,6 +24,8 @@ export async function loadWorld(world: World, db: Database, log: Logger = quietL
       throw new Error(`Jira sync failed: ${JSON.stringify(ji.results)}`);
     await applyOrganisationSettings(db, organisationOf(world));
     await refreshMetrics(db);
+    // As the scheduler does after a refresh, at the world's "now".
+    await recordForecasts(db, new Date(world.spec.end));
   } finally {
     await github.stop();
     await jira.stop();

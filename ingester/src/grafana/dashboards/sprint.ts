@@ -306,17 +306,125 @@ function issues(): Panel[] {
   ];
 }
 
+/** The chance of finishing: below half is a sprint to re-plan, below 85 % one to watch. */
+const FINISH_CHANCE = thresholds('red', [50, 'orange'], [85, 'green']);
+
+/** The chosen sprint's latest recorded forecast (forecast/snapshots.ts, after each refresh). */
+const LATEST_FORECAST = `
+  SELECT * FROM metrics.forecast_snapshots
+   WHERE ${THE_SPRINT} AND as_of <= $__timeTo()
+   ORDER BY as_of DESC
+   LIMIT 1`;
+
+function forecast(): Panel[] {
+  const doneBy = (column: string) => `to_char(${column}, 'Dy DD Mon')`;
+  return [
+    figuresStat({
+      title: 'Chance to finish',
+      description:
+        'How likely the sprint’s remaining issues, with the scope the team usually adds while a sprint runs, are ' +
+        'done by its end: 10,000 simulated sprints drawing days from the team’s last 60 working days (issues done, ' +
+        'added, removed). No forecast below 10 working days of history; a warning below 30. Recorded after each ' +
+        'refresh. Definitions: docs/metrics.md ("Forecasts").',
+      sql: `
+        SELECT finish_probability_pct, ${doneBy('done_by_85')} AS done_by_85, remaining_issues, working_days_left,
+               coalesce(reason, 'from ' || history_days || ' working days of history') AS basis
+          FROM (${LATEST_FORECAST}) f`,
+      withText: true,
+      colorMode: 'value',
+      fields: [
+        percentField('finish_probability_pct', 'Likely to finish', { decimals: 0, colourBy: FINISH_CHANCE }),
+        { field: 'done_by_85', displayName: '85% likely done by', fixedColour: 'text' },
+        { field: 'remaining_issues', displayName: 'Issues left', unit: UNITS.count, fixedColour: 'text' },
+        {
+          field: 'working_days_left',
+          displayName: 'Working days left',
+          unit: UNITS.count,
+          fixedColour: 'text',
+        },
+        { field: 'basis', displayName: 'Rests on', fixedColour: 'text' },
+      ],
+    }),
+    tablePanel({
+      title: 'Likely done by',
+      description:
+        'The days by which 50, 70, 85 and 95 % of the simulated sprints had finished ("not within a year" past ' +
+        'that). The spread from 50 to 95 % is how predictable the team is.',
+      sql: `
+        SELECT v.pct, coalesce(${doneBy('v.at')}, 'not within a year') AS done_by
+          FROM (${LATEST_FORECAST}) f,
+               LATERAL (VALUES (50, f.done_by_50), (70, f.done_by_70), (85, f.done_by_85), (95, f.done_by_95)) v(pct, at)
+         WHERE f.state <> 'refused'
+         ORDER BY v.pct`,
+      columns: [
+        { field: 'pct', displayName: 'Likely', unit: UNITS.percent, width: 90 },
+        { field: 'done_by', displayName: 'Done by' },
+      ],
+    }),
+    timeSeriesPanel({
+      title: 'Chance to finish, day by day',
+      description: 'The chance of finishing as each day’s forecast put it, over the sprint.',
+      sql: `
+        SELECT as_of AS time, finish_probability_pct AS "Likely to finish"
+          FROM metrics.forecast_snapshots
+         WHERE ${THE_SPRINT} AND state <> 'refused'
+         ORDER BY 1`,
+      unit: UNITS.percent,
+      min: 0,
+      max: 100,
+      thresholds: FINISH_CHANCE,
+      showThresholds: true,
+      fields: [{ field: 'Likely to finish', fixedColour: 'blue' }],
+    }),
+    timeSeriesPanel({
+      title: 'Predictability',
+      description:
+        'Working days from the 50 % to the 95 % "done by" date, forecast by forecast, for the sprints of this ' +
+        'board over the time range: the team’s predictability (fewer is steadier).',
+      sql: `
+        SELECT f.as_of AS time, f.spread_working_days AS "Days from 50% to 95%"
+          FROM metrics.forecast_snapshots f
+          JOIN metrics.sprints s ON s.sprint_id = f.sprint_id
+         WHERE s.board_id = (SELECT board_id FROM metrics.sprints WHERE ${THE_SPRINT})
+           AND $__timeFilter(f.as_of) AND f.spread_working_days IS NOT NULL
+         ORDER BY 1`,
+      unit: UNITS.count,
+      fields: [{ field: 'Days from 50% to 95%', fixedColour: 'purple' }],
+    }),
+    timeSeriesPanel({
+      title: 'The days a forecast draws from',
+      description:
+        'The team’s last 60 working days before the end of the time range, as the forecast samples them: issues ' +
+        'done, and issues added to and removed from its running sprints (removed drawn below zero). Days with ' +
+        'nothing count too.',
+      sql: `
+        WITH t AS (SELECT team FROM (${LATEST_FORECAST}) f)
+        SELECT h.day::timestamp AS time, h.done AS "Done", h.added AS "Added", -h.removed AS "Removed"
+          FROM t, metrics.forecast_history(t.team, $__timeTo(), 60) h
+         ORDER BY 1`,
+      style: 'bars',
+      unit: UNITS.count,
+      fields: [
+        { field: 'Done', fixedColour: 'blue' },
+        { field: 'Added', fixedColour: 'orange' },
+        { field: 'Removed', fixedColour: 'text' },
+      ],
+    }),
+  ];
+}
+
 export function sprintHealthDashboard(): Dashboard {
   const [insight, committed, scope, burndown] = headline();
   const [chart, table] = history();
   const [all, blocked] = issues();
+  const [chance, likely, daily, predictability, sampled] = forecast();
   return dashboard({
     uid: SPRINT_HEALTH_UID,
     title: 'Sprint health',
     description:
       'One sprint at a time: the Sprint Health insight, committed against completed, scope change, ' +
-      'carry-over and blockers, the burndown against the ideal line, the sprint against the board’s ' +
-      'history, and its issues. Definitions: docs/metrics.md ("Sprints").',
+      'carry-over and blockers, the burndown against the ideal line, the forecast of when it finishes, the ' +
+      'sprint against the board’s history, and its issues. Definitions: docs/metrics.md ("Sprints", "Forecasts").',
     tags: ['sprints'],
     time: { from: 'now-30d', to: 'now' },
     refresh: '1h',
@@ -340,6 +448,16 @@ export function sprintHealthDashboard(): Dashboard {
             24,
             4,
           ),
+        ],
+      },
+      {
+        title: 'Forecast',
+        panels: [
+          place(chance!, 16, 5),
+          place(likely!, 8, 5),
+          place(daily!, 8, 8),
+          place(predictability!, 8, 8),
+          place(sampled!, 8, 8),
         ],
       },
       { title: 'Sprint by sprint', panels: sideBySide(9, chart!, table!) },
