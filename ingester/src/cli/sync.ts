@@ -115,7 +115,7 @@ export function gitHubResultsTable(results: RepoSyncResult[], width = terminalWi
 
 /** Syncs the configured Jira projects with a progress bar (log lines off a terminal). */
 export async function syncJiraWithProgress(
-  { settings, log, db }: SyncDeps,
+  { settings, organisation, log, db }: SyncDeps,
   options: Omit<JiraSyncOptions, 'projects' | 'onProgress'>,
 ): Promise<ProjectSyncResult[]> {
   const j = settings.jira;
@@ -128,6 +128,7 @@ export async function syncJiraWithProgress(
       {
         ...options,
         projects: j.projects,
+        issueSets: organisation.issueSets,
         onProgress: (p) => {
           perProject.set(p.project, p.issues);
           const issues = [...perProject.values()].reduce((a, b) => a + b, 0);

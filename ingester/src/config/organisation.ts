@@ -92,6 +92,15 @@ export const organisationSchema = z
       })
       .strict()
       .optional(),
+    // Named JQL queries: each one's issues are read at every Jira sync, for forecasts.
+    issueSets: z
+      .record(
+        z
+          .string()
+          .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, { message: 'must be letters, digits, . _ or -' }),
+        z.object({ jql: z.string().min(1) }).strict(),
+      )
+      .default({}),
     // Unset values keep what the database holds (seeded with the documented defaults).
     deployments: z
       .object({

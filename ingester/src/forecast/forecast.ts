@@ -226,27 +226,41 @@ export interface IssueSetForecast extends ForecastBasis, Partial<Outlook> {
   by?: { date: string; workingDays: number; issues85: number } | null;
 }
 
-/** Open issues of a set: an epic's, or the listed keys; its forecast from the team's throughput. */
+/**
+ * Open issues of a set: an epic's, the listed keys, or an issue set of the organisation file
+ * (its JQL's issues at the last Jira sync); its forecast from the team's throughput.
+ */
 export async function forecastIssues(
   db: Database,
   team: string,
-  set: { epic?: string; keys?: string[] },
+  set: { epic?: string; keys?: string[]; name?: string },
   asOf: Date,
   by: string | null,
   o: Options = {},
-): Promise<IssueSetForecast & { set: { epic: string | null; keys: string[]; open: number; done: number } }> {
+): Promise<
+  IssueSetForecast & {
+    set: { name: string | null; epic: string | null; keys: string[]; open: number; done: number };
+  }
+> {
   const { rows } = await db.query<{ open: number; done: number }>(
     `SELECT count(*) FILTER (WHERE i.done_at IS NULL)::integer AS open, count(*) FILTER (WHERE i.done_at IS NOT NULL)::integer AS done
        FROM metrics.issues i
-      WHERE ($1::text IS NOT NULL AND i.epic_key = $1) OR i.key = ANY ($2::text[])`,
-    [set.epic ?? null, set.keys ?? []],
+      WHERE ($1::text IS NOT NULL AND i.epic_key = $1) OR i.key = ANY ($2::text[])
+         OR i.key = ANY (SELECT unnest(s.issue_keys) FROM source.jira_issue_sets s WHERE s.set_name = $3)`,
+    [set.epic ?? null, set.keys ?? [], set.name ?? null],
   );
   const counts = rows[0] ?? { open: 0, done: 0 };
   const [history, calendar] = await Promise.all([historyOf(db, team, asOf), daysAhead(db, team, asOf)]);
   const basis = basisOf(history, o);
   const head = {
     asOf: asOf.toISOString(),
-    set: { epic: set.epic ?? null, keys: set.keys ?? [], open: counts.open, done: counts.done },
+    set: {
+      name: set.name ?? null,
+      epic: set.epic ?? null,
+      keys: set.keys ?? [],
+      open: counts.open,
+      done: counts.done,
+    },
   };
   if (basis.state === 'refused') return { ...head, ...basis };
   const finish = simulateFinish({

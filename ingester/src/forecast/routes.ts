@@ -68,6 +68,10 @@ const issuesQuery = z
       })
       .optional()
       .openapi({ description: 'Issue keys, comma-separated: the open ones among them' }),
+    set: z.string().min(1).max(64).optional().openapi({
+      description:
+        'An issue set of the organisation file (issueSets): its JQL’s issues at the last Jira sync',
+    }),
     by: z.iso
       .date({ message: 'must be a date such as 2026-12-31' })
       .optional()
@@ -75,8 +79,8 @@ const issuesQuery = z
     seed: seed.optional(),
   })
   .strict()
-  .refine((q) => q.epic !== undefined || q.keys !== undefined, {
-    message: 'give epic or keys',
+  .refine((q) => q.epic !== undefined || q.keys !== undefined || q.set !== undefined, {
+    message: 'give epic, keys or set',
     path: ['epic'],
   });
 
@@ -124,6 +128,7 @@ const issueSetForecastAnswer = z
   .object({
     team: z.string(),
     set: z.object({
+      name: z.string().nullable(),
       epic: z.string().nullable(),
       keys: z.array(z.string()),
       open: z.number().int(),
@@ -169,6 +174,18 @@ async function sprintOf(db: Database, id: number): Promise<{ team: string; start
   const team = await teamOfBoard(db, s.board_id === null ? null : Number(s.board_id));
   if (!team) throw new NotFoundError(`Sprint ${id} is on a board no team owns`);
   return { team, startAt: s.start_at, endAt: s.end_at };
+}
+
+/** An issue set the last Jira sync read; otherwise a 404 naming the sets there are. */
+async function requireSyncedSet(db: Database, name: string): Promise<void> {
+  const { rows } = await db.query<{ set_name: string }>(
+    'SELECT set_name FROM source.jira_issue_sets ORDER BY 1',
+  );
+  if (rows.some((r) => r.set_name === name)) return;
+  throw new NotFoundError(
+    `There is no issue set "${name}" synced from Jira (issueSets in the organisation file, read at each Jira sync); ` +
+      `synced: ${rows.map((r) => r.set_name).join(', ') || '(none yet)'}`,
+  );
 }
 
 export function forecastRoutes(ctx: { db: Database; organisation: Organisation; clock: Clock }): AnyRoute[] {
@@ -219,18 +236,20 @@ export function forecastRoutes(ctx: { db: Database; organisation: Organisation; 
       operationId: 'getIssueSetForecast',
       summary: 'When a set of open issues is likely done, and how many by a date',
       description:
-        'The open issues of an epic or of a list of keys, forecast from the team’s pace alone (the set’s scope ' +
+        'The open issues of an epic, of a list of keys, or of an issue set of the organisation file (a JQL query read ' +
+        'at each Jira sync: a fix version, a label, a filter), forecast from the team’s pace alone (the set’s scope ' +
         'is what it is now): "85 % likely done by" a date, and with `by`, how many are done by then at 85 %.',
       tags: ['forecasts'],
       query: issuesQuery,
       response: issueSetForecastAnswer,
-      problems: { 404: 'No such team, or no synced issue in the set' },
+      problems: { 404: 'No such team or issue set, or no synced issue in the set' },
       handler: async ({ query }) => {
         const team = await resolveTeam(db, organisation, query.team);
+        if (query.set !== undefined) await requireSyncedSet(db, query.set);
         const f = await forecastIssues(
           db,
           team,
-          { epic: query.epic, keys: query.keys },
+          { epic: query.epic, keys: query.keys, name: query.set },
           now(),
           query.by ?? null,
           { seed: query.seed },

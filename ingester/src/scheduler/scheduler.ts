@@ -218,7 +218,7 @@ export class Scheduler {
   }
 
   private async syncJira(): Promise<JobOutcome> {
-    const { settings, db } = this.ctx;
+    const { settings, db, organisation } = this.ctx;
     const j = settings.jira;
     if (!j.baseUrl || !j.auth)
       return {
@@ -228,7 +228,10 @@ export class Scheduler {
       };
     const log = this.log.child({ job: 'jira-sync' });
     const api = connectJira(j, log, this.options.jira);
-    const results = await syncJira({ db, api, log }, { projects: j.projects });
+    const results = await syncJira(
+      { db, api, log },
+      { projects: j.projects, issueSets: organisation.issueSets },
+    );
     const failed = results.filter((r) => r.status === 'failed');
     const refreshed = await this.refreshAfterSync();
     return {

@@ -160,13 +160,32 @@ describe('GET /forecasts/issues', () => {
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({
       team: 'fc',
-      set: { epic: null, keys: ['FC-101', 'FC-105', 'FC-106', 'FC-107'], open: 3, done: 1 },
+      set: { name: null, epic: null, keys: ['FC-101', 'FC-105', 'FC-106', 'FC-107'], open: 3, done: 1 },
       state: 'ok',
       remainingIssues: 3,
       doneBy: [50, 70, 85, 95].map((pct) => ({ pct, date: '2026-03-10', workingDays: 3 })),
       // Friday, Monday and Tuesday: three working days, one done on each.
       by: { date: '2026-03-10', workingDays: 3, issues85: 3 },
     });
+  });
+
+  it("forecasts an issue set of the organisation file: its JQL's issues at the last Jira sync", async () => {
+    // As the Jira sync stores it (test/jira/issue-sets.test.ts reads one from the simulator).
+    await t.db.query(
+      `INSERT INTO source.jira_issue_sets (set_name, jql, synced_at, issue_keys)
+       VALUES ('release-2.4', 'fixVersion = "2.4"', now(), '{FC-108,FC-109,FC-110}')`,
+    );
+    const res = await get('/forecasts/issues?team=fc&set=release-2.4');
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({
+      set: { name: 'release-2.4', open: 3, done: 0 },
+      remainingIssues: 3,
+      doneBy: [50, 70, 85, 95].map((pct) => ({ pct, date: '2026-03-10', workingDays: 3 })),
+      by: null,
+    });
+    const unknown = await get('/forecasts/issues?team=fc&set=release-9');
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.detail).toMatch(/no issue set "release-9" .*synced: release-2\.4$/);
   });
 
   it.each([

@@ -89,6 +89,8 @@ type Comparison = '>=' | '>' | '<=' | '<' | '=';
 const COMPARISONS: string[] = ['>=', '>', '<=', '<', '='];
 const DATE_FIELDS = ['updated', 'created', 'updateddate', 'createddate'];
 const ORDER_FIELDS = ['updated', 'created', 'key', 'id'];
+/** Words of JQL's grammar, which an unquoted value may not be. */
+const RESERVED = ['and', 'or', 'not', 'in', 'is', 'was', 'changed', 'empty', 'null', 'order', 'by'];
 
 /** A recursive-descent parser, one method per production of the grammar. */
 class Parser {
@@ -180,6 +182,11 @@ class Parser {
   private value(): string {
     const v = this.peek();
     this.expect(v !== undefined && v.t !== 'punct' && v.t !== 'op', 'a value');
+    // Jira's reserved words are values only when quoted.
+    if (v!.t === 'word' && RESERVED.includes(v!.v.toLowerCase()))
+      throw new JqlError(
+        `Error in the JQL Query: Expecting either a value, list or function but got '${v!.v}'. You must surround '${v!.v}' in quotation marks to use it as a value.`,
+      );
     this.p++;
     return v!.v;
   }

@@ -267,13 +267,21 @@ class IssueBatches {
   }
 }
 
-interface SearchPage {
+export interface SearchPage {
   raw: unknown[];
   next: (() => Promise<SearchPage>) | null;
 }
 
-/** The search's first page; each page knows how to ask for the next (by offset or by token). */
-function firstSearchPage(ctx: JiraSyncContext, jql: string, fields: string[]): Promise<SearchPage> {
+/**
+ * The search's first page; each page knows how to ask for the next (by offset or by token).
+ * Data Center's search returns histories inline when asked (`withChangelog`).
+ */
+export function firstSearchPage(
+  ctx: JiraSyncContext,
+  jql: string,
+  fields: string[],
+  withChangelog = true,
+): Promise<SearchPage> {
   const { api } = ctx;
   const dataCenterPage = async (startAt: number): Promise<SearchPage> => {
     const page = await api.call('search', (c) =>
@@ -282,7 +290,7 @@ function firstSearchPage(ctx: JiraSyncContext, jql: string, fields: string[]): P
         startAt,
         maxResults: 1000,
         fields,
-        expand: ['changelog'],
+        ...(withChangelog ? { expand: ['changelog'] } : {}),
       }),
     );
     const raw = (page.issues ?? []) as unknown[];

@@ -6,6 +6,7 @@ import { RecordQuality } from '../quality.js';
 import { runUnit, runUnits } from '../run.js';
 import { jiraRequestScope, newJiraStats } from './client.js';
 import { discover } from './discover.js';
+import { syncIssueSet } from './issue-sets.js';
 import { syncIssues } from './issues.js';
 import { HOUR, MINUTE, type Counters, type JiraSyncContext, type ProjectCursor } from './project-state.js';
 import { listProjects, Site } from './site.js';
@@ -28,6 +29,8 @@ export interface JiraSyncOptions {
   full?: boolean;
   /** Re-read this much before the watermark: JQL dates are minute-precise and search is eventually consistent. */
   overlapMs?: number;
+  /** The organisation file's issue sets, each a JQL query whose issues are read after the projects. */
+  issueSets?: Record<string, { jql: string }>;
   /** Field, status and board discovery is reused for this long (default 24 hours). */
   discoveryMaxAgeMs?: number;
   /**
@@ -105,7 +108,10 @@ export async function syncJira(ctx: JiraSyncContext, options: JiraSyncOptions): 
         projectsDone: p.done,
       }),
   );
-  return results.sort((a, b) => a.project.localeCompare(b.project));
+  // A run narrowed to some projects (--project) leaves the sets to a whole sync.
+  const sets = options.only?.length ? [] : Object.entries(options.issueSets ?? {});
+  const setResults = await runUnits(ctx.db, sets, 1, ([name, set]) => syncIssueSet(ctx, name, set.jql));
+  return [...results.sort((a, b) => a.project.localeCompare(b.project)), ...setResults];
 }
 
 async function syncOneProject(
