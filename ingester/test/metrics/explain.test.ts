@@ -1,0 +1,156 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { parseOrganisation } from '../../src/config/organisation.js';
+import { refreshMetrics } from '../../src/metrics/refresh.js';
+import { applyOrganisationSettings } from '../../src/metrics/settings.js';
+import { freshDatabase, type TestDatabase } from '../support/database.js';
+import { h, Scenario } from '../support/scenario.js';
+
+/**
+ * docs/metrics.md, "Why it moved", on figures checked by hand. Two fortnights; each pull request
+ * codes for 2 hours, waits 3 for review, ships 1 hour after its merge, and its review takes
+ * the rest of its lead time:
+ *   before: repository a 10 h and 20 h, b 30 h and 40 h (mean 25, median 25)
+ *   after:  repository a 10 h, b 60, 70 and 80 h        (mean 55, median 65)
+ */
+let t: TestDatabase;
+const BEFORE = [h(0), h(24 * 14)];
+const AFTER = [h(24 * 14), h(24 * 28)];
+const PERIODS = [...BEFORE, ...AFTER];
+
+beforeAll(async () => {
+  t = await freshDatabase({ migrated: true });
+  const s = new Scenario(t.db);
+  const repos = { a: s.repo('a'), b: s.repo('b') };
+  // A repository's first deployment is the baseline the next one's changes are counted from.
+  for (const r of Object.values(repos)) r.deploy({ at: h(-10) });
+  const prs: [keyof typeof repos, number, number][] = [
+    ['a', 1, 10],
+    ['a', 3, 20],
+    ['b', 2, 30],
+    ['b', 4, 40],
+    ['a', 15, 10],
+    ['b', 16, 60],
+    ['b', 17, 70],
+    ['b', 18, 80],
+  ];
+  prs.forEach(([repo, day, lead], n) => {
+    const start = 24 * day;
+    const merged = start + lead - 1;
+    repos[repo].pr({
+      number: n + 1,
+      firstCommit: h(start),
+      created: h(start + 2),
+      reviews: [{ by: 'reviewer', at: h(start + 5) }],
+      merged: h(merged),
+    });
+    repos[repo].deploy({ at: h(merged + 1) });
+  });
+  await s.write();
+  await applyOrganisationSettings(
+    t.db,
+    parseOrganisation(`teams:\n  - { name: ex, github: { repos: [a, b] } }`),
+  );
+  await refreshMetrics(t.db);
+}, 60_000);
+afterAll(() => t?.drop());
+
+const q = async <R>(sql: string, extra: unknown[] = []) =>
+  (await t.db.query<R & Record<string, unknown>>(sql, ['lead_time', 'ex', ...PERIODS, ...extra])).rows;
+const near = (x: number) => expect.closeTo(x, 6);
+
+describe('why lead time moved', () => {
+  it('has the figures of both periods the explanation starts from', async () => {
+    expect(
+      await q('SELECT period, rows::int, mean, p50 FROM metrics.explain_totals($1, $2, $3, $4, $5, $6)'),
+    ).toEqual([
+      { period: 'before', rows: 4, mean: near(25), p50: near(25) },
+      { period: 'after', rows: 4, mean: near(55), p50: near(65) },
+    ]);
+  });
+
+  it('splits the change of the mean by stage, the stages summing to it', async () => {
+    const stages = await q<{ stage: string; change: number }>(
+      'SELECT stage, before, after, change FROM metrics.explain_stages($1, $2, $3, $4, $5, $6)',
+    );
+    expect(stages).toEqual([
+      { stage: 'coding', before: near(2), after: near(2), change: near(0) },
+      { stage: 'pickup', before: near(3), after: near(3), change: near(0) },
+      { stage: 'review', before: near(19), after: near(49), change: near(30) },
+      { stage: 'deploy', before: near(1), after: near(1), change: near(0) },
+    ]);
+    expect(stages.reduce((sum, s) => sum + s.change, 0)).toBeCloseTo(30, 6);
+  });
+
+  it('splits it by repository into rate and mix with midpoint weights, summing to the change', async () => {
+    const segments = await q<{ contribution: number }>(
+      `SELECT segment, rows_before::int, rows_after::int, rate, mix, contribution
+         FROM metrics.explain_segments($1, $2, $3, $4, $5, $6, $7)`,
+      ['repo'],
+    );
+    // b: rate (70 − 35) × (½ + ¾) / 2, mix (¾ − ½) × (35 + 70) / 2; a: rate (10 − 15) × (½ + ¼) / 2, mix (¼ − ½) × 12.5.
+    expect(segments).toEqual([
+      {
+        segment: 'acme/b',
+        rows_before: 2,
+        rows_after: 3,
+        rate: near(21.875),
+        mix: near(13.125),
+        contribution: near(35),
+      },
+      {
+        segment: 'acme/a',
+        rows_before: 2,
+        rows_after: 1,
+        rate: near(-1.875),
+        mix: near(-3.125),
+        contribution: near(-5),
+      },
+    ]);
+    expect(segments.reduce((sum, s) => sum + s.contribution, 0)).toBeCloseTo(30, 6);
+  });
+
+  it('splits the change of the median by Shapley values over the segments put back, summing to it', async () => {
+    // v(∅) 25, v(b) 60 (10, 20, 60, 70, 80), v(a) 30 (10, 30, 40), v(a, b) 65:
+    // b ½ (35 + 35) = 35, a ½ (5 + 5) = 5.
+    expect(
+      await q(
+        'SELECT segment, rows_before::int, rows_after::int, contribution FROM metrics.explain_median($1, $2, $3, $4, $5, $6, $7)',
+        ['repo'],
+      ),
+    ).toEqual([
+      { segment: 'acme/b', rows_before: 2, rows_after: 3, contribution: near(35) },
+      { segment: 'acme/a', rows_before: 2, rows_after: 1, contribution: near(5) },
+    ]);
+  });
+
+  it('names the pull requests that move the later median most when left out', async () => {
+    const rows = (
+      await t.db.query<{ value: number; median_moves_by: number; mean_moves_by: number }>(
+        'SELECT value, median_moves_by, mean_moves_by FROM metrics.explain_influence($1, $2, $3, $4, 3)',
+        ['lead_time', 'ex', ...AFTER],
+      )
+    ).rows;
+    // Without 10 h the median is 70 (−5), without 80 h it is 60 (+5); ties go to the furthest from the mean (55).
+    expect(rows).toEqual([
+      { value: near(10), median_moves_by: near(-5), mean_moves_by: near(-15) },
+      { value: near(80), median_moves_by: near(5), mean_moves_by: near(25 / 3) },
+      { value: near(70), median_moves_by: near(5), mean_moves_by: near(5) },
+    ]);
+  });
+});
+
+describe('why deployment frequency moved', () => {
+  it("splits the change of deployments a week among repositories, each its own count's change", async () => {
+    const rows = (
+      await t.db.query<{ contribution: number }>(
+        'SELECT segment, contribution FROM metrics.explain_segments($1, $2, $3, $4, $5, $6, $7)',
+        ['deployments', 'ex', ...PERIODS, 'repo'],
+      )
+    ).rows;
+    // Four deployments a fortnight both times: b one more a week, a one fewer.
+    expect(rows).toEqual([
+      { segment: 'acme/a', contribution: near(-0.5) },
+      { segment: 'acme/b', contribution: near(0.5) },
+    ]);
+  });
+});

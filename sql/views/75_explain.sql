@@ -1,0 +1,231 @@
+-- Why a figure moved between two periods, from the rows behind it (docs/metrics.md, "Why it
+-- moved"): the change of a mean split by stage and, across segments, into rate and mix; the
+-- change of a median split among segments by Shapley values over the segments put back as
+-- they were; and the rows that move the figure most when left out.
+
+-- A pull request's size, in the buckets explanations split by (additions + deletions).
+CREATE FUNCTION metrics.size_bucket(p_size bigint)
+RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+  SELECT CASE WHEN p_size IS NULL THEN 'unknown' WHEN p_size < 50 THEN '<50' WHEN p_size < 200 THEN '50-199'
+              WHEN p_size < 500 THEN '200-499' WHEN p_size < 1000 THEN '500-999' ELSE '1000+' END
+$$;
+
+-- The rows behind a figure of a team for a period, one value each (hours for lead time and
+-- pull request cycle time, days for flow time, 1 a deployment), with the segments they split
+-- by and, for the durations made of stages, the stages, which sum to the value.
+--   lead_time       pull requests shipped in the period (as the lead time tile): first commit → production
+--   pr_cycle_time   people's pull requests merged in the period: first commit → merged
+--   flow_time       issues done in the period: first leaving to-do → done
+--   deployments     production deployments in the period
+-- A pull request merged without a review waits in pickup until its merge.
+CREATE FUNCTION metrics.explain_rows(p_metric text, p_team text, p_from timestamptz, p_to timestamptz)
+RETURNS TABLE (row_key text, title text, url text, value double precision, repo text, team text,
+               size_bucket text, item_type text, stages double precision[])
+LANGUAGE sql STABLE AS $$
+  WITH pr AS (
+    SELECT p.*,
+           coalesce(p.pickup_s, extract(epoch FROM p.merged_at - p.ready_at)) AS pickup,
+           CASE WHEN p.pickup_s IS NULL THEN 0 ELSE p.review_s END AS review,
+           (SELECT min(tr.team) FROM metrics.team_repos tr WHERE tr.repo_id = p.repo_id) AS owner
+      FROM metrics.team_pull_requests p
+     WHERE p.team = p_team AND p_metric IN ('lead_time', 'pr_cycle_time')
+       AND ((p_metric = 'lead_time' AND p.deployed_at >= p_from AND p.deployed_at < p_to AND p.lead_time_s IS NOT NULL)
+         OR (p_metric = 'pr_cycle_time' AND NOT p.is_bot AND p.merged_at >= p_from AND p.merged_at < p_to
+             AND p.first_commit_at IS NOT NULL))
+  )
+  SELECT pr.pr_key, pr.title, pr.url,
+         CASE p_metric WHEN 'lead_time' THEN pr.lead_time_s ELSE extract(epoch FROM pr.merged_at - pr.first_commit_at) END / 3600,
+         pr.repo, coalesce(pr.owner, 'no team'), metrics.size_bucket(pr.size), 'pull request',
+         CASE p_metric
+           WHEN 'lead_time' THEN ARRAY[pr.coding_s / 3600, pr.pickup / 3600, pr.review / 3600, pr.deploy_s / 3600]
+           ELSE ARRAY[pr.coding_s / 3600, pr.pickup / 3600, pr.review / 3600] END
+    FROM pr
+  UNION ALL
+  SELECT i.key, i.summary, NULL, i.flow_time_s / 86400, i.project_key,
+         coalesce((SELECT min(tp.team) FROM metrics.team_projects tp WHERE tp.project_key = i.project_key), 'no team'),
+         NULL, i.issue_type, NULL
+    FROM metrics.team_issues i
+   WHERE p_metric = 'flow_time' AND i.team = p_team AND i.done_at >= p_from AND i.done_at < p_to
+     AND i.flow_time_s IS NOT NULL
+  UNION ALL
+  SELECT d.deployment_id::text, d.repo || ' ' || coalesce(d.environment, ''), NULL, 1, d.repo,
+         coalesce((SELECT min(tr.team) FROM metrics.team_repos tr WHERE tr.repo_id = d.repo_id), 'no team'),
+         NULL, d.source, NULL
+    FROM metrics.team_deployments d
+   WHERE p_metric = 'deployments' AND d.team = p_team AND d.finished_at >= p_from AND d.finished_at < p_to
+$$;
+
+-- The segment a row falls in, by dimension.
+CREATE FUNCTION metrics.explain_segment(p_dimension text, p_repo text, p_team text, p_size_bucket text, p_item_type text)
+RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+  SELECT coalesce(CASE p_dimension WHEN 'repo' THEN p_repo WHEN 'team' THEN p_team
+                                   WHEN 'size_bucket' THEN p_size_bucket WHEN 'item_type' THEN p_item_type END, 'unknown')
+$$;
+
+-- The figure of each period and its change: the mean and the median (for deployments, the
+-- count and the count a week), and the rows they rest on.
+CREATE FUNCTION metrics.explain_totals(p_metric text, p_team text, p_before_from timestamptz, p_before_to timestamptz,
+                                       p_after_from timestamptz, p_after_to timestamptz)
+RETURNS TABLE (period text, rows bigint, mean double precision, p50 double precision, per_week double precision)
+LANGUAGE sql STABLE AS $$
+  SELECT x.period, count(r.value), avg(r.value), percentile_cont(0.5) WITHIN GROUP (ORDER BY r.value),
+         count(r.value) / (extract(epoch FROM x.t - x.f) / 604800)
+    FROM (VALUES ('before', p_before_from, p_before_to), ('after', p_after_from, p_after_to)) x(period, f, t)
+    LEFT JOIN LATERAL metrics.explain_rows(p_metric, p_team, x.f, x.t) r ON true
+   GROUP BY x.period, x.f, x.t
+   ORDER BY x.period DESC
+$$;
+
+-- The change of the mean split by stage: each stage's mean before and after. The stages sum
+-- to the value, so their changes sum to the change of the mean.
+CREATE FUNCTION metrics.explain_stages(p_metric text, p_team text, p_before_from timestamptz, p_before_to timestamptz,
+                                       p_after_from timestamptz, p_after_to timestamptz)
+RETURNS TABLE (stage text, before double precision, after double precision, change double precision)
+LANGUAGE sql STABLE AS $$
+  WITH names AS (
+    SELECT * FROM unnest(ARRAY['coding', 'pickup', 'review', 'deploy']) WITH ORDINALITY n(stage, i)
+  ), r AS (
+    SELECT 'before' AS period, r.stages FROM metrics.explain_rows(p_metric, p_team, p_before_from, p_before_to) r
+    UNION ALL
+    SELECT 'after', r.stages FROM metrics.explain_rows(p_metric, p_team, p_after_from, p_after_to) r
+  ), m AS (
+    SELECT n.stage, n.i,
+           avg(coalesce(r.stages[n.i], 0)) FILTER (WHERE r.period = 'before') AS before,
+           avg(coalesce(r.stages[n.i], 0)) FILTER (WHERE r.period = 'after') AS after
+      FROM names n JOIN r ON r.stages IS NOT NULL AND n.i <= array_length(r.stages, 1)
+     GROUP BY n.stage, n.i
+  )
+  SELECT m.stage, m.before, m.after, m.after - m.before FROM m ORDER BY m.i
+$$;
+
+-- The change of the mean split by segment into rate (the segment got slower or faster) and
+-- mix (more or less of the work came from it), weighted by the midpoints of the two periods'
+-- shares and means, so that over all segments rate + mix is the change of the mean. A segment
+-- present in one period only is all mix. For deployments the figure is the count a week, and
+-- each segment's part is its own count a week's change.
+CREATE FUNCTION metrics.explain_segments(p_metric text, p_team text, p_before_from timestamptz, p_before_to timestamptz,
+                                         p_after_from timestamptz, p_after_to timestamptz, p_dimension text)
+RETURNS TABLE (segment text, rows_before bigint, rows_after bigint, share_before double precision,
+               share_after double precision, mean_before double precision, mean_after double precision,
+               rate double precision, mix double precision, contribution double precision)
+LANGUAGE sql STABLE AS $$
+  WITH r AS (
+    SELECT 'before' AS period, metrics.explain_segment(p_dimension, r.repo, r.team, r.size_bucket, r.item_type) AS segment, r.value
+      FROM metrics.explain_rows(p_metric, p_team, p_before_from, p_before_to) r
+    UNION ALL
+    SELECT 'after', metrics.explain_segment(p_dimension, r.repo, r.team, r.size_bucket, r.item_type), r.value
+      FROM metrics.explain_rows(p_metric, p_team, p_after_from, p_after_to) r
+  ), s AS (
+    SELECT r.segment,
+           count(*) FILTER (WHERE r.period = 'before') AS n1, count(*) FILTER (WHERE r.period = 'after') AS n2,
+           avg(r.value) FILTER (WHERE r.period = 'before') AS m1, avg(r.value) FILTER (WHERE r.period = 'after') AS m2
+      FROM r GROUP BY r.segment
+  ), t AS (
+    SELECT sum(n1) AS n1, sum(n2) AS n2,
+           extract(epoch FROM p_before_to - p_before_from) / 604800 AS w1,
+           extract(epoch FROM p_after_to - p_after_from) / 604800 AS w2
+      FROM s
+  ), shares AS (
+    SELECT s.*, s.n1 / nullif(t.n1, 0)::double precision AS s1, s.n2 / nullif(t.n2, 0)::double precision AS s2,
+           coalesce(s.m1, s.m2) AS a, coalesce(s.m2, s.m1) AS b, t.w1, t.w2
+      FROM s, t
+  ), parts AS (
+    SELECT x.*,
+           CASE WHEN p_metric <> 'deployments' THEN (x.b - x.a) * (coalesce(x.s1, 0) + coalesce(x.s2, 0)) / 2 END AS rate,
+           CASE WHEN p_metric <> 'deployments' THEN (coalesce(x.s2, 0) - coalesce(x.s1, 0)) * (x.a + x.b) / 2 END AS mix
+      FROM shares x
+  )
+  SELECT p.segment, p.n1, p.n2, p.s1, p.s2, p.m1, p.m2, p.rate, p.mix,
+         CASE WHEN p_metric = 'deployments' THEN p.n2 / p.w2 - p.n1 / p.w1 ELSE p.rate + p.mix END AS contribution
+    FROM parts p
+   ORDER BY abs(CASE WHEN p_metric = 'deployments' THEN p.n2 / p.w2 - p.n1 / p.w1 ELSE p.rate + p.mix END) DESC NULLS LAST,
+            p.segment
+$$;
+
+-- The change of the median split among segments: the median recomputed with every set of
+-- segments put as they were after and the rest as they were before, and each segment's
+-- Shapley value (its marginal part averaged over every order of putting them back), which sum
+-- to the change. The five segments with the most rows are kept apart and the rest are "other",
+-- so at most 64 medians are computed.
+CREATE FUNCTION metrics.explain_median(p_metric text, p_team text, p_before_from timestamptz, p_before_to timestamptz,
+                                       p_after_from timestamptz, p_after_to timestamptz, p_dimension text)
+RETURNS TABLE (segment text, rows_before bigint, rows_after bigint, contribution double precision)
+LANGUAGE sql STABLE AS $$
+  WITH raw AS (
+    SELECT 'before' AS period, metrics.explain_segment(p_dimension, r.repo, r.team, r.size_bucket, r.item_type) AS segment, r.value
+      FROM metrics.explain_rows(p_metric, p_team, p_before_from, p_before_to) r
+    UNION ALL
+    SELECT 'after', metrics.explain_segment(p_dimension, r.repo, r.team, r.size_bucket, r.item_type), r.value
+      FROM metrics.explain_rows(p_metric, p_team, p_after_from, p_after_to) r
+  ), ranked AS (
+    SELECT segment, row_number() OVER (ORDER BY count(*) DESC, segment) AS rk FROM raw GROUP BY segment
+  ), seg AS (
+    SELECT CASE WHEN rk <= 5 THEN segment ELSE 'other' END AS segment, min(rk) AS rk
+      FROM ranked GROUP BY 1
+  ), idx AS (
+    SELECT segment, (row_number() OVER (ORDER BY rk) - 1)::integer AS i, count(*) OVER ()::integer AS k FROM seg
+  ), rows AS (
+    SELECT r.period, x.i, r.value
+      FROM raw r JOIN ranked rk ON rk.segment = r.segment
+      JOIN idx x ON x.segment = CASE WHEN rk.rk <= 5 THEN r.segment ELSE 'other' END
+  ), masks AS (
+    SELECT m FROM generate_series(0, (1 << (SELECT max(k) FROM idx)) - 1) m
+  ), v AS (
+    SELECT m.m, percentile_cont(0.5) WITHIN GROUP (ORDER BY r.value) AS median
+      FROM masks m JOIN rows r ON (r.period = 'after') = ((m.m >> r.i) & 1 = 1)
+     GROUP BY m.m
+  ), fact AS (
+    SELECT * FROM (VALUES (0, 1.0), (1, 1.0), (2, 2.0), (3, 6.0), (4, 24.0), (5, 120.0), (6, 720.0)) f(n, f)
+  ), shapley AS (
+    SELECT x.i,
+           sum((fs.f * fr.f / fk.f) * (vw.median - vo.median)) AS value
+      FROM idx x
+      JOIN masks m ON (m.m >> x.i) & 1 = 0
+      JOIN v vo ON vo.m = m.m
+      JOIN v vw ON vw.m = m.m | (1 << x.i)
+      JOIN fact fs ON fs.n = length(replace(m.m::bit(6)::text, '0', ''))
+      JOIN fact fr ON fr.n = x.k - fs.n - 1
+      JOIN fact fk ON fk.n = x.k
+     GROUP BY x.i
+  )
+  SELECT x.segment, count(*) FILTER (WHERE r.period = 'before'), count(*) FILTER (WHERE r.period = 'after'), sh.value
+    FROM idx x
+    LEFT JOIN rows r ON r.i = x.i
+    LEFT JOIN shapley sh ON sh.i = x.i
+   GROUP BY x.segment, sh.value
+   ORDER BY abs(sh.value) DESC NULLS LAST, x.segment
+$$;
+
+-- The rows of the later period that move its figure most when left out: how much the median
+-- and the mean would drop without each (negative: they would rise), most first.
+CREATE FUNCTION metrics.explain_influence(p_metric text, p_team text, p_from timestamptz, p_to timestamptz, p_limit integer)
+RETURNS TABLE (row_key text, title text, url text, value double precision, segment_repo text,
+               median_moves_by double precision, mean_moves_by double precision)
+LANGUAGE sql STABLE AS $$
+  WITH r AS (
+    SELECT r.*, (row_number() OVER (ORDER BY r.value, r.row_key))::integer AS pos
+      FROM metrics.explain_rows(p_metric, p_team, p_from, p_to) r
+  ), a AS (
+    SELECT array_agg(value ORDER BY pos) AS v, count(*)::integer AS n, avg(value) AS mean,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY value) AS median
+      FROM r
+  ), w AS (
+    -- The median of the other n − 1: at 0-based position (n − 2) / 2 of what is left, where
+    -- what is left at index j is the sorted array's j-th, or the next one from the row on.
+    SELECT r.*, a.n, a.mean, a.median, a.v,
+           floor((a.n - 2) / 2.0)::integer AS lo, ceil((a.n - 2) / 2.0)::integer AS hi
+      FROM r, a
+     WHERE a.n >= 2
+  )
+  SELECT w.row_key, w.title, w.url, w.value, w.repo,
+         w.median - (w.v[w.lo + 1 + (CASE WHEN w.lo + 1 >= w.pos THEN 1 ELSE 0 END)]
+                     + w.v[w.hi + 1 + (CASE WHEN w.hi + 1 >= w.pos THEN 1 ELSE 0 END)]) / 2,
+         (w.value - w.mean) / (w.n - 1)
+    FROM w
+   ORDER BY abs(w.median - (w.v[w.lo + 1 + (CASE WHEN w.lo + 1 >= w.pos THEN 1 ELSE 0 END)]
+                             + w.v[w.hi + 1 + (CASE WHEN w.hi + 1 >= w.pos THEN 1 ELSE 0 END)]) / 2) DESC,
+            abs(w.value - w.mean) DESC, w.row_key
+   LIMIT p_limit
+$$;
