@@ -2,6 +2,7 @@ import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-ope
 import express, { Router, type Express } from 'express';
 import { forecastRoutes } from '../forecast/routes.js';
 import { insightRoutes } from '../insights/routes.js';
+import { explainRoutes } from '../metrics/explain.js';
 import { metricsRoutes } from '../metrics/routes.js';
 import { InsightService } from '../insights/service.js';
 import { SlackPoster } from '../slack/post.js';
@@ -19,6 +20,7 @@ function dataRoutes(ctx: AppContext): AnyRoute[] {
   const poster = new SlackPoster(ctx.settings, ctx.db, ctx.log);
   return [
     ...metricsRoutes(ctx.db, ctx.settings.clock),
+    ...explainRoutes(ctx.db, ctx.settings.clock),
     ...insightRoutes(insights),
     ...forecastRoutes({ db: ctx.db, organisation: ctx.organisation, clock: ctx.settings.clock }),
     ...slackRoutes({ insights, poster, settings: ctx.settings }),

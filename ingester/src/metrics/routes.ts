@@ -13,7 +13,7 @@ import { teamNames } from './teams.js';
  * these routes only check the question and shape the answer.
  */
 
-const instant = z
+export const instant = z
   .string()
   .refine(
     (s) => /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2}))?$/.test(s) && !Number.isNaN(Date.parse(s)),
@@ -23,7 +23,7 @@ const instant = z
   )
   .transform((s) => new Date(s));
 
-const period = {
+export const period = {
   team: z
     .string()
     .min(1)
@@ -36,7 +36,7 @@ const period = {
     .openapi({ description: 'End of the period, exclusive (default: now, to the minute)' }),
 };
 
-function window(q: { from?: Date; to?: Date }, clock: Clock): { from: Date; to: Date } {
+export function window(q: { from?: Date; to?: Date }, clock: Clock): { from: Date; to: Date } {
   // To the minute, so that the same question asked again is the same question.
   const to = q.to ?? new Date(Math.floor(clock.now().getTime() / 60_000) * 60_000);
   const from = q.from ?? new Date(to.getTime() - 90 * 86_400_000);
@@ -51,7 +51,7 @@ function window(q: { from?: Date; to?: Date }, clock: Clock): { from: Date; to: 
   return { from, to };
 }
 
-async function teamOf(db: Database, team: string | undefined): Promise<string> {
+export async function teamOf(db: Database, team: string | undefined): Promise<string> {
   if (team === undefined || team === '*') return '*';
   const teams = await teamNames(db);
   const found = teams.find((t) => t === team) ?? teams.find((t) => t.toLowerCase() === team.toLowerCase());

@@ -1,8 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createApp } from '../../src/api/app.js';
+import { listen } from '../../src/api/server.js';
 import { parseOrganisation } from '../../src/config/organisation.js';
+import { loadSettings } from '../../src/config/settings.js';
 import { refreshMetrics } from '../../src/metrics/refresh.js';
 import { applyOrganisationSettings } from '../../src/metrics/settings.js';
 import { freshDatabase, type TestDatabase } from '../support/database.js';
+import { capturedLogger } from '../support/logs.js';
 import { h, Scenario } from '../support/scenario.js';
 
 /**
@@ -45,10 +49,26 @@ beforeAll(async () => {
     });
     repos[repo].deploy({ at: h(merged + 1) });
   });
+  // Team solo: repository c only before (10 h), d only after (20 h), its pull request merged
+  // without a review after 17 hours ready.
+  const [c, d] = [s.repo('c'), s.repo('d')];
+  for (const r of [c, d]) r.deploy({ at: h(-10) });
+  c.pr({
+    number: 1,
+    firstCommit: h(48),
+    created: h(50),
+    reviews: [{ by: 'reviewer', at: h(53) }],
+    merged: h(57),
+  });
+  c.deploy({ at: h(58) });
+  d.pr({ number: 1, firstCommit: h(24 * 16), created: h(24 * 16 + 2), merged: h(24 * 16 + 19) });
+  d.deploy({ at: h(24 * 16 + 20) });
   await s.write();
   await applyOrganisationSettings(
     t.db,
-    parseOrganisation(`teams:\n  - { name: ex, github: { repos: [a, b] } }`),
+    parseOrganisation(
+      `teams:\n  - { name: ex, github: { repos: [a, b] } }\n  - { name: solo, github: { repos: [c, d] } }`,
+    ),
   );
   await refreshMetrics(t.db);
 }, 60_000);
@@ -139,6 +159,32 @@ describe('why lead time moved', () => {
   });
 });
 
+describe('segments found in one period only, and a pull request merged without a review', () => {
+  const solo = async <R>(sql: string, extra: unknown[] = []) =>
+    (await t.db.query<R & Record<string, unknown>>(sql, ['lead_time', 'solo', ...PERIODS, ...extra])).rows;
+
+  it('counts a segment found in one period only as all mix', async () => {
+    expect(
+      await solo(
+        'SELECT segment, rate, mix, contribution FROM metrics.explain_segments($1, $2, $3, $4, $5, $6, $7)',
+        ['repo'],
+      ),
+    ).toEqual([
+      { segment: 'acme/d', rate: near(0), mix: near(20), contribution: near(20) },
+      { segment: 'acme/c', rate: near(0), mix: near(-10), contribution: near(-10) },
+    ]);
+  });
+
+  it('has a pull request merged without a review wait in pickup until its merge', async () => {
+    expect(await solo('SELECT stage, change FROM metrics.explain_stages($1, $2, $3, $4, $5, $6)')).toEqual([
+      { stage: 'coding', change: near(0) },
+      { stage: 'pickup', change: near(14) },
+      { stage: 'review', change: near(-4) },
+      { stage: 'deploy', change: near(0) },
+    ]);
+  });
+});
+
 describe('why deployment frequency moved', () => {
   it("splits the change of deployments a week among repositories, each its own count's change", async () => {
     const rows = (
@@ -152,5 +198,57 @@ describe('why deployment frequency moved', () => {
       { segment: 'acme/a', contribution: near(-0.5) },
       { segment: 'acme/b', contribution: near(0.5) },
     ]);
+  });
+});
+
+describe('GET /metrics/explain/{metric}', () => {
+  const TOKEN = 'test-token-0123456789abcdef';
+  it('answers the same parts as the SQL, the figure the tile shows, and the largest part', async () => {
+    const organisation = parseOrganisation(`teams:\n  - { name: ex, github: { repos: [a, b] } }`);
+    const settings = loadSettings({ API_TOKEN: TOKEN, ENGMETRICS_NOW: AFTER[1]!.toISOString() });
+    const api = await listen(
+      createApp({ settings, organisation, db: t.db, log: capturedLogger().log, apiToken: TOKEN }),
+      '127.0.0.1',
+      0,
+    );
+    const get = async (path: string) => {
+      const res = await fetch(`${api.url}${path}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON read by the assertions
+      return { status: res.status, body: (await res.json()) as any };
+    };
+    try {
+      const range = `from=${AFTER[0]!.toISOString()}&to=${AFTER[1]!.toISOString()}`;
+      const res = await get(`/metrics/explain/lead_time?team=ex&${range}`);
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({
+        metric: 'lead_time',
+        team: 'ex',
+        unit: 'hours',
+        before: { from: BEFORE[0]!.toISOString(), to: BEFORE[1]!.toISOString(), rows: 4 },
+        figure: { name: 'p50', before: near(25), after: near(65), change: near(40) },
+        dimension: 'repo',
+        median: [
+          { segment: 'acme/b', contribution: near(35) },
+          { segment: 'acme/a', contribution: near(5) },
+        ],
+        top: { segment: 'acme/b', contribution: near(35), stage: 'review', stageChange: near(30) },
+      });
+      expect(res.body.segments.map((s: { contribution: number }) => s.contribution)).toEqual([
+        near(35),
+        near(-5),
+      ]);
+      expect(res.body.influence[0]).toMatchObject({ value: near(10), medianMovesBy: near(-5) });
+      const deployments = await get(`/metrics/explain/deployments?team=ex&${range}`);
+      expect(deployments.body).toMatchObject({
+        unit: 'per_week',
+        figure: { name: 'per_week', change: near(0) },
+        median: [],
+      });
+      expect((await get(`/metrics/explain/lead_time?team=ex&${range}&dimension=item_type`)).status).toBe(400);
+      expect((await get(`/metrics/explain/velocity?team=ex`)).status).toBe(400);
+      expect((await get(`/metrics/explain/lead_time?team=nobody`)).status).toBe(404);
+    } finally {
+      await api.close(100);
+    }
   });
 });
