@@ -1,4 +1,5 @@
 import type { Dashboard, Panel } from '@grafana/schema';
+import { weighMost, whatChangedBySegment, whatChangedByStage } from './explain.js';
 import {
   bucketsInRange,
   dashboardUrl,
@@ -622,6 +623,13 @@ export function doraDashboard(): Dashboard {
         panels: [
           ...sideBySide(8, perDay!, perWeek!),
           ...sideBySide(8, leadTrend!, rateTrend!, recoveryTrend!),
+          // What moved the lead time, beside its trend and its instability pair.
+          ...sideBySide(
+            8,
+            whatChangedBySegment('lead_time', 'change lead time'),
+            whatChangedByStage('lead_time', 'change lead time'),
+            weighMost('lead_time', 'change lead time', 'pull requests'),
+          ),
         ],
       },
       { title: 'Teams', panels: [place(teamsAgainstThemselves(), 24, 7)] },

@@ -1,4 +1,5 @@
 import type { Dashboard, Panel, ThresholdsConfig } from '@grafana/schema';
+import { weighMost, whatChangedBySegment, whatChangedByStage } from './explain.js';
 import {
   BLOCKED_HOURS_COLUMN,
   daysField,
@@ -347,7 +348,16 @@ export function flowDashboard(): Dashboard {
       },
       {
         title: 'Pull requests',
-        panels: [...sideBySide(8, cycleTrend!, throughput!), ...sideBySide(8, size!, reviews!, load!)],
+        panels: [
+          ...sideBySide(8, cycleTrend!, throughput!),
+          ...sideBySide(8, size!, reviews!, load!),
+          ...sideBySide(
+            8,
+            whatChangedBySegment('pr_cycle_time', 'pull request cycle time'),
+            whatChangedByStage('pr_cycle_time', 'pull request cycle time'),
+            weighMost('pr_cycle_time', 'pull request cycle time', 'pull requests'),
+          ),
+        ],
       },
       {
         title: 'Jira flow',
@@ -356,6 +366,11 @@ export function flowDashboard(): Dashboard {
           place(distribution!, 6, 8),
           place(efficiency!, 6, 8),
           ...sideBySide(8, flowTime!, wip!),
+          ...sideBySide(
+            8,
+            whatChangedBySegment('flow_time', 'flow time', 'item_type'),
+            weighMost('flow_time', 'flow time', 'issues'),
+          ),
         ],
       },
       {
