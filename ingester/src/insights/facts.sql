@@ -131,6 +131,27 @@ team_pickup AS (
     FROM clock c CROSS JOIN LATERAL metrics.pr_flow_summary($3, c.as_of - interval '90 days', c.as_of) s
 ),
 
+-- Where the median lead time's change came from: the repository that accounts for most of it
+-- (metrics.explain_median) and the stage whose mean moved most (metrics.explain_stages).
+lead_top AS (
+  SELECT m.segment AS repo, m.contribution AS hours
+    FROM clock c
+    CROSS JOIN LATERAL metrics.explain_median('lead_time', $3, c.as_of - interval '56 days', c.as_of - interval '28 days',
+                                              c.as_of - interval '28 days', c.as_of, 'repo') m
+   WHERE m.contribution IS NOT NULL AND m.segment <> 'other'
+   ORDER BY abs(m.contribution) DESC, m.segment
+   LIMIT 1
+),
+lead_stage AS (
+  SELECT s.stage
+    FROM clock c
+    CROSS JOIN LATERAL metrics.explain_stages('lead_time', $3, c.as_of - interval '56 days', c.as_of - interval '28 days',
+                                              c.as_of - interval '28 days', c.as_of) s
+   WHERE s.change IS NOT NULL
+   ORDER BY abs(s.change) DESC, s.stage
+   LIMIT 1
+),
+
 -- DORA of the team, the last 28 days and the 28 before ----------------------------------------
 dora AS (
   SELECT now.deployments AS deployments_28d, prev.deployments AS deployments_prev_28d,
@@ -238,6 +259,9 @@ SELECT jsonb_build_object(
     'change_fail_rate_pct_prev_28d', d.cfr_prev,
     'lead_time_p50_hours_28d', round(d.lead_now::numeric, 1),
     'lead_time_p50_hours_prev_28d', round(d.lead_prev::numeric, 1),
-    'recovery_p50_hours_28d', round(d.recovery_now::numeric, 1)) FROM dora d)
+    'recovery_p50_hours_28d', round(d.recovery_now::numeric, 1),
+    'lead_time_change_top_repo', (SELECT repo FROM lead_top),
+    'lead_time_change_top_repo_hours', (SELECT round(hours::numeric, 1) FROM lead_top),
+    'lead_time_change_top_stage', (SELECT stage FROM lead_stage)) FROM dora d)
 ) AS facts
 FROM clock c

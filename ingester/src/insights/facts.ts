@@ -151,6 +151,13 @@ export const sprintFacts = z.object({
     lead_time_p50_hours_28d: z.number().nullable(),
     lead_time_p50_hours_prev_28d: z.number().nullable(),
     recovery_p50_hours_28d: z.number().nullable(),
+    /**
+     * Where the median lead time's change came from (docs/metrics.md, "Why it moved"): the
+     * repository accounting for most of it, by how many hours, and the stage that moved most.
+     */
+    lead_time_change_top_repo: z.string().nullable().default(null),
+    lead_time_change_top_repo_hours: z.number().nullable().default(null),
+    lead_time_change_top_stage: z.string().nullable().default(null),
   }),
   forecast: forecastFacts.nullable().default(null),
 });

@@ -539,6 +539,30 @@ const rose = (label: string, fact: string, severity: Severity, penalty: number) 
   penalty,
 });
 
+/** The lead time's rise, and where most of it came from when the explanation found a repository that added to it. */
+function leadTimeRose(d: SprintFacts['dora']) {
+  const part = rose('median lead time', 'dora.lead_time_p50_hours', 'low', 5);
+  if (
+    !d.lead_time_change_top_repo ||
+    d.lead_time_change_top_repo_hours === null ||
+    d.lead_time_change_top_repo_hours <= 0
+  )
+    return part;
+  const stage = d.lead_time_change_top_stage
+    ? ', the {dora.lead_time_change_top_stage} stage moving most'
+    : '';
+  return {
+    ...part,
+    text: `${part.text}, {dora.lead_time_change_top_repo_hours} of it from {dora.lead_time_change_top_repo}${stage}`,
+    facts: [
+      ...part.facts,
+      'dora.lead_time_change_top_repo',
+      'dora.lead_time_change_top_repo_hours',
+      ...(stage ? ['dora.lead_time_change_top_stage'] : []),
+    ],
+  };
+}
+
 function delivery(f: SprintFacts): Finding | undefined {
   const d = f.dora;
   const parts: { text: string; facts: string[]; severity: Severity; penalty: number }[] = [];
@@ -555,7 +579,7 @@ function delivery(f: SprintFacts): Finding | undefined {
     d.lead_time_p50_hours_prev_28d > 0 &&
     d.lead_time_p50_hours_28d >= THRESHOLDS.leadTimeFactor * d.lead_time_p50_hours_prev_28d
   )
-    parts.push(rose('median lead time', 'dora.lead_time_p50_hours', 'low', 5));
+    parts.push(leadTimeRose(d));
   if (
     d.deployments_prev_28d >= 4 &&
     d.deployments_28d <= THRESHOLDS.deploymentsShare * d.deployments_prev_28d

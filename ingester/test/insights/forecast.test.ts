@@ -135,3 +135,30 @@ describe('Sprint Health judged by the forecast', () => {
     expect(write(withForecast(healthyFacts(), forecast({}))).forecast?.finishProbabilityPct).toBe(90);
   });
 });
+
+describe('where a change of lead time came from', () => {
+  it('cites the repository that accounts for most of a rise of the median, and the stage that moved most', () => {
+    const facts = factsWith({
+      dora: {
+        lead_time_p50_hours_prev_28d: 20,
+        lead_time_p50_hours_28d: 46,
+        lead_time_change_top_repo: 'acme/payments-api',
+        lead_time_change_top_repo_hours: 21.5,
+        lead_time_change_top_stage: 'review',
+      },
+    });
+    const risk = write(facts).risks.find((r) => r.title === 'Delivery is getting worse')!;
+    expect(risk.detail).toBe(
+      'Over the last 28 days against the 28 days before: median lead time rose from 20 to 46 hours, ' +
+        '21.5 hours of it from acme/payments-api, the review stage moving most.',
+    );
+    expect(risk.facts).toEqual(expect.arrayContaining(['dora.lead_time_change_top_repo_hours']));
+    // Without an explanation that found a repository adding to it, the rise alone.
+    const alone = write(
+      factsWith({ dora: { lead_time_p50_hours_prev_28d: 20, lead_time_p50_hours_28d: 46 } }),
+    );
+    expect(alone.risks.find((r) => r.title === 'Delivery is getting worse')!.detail).toBe(
+      'Over the last 28 days against the 28 days before: median lead time rose from 20 to 46 hours.',
+    );
+  });
+});
