@@ -47,7 +47,12 @@ export async function loadDataset(db: Database, scale: string, log: (m: string) 
   const shape = SCALES[scale];
   if (!shape) throw new Error(`--scale must be one of ${Object.keys(SCALES).join(', ')}`);
   const end = DATASET_END;
-  const spec = defaultSpec({ ...shape, seed: 2024, end, start: end - shape.end * DAY });
+  return loadSpec(db, defaultSpec({ ...shape, seed: 2024, end, start: end - shape.end * DAY }), log);
+}
+
+/** The organisation a spec generates, written straight into the database, set up and refreshed. */
+export async function loadSpec(db: Database, spec: WorldSpec, log: (m: string) => void): Promise<Dataset> {
+  const end = spec.end;
   const gen = generateTeams(spec);
   await writeCatalogues(db);
   const teams: {

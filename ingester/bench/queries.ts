@@ -60,6 +60,27 @@ async function apiQueries(db: Database): Promise<NamedQuery[]> {
         params: (t: string, f: Date, to: Date) => [r.metric, t, f, to, interval],
       })),
     ),
+    // An explanation of the window against the one before it, as GET /metrics/explain/lead_time runs it.
+    ...(['median', 'segments', 'stages'] as const).map((part) => ({
+      name: `api explain lead_time ${part}`,
+      sql:
+        part === 'stages'
+          ? 'SELECT * FROM metrics.explain_stages($1, $2, $3, $4, $5, $6)'
+          : `SELECT * FROM metrics.explain_${part}($1, $2, $3, $4, $5, $6, 'repo')`,
+      params: (t: string, f: Date, to: Date) => [
+        'lead_time',
+        t,
+        new Date(2 * f.getTime() - to.getTime()),
+        f,
+        f,
+        to,
+      ],
+    })),
+    {
+      name: 'api explain lead_time influence',
+      sql: 'SELECT * FROM metrics.explain_influence($1, $2, $3, $4, 10)',
+      params: (t, f, to) => ['lead_time', t, f, to],
+    },
     {
       name: 'report dora_summary',
       sql: 'SELECT * FROM metrics.dora_summary($1, $2, $3)',

@@ -23,12 +23,16 @@ CREATE FUNCTION metrics.explain_rows(p_metric text, p_team text, p_from timestam
 RETURNS TABLE (row_key text, title text, url text, value double precision, repo text, team text,
                size_bucket text, item_type text, stages double precision[])
 LANGUAGE sql STABLE AS $$
-  WITH pr AS (
+  WITH owners AS MATERIALIZED (
+    -- Each repository's team, once (metrics.team_repos matches the teams' patterns).
+    SELECT tr.repo_id, min(tr.team) AS team FROM metrics.team_repos tr GROUP BY tr.repo_id
+  ), pr AS (
     SELECT p.*,
            coalesce(p.pickup_s, extract(epoch FROM p.merged_at - p.ready_at)) AS pickup,
            CASE WHEN p.pickup_s IS NULL THEN 0 ELSE p.review_s END AS review,
-           (SELECT min(tr.team) FROM metrics.team_repos tr WHERE tr.repo_id = p.repo_id) AS owner
+           o.team AS owner
       FROM metrics.team_pull_requests p
+      LEFT JOIN owners o ON o.repo_id = p.repo_id
      WHERE p.team = p_team AND p_metric IN ('lead_time', 'pr_cycle_time')
        AND ((p_metric = 'lead_time' AND p.deployed_at >= p_from AND p.deployed_at < p_to AND p.lead_time_s IS NOT NULL)
          OR (p_metric = 'pr_cycle_time' AND NOT p.is_bot AND p.merged_at >= p_from AND p.merged_at < p_to
@@ -43,16 +47,17 @@ LANGUAGE sql STABLE AS $$
     FROM pr
   UNION ALL
   SELECT i.key, i.summary, NULL, i.flow_time_s / 86400, i.project_key,
-         coalesce((SELECT min(tp.team) FROM metrics.team_projects tp WHERE tp.project_key = i.project_key), 'no team'),
-         NULL, i.issue_type, NULL
+         coalesce(po.team, 'no team'), NULL, i.issue_type, NULL
     FROM metrics.team_issues i
+    LEFT JOIN (SELECT tp.project_key, min(tp.team) AS team FROM metrics.team_projects tp GROUP BY tp.project_key) po
+           ON po.project_key = i.project_key
    WHERE p_metric = 'flow_time' AND i.team = p_team AND i.done_at >= p_from AND i.done_at < p_to
      AND i.flow_time_s IS NOT NULL
   UNION ALL
   SELECT d.deployment_id::text, d.repo || ' ' || coalesce(d.environment, ''), NULL, 1, d.repo,
-         coalesce((SELECT min(tr.team) FROM metrics.team_repos tr WHERE tr.repo_id = d.repo_id), 'no team'),
-         NULL, d.source, NULL
+         coalesce(o.team, 'no team'), NULL, d.source, NULL
     FROM metrics.team_deployments d
+    LEFT JOIN owners o ON o.repo_id = d.repo_id
    WHERE p_metric = 'deployments' AND d.team = p_team AND d.finished_at >= p_from AND d.finished_at < p_to
 $$;
 
@@ -172,10 +177,32 @@ LANGUAGE sql STABLE AS $$
       JOIN idx x ON x.segment = CASE WHEN rk.rk <= 5 THEN r.segment ELSE 'other' END
   ), masks AS (
     SELECT m FROM generate_series(0, (1 << (SELECT max(k) FROM idx)) - 1) m
+  ), binned AS MATERIALIZED (
+    -- Each mask's median is found without sorting its rows: the rows fall in 256 bins of equal
+    -- counts by value; a mask's count per bin locates the bin holding each middle rank, and
+    -- only that bin's rows are ranked. The same value as percentile_cont(0.5).
+    SELECT r.period = 'after' AS after, r.i, r.value, ntile(256) OVER (ORDER BY r.value) AS bin FROM rows r
+  ), counts AS (
+    SELECT bin, i, after, count(*) AS n FROM binned GROUP BY bin, i, after
+  ), per_mask AS (
+    SELECT m.m, c.bin, sum(c.n) AS n
+      FROM masks m JOIN counts c ON c.after = ((m.m >> c.i) & 1 = 1)
+     GROUP BY m.m, c.bin
+  ), cum AS (
+    SELECT m, bin, n, sum(n) OVER (PARTITION BY m ORDER BY bin) AS upto, sum(n) OVER (PARTITION BY m) AS total
+      FROM per_mask
+  ), middle AS (
+    -- The middle rank, or the two middle ranks of an even count.
+    SELECT DISTINCT c.m, k.k
+      FROM cum c, LATERAL unnest(ARRAY[(c.total::bigint + 1) / 2, c.total::bigint / 2 + 1]) k(k)
+  ), located AS (
+    SELECT md.m, md.k, c.bin, md.k - (c.upto - c.n) AS off
+      FROM middle md JOIN cum c ON c.m = md.m AND c.upto - c.n < md.k AND md.k <= c.upto
+  ), ranked_in_bin AS (
+    SELECT l.m, l.k, l.off, b.value, row_number() OVER (PARTITION BY l.m, l.k ORDER BY b.value) AS rn
+      FROM located l JOIN binned b ON b.bin = l.bin AND b.after = ((l.m >> b.i) & 1 = 1)
   ), v AS (
-    SELECT m.m, percentile_cont(0.5) WITHIN GROUP (ORDER BY r.value) AS median
-      FROM masks m JOIN rows r ON (r.period = 'after') = ((m.m >> r.i) & 1 = 1)
-     GROUP BY m.m
+    SELECT m, avg(value) AS median FROM ranked_in_bin WHERE rn = off GROUP BY m
   ), fact AS (
     SELECT * FROM (VALUES (0, 1.0), (1, 1.0), (2, 2.0), (3, 6.0), (4, 24.0), (5, 120.0), (6, 720.0)) f(n, f)
   ), shapley AS (
