@@ -63,11 +63,25 @@ beforeAll(async () => {
   c.deploy({ at: h(58) });
   d.pr({ number: 1, firstCommit: h(24 * 16), created: h(24 * 16 + 2), merged: h(24 * 16 + 19) });
   d.deploy({ at: h(24 * 16 + 20) });
+  // Team many: seven repositories; m1–m5 ship two pull requests a fortnight, m6 and m7 one.
+  for (let r = 1; r <= 7; r++) {
+    const repo = s.repo(`m${r}`);
+    repo.deploy({ at: h(-10) });
+    const each = r <= 5 ? 2 : 1;
+    for (let k = 0; k < 2 * each; k++) {
+      const after = k >= each;
+      const start = 24 * ((after ? 14 : 0) + 1 + (k % each)) + r;
+      const lead = 5 + r * (after ? 3 : 2) + k;
+      repo.pr({ number: k + 1, firstCommit: h(start), created: h(start + 1), merged: h(start + lead - 1) });
+      repo.deploy({ at: h(start + lead) });
+    }
+  }
   await s.write();
   await applyOrganisationSettings(
     t.db,
     parseOrganisation(
-      `teams:\n  - { name: ex, github: { repos: [a, b] } }\n  - { name: solo, github: { repos: [c, d] } }`,
+      `teams:\n  - { name: ex, github: { repos: [a, b] } }\n  - { name: solo, github: { repos: [c, d] } }\n` +
+        `  - { name: many, github: { repos: ['m*'] } }`,
     ),
   );
   await refreshMetrics(t.db);
@@ -182,6 +196,34 @@ describe('segments found in one period only, and a pull request merged without a
       { stage: 'review', change: near(-4) },
       { stage: 'deploy', change: near(0) },
     ]);
+  });
+});
+
+describe('a median explained over many segments', () => {
+  it('keeps the five with the most rows apart and the rest as other, the parts still summing to the change', async () => {
+    const args = ['lead_time', 'many', ...PERIODS];
+    const parts = (
+      await t.db.query<{ segment: string; rows_before: number; contribution: number }>(
+        'SELECT segment, rows_before::int, contribution FROM metrics.explain_median($1, $2, $3, $4, $5, $6, $7)',
+        [...args, 'repo'],
+      )
+    ).rows;
+    expect(parts.map((p) => p.segment).sort()).toEqual([
+      'acme/m1',
+      'acme/m2',
+      'acme/m3',
+      'acme/m4',
+      'acme/m5',
+      'other',
+    ]);
+    expect(parts.find((p) => p.segment === 'other')!.rows_before).toBe(2);
+    const totals = (
+      await t.db.query<{ p50: number }>(
+        'SELECT p50 FROM metrics.explain_totals($1, $2, $3, $4, $5, $6)',
+        args,
+      )
+    ).rows;
+    expect(parts.reduce((n, p) => n + p.contribution, 0)).toBeCloseTo(totals[1]!.p50 - totals[0]!.p50, 6);
   });
 });
 
