@@ -5,9 +5,12 @@ import { type BrowserContext, type Page, chromium } from 'playwright-core';
 import {
   atRiskInsight,
   closedBetweenSprintsInsight,
+  lowHistoryForecastInsight,
   noBoardProblem,
   offTrackRulesInsight,
+  olderApiInsight,
   onTrackInsight,
+  refusedForecastInsight,
   unavailableProblem,
 } from '../src/insight/fixtures';
 import { describeViolations, failing, runAxe } from './axe';
@@ -47,6 +50,8 @@ const sel = {
   loading: id('sh-loading'),
   refresh: id('sh-refresh'),
   more: id('sh-more'),
+  forecast: id('sh-forecast'),
+  fan: id('sh-forecast-fan'),
   section: (name: string) => id(`sh-section-${name}`),
 };
 
@@ -169,6 +174,41 @@ const sel = {
     });
   });
 
+  describe.each(['dark', 'light'])('the forecast, %s theme', (theme) => {
+    it.each([
+      ['at wall-screen size', { width: 1200, height: 600 }, 'false'],
+      ['at 300×200 px (compact layout)', { width: 300, height: 200 }, 'true'],
+    ])('shows the chance, the dates in words and their bar %s', async (_where, size, compact) => {
+      upstream.answer = () => Promise.resolve({ status: 200, body: atRiskInsight });
+      await open({ theme, ...size, team: 'payments' });
+      expect(await settled()).toBe('data');
+      await screenshot(`sprint-health-${theme}-forecast-${size.width}x${size.height}`);
+      expect(await page.locator(sel.root).getAttribute('data-compact')).toBe(compact);
+      const forecast = page.getByRole('group', { name: 'Forecast' });
+      await expect(forecast.isVisible()).resolves.toBe(true);
+      // The end day is the browser's, as the dashboard's time zone is "browser" here.
+      await expect(forecast.locator('p').first().innerText()).resolves.toMatch(
+        /^38\.4% likely to finish by \w{3} \d{1,2} Mar$/
+      );
+      const dates = forecast.getByRole('list', { name: 'Likely done by' }).getByRole('listitem');
+      await expect(dates.allInnerTexts()).resolves.toEqual([
+        '50% by Tue 17 Mar',
+        '70% by Wed 18 Mar',
+        '85% by Fri 20 Mar',
+        '95% by Tue 24 Mar',
+        expect.stringMatching(/^sprint ends \w{3} \d{1,2} Mar$/),
+      ]);
+      // Drawn, inside the panel, and the likely range wider than nothing.
+      const bar = await page.locator(sel.fan).boundingBox();
+      const panel = await page.locator(sel.root).boundingBox();
+      expect(bar!.width).toBeGreaterThan(100);
+      expect(bar!.x).toBeGreaterThanOrEqual(panel!.x);
+      expect(bar!.x + bar!.width).toBeLessThanOrEqual(panel!.x + panel!.width);
+      const band = await page.locator(`${sel.fan} > div`).nth(1).boundingBox();
+      expect(band!.width).toBeGreaterThan(10);
+    });
+  });
+
   it('says the token is wrong when the API refuses it', async () => {
     settings.secureJsonData.apiToken = 'not-the-api-token-0000';
     await open({ theme: 'dark', width: 600, height: 320, team: TEAM });
@@ -234,6 +274,19 @@ const sel = {
         answer: answer(offTrackRulesInsight),
       },
       { name: 'on track', query: { team: 'mobile' }, shows: 'data', answer: answer(onTrackInsight) },
+      {
+        name: 'forecast from little history',
+        query: { team: 'growth' },
+        shows: 'data',
+        answer: answer(lowHistoryForecastInsight),
+      },
+      { name: 'forecast refused', query: { team: 'growth' }, shows: 'data', answer: answer(refusedForecastInsight) },
+      {
+        name: 'API older than the forecast',
+        query: { team: 'payments' },
+        shows: 'data',
+        answer: answer(olderApiInsight),
+      },
       {
         name: 'closed sprint',
         query: { team: 'payments' },

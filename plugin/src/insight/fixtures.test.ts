@@ -1,5 +1,5 @@
 import path from 'path';
-import { insightFixtures } from './fixtures';
+import { insightFixtures, olderApiInsight } from './fixtures';
 
 // The API's own schema, loaded from the ingester's source so a change to the API shape fails
 // here rather than in a dashboard. `require` keeps it out of the plugin's TypeScript program,
@@ -13,6 +13,12 @@ describe('insight fixtures', () => {
     const result = (insight.selection ? sprintHealthAnswer : sprintHealthInsight).safeParse(insight);
     expect(result.error?.issues ?? []).toEqual([]);
     expect(result.success).toBe(true);
+  });
+
+  it('the older API’s answer is the current one less the forecast', () => {
+    expect(olderApiInsight).not.toHaveProperty('forecast');
+    const result = sprintHealthInsight.omit({ forecast: true }).safeParse(olderApiInsight);
+    expect(result.error?.issues ?? []).toEqual([]);
   });
 
   it('the schema rejects what the panel must never be shown', () => {

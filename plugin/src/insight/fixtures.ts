@@ -33,6 +33,21 @@ export const atRiskInsight: SprintHealthInsight = {
       { rule: 'behind', points: 12 },
     ],
   },
+  forecast: {
+    state: 'ok',
+    reason: null,
+    historyDays: 60,
+    remainingIssues: 11,
+    workingDaysLeft: 3,
+    finishProbabilityPct: 38.4,
+    doneBy: [
+      { pct: 50, date: '2026-03-17' },
+      { pct: 70, date: '2026-03-18' },
+      { pct: 85, date: '2026-03-20' },
+      { pct: 95, date: '2026-03-24' },
+    ],
+    spreadWorkingDays: 5,
+  },
   summary:
     'Scope grew by 31% since the sprint started while only 40% of the committed points are done with 3 working days left. Two pull requests on the checkout path have waited more than two days for a first review.',
   risks: [
@@ -130,6 +145,21 @@ export const offTrackRulesInsight: SprintHealthInsight = {
       { rule: 'aging', points: 3 },
     ],
   },
+  forecast: {
+    state: 'ok',
+    reason: null,
+    historyDays: 60,
+    remainingIssues: 15,
+    workingDaysLeft: 3,
+    finishProbabilityPct: 2.7,
+    doneBy: [
+      { pct: 50, date: '2026-03-26' },
+      { pct: 70, date: '2026-03-30' },
+      { pct: 85, date: '2026-04-01' },
+      { pct: 95, date: '2026-04-06' },
+    ],
+    spreadWorkingDays: 7,
+  },
   summary:
     'Only 4 of 19 committed issues are done with 2 days left. Carry-over from the last sprint makes up 45% of the open work.',
   risks: [
@@ -193,6 +223,21 @@ export const onTrackInsight: SprintHealthInsight = {
     decisive: 'aging',
     deductions: [{ rule: 'aging', points: 9 }],
   },
+  forecast: {
+    state: 'ok',
+    reason: null,
+    historyDays: 60,
+    remainingIssues: 6,
+    workingDaysLeft: 5,
+    finishProbabilityPct: 91.3,
+    doneBy: [
+      { pct: 50, date: '2026-03-18' },
+      { pct: 70, date: '2026-03-19' },
+      { pct: 85, date: '2026-03-20' },
+      { pct: 95, date: '2026-03-23' },
+    ],
+    spreadWorkingDays: 3,
+  },
   summary:
     'The team has finished 62% of the committed points at the sprint’s midpoint. Scope is unchanged and reviews start within 3 hours.',
   risks: [],
@@ -219,6 +264,8 @@ export const onTrackInsight: SprintHealthInsight = {
 export const closedBetweenSprintsInsight: SprintHealthInsight = {
   ...atRiskInsight,
   sprint: { ...atRiskInsight.sprint, state: 'closed' },
+  // A closed sprint's outcome is known: there is nothing left to forecast.
+  forecast: null,
   selection: {
     kind: 'last_closed',
     reason:
@@ -226,7 +273,55 @@ export const closedBetweenSprintsInsight: SprintHealthInsight = {
   },
 };
 
-export const insightFixtures = { atRiskInsight, offTrackRulesInsight, onTrackInsight, closedBetweenSprintsInsight };
+/** A young team's sprint: a forecast from 19 working days of history, given with a warning. */
+export const lowHistoryForecastInsight: SprintHealthInsight = {
+  ...onTrackInsight,
+  sprint: { ...onTrackInsight.sprint, id: 6103, name: 'Growth Sprint 3', team: 'growth' },
+  forecast: {
+    state: 'low_history',
+    reason: 'only 19 working days of history (fewer than 30): the answer may move a lot as days are added',
+    historyDays: 19,
+    remainingIssues: 6,
+    workingDaysLeft: 5,
+    finishProbabilityPct: 74.5,
+    doneBy: [
+      { pct: 50, date: '2026-03-19' },
+      { pct: 70, date: '2026-03-20' },
+      { pct: 85, date: '2026-03-24' },
+      { pct: 95, date: '2026-03-27' },
+    ],
+    spreadWorkingDays: 6,
+  },
+};
+
+/** A new team's first sprint: too little history for a forecast, and the API says why. */
+export const refusedForecastInsight: SprintHealthInsight = {
+  ...onTrackInsight,
+  sprint: { ...onTrackInsight.sprint, id: 6101, name: 'Growth Sprint 1', team: 'growth' },
+  forecast: {
+    state: 'refused',
+    reason: 'only 6 working days of history; a forecast needs at least 10',
+    historyDays: 6,
+    remainingIssues: null,
+    workingDaysLeft: 5,
+    finishProbabilityPct: null,
+    doneBy: [],
+    spreadWorkingDays: null,
+  },
+};
+
+export const insightFixtures = {
+  atRiskInsight,
+  offTrackRulesInsight,
+  onTrackInsight,
+  closedBetweenSprintsInsight,
+  lowHistoryForecastInsight,
+  refusedForecastInsight,
+};
+
+const { forecast: _forecast, ...withoutForecast } = atRiskInsight;
+/** As an API older than the forecast (sprint-health/v3) answers: no `forecast` at all. */
+export const olderApiInsight: SprintHealthInsight = withoutForecast;
 
 export const noBoardProblem: Problem = {
   type: 'urn:engmetrics:problem:not_found',

@@ -59,6 +59,31 @@ export interface RefusedItem {
   reasons: string[];
 }
 
+/**
+ * The sprint's Monte Carlo forecast from the team's own history of working days: the chance that
+ * what is left, with the scope the team usually adds, is done by the sprint's end, and the dates
+ * by which it is done with a given chance.
+ */
+export interface SprintForecast {
+  /** `refused` below 10 working days of history (no answer); `low_history` below 30 (an answer with a warning). */
+  state: 'ok' | 'low_history' | 'refused';
+  /** Why it is refused or warned about; null when ok. */
+  reason: string | null;
+  historyDays: number;
+  /** Issues in the sprint not done; null when refused. */
+  remainingIssues: number | null;
+  workingDaysLeft: number;
+  /** 0–100, to a tenth; null when refused. */
+  finishProbabilityPct: number | null;
+  /**
+   * The days (`YYYY-MM-DD`, the team's calendar) by which 50, 70, 85 and 95 % of the simulated
+   * sprints had finished; null past a year, or when nothing is left. Empty when refused.
+   */
+  doneBy: Array<{ pct: number; date: string | null }>;
+  /** Working days from the 50 % date to the 95 % date: the team's predictability (fewer is steadier). */
+  spreadWorkingDays: number | null;
+}
+
 export interface SprintHealthInsight {
   sprint: SprintRef;
   /** Absent from an API older than the between-sprints answer. */
@@ -68,6 +93,8 @@ export interface SprintHealthInsight {
   score: number;
   /** Absent from an API older than the engine's score (sprint-health/v2). */
   scoreBasis?: ScoreBasis;
+  /** Absent from an API older than the forecast (sprint-health/v3); null for a closed sprint. */
+  forecast?: SprintForecast | null;
   summary: string;
   risks: InsightItem[];
   bottlenecks: InsightItem[];

@@ -5,6 +5,7 @@ import type {
   RefusedItem,
   ScoreBasis,
   Severity,
+  SprintForecast,
   SprintHealthInsight,
 } from '../../insight/types';
 
@@ -115,4 +116,145 @@ export function refusedLabel(refused: RefusedItem[]): string {
 /** One line per refused item: "Risk 3: its detail writes the number 14 itself, …" */
 export function refusedLines(refused: RefusedItem[]): string[] {
   return refused.map((r) => `${sectionNoun[r.section]} ${r.index + 1}: ${r.reasons.join('; ')}`);
+}
+
+const DAY_MS = 86_400_000;
+
+/** A calendar day, `YYYY-MM-DD`, as a count of days: the forecast's dates name days, not instants. */
+function dayNumber(day: string): number {
+  const [y, m, d] = day.split('-').map(Number);
+  return Date.UTC(y, m - 1, d) / DAY_MS;
+}
+
+/** "Thu 12 Mar" for a calendar day, `YYYY-MM-DD`, whatever the time zone: it is already the team's day. */
+export function dayLabel(day: string): string {
+  return dateTimeFormat(dayNumber(day) * DAY_MS, { format: 'ddd D MMM', timeZone: 'utc' });
+}
+
+/** The calendar day, `YYYY-MM-DD`, an instant falls on in the dashboard's time zone. */
+export function calendarDay(iso: string, timeZone?: string): string {
+  return dateTimeFormat(iso, { format: 'YYYY-MM-DD', timeZone });
+}
+
+/** "62.4%": to the tenth the API gives, as its own words (the basis, the risks) write the same chance. */
+export function chanceLabel(pct: number): string {
+  return `${Math.round(pct * 10) / 10}%`;
+}
+
+/** Whether every issue in the sprint is done: the API then dates nothing, and no date means no wait. */
+const nothingLeft = (f: SprintForecast) => f.remainingIssues === 0;
+
+/**
+ * "62.4% likely to finish by Mon 16 Mar" (the sprint's end, in the dashboard's time zone), or
+ * undefined when there is no chance to tell (no forecast, or a refused one).
+ */
+export function forecastHeadline(
+  f: SprintForecast | null | undefined,
+  endAt: string,
+  timeZone?: string
+): string | undefined {
+  if (!f || f.state === 'refused') {
+    return undefined;
+  }
+  if (nothingLeft(f)) {
+    return 'Nothing left to finish: every issue in the sprint is done';
+  }
+  if (f.finishProbabilityPct === null) {
+    return undefined;
+  }
+  return `${chanceLabel(f.finishProbabilityPct)} likely to finish by ${dayLabel(calendarDay(endAt, timeZone))}`;
+}
+
+/** ["11 issues left", "3 working days to go", "50% to 95% spans 5 working days"] */
+export function forecastDetail(f: SprintForecast): string[] | undefined {
+  if (f.state === 'refused' || nothingLeft(f)) {
+    return undefined;
+  }
+  const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+  const parts = [
+    f.remainingIssues !== null && `${plural(f.remainingIssues, 'issue', 'issues')} left`,
+    `${plural(f.workingDaysLeft, 'working day', 'working days')} to go`,
+    f.spreadWorkingDays !== null && `50% to 95% spans ${plural(f.spreadWorkingDays, 'working day', 'working days')}`,
+  ];
+  return parts.filter((p): p is string => Boolean(p));
+}
+
+export interface ForecastPercentile {
+  pct: number;
+  /** `YYYY-MM-DD`, or null: not within a year. */
+  date: string | null;
+  /** "50%" */
+  chance: string;
+  /** "by Thu 12 Mar", "not within a year" */
+  when: string;
+}
+
+/** The dated percentiles, each readable as words; none when refused or when nothing is left. */
+export function forecastPercentiles(f: SprintForecast | null | undefined): ForecastPercentile[] {
+  if (!f || f.state === 'refused' || nothingLeft(f)) {
+    return [];
+  }
+  return f.doneBy.map(({ pct, date }) => ({
+    pct,
+    date,
+    chance: `${pct}%`,
+    when: date === null ? 'not within a year' : `by ${dayLabel(date)}`,
+  }));
+}
+
+/**
+ * The line said under a forecast, or instead of it: a refused forecast's reason, or the warning of
+ * one made from little history. The API's reasons start in lower case, to follow a colon.
+ */
+export function forecastNote(
+  f: SprintForecast | null | undefined
+): { tone: 'refused' | 'warning'; text: string } | undefined {
+  if (f?.state === 'refused') {
+    return { tone: 'refused', text: `No forecast: ${f.reason ?? 'too little history'}` };
+  }
+  if (f?.state === 'low_history') {
+    const reason = f.reason ?? `only ${f.historyDays} working days of history: the answer may move a lot`;
+    return { tone: 'warning', text: reason.charAt(0).toUpperCase() + reason.slice(1) };
+  }
+  return undefined;
+}
+
+/** Where the forecast's bar puts things, as fractions of its width (0 to 1). */
+export interface ForecastFan {
+  /** Each dated percentile, at the middle of its day. */
+  ticks: Array<{ pct: number; at: number }>;
+  /** From the 50% date to the 95% date, the likely range; `open` when it runs past the bar's end. */
+  band: { from: number; to: number; open: boolean };
+  /** The end of the sprint's last day. */
+  end: number;
+}
+
+/** Room past the last date for a percentile beyond a year, as a share of the days drawn. */
+const OPEN_END = 0.2;
+
+/**
+ * The forecast's bar over calendar days, from the day it was made (`fromDay`) to the latest of the
+ * sprint's end and the dates given; a percentile not within a year runs the band off the end.
+ */
+export function forecastFan(f: SprintForecast, fromDay: string, endDay: string): ForecastFan | undefined {
+  const percentiles = forecastPercentiles(f);
+  if (percentiles.length === 0) {
+    return undefined;
+  }
+  const from = dayNumber(fromDay);
+  const end = dayNumber(endDay);
+  const dated = percentiles.filter((p) => p.date !== null).map((p) => ({ pct: p.pct, day: dayNumber(p.date!) }));
+  const open = dated.length < percentiles.length;
+  const last = Math.max(end, ...dated.map((d) => d.day));
+  const days = Math.max(1, last - from + 1);
+  const width = open ? days * (1 + OPEN_END) : days;
+  const at = (day: number, offset: number) => Math.min(1, Math.max(0, (day - from + offset) / width));
+  const ticks = dated.map((d) => ({ pct: d.pct, at: at(d.day, 0.5) }));
+  // With even the median past a year, the band is only the open stretch past the last day drawn.
+  const band = {
+    from: ticks.length > 0 ? ticks[0].at : days / width,
+    to: open ? 1 : ticks[ticks.length - 1].at,
+    open,
+  };
+  return { ticks, band, end: at(end, 1) };
 }

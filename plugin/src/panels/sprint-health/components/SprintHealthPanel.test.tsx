@@ -16,9 +16,12 @@ import { type SprintHealthOptions, defaultOptions } from '../types';
 import {
   atRiskInsight,
   closedBetweenSprintsInsight,
+  lowHistoryForecastInsight,
   noBoardProblem,
   offTrackRulesInsight,
+  olderApiInsight,
   onTrackInsight,
+  refusedForecastInsight,
   unauthorizedProblem,
   unavailableProblem,
 } from '../../../insight/fixtures';
@@ -204,6 +207,61 @@ describe('states', () => {
     expect(await screen.findByTestId(testIds.panel.score)).toHaveTextContent('58/100');
     expect(screen.queryByTestId(sprintHealthTestIds.basis)).toBeNull();
     expect(screen.queryByTestId(sprintHealthTestIds.refused)).toBeNull();
+  });
+
+  it('shows the forecast under the score basis, before the summary', async () => {
+    render(<SprintHealthPanel {...props()} />);
+    const forecast = await screen.findByRole('group', { name: 'Forecast' });
+    expect(forecast).toHaveTextContent('38.4% likely to finish by Mon 16 Mar');
+    expect(within(forecast).getByRole('list', { name: 'Likely done by' })).toHaveTextContent('85% by Fri 20 Mar');
+    const order = (a: Element, b: Element) => a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING;
+    expect(order(screen.getByTestId(sprintHealthTestIds.basis), forecast)).toBeTruthy();
+    expect(order(forecast, screen.getByTestId(testIds.panel.summary))).toBeTruthy();
+  });
+
+  it.each([
+    ['the wall layout, with what is left', { width: 960, height: 540 }, 'false', true],
+    ['the narrow layout', { width: 360, height: 640 }, 'false', false],
+    ['the compact layout', { width: 360, height: 300 }, 'true', false],
+  ])('shows the forecast in %s', async (_layout, size, compact, detail) => {
+    render(<SprintHealthPanel {...props({}, undefined, size)} />);
+    const forecast = await screen.findByRole('group', { name: 'Forecast' });
+    expect(screen.getByTestId(testIds.panel.root)).toHaveAttribute('data-compact', compact);
+    expect(forecast).toHaveTextContent('38.4% likely to finish by Mon 16 Mar');
+    expect(within(forecast).getAllByRole('listitem')).toHaveLength(5);
+    expect(within(forecast).queryByText('11 issues left') !== null).toBe(detail);
+  });
+
+  it('warns under a forecast from little history', async () => {
+    fetch.mockReturnValue(ok(lowHistoryForecastInsight));
+    render(<SprintHealthPanel {...props()} />);
+    const forecast = await screen.findByRole('group', { name: 'Forecast' });
+    expect(forecast).toHaveTextContent('74.5% likely to finish by Fri 20 Mar');
+    expect(within(forecast).getByTestId(sprintHealthTestIds.forecastWarning)).toHaveTextContent(
+      /^Only 19 working days of history/
+    );
+  });
+
+  it('says why there is no forecast when the API refuses one', async () => {
+    fetch.mockReturnValue(ok(refusedForecastInsight));
+    render(<SprintHealthPanel {...props()} />);
+    expect(await screen.findByTestId(sprintHealthTestIds.forecast)).toHaveTextContent(
+      'No forecast: only 6 working days of history; a forecast needs at least 10'
+    );
+    expect(screen.queryByRole('group', { name: 'Forecast' })).toBeNull();
+    expect(screen.queryByText(/likely to finish/)).toBeNull();
+  });
+
+  it.each([
+    ['a closed sprint', closedBetweenSprintsInsight],
+    ['an API older than the forecast', olderApiInsight],
+  ])('shows no forecast for %s, and the rest as before', async (_what, insight) => {
+    fetch.mockReturnValue(ok(insight));
+    render(<SprintHealthPanel {...props()} />);
+    expect(await screen.findByTestId(testIds.panel.score)).toHaveTextContent('58/100');
+    expect(screen.getByTestId(testIds.panel.summary)).toHaveTextContent(/^Scope grew by 31%/);
+    expect(screen.queryByTestId(sprintHealthTestIds.forecast)).toBeNull();
+    expect(screen.queryByText(/likely to finish|No forecast/)).toBeNull();
   });
 
   it('links the Jira issues and pull requests each item cites', async () => {

@@ -21,6 +21,7 @@ import {
 import { sprintHealthTestIds } from '../testIds';
 import { useSprintHealthStyles } from '../styles';
 import { FailureMessage } from './FailureMessage';
+import { Forecast } from './Forecast';
 import { type AlsoListed, InsightSection } from './InsightSection';
 import { PanelMessage } from './PanelMessage';
 import { StatusBadge } from './StatusBadge';
@@ -318,6 +319,16 @@ function InsightView({ insight, options, compact, narrow, timeZone, refreshing, 
           </Tooltip>
         </div>
       )}
+
+      {/* Under the status it qualifies: how likely the rest is done by the end, and when it will be. */}
+      <Forecast
+        forecast={insight.forecast}
+        endAt={insight.sprint.endAt}
+        madeAt={insight.generatedAt}
+        timeZone={timeZone}
+        compact={compact}
+        narrow={narrow}
+      />
 
       {betweenSprints && (
         <p className={styles.selection} role="note" data-testid={testIds.panel.selection}>
