@@ -1,4 +1,5 @@
 import { apiBenchmark } from './api.js';
+import { explainBenchmark } from './explain.js';
 import { forecastBenchmark } from './forecast.js';
 import { githubBenchmark } from './github.js';
 import { jiraBenchmark } from './jira.js';
@@ -17,6 +18,7 @@ export interface Benchmark {
 
 const benchmarks: Benchmark[] = [
   apiBenchmark,
+  explainBenchmark,
   forecastBenchmark,
   githubBenchmark,
   jiraBenchmark,

@@ -1,6 +1,7 @@
 import { DAY, HOUR } from './calendar.js';
 import { finalizeTeam, type Numbering, type TeamWorld } from './finalize-team.js';
 import { nodeId } from './ids.js';
+import { checkInjectedCause, teamPeriod } from './injected-causes.js';
 import { BOTS, personName, planOrganisation } from './profiles.js';
 import { Random } from './random.js';
 import { simulateTeam, type Counters, type DraftIssue } from './team/index.js';
@@ -64,6 +65,7 @@ export function generateTeams(spec: WorldSpec) {
   const rng = new Random(spec.seed);
   const { teams, repos: plans } = planOrganisation(spec.repos);
   giveSprintStyles(teams, spec.sprintStyles);
+  checkInjectedCause(spec, teams, plans);
   const { people, members } = hirePeople(rng, teams);
   const weightOf = (ti: number) => plans.filter((p) => p.team === ti).reduce((s, p) => s + p.weight, 0);
   const totalWeight = teams.reduce((s, _t, ti) => s + weightOf(ti), 0);
@@ -80,12 +82,13 @@ export function generateTeams(spec: WorldSpec) {
   function* each(): Generator<TeamWorld> {
     for (let ti = 0; ti < teams.length; ti++) {
       const team = teams[ti]!;
-      const result = simulateTeam(rng.fork(team.name), spec, counters, {
+      const period = teamPeriod(spec, team, Math.round((spec.prs * weightOf(ti)) / totalWeight));
+      const result = simulateTeam(rng.fork(team.name), period.spec, counters, {
         team,
         plans: plans.filter((p) => p.team === ti),
         members: members[ti]!,
         outsiders: members.filter((_m, i) => i !== ti).flat(),
-        prTarget: Math.round((spec.prs * weightOf(ti)) / totalWeight),
+        prTarget: period.prTarget,
       });
       yield finalizeTeam(rng, spec, numbering, team, result, members[ti]!);
     }
@@ -131,5 +134,5 @@ function newCounters(): Counters {
   };
 }
 
-export type { SprintStyle, World, WorldSpec } from './types.js';
+export type { InjectedCause, SprintStyle, World, WorldSpec } from './types.js';
 export type { DraftIssue, TeamWorld };

@@ -41,7 +41,34 @@ export interface WorldSpec {
    * team runs its sprints as the default worlds do.
    */
   sprintStyles?: SprintStyle[];
+  /**
+   * One known cause of a change in delivery metrics, from an instant on, so that an explanation
+   * of why a metric moved can be scored against it (injected-causes.ts). Unset, nothing changes.
+   */
+  injectedCause?: InjectedCause;
 }
+
+/**
+ * A change in how the organisation works, from `from` (within the world) on. Repositories and
+ * teams are named as the organisation has them (planOrganisation); the generator refuses a name
+ * it does not have. Bots' pull requests and urgent fixes (hotfixes, reverts) are left as they were.
+ */
+export type InjectedCause =
+  /** The repository's review stage (first review → merge) takes about four times as long. */
+  | { kind: 'slow_review'; repo: string; from: number }
+  /** The team's pull requests are about four times larger, and coding and review take 2.5 times as long. */
+  | { kind: 'large_prs'; team: string; from: number }
+  /**
+   * The repository deploys once every three to five working days, so merged work waits. Not a
+   * repository that deploys by merging: it has no pipeline.
+   */
+  | { kind: 'stalled_pipeline'; repo: string; from: number }
+  /**
+   * The team, and its repositories, start work at `from` (no pull requests before), at their usual
+   * pace (so the organisation opens fewer than `prs`), coding and reviewing three times as slowly
+   * as its profile says.
+   */
+  | { kind: 'new_team'; team: string; from: number };
 
 export interface Person {
   login: string;

@@ -1,6 +1,7 @@
 import { addWorkingTime, HOUR } from '../calendar.js';
 import { EventQueue } from '../heap.js';
 import type { RemediationKind } from '../types.js';
+import { stalledWait } from './cause-effects.js';
 import type { DraftIssue, DraftPr, RepoState, TeamSimulation, TruthDraft } from './state.js';
 
 /** What happens next on the way to production, in time order. */
@@ -49,7 +50,9 @@ export function queueMerge(delivery: Delivery, repo: RepoState, pr: DraftPr): vo
   }
 }
 
-/** The next deploy window: the team's pace, counted in working hours. */
-export function nextTick(sim: TeamSimulation, from: number): number {
+/** The repository's next deploy window: the team's pace (unless it stalled), counted in working hours. */
+export function nextTick(sim: TeamSimulation, repo: RepoState, from: number): number {
+  const stalled = stalledWait(sim, repo, from);
+  if (stalled !== null) return addWorkingTime(from, stalled);
   return addWorkingTime(from, sim.rng.exponential((11 * HOUR) / sim.team.deploysPerDay));
 }

@@ -19,7 +19,7 @@ export function deliver(sim: TeamSimulation): void {
   for (const repo of sim.repos) {
     for (const pr of repo.prs) queueMerge(delivery, repo, pr);
     if (repo.plan.source !== 'merges')
-      queue.push(nextTick(sim, spec.start + rng.next() * DAY), { kind: 'tick', repo });
+      queue.push(nextTick(sim, repo, spec.start + rng.next() * DAY), { kind: 'tick', repo });
     if (repo.plan.source === 'deployments')
       queue.push(toWorkingTime(spec.start + rng.exponential(10 * DAY)), { kind: 'push', repo });
   }
@@ -74,7 +74,7 @@ function onTick(delivery: Delivery, at: number, e: EventOf<'tick'>): void {
   const wait = Math.max(repo.blockedUntil, delivery.frozenUntil);
   if (wait > at) {
     // Frozen until an open incident is resolved: look again tomorrow.
-    queue.push(Number.isFinite(wait) ? nextTick(sim, wait) : at + DAY, { kind: 'tick', repo });
+    queue.push(Number.isFinite(wait) ? nextTick(sim, repo, wait) : at + DAY, { kind: 'tick', repo });
     return;
   }
   const head = repo.world.mainline.length - 1;
@@ -82,7 +82,7 @@ function onTick(delivery: Delivery, at: number, e: EventOf<'tick'>): void {
     const d = deploy(sim, repo, head, at, null);
     if (!d.baseline && mayFail(delivery, at)) fail(delivery, repo, d, at);
   }
-  queue.push(nextTick(sim, at), { kind: 'tick', repo });
+  queue.push(nextTick(sim, repo, at), { kind: 'tick', repo });
 }
 
 function onRollback(delivery: Delivery, at: number, e: EventOf<'rollback'>): void {

@@ -1,5 +1,6 @@
 import { after, DAY, HOUR, MINUTE, toWorkingTime } from '../calendar.js';
 import type { Person, PrKind, ReviewW } from '../types.js';
+import { reviewStretch, stretchedAfter, workStretch } from './cause-effects.js';
 import type { DraftIssue, DraftPr, RepoState, TeamSimulation } from './state.js';
 
 /** Code review: one pull request's life, from its first commit to its merge (or abandonment). */
@@ -63,7 +64,10 @@ export function openPullRequest(sim: TeamSimulation, plan: PrPlan): DraftPr {
   const outcome = settle(sim, plan, inReview);
   reviews.sort((a, b) => a.submittedAt - b.submittedAt);
   commits.sort((a, b) => a.authoredAt - b.authoredAt);
-  const size = rng.lognormal(team.prSizeMedian * (plan.kind === 'bot' ? 0.2 : plan.fast ? 0.3 : 1), 1);
+  const size = rng.lognormal(
+    team.prSizeMedian * (plan.kind === 'bot' ? 0.2 : plan.fast ? 0.3 : 1) * workStretch(sim, plan).size,
+    1,
+  );
   const pr: DraftPr = {
     repo: plan.repo.plan.name,
     kind: plan.kind,
@@ -126,13 +130,14 @@ function openingTimes(sim: TeamSimulation, plan: PrPlan): Opening {
   const codingMs = rng.lognormal(team.codingMedianH * HOUR * speed, 0.9);
   const draft = !plan.fast && plan.kind !== 'bot' && rng.chance(0.22);
   if (plan.kind === 'bot') return { firstCommitAt, createdAt: plan.start, readyAt: null };
+  const k = workStretch(sim, plan).coding;
   if (draft)
     return {
       firstCommitAt,
-      createdAt: after(firstCommitAt, codingMs * 0.35),
-      readyAt: after(firstCommitAt, codingMs),
+      createdAt: stretchedAfter(firstCommitAt, codingMs * 0.35, k),
+      readyAt: stretchedAfter(firstCommitAt, codingMs, k),
     };
-  return { firstCommitAt, createdAt: after(firstCommitAt, codingMs), readyAt: null };
+  return { firstCommitAt, createdAt: stretchedAfter(firstCommitAt, codingMs, k), readyAt: null };
 }
 
 function commitAt(sim: TeamSimulation, author: string | null, at: number): Commit {
@@ -228,21 +233,22 @@ function reviewAndMerge(sim: TeamSimulation, plan: PrPlan, inReview: InReview): 
   const speed = plan.fast ? 0.15 : 1;
   const reviewer = reviewerFor(sim, author);
   let t = after(readyForReview, rng.lognormal(team.pickupMedianH * HOUR * speed, 0.9));
+  const stretch = reviewStretch(sim, plan.repo, plan, t);
   const rounds = plan.reviewRounds ?? (plan.fast ? 0 : rng.weighted(REVIEW_ROUNDS));
   for (let r = 0; r < rounds; r++) {
     reviews.push(reviewBy(sim, reviewer, 'CHANGES_REQUESTED', t, rng.int(1, 6)));
-    const fixAt = after(t, rng.lognormal(3 * HOUR, 0.7));
+    const fixAt = stretchedAfter(t, rng.lognormal(3 * HOUR, 0.7), stretch);
     commits.push(commitAt(sim, author, fixAt));
     if (rng.chance(0.3)) commits.push(commitAt(sim, author, after(fixAt, rng.int(10, 90) * MINUTE)));
-    t = after(fixAt, rng.lognormal(team.pickupMedianH * 0.5 * HOUR, 0.8));
+    t = stretchedAfter(fixAt, rng.lognormal(team.pickupMedianH * 0.5 * HOUR, 0.8), stretch);
   }
   if (rng.chance(0.3))
     reviews.push(
       reviewBy(sim, reviewerFor(sim, author), 'COMMENTED', t - rng.int(10, 120) * MINUTE, rng.int(1, 4)),
     );
-  t = after(t, rng.lognormal(team.reviewMedianH * HOUR * speed * 0.3, 0.7));
+  t = stretchedAfter(t, rng.lognormal(team.reviewMedianH * HOUR * speed * 0.3, 0.7), stretch);
   reviews.push(reviewBy(sim, reviewer, 'APPROVED', t, 0));
-  const mergedAt = after(t, rng.lognormal(0.7 * HOUR * speed, 0.6));
+  const mergedAt = stretchedAfter(t, rng.lognormal(0.7 * HOUR * speed, 0.6), stretch);
   const mergedBy = rng.chance(0.8) ? (author ?? reviewer.login) : reviewer.login;
   return { mergedAt, closedAt: mergedAt, mergedBy };
 }
