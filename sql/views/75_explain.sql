@@ -152,8 +152,8 @@ $$;
 -- The change of the median split among segments: the median recomputed with every set of
 -- segments put as they were after and the rest as they were before, and each segment's
 -- Shapley value (its marginal part averaged over every order of putting them back), which sum
--- to the change. The five segments with the most rows are kept apart and the rest are "other",
--- so at most 64 medians are computed.
+-- to the change. The five segments with the largest part in the change of the mean are kept
+-- apart and the rest are "other", so at most 64 medians are computed.
 CREATE FUNCTION metrics.explain_median(p_metric text, p_team text, p_before_from timestamptz, p_before_to timestamptz,
                                        p_after_from timestamptz, p_after_to timestamptz, p_dimension text)
 RETURNS TABLE (segment text, rows_before bigint, rows_after bigint, contribution double precision)
@@ -164,8 +164,20 @@ LANGUAGE sql STABLE AS $$
     UNION ALL
     SELECT 'after', metrics.explain_segment(p_dimension, r.repo, r.team, r.size_bucket, r.item_type), r.value
       FROM metrics.explain_rows(p_metric, p_team, p_after_from, p_after_to) r
+  ), stats AS (
+    SELECT segment,
+           count(*) FILTER (WHERE period = 'before')::double precision AS n1,
+           count(*) FILTER (WHERE period = 'after')::double precision AS n2,
+           avg(value) FILTER (WHERE period = 'before') AS m1, avg(value) FILTER (WHERE period = 'after') AS m2
+      FROM raw GROUP BY segment
   ), ranked AS (
-    SELECT segment, row_number() OVER (ORDER BY count(*) DESC, segment) AS rk FROM raw GROUP BY segment
+    -- The segments that moved the mean most stand apart (metrics.explain_segments' rate + mix).
+    SELECT x.segment,
+           row_number() OVER (
+             ORDER BY abs((coalesce(x.m2, x.m1) - coalesce(x.m1, x.m2)) * (x.n1 / nullif(t.n1, 0) + x.n2 / nullif(t.n2, 0)) / 2
+                          + (x.n2 / nullif(t.n2, 0) - x.n1 / nullif(t.n1, 0)) * (coalesce(x.m1, x.m2) + coalesce(x.m2, x.m1)) / 2)
+                      DESC NULLS LAST, x.segment) AS rk
+      FROM stats x, (SELECT sum(n1) AS n1, sum(n2) AS n2 FROM stats) t
   ), seg AS (
     SELECT CASE WHEN rk <= 5 THEN segment ELSE 'other' END AS segment, min(rk) AS rk
       FROM ranked GROUP BY 1
