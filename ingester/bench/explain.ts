@@ -11,7 +11,7 @@ import type { Benchmark } from './main.js';
 import { benchDatabase, option } from './support.js';
 
 /**
- * `npm run bench -- explain [--scenarios 10] [--json]`: ten generated organisations, each with
+ * `npm run bench -- explain [--scenarios 10] [--seeds-from N] [--json]`: ten generated organisations, each with
  * one injected cause of a change in lead time (a repository's review gets slow, a pipeline
  * stalls, a team ships much larger pull requests, a new team with long lead times joins). The
  * organisation's lead time is explained between the 90 days before the cause and the 90 after
@@ -91,12 +91,18 @@ export const explainBenchmark: Benchmark = {
     'explains the lead time of organisations with one injected cause each: is the cause ranked first?',
   async run(args, json) {
     const count = option(args, 'scenarios', 10);
+    // The scenarios' seeds are organisations whose lead time holds steady without the cause;
+    // --seeds-from N takes N, N + 1, … instead, where other swings may outweigh the cause.
+    const seedsFrom = args.includes('--seeds-from') ? option(args, 'seeds-from', 1) : null;
     const lines: ReturnType<typeof Object>[] = [];
     const times: number[] = [];
     let hits = 0;
     let stageHits = 0;
     let worst = 0;
-    for (const s of injectedCauseSpecs(count)) {
+    const scenarios = injectedCauseSpecs(count).map((s, i) =>
+      seedsFrom === null ? s : { ...s, seed: seedsFrom + i },
+    );
+    for (const s of scenarios) {
       const spec = scenarioSpec(s);
       const { db, drop } = await benchDatabase();
       try {
@@ -121,6 +127,7 @@ export const explainBenchmark: Benchmark = {
     const t = percentiles(times);
     const summary = {
       bench: 'explain',
+      seeds: seedsFrom === null ? 'steady' : `from ${seedsFrom}`,
       scenarios: count,
       top_cause_hits: hits,
       top_stage_hits: stageHits,
