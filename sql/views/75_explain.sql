@@ -69,6 +69,18 @@ LANGUAGE sql IMMUTABLE AS $$
                                    WHEN 'size_bucket' THEN p_size_bucket WHEN 'item_type' THEN p_item_type END, 'unknown')
 $$;
 
+-- The rows of both periods, each with its period and its segment of the dimension.
+CREATE FUNCTION metrics.explain_periods(p_metric text, p_team text, p_before_from timestamptz, p_before_to timestamptz,
+                                        p_after_from timestamptz, p_after_to timestamptz, p_dimension text)
+RETURNS TABLE (period text, segment text, value double precision)
+LANGUAGE sql STABLE AS $$
+  SELECT 'before', metrics.explain_segment(p_dimension, r.repo, r.team, r.size_bucket, r.item_type), r.value
+    FROM metrics.explain_rows(p_metric, p_team, p_before_from, p_before_to) r
+  UNION ALL
+  SELECT 'after', metrics.explain_segment(p_dimension, r.repo, r.team, r.size_bucket, r.item_type), r.value
+    FROM metrics.explain_rows(p_metric, p_team, p_after_from, p_after_to) r
+$$;
+
 -- The figure of each period and its change: the mean and the median (for deployments, the
 -- count and the count a week), and the rows they rest on.
 CREATE FUNCTION metrics.explain_totals(p_metric text, p_team text, p_before_from timestamptz, p_before_to timestamptz,
@@ -117,11 +129,7 @@ RETURNS TABLE (segment text, rows_before bigint, rows_after bigint, share_before
                rate double precision, mix double precision, contribution double precision)
 LANGUAGE sql STABLE AS $$
   WITH r AS (
-    SELECT 'before' AS period, metrics.explain_segment(p_dimension, r.repo, r.team, r.size_bucket, r.item_type) AS segment, r.value
-      FROM metrics.explain_rows(p_metric, p_team, p_before_from, p_before_to) r
-    UNION ALL
-    SELECT 'after', metrics.explain_segment(p_dimension, r.repo, r.team, r.size_bucket, r.item_type), r.value
-      FROM metrics.explain_rows(p_metric, p_team, p_after_from, p_after_to) r
+    SELECT * FROM metrics.explain_periods(p_metric, p_team, p_before_from, p_before_to, p_after_from, p_after_to, p_dimension)
   ), s AS (
     SELECT r.segment,
            count(*) FILTER (WHERE r.period = 'before') AS n1, count(*) FILTER (WHERE r.period = 'after') AS n2,
@@ -159,11 +167,7 @@ CREATE FUNCTION metrics.explain_median(p_metric text, p_team text, p_before_from
 RETURNS TABLE (segment text, rows_before bigint, rows_after bigint, contribution double precision)
 LANGUAGE sql STABLE AS $$
   WITH raw AS (
-    SELECT 'before' AS period, metrics.explain_segment(p_dimension, r.repo, r.team, r.size_bucket, r.item_type) AS segment, r.value
-      FROM metrics.explain_rows(p_metric, p_team, p_before_from, p_before_to) r
-    UNION ALL
-    SELECT 'after', metrics.explain_segment(p_dimension, r.repo, r.team, r.size_bucket, r.item_type), r.value
-      FROM metrics.explain_rows(p_metric, p_team, p_after_from, p_after_to) r
+    SELECT * FROM metrics.explain_periods(p_metric, p_team, p_before_from, p_before_to, p_after_from, p_after_to, p_dimension)
   ), stats AS (
     SELECT segment,
            count(*) FILTER (WHERE period = 'before')::double precision AS n1,

@@ -47,27 +47,23 @@ const segment = z
   })
   .openapi('ExplainedSegment');
 
+/** A period's bounds and figures: its rows, their mean and median, and their count a week. */
+const periodFigures = z.object({
+  from: z.string(),
+  to: z.string(),
+  rows: z.number().int(),
+  mean: num,
+  p50: num,
+  perWeek: num,
+});
+
 const explanation = z
   .object({
     metric: z.enum(Object.keys(METRICS) as [Metric, ...Metric[]]),
     team: z.string(),
     unit: z.enum(['hours', 'days', 'per_week']),
-    before: z.object({
-      from: z.string(),
-      to: z.string(),
-      rows: z.number().int(),
-      mean: num,
-      p50: num,
-      perWeek: num,
-    }),
-    after: z.object({
-      from: z.string(),
-      to: z.string(),
-      rows: z.number().int(),
-      mean: num,
-      p50: num,
-      perWeek: num,
-    }),
+    before: periodFigures,
+    after: periodFigures,
     figure: z
       .object({ name: z.enum(['p50', 'per_week']), before: num, after: num, change: num })
       .openapi({ description: 'The figure the tiles and charts show, and its change' }),
