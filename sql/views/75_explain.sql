@@ -3,6 +3,14 @@
 -- change of a median split among segments by Shapley values over the segments put back as
 -- they were; and the rows that move the figure most when left out.
 
+-- To nine decimals: a sum's last bits depend on the order its rows are read in, which two
+-- copies of the same data need not share; an explanation is the same on both.
+CREATE FUNCTION metrics.settled(p double precision)
+RETURNS double precision
+LANGUAGE sql IMMUTABLE AS $$
+  SELECT round(p::numeric, 9)::double precision
+$$;
+
 -- A pull request's size, in the buckets explanations split by (additions + deletions).
 CREATE FUNCTION metrics.size_bucket(p_size bigint)
 RETURNS text
@@ -87,8 +95,8 @@ CREATE FUNCTION metrics.explain_totals(p_metric text, p_team text, p_before_from
                                        p_after_from timestamptz, p_after_to timestamptz)
 RETURNS TABLE (period text, rows bigint, mean double precision, p50 double precision, per_week double precision)
 LANGUAGE sql STABLE AS $$
-  SELECT x.period, count(r.value), avg(r.value), percentile_cont(0.5) WITHIN GROUP (ORDER BY r.value),
-         count(r.value) / (extract(epoch FROM x.t - x.f) / 604800)
+  SELECT x.period, count(r.value), metrics.settled(avg(r.value)), percentile_cont(0.5) WITHIN GROUP (ORDER BY r.value),
+         metrics.settled(count(r.value) / (extract(epoch FROM x.t - x.f) / 604800))
     FROM (VALUES ('before', p_before_from, p_before_to), ('after', p_after_from, p_after_to)) x(period, f, t)
     LEFT JOIN LATERAL metrics.explain_rows(p_metric, p_team, x.f, x.t) r ON true
    GROUP BY x.period, x.f, x.t
@@ -114,7 +122,8 @@ LANGUAGE sql STABLE AS $$
       FROM names n JOIN r ON r.stages IS NOT NULL AND n.i <= array_length(r.stages, 1)
      GROUP BY n.stage, n.i
   )
-  SELECT m.stage, m.before, m.after, m.after - m.before FROM m ORDER BY m.i
+  SELECT m.stage, metrics.settled(m.before), metrics.settled(m.after), metrics.settled(m.after - m.before)
+    FROM m ORDER BY m.i
 $$;
 
 -- The change of the mean split by segment into rate (the segment got slower or faster) and
@@ -150,10 +159,11 @@ LANGUAGE sql STABLE AS $$
            CASE WHEN p_metric <> 'deployments' THEN (coalesce(x.s2, 0) - coalesce(x.s1, 0)) * (x.a + x.b) / 2 END AS mix
       FROM shares x
   )
-  SELECT p.segment, p.n1, p.n2, p.s1, p.s2, p.m1, p.m2, p.rate, p.mix,
-         CASE WHEN p_metric = 'deployments' THEN p.n2 / p.w2 - p.n1 / p.w1 ELSE p.rate + p.mix END AS contribution
+  SELECT p.segment, p.n1, p.n2, metrics.settled(p.s1), metrics.settled(p.s2), metrics.settled(p.m1),
+         metrics.settled(p.m2), metrics.settled(p.rate), metrics.settled(p.mix),
+         metrics.settled(CASE WHEN p_metric = 'deployments' THEN p.n2 / p.w2 - p.n1 / p.w1 ELSE p.rate + p.mix END) AS contribution
     FROM parts p
-   ORDER BY abs(CASE WHEN p_metric = 'deployments' THEN p.n2 / p.w2 - p.n1 / p.w1 ELSE p.rate + p.mix END) DESC NULLS LAST,
+   ORDER BY abs(metrics.settled(CASE WHEN p_metric = 'deployments' THEN p.n2 / p.w2 - p.n1 / p.w1 ELSE p.rate + p.mix END)) DESC NULLS LAST,
             p.segment
 $$;
 
@@ -178,8 +188,9 @@ LANGUAGE sql STABLE AS $$
     -- The segments that moved the mean most stand apart (metrics.explain_segments' rate + mix).
     SELECT x.segment,
            row_number() OVER (
-             ORDER BY abs((coalesce(x.m2, x.m1) - coalesce(x.m1, x.m2)) * (x.n1 / nullif(t.n1, 0) + x.n2 / nullif(t.n2, 0)) / 2
-                          + (x.n2 / nullif(t.n2, 0) - x.n1 / nullif(t.n1, 0)) * (coalesce(x.m1, x.m2) + coalesce(x.m2, x.m1)) / 2)
+             ORDER BY abs(metrics.settled(
+                        (coalesce(x.m2, x.m1) - coalesce(x.m1, x.m2)) * (x.n1 / nullif(t.n1, 0) + x.n2 / nullif(t.n2, 0)) / 2
+                        + (x.n2 / nullif(t.n2, 0) - x.n1 / nullif(t.n1, 0)) * (coalesce(x.m1, x.m2) + coalesce(x.m2, x.m1)) / 2))
                       DESC NULLS LAST, x.segment) AS rk
       FROM stats x, (SELECT sum(n1) AS n1, sum(n2) AS n2 FROM stats) t
   ), seg AS (
@@ -233,12 +244,13 @@ LANGUAGE sql STABLE AS $$
       JOIN fact fk ON fk.n = x.k
      GROUP BY x.i
   )
-  SELECT x.segment, count(*) FILTER (WHERE r.period = 'before'), count(*) FILTER (WHERE r.period = 'after'), sh.value
+  SELECT x.segment, count(*) FILTER (WHERE r.period = 'before'), count(*) FILTER (WHERE r.period = 'after'),
+         metrics.settled(sh.value)
     FROM idx x
     LEFT JOIN rows r ON r.i = x.i
     LEFT JOIN shapley sh ON sh.i = x.i
    GROUP BY x.segment, sh.value
-   ORDER BY abs(sh.value) DESC NULLS LAST, x.segment
+   ORDER BY abs(metrics.settled(sh.value)) DESC NULLS LAST, x.segment
 $$;
 
 -- The rows of the later period that move its figure most when left out: how much the median
@@ -261,14 +273,15 @@ LANGUAGE sql STABLE AS $$
            floor((a.n - 2) / 2.0)::integer AS lo, ceil((a.n - 2) / 2.0)::integer AS hi
       FROM r, a
      WHERE a.n >= 2
+  ), moved AS (
+    SELECT w.row_key, w.title, w.url, w.value, w.repo,
+           metrics.settled(w.median - (w.v[w.lo + 1 + (CASE WHEN w.lo + 1 >= w.pos THEN 1 ELSE 0 END)]
+                                       + w.v[w.hi + 1 + (CASE WHEN w.hi + 1 >= w.pos THEN 1 ELSE 0 END)]) / 2) AS median_moves_by,
+           metrics.settled((w.value - w.mean) / (w.n - 1)) AS mean_moves_by
+      FROM w
   )
-  SELECT w.row_key, w.title, w.url, w.value, w.repo,
-         w.median - (w.v[w.lo + 1 + (CASE WHEN w.lo + 1 >= w.pos THEN 1 ELSE 0 END)]
-                     + w.v[w.hi + 1 + (CASE WHEN w.hi + 1 >= w.pos THEN 1 ELSE 0 END)]) / 2,
-         (w.value - w.mean) / (w.n - 1)
-    FROM w
-   ORDER BY abs(w.median - (w.v[w.lo + 1 + (CASE WHEN w.lo + 1 >= w.pos THEN 1 ELSE 0 END)]
-                             + w.v[w.hi + 1 + (CASE WHEN w.hi + 1 >= w.pos THEN 1 ELSE 0 END)]) / 2) DESC,
-            abs(w.value - w.mean) DESC, w.row_key
+  SELECT m.row_key, m.title, m.url, m.value, m.repo, m.median_moves_by, m.mean_moves_by
+    FROM moved m
+   ORDER BY abs(m.median_moves_by) DESC, abs(m.mean_moves_by) DESC, m.row_key
    LIMIT p_limit
 $$;
