@@ -152,6 +152,17 @@ lead_stage AS (
    LIMIT 1
 ),
 
+-- The repository whose production deployments fell most, over the same 28 days.
+deploy_fall AS (
+  SELECT m.segment AS repo, m.rows_before - m.rows_after AS fewer
+    FROM clock c
+    CROSS JOIN LATERAL metrics.explain_segments('deployments', $3, c.as_of - interval '56 days', c.as_of - interval '28 days',
+                                                c.as_of - interval '28 days', c.as_of, 'repo') m
+   WHERE m.rows_before > m.rows_after
+   ORDER BY m.rows_before - m.rows_after DESC, m.segment
+   LIMIT 1
+),
+
 -- DORA of the team, the last 28 days and the 28 before ----------------------------------------
 dora AS (
   SELECT now.deployments AS deployments_28d, prev.deployments AS deployments_prev_28d,
@@ -262,6 +273,8 @@ SELECT jsonb_build_object(
     'recovery_p50_hours_28d', round(d.recovery_now::numeric, 1),
     'lead_time_change_top_repo', (SELECT repo FROM lead_top),
     'lead_time_change_top_repo_hours', (SELECT round(hours::numeric, 1) FROM lead_top),
-    'lead_time_change_top_stage', (SELECT stage FROM lead_stage)) FROM dora d)
+    'lead_time_change_top_stage', (SELECT stage FROM lead_stage),
+    'deployments_fall_top_repo', (SELECT repo FROM deploy_fall),
+    'deployments_fall_top_repo_fewer', (SELECT fewer::int FROM deploy_fall)) FROM dora d)
 ) AS facts
 FROM clock c

@@ -158,6 +158,9 @@ export const sprintFacts = z.object({
     lead_time_change_top_repo: z.string().nullable().default(null),
     lead_time_change_top_repo_hours: z.number().nullable().default(null),
     lead_time_change_top_stage: z.string().nullable().default(null),
+    /** The repository whose production deployments fell most over the same days, and by how many. */
+    deployments_fall_top_repo: z.string().nullable().default(null),
+    deployments_fall_top_repo_fewer: z.number().int().nullable().default(null),
   }),
   forecast: forecastFacts.nullable().default(null),
 });

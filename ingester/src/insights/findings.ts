@@ -563,6 +563,22 @@ function leadTimeRose(d: SprintFacts['dora']) {
   };
 }
 
+/** The fall in deployments, and the repository most of it came from when one deployed fewer. */
+function deploymentsFell(d: SprintFacts['dora']) {
+  const part = {
+    text: 'production deployments fell from {dora.deployments_prev_28d to dora.deployments_28d}',
+    facts: ['dora.deployments_28d', 'dora.deployments_prev_28d'],
+    severity: 'low' as Severity,
+    penalty: 5,
+  };
+  if (!d.deployments_fall_top_repo || !d.deployments_fall_top_repo_fewer) return part;
+  return {
+    ...part,
+    text: `${part.text}, {dora.deployments_fall_top_repo_fewer} fewer in {dora.deployments_fall_top_repo}`,
+    facts: [...part.facts, 'dora.deployments_fall_top_repo', 'dora.deployments_fall_top_repo_fewer'],
+  };
+}
+
 function delivery(f: SprintFacts): Finding | undefined {
   const d = f.dora;
   const parts: { text: string; facts: string[]; severity: Severity; penalty: number }[] = [];
@@ -584,12 +600,7 @@ function delivery(f: SprintFacts): Finding | undefined {
     d.deployments_prev_28d >= 4 &&
     d.deployments_28d <= THRESHOLDS.deploymentsShare * d.deployments_prev_28d
   )
-    parts.push({
-      text: 'production deployments fell from {dora.deployments_prev_28d to dora.deployments_28d}',
-      facts: ['dora.deployments_28d', 'dora.deployments_prev_28d'],
-      severity: 'low',
-      penalty: 5,
-    });
+    parts.push(deploymentsFell(d));
   if (parts.length === 0) return undefined;
   const severity = parts.some((p) => p.severity === 'medium') ? 'medium' : 'low';
   const facts = ['dora.window_days', ...parts.flatMap((p) => p.facts)];

@@ -99,6 +99,8 @@ export const FACT_UNITS: Readonly<Record<string, Unit>> = {
   'dora.lead_time_change_top_repo': 'name',
   'dora.lead_time_change_top_repo_hours': 'hours',
   'dora.lead_time_change_top_stage': 'name',
+  'dora.deployments_fall_top_repo': 'name',
+  'dora.deployments_fall_top_repo_fewer': 'deployments',
   'forecast.history_days': 'working_days',
   'forecast.remaining_issues': 'issues',
   'forecast.working_days_left': 'working_days',

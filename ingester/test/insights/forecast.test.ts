@@ -162,3 +162,22 @@ describe('where a change of lead time came from', () => {
     );
   });
 });
+
+describe('where a fall of deployments came from', () => {
+  it('names the repository that deployed fewer most, and how many fewer', () => {
+    const fell = write(
+      factsWith({
+        dora: {
+          deployments_prev_28d: 22,
+          deployments_28d: 8,
+          deployments_fall_top_repo: 'acme/platform-gateway',
+          deployments_fall_top_repo_fewer: 11,
+        },
+      }),
+    );
+    expect(fell.risks.find((r) => r.title === 'Delivery is getting worse')!.detail).toBe(
+      'Over the last 28 days against the 28 days before: production deployments fell from 22 to 8 deployments, ' +
+        '11 deployments fewer in acme/platform-gateway.',
+    );
+  });
+});
