@@ -259,26 +259,28 @@ CREATE FUNCTION metrics.explain_influence(p_metric text, p_team text, p_from tim
 RETURNS TABLE (row_key text, title text, url text, value double precision, segment_repo text,
                median_moves_by double precision, mean_moves_by double precision)
 LANGUAGE sql STABLE AS $$
-  WITH r AS (
+  WITH r AS MATERIALIZED (
     SELECT r.*, (row_number() OVER (ORDER BY r.value, r.row_key))::integer AS pos
       FROM metrics.explain_rows(p_metric, p_team, p_from, p_to) r
   ), a AS (
-    SELECT array_agg(value ORDER BY pos) AS v, count(*)::integer AS n, avg(value) AS mean,
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY value) AS median
+    SELECT count(*)::integer AS n, avg(value) AS mean, percentile_cont(0.5) WITHIN GROUP (ORDER BY value) AS median
       FROM r
-  ), w AS (
-    -- The median of the other n − 1: at 0-based position (n − 2) / 2 of what is left, where
-    -- what is left at index j is the sorted array's j-th, or the next one from the row on.
-    SELECT r.*, a.n, a.mean, a.median, a.v,
-           floor((a.n - 2) / 2.0)::integer AS lo, ceil((a.n - 2) / 2.0)::integer AS hi
-      FROM r, a
-     WHERE a.n >= 2
+  ), k AS (
+    -- The median of the other n − 1 lies at 0-based positions lo and hi of what is left, where
+    -- what is left at index j is the j-th of the sorted rows, or the next one from the row on:
+    -- so only four rows around the middle can be it, read once.
+    SELECT a.*, floor((a.n - 2) / 2.0)::integer AS lo, ceil((a.n - 2) / 2.0)::integer AS hi FROM a WHERE a.n >= 2
+  ), mid AS MATERIALIZED (
+    SELECT k.*,
+           (SELECT value FROM r WHERE pos = k.lo + 1) AS lo1, (SELECT value FROM r WHERE pos = k.lo + 2) AS lo2,
+           (SELECT value FROM r WHERE pos = k.hi + 1) AS hi1, (SELECT value FROM r WHERE pos = k.hi + 2) AS hi2
+      FROM k
   ), moved AS (
-    SELECT w.row_key, w.title, w.url, w.value, w.repo,
-           metrics.settled(w.median - (w.v[w.lo + 1 + (CASE WHEN w.lo + 1 >= w.pos THEN 1 ELSE 0 END)]
-                                       + w.v[w.hi + 1 + (CASE WHEN w.hi + 1 >= w.pos THEN 1 ELSE 0 END)]) / 2) AS median_moves_by,
-           metrics.settled((w.value - w.mean) / (w.n - 1)) AS mean_moves_by
-      FROM w
+    SELECT r.row_key, r.title, r.url, r.value, r.repo,
+           metrics.settled(m.median - ((CASE WHEN m.lo + 1 >= r.pos THEN m.lo2 ELSE m.lo1 END)
+                                       + (CASE WHEN m.hi + 1 >= r.pos THEN m.hi2 ELSE m.hi1 END)) / 2) AS median_moves_by,
+           metrics.settled((r.value - m.mean) / (m.n - 1)) AS mean_moves_by
+      FROM r, mid m
   )
   SELECT m.row_key, m.title, m.url, m.value, m.repo, m.median_moves_by, m.mean_moves_by
     FROM moved m
