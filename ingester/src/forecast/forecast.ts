@@ -96,15 +96,15 @@ interface Options {
 
 /** The working days ahead of `asOf` in the team's calendar, today counted before noon. */
 export async function daysAhead(db: Database, team: string, asOf: Date): Promise<Calendar> {
-  const { rows } = await db.query<{ d: string }>(
-    `SELECT to_char(d, 'YYYY-MM-DD') AS d
+  const { rows } = await db.query<Calendar>(
+    `SELECT c.timezone,
+            (SELECT coalesce(array_agg(to_char(d, 'YYYY-MM-DD') ORDER BY d), '{}')
+               FROM metrics.working_days($1, (l.local - interval '12 hours')::date + 1, l.local::date + 400) d) AS ahead
        FROM metrics.team_calendar($1) c,
-            LATERAL (SELECT ($2::timestamptz AT TIME ZONE c.timezone) AS local) l,
-            metrics.working_days($1, (l.local - interval '12 hours')::date + 1, l.local::date + 400) d`,
+            LATERAL (SELECT ($2::timestamptz AT TIME ZONE c.timezone) AS local) l`,
     [team, asOf],
   );
-  const zone = await db.query<{ timezone: string }>('SELECT timezone FROM metrics.team_calendar($1)', [team]);
-  return { timezone: zone.rows[0]!.timezone, ahead: rows.map((r) => r.d) };
+  return rows[0]!;
 }
 
 export async function historyOf(db: Database, team: string, asOf: Date): Promise<HistoryDay[]> {
@@ -288,7 +288,8 @@ export async function forecastIssues(
   };
 }
 
-const pct = (p: number) => Math.round(p * 1000) / 10;
+/** A probability (0–1) as a percentage with one decimal. */
+export const percentOf = (p: number) => Math.round(p * 1000) / 10;
 
 /** The forecast as the sprint's facts hold it (insights/facts.ts), for the score and the writers. */
 export function forecastFacts(f: SprintForecast): ForecastFacts {
@@ -299,7 +300,7 @@ export function forecastFacts(f: SprintForecast): ForecastFacts {
     history_days: f.historyDays,
     remaining_issues: f.remainingIssues ?? null,
     working_days_left: f.daysLeft,
-    finish_probability_pct: f.probability === undefined ? null : pct(f.probability),
+    finish_probability_pct: f.probability === undefined ? null : percentOf(f.probability),
     likely_pct: LIKELY * 100,
     done_by_50_at: at(0.5),
     done_by_70_at: at(0.7),

@@ -8,6 +8,7 @@ import { chooseSprint } from '../insights/facts-query.js';
 import { resolveTeam, teamOfBoard } from '../metrics/teams.js';
 import {
   DEFAULT_SEED,
+  percentOf,
   forecastIssues,
   forecastSprint,
   type DoneBy,
@@ -142,11 +143,10 @@ const issueSetForecastAnswer = z
   })
   .openapi('IssueSetForecast');
 
-const pct = (p: number) => Math.round(p * 1000) / 10;
 const doneByOf = (d: DoneBy[] | undefined) =>
   (d ?? []).map((x) => ({ pct: Math.round(x.p * 100), date: x.date, workingDays: x.workingDays }));
 
-function basisOf(f: ForecastBasis & Partial<Outlook> & { asOf: string }) {
+function answerBasis(f: ForecastBasis & Partial<Outlook> & { asOf: string }) {
   return {
     state: f.state,
     reason: f.reason,
@@ -208,25 +208,21 @@ export function forecastRoutes(ctx: { db: Database; organisation: Organisation; 
       response: sprintForecastAnswer,
       problems: { 404: 'No such team or sprint, or the team has no sprint with dates' },
       handler: async ({ query }) => {
-        let team: string;
-        let id: number;
-        if (query.sprint !== undefined) {
-          id = query.sprint;
-          team = (await sprintOf(db, id)).team;
-        } else {
-          team = await resolveTeam(db, organisation, query.team);
-          const choice = await chooseSprint(db, team);
-          if (!choice) throw new NotFoundError(`Team ${team} has no board with a sprint that has dates`);
-          id = choice.sprint;
-        }
+        // The sprint asked for, with its board's team; or the team's, chosen as Sprint Health chooses.
+        const asked = query.sprint === undefined ? await resolveTeam(db, organisation, query.team) : null;
+        const choice = asked === null ? null : await chooseSprint(db, asked);
+        if (asked !== null && !choice)
+          throw new NotFoundError(`Team ${asked} has no board with a sprint that has dates`);
+        const id = query.sprint ?? choice!.sprint;
         const sprint = await sprintOf(db, id);
+        const team = asked ?? sprint.team;
         const f = await forecastSprint(db, team, { id, ...sprint }, now(), { seed: query.seed });
         return {
           team,
           sprint: { id, endAt: sprint.endAt.toISOString() },
           workingDaysLeft: f.daysLeft,
-          finishProbabilityPct: f.probability === undefined ? null : pct(f.probability),
-          ...basisOf(f),
+          finishProbabilityPct: f.probability === undefined ? null : percentOf(f.probability),
+          ...answerBasis(f),
         };
       },
     }),
@@ -260,7 +256,7 @@ export function forecastRoutes(ctx: { db: Database; organisation: Organisation; 
               ? `Epic ${query.epic} has no issues (synced from Jira)`
               : 'None of the keys is a synced issue',
           );
-        return { team, set: f.set, by: f.by ?? null, ...basisOf(f) };
+        return { team, set: f.set, by: f.by ?? null, ...answerBasis(f) };
       },
     }),
   ];
