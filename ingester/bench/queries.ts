@@ -11,8 +11,9 @@ import {
 } from '../test/support/grafana/harness.js';
 import { loadSprintFacts } from '../src/insights/facts-query.js';
 import { refreshMetrics } from '../src/metrics/refresh.js';
-import { DAY } from '../src/simulators/world/calendar.js';
+import { DAY, HOUR } from '../src/simulators/world/calendar.js';
 import { describeRefresh, loadDataset, percentiles, stderrLog } from './dataset.js';
+import { writeHourlyGitHub, writeHourlyJira } from './hourly-sync.js';
 import type { Benchmark } from './main.js';
 import { benchDatabase, textOption } from './support.js';
 
@@ -126,7 +127,7 @@ export const queriesBenchmark: Benchmark = {
           json
             ? JSON.stringify(l)
             : l.bench === 'refresh'
-              ? `refresh ${l.refresh_s} s (again, concurrently: ${l.concurrent_refresh_s} s), database ${l.db_mb} MB`
+              ? `refresh ${l.refresh_s} s (again, concurrently: ${l.concurrent_refresh_s} s; after an hourly sync: ${l.incremental_refresh_s} s, ${l.views_refreshed} views; after GitHub alone ${l.github_sync_refresh_s} s, Jira alone ${l.jira_sync_refresh_s} s), database ${l.db_mb} MB`
               : `${String(l.query).padEnd(72)} ${String(l.window).padEnd(4)} ${String(l.team).padEnd(10)} p50 ${l.p50_ms} ms  p95 ${l.p95_ms} ms`,
         );
       };
@@ -213,16 +214,42 @@ export const queriesBenchmark: Benchmark = {
           });
         }
       }
-      // The refresh a running installation does after each sync: every view has rows, so
-      // each is refreshed concurrently (readers keep the old rows), which costs more.
-      stderrLog('refreshing again, as after a sync');
-      const again = await refreshMetrics(db);
+      // A full refresh with every view holding rows: each is refreshed concurrently (readers
+      // keep the old rows), which costs more than the first. Then what a running installation
+      // does after an hourly sync: a refresh of what the sync's writes can change.
+      stderrLog('refreshing everything again, concurrently');
+      const again = await refreshMetrics(db, { full: true });
       stderrLog(describeRefresh(again));
+      const sync = await writeHourlyGitHub(db, end);
+      const issues = await writeHourlyJira(db, end);
+      stderrLog(
+        `hourly sync written: ${sync.pullRequests} pull requests, ${sync.reviews} reviews, ${sync.deployments} deployments, ${issues} issues`,
+      );
+      // From the end of the sync's writes to tiles that include them.
+      const written = performance.now();
+      const incremental = await refreshMetrics(db);
+      const freshnessMs = performance.now() - written;
+      stderrLog(describeRefresh(incremental));
+      // The scheduler refreshes after each source's sync: each alone.
+      await writeHourlyGitHub(db, end + HOUR);
+      const githubOnly = await refreshMetrics(db);
+      await writeHourlyJira(db, end + HOUR);
+      const jiraOnly = await refreshMetrics(db);
+      const s = (ms: number) => Math.round(ms / 100) / 10;
       print({
         bench: 'refresh',
         scale,
-        refresh_s: Math.round(refreshMs / 100) / 10,
-        concurrent_refresh_s: Math.round(again.totalMs / 100) / 10,
+        refresh_s: s(refreshMs),
+        concurrent_refresh_s: s(again.totalMs),
+        incremental_refresh_s: s(incremental.totalMs),
+        incremental_ratio: Math.round((1000 * incremental.totalMs) / again.totalMs) / 1000,
+        freshness_s: s(freshnessMs),
+        hourly_sync: { ...sync, issues },
+        views_refreshed: incremental.timings.length,
+        github_sync_refresh_s: s(githubOnly.totalMs),
+        github_sync_views: githubOnly.timings.length,
+        jira_sync_refresh_s: s(jiraOnly.totalMs),
+        jira_sync_views: jiraOnly.timings.length,
         db_mb: Number(rows[0]!.mb),
       });
       if (failures) {

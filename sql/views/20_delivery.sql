@@ -218,11 +218,17 @@ CREATE UNIQUE INDEX deployment_changes_pr ON metrics.deployment_changes (pr_id);
 CREATE INDEX deployment_changes_deployment ON metrics.deployment_changes (deployment_id);
 
 -- A PR names a Jira issue when its title, branch or body holds a key of a known project.
-CREATE VIEW metrics.pr_issue_links AS
-SELECT r.pr_id, r.issue_key, r.found_in, i.id AS issue_id
+-- The keys alone (metrics.pr_issue_keys) do not read the issues: a pull request's row does not
+-- depend on them, so an issue's change leaves the pull requests unrefreshed (metrics/refresh.ts).
+CREATE VIEW metrics.pr_issue_keys AS
+SELECT r.pr_id, r.issue_key, r.found_in
   FROM source.github_pr_issue_refs r
-  JOIN source.jira_projects p ON p.key = split_part(r.issue_key, '-', 1)
-  LEFT JOIN source.jira_issues i ON i.key = r.issue_key;
+  JOIN source.jira_projects p ON p.key = split_part(r.issue_key, '-', 1);
+
+CREATE VIEW metrics.pr_issue_links AS
+SELECT k.pr_id, k.issue_key, k.found_in, i.id AS issue_id
+  FROM metrics.pr_issue_keys k
+  LEFT JOIN source.jira_issues i ON i.key = k.issue_key;
 
 -- Reviews by people other than the author, bots excluded: the review load.
 CREATE MATERIALIZED VIEW metrics.reviews AS
@@ -287,7 +293,7 @@ WITH bots AS (
     FROM source.github_pr_commits GROUP BY pr_id
 ), links AS (
   SELECT pr_id, array_agg(issue_key ORDER BY issue_key) AS issue_keys
-    FROM metrics.pr_issue_links GROUP BY pr_id
+    FROM metrics.pr_issue_keys GROUP BY pr_id
 ), hotfix AS (
   SELECT (SELECT value FROM metrics.setting_values WHERE key = 'hotfix_label') AS label,
          (SELECT value FROM metrics.setting_values WHERE key = 'hotfix_branch_pattern') AS branch

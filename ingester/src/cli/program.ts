@@ -55,9 +55,9 @@ const MODULES: CommandModule[] = [
   {
     commands: [
       {
-        term: 'refresh',
+        term: 'refresh [options]',
         description:
-          'apply the organisation file to the settings tables and refresh every materialized view (concurrently)',
+          'apply the organisation file to the settings tables and refresh the materialized views that something they read has changed since (concurrently)',
       },
       {
         term: 'report [options]',

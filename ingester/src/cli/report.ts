@@ -130,9 +130,10 @@ export function metricsCommands(program: Command): void {
   program
     .command('refresh')
     .description(
-      'apply the organisation file to the settings tables and refresh every materialized view (concurrently)',
+      'apply the organisation file to the settings tables and refresh the materialized views that something they read has changed since (concurrently)',
     )
-    .action(async () => {
+    .option('--full', 'refresh every view, whatever changed')
+    .action(async (opts: { full?: boolean }) => {
       const { settings, organisation, log } = boot();
       const { db } = await openDatabase(settings, log);
       try {
@@ -142,7 +143,7 @@ export function metricsCommands(program: Command): void {
             `the database needs migrations (${status.pending.join(', ')}); run engmetrics migrate`,
           );
         await applyOrganisationSettings(db, organisation);
-        const { timings, totalMs } = await refreshMetrics(db);
+        const { timings, totalMs, skipped } = await refreshMetrics(db, { full: opts.full === true });
         console.log(
           formatTable(
             timings.map((t) => ({ view: `metrics.${t.view}`, seconds: (t.ms / 1000).toFixed(2) })),
@@ -151,7 +152,7 @@ export function metricsCommands(program: Command): void {
         );
         const forecasts = await recordForecasts(db, settings.clock.now());
         console.log(
-          `refreshed ${timings.length} views in ${(totalMs / 1000).toFixed(2)} s; ${forecasts} sprint forecasts recorded`,
+          `refreshed ${timings.length} views in ${(totalMs / 1000).toFixed(2)} s (${skipped.length} unchanged: nothing they read was written); ${forecasts} sprint forecasts recorded`,
         );
       } finally {
         await db.close();

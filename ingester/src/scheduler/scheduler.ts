@@ -273,12 +273,12 @@ export class Scheduler {
   private async refresh(): Promise<JobOutcome> {
     const { db, organisation, settings } = this.ctx;
     await applyOrganisationSettings(db, organisation);
-    const { totalMs, timings } = await refreshMetrics(db);
+    const { totalMs, timings, skipped } = await refreshMetrics(db);
     const forecasts = await recordForecasts(db, settings.clock.now());
     return {
       job: 'refresh',
       status: 'succeeded',
-      detail: `${timings.length} views in ${totalMs} ms; ${forecasts} sprint forecasts recorded`,
+      detail: `${timings.length} views in ${totalMs} ms (${skipped.length} unchanged); ${forecasts} sprint forecasts recorded`,
     };
   }
 

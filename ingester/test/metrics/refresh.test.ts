@@ -45,16 +45,16 @@ describe('engmetrics refresh', () => {
     expect(graph.get('deployment_changes')).toContain('deployments');
     expect(graph.get('pull_requests')).toContain('deployment_changes');
     // Timings are recorded as each view finishes.
-    const done = (await refreshMetrics(t.db, { connections: 3 })).timings.map((x) => x.view);
+    const done = (await refreshMetrics(t.db, { connections: 3, full: true })).timings.map((x) => x.view);
     expect(new Set(done)).toEqual(new Set(graph.keys()));
     for (const [view, needs] of graph)
       for (const need of needs) expect(done.indexOf(need)).toBeLessThan(done.indexOf(view));
   }, 60_000);
 
   it('gives the same contents whether the views are refreshed one by one or side by side', async () => {
-    await refreshMetrics(t.db, { connections: 1 });
+    await refreshMetrics(t.db, { connections: 1, full: true });
     const oneByOne = await contents();
-    const { timings } = await refreshMetrics(t.db, { connections: 3 });
+    const { timings } = await refreshMetrics(t.db, { connections: 3, full: true });
     expect(await contents()).toEqual(oneByOne);
     expect(timings.map((x) => x.view)).toEqual(expect.arrayContaining([...oneByOne.keys()]));
     expect(
@@ -64,7 +64,7 @@ describe('engmetrics refresh', () => {
   }, 120_000);
 
   it('records each run with the time every view took', async () => {
-    const { timings, totalMs } = await refreshMetrics(t.db);
+    const { timings, totalMs } = await refreshMetrics(t.db, { full: true });
     const { rows } = await t.db.query<{
       status: string;
       details: { timings: { view: string; ms: number }[] };
@@ -84,7 +84,7 @@ describe('engmetrics refresh', () => {
     try {
       let refreshing = true;
       const counts: number[] = [];
-      const refresh = refreshMetrics(t.db, { connections: 2 }).finally(() => {
+      const refresh = refreshMetrics(t.db, { connections: 2, full: true }).finally(() => {
         refreshing = false;
       });
       while (refreshing) {
@@ -101,4 +101,126 @@ describe('engmetrics refresh', () => {
       await reader.end();
     }
   }, 60_000);
+
+  describe('pays for what changed', () => {
+    /** Refreshes what changed, then checks that a full refresh would leave every view as it is. */
+    async function refreshThenCompare(): Promise<Map<string, string>> {
+      const { reasons } = await refreshMetrics(t.db);
+      const incremental = await contents();
+      await refreshMetrics(t.db, { full: true });
+      expect(await contents()).toEqual(incremental);
+      return reasons;
+    }
+
+    beforeAll(async () => {
+      await refreshMetrics(t.db, { full: true });
+    }, 60_000);
+
+    it('leaves every view alone when nothing was written, and records nothing for a write that changed nothing', async () => {
+      await t.db.query(`UPDATE source.github_pull_requests SET title = title WHERE false`);
+      // An upsert of rows already there rewrites none of them.
+      await t.db.query(
+        `INSERT INTO source.jira_statuses SELECT * FROM source.jira_statuses ON CONFLICT (id) DO NOTHING`,
+      );
+      const { timings, skipped } = await refreshMetrics(t.db);
+      expect(timings).toEqual([]);
+      expect(skipped.length).toBe((await materializedViewGraph(t.db)).size);
+      const { rows } = await t.db.query<{ n: string }>('SELECT count(*) AS n FROM ops.source_changes');
+      expect(Number(rows[0]!.n)).toBe(0);
+    }, 60_000);
+
+    it('after a pull request changes, refreshes what reads GitHub and leaves the sprints alone', async () => {
+      // A pull request merged long ago, updated today.
+      await t.db.query(
+        `UPDATE source.github_pull_requests SET title = title || ' (edited)'
+          WHERE id = (SELECT id FROM source.github_pull_requests WHERE merged_at IS NOT NULL ORDER BY merged_at, id LIMIT 1)`,
+      );
+      const reasons = await refreshThenCompare();
+      expect(reasons.get('pull_requests')).toBe('sources');
+      expect(reasons.has('sprint_issues')).toBe(false);
+      expect(reasons.has('issues')).toBe(false);
+    }, 120_000);
+
+    it('takes in a deployment status that arrives late, and a re-opened issue', async () => {
+      // The latest deployment of a repository gets its success an hour after it finished.
+      await t.db.query(
+        `WITH d AS (SELECT d.id, s.created_at FROM source.github_deployments d
+                      JOIN source.github_deployment_statuses s ON s.deployment_id = d.id AND s.state = 'success'
+                     ORDER BY s.created_at DESC, d.id LIMIT 1)
+         UPDATE source.github_deployment_statuses s SET created_at = d.created_at + interval '1 hour'
+           FROM d WHERE s.deployment_id = d.id AND s.state = 'success'`,
+      );
+      const github = await refreshThenCompare();
+      expect(github.get('deployments')).toBe('sources');
+      expect(github.get('dora_weekly')).toBeDefined();
+      // An issue done, opened again: its done period ends and an active one starts.
+      const { rows } = await t.db.query<{ issue_id: string; seq: number; started_at: Date }>(
+        `SELECT sp.issue_id, sp.seq, sp.started_at FROM source.jira_status_periods sp
+           JOIN metrics.status_stages ss ON ss.status_id = sp.status_id AND ss.stage = 'done'
+          WHERE sp.ended_at IS NULL ORDER BY sp.started_at, sp.issue_id LIMIT 1`,
+      );
+      const done = rows[0]!;
+      const reopened = new Date(done.started_at.getTime() + DAY);
+      await t.db.query(
+        `UPDATE source.jira_status_periods SET ended_at = $3 WHERE issue_id = $1 AND seq = $2`,
+        [done.issue_id, done.seq, reopened],
+      );
+      await t.db.query(
+        `INSERT INTO source.jira_status_periods (issue_id, seq, status_id, started_at)
+         SELECT $1, $2 + 1, ss.status_id, $3 FROM metrics.status_stages ss WHERE ss.stage = 'active' ORDER BY ss.status_id LIMIT 1`,
+        [done.issue_id, done.seq, reopened],
+      );
+      await t.db.query(
+        `UPDATE source.jira_issues SET status_id = sp.status_id FROM source.jira_status_periods sp
+          WHERE jira_issues.id = $1 AND sp.issue_id = $1 AND sp.seq = $2 + 1`,
+        [done.issue_id, done.seq],
+      );
+      const jira = await refreshThenCompare();
+      expect(jira.get('issues')).toBe('sources');
+      expect(jira.has('deployments')).toBe(false);
+      expect(jira.has('pull_requests')).toBe(false);
+    }, 120_000);
+
+    it('refreshes what reads a setting when its value changes, and nothing when it is written again unchanged', async () => {
+      const { rows } = await t.db.query<{ login: string }>(
+        `SELECT author_login AS login FROM source.github_pr_reviews WHERE author_login IS NOT NULL ORDER BY id LIMIT 1`,
+      );
+      await t.db.query(`INSERT INTO metrics.setting_bots (login) VALUES ($1)`, [rows[0]!.login]);
+      const changed = await refreshThenCompare();
+      expect(changed.get('reviews')).toBe('settings');
+      expect(changed.get('review_load_weekly')).toBe('settings');
+      // Bots are a GitHub setting: the issues and sprints do not read it.
+      expect(changed.has('issues')).toBe(false);
+      expect(changed.has('sprint_issues')).toBe(false);
+      // Rewritten with the same contents, as every apply of the organisation file does.
+      await t.db.query(
+        `WITH old AS (DELETE FROM metrics.setting_values RETURNING *) INSERT INTO metrics.setting_values SELECT * FROM old`,
+      );
+      expect((await refreshMetrics(t.db)).timings).toEqual([]);
+    }, 120_000);
+
+    it('takes in a write whose transaction commits while a refresh runs, at the next refresh', async () => {
+      if (t.embedded) return; // one session there
+      const writer = new pg.Client({ connectionString: t.url });
+      await writer.connect();
+      try {
+        await writer.query('BEGIN');
+        await writer.query(
+          `UPDATE source.github_pull_requests SET title = title || ' (late)'
+            WHERE id = (SELECT id FROM source.github_pull_requests ORDER BY id LIMIT 1)`,
+        );
+        // The refresh's snapshot does not hold the write: nothing is stale yet.
+        expect((await refreshMetrics(t.db)).timings).toEqual([]);
+        await writer.query('COMMIT');
+      } finally {
+        await writer.end();
+      }
+      const reasons = await refreshThenCompare();
+      expect(reasons.get('pull_requests')).toBe('sources');
+      const { rows } = await t.db.query<{ title: string }>(
+        `SELECT title FROM metrics.pull_requests ORDER BY pr_id LIMIT 1`,
+      );
+      expect(rows[0]!.title).toMatch(/\(late\)$/);
+    }, 120_000);
+  });
 });

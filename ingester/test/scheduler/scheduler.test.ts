@@ -208,6 +208,23 @@ describe('sync jobs against the simulators', () => {
     expect(outcome.detail).toMatch(/; metrics refreshed$/);
     expect(await refreshes()).toBe(before + 1);
   });
+
+  it('refreshes no view on either replica after syncs that found nothing new', async () => {
+    const [a, b] = schedulers.slice(-2) as [Scheduler, Scheduler];
+    const since = (await t.db.query<{ at: Date }>('SELECT clock_timestamp() AS at')).rows[0]!.at;
+    const slot = new Date('2026-11-09T12:00:00Z');
+    await Promise.all([a.tick('github-sync', slot), b.tick('github-sync', slot)]);
+    await Promise.all([a.tick('jira-sync', slot), b.tick('jira-sync', slot)]);
+    const refresh = await b.tick('refresh', new Date('2026-11-09T12:05:00Z'));
+    expect(refresh.detail).toMatch(/^0 views in \d+ ms \(16 unchanged\)/);
+    const { rows } = await t.db.query<{ details: { timings: unknown[] } }>(
+      `SELECT details FROM ops.sync_runs WHERE source = 'metrics' AND scope = 'refresh' AND started_at >= $1`,
+      [since],
+    );
+    expect(rows.length).toBeGreaterThanOrEqual(1);
+    for (const r of rows) expect(r.details.timings).toEqual([]);
+    expect(await count(t.db, 'SELECT 1 FROM ops.source_changes')).toBe(0);
+  });
 });
 
 describe('the Slack digest job', () => {
