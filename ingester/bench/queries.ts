@@ -13,7 +13,7 @@ import { loadSprintFacts } from '../src/insights/facts-query.js';
 import { refreshMetrics } from '../src/metrics/refresh.js';
 import { DAY, HOUR } from '../src/simulators/world/calendar.js';
 import { describeRefresh, loadDataset, percentiles, stderrLog } from './dataset.js';
-import { writeHourlyGitHub, writeHourlyJira } from './hourly-sync.js';
+import { writeHourlyGitHub, writeHourlyJira } from '../test/support/hourly-sync.js';
 import type { Benchmark } from './main.js';
 import { benchDatabase, textOption } from './support.js';
 

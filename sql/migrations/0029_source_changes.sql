@@ -30,6 +30,16 @@ CREATE TABLE ops.metric_view_state (
   refreshed_at     timestamptz NOT NULL
 );
 
+-- The rows a refresh's kept tables came out with differently (either way), as JSON, for the
+-- kept tables that read them to find their own scope (metrics.*_scope); a row with no row:
+-- every row changed. Kept only while the refresh that wrote them runs.
+CREATE UNLOGGED TABLE ops.refresh_diffs (
+  run         bigint NOT NULL,
+  table_name  text   NOT NULL,
+  row         jsonb
+);
+CREATE INDEX refresh_diffs_run ON ops.refresh_diffs (run, table_name);
+
 -- The trigger's arguments name the expressions (over a changed row, as r) that give its
 -- repository, pull request, issue and sprint, or '' where the table has none.
 CREATE FUNCTION ops.record_source_change() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -83,7 +83,13 @@ SELECT r.repo_id, r.repo, r.default_branch, r.production_pattern, r.workflow,
 --   prev_reach   : the same before it (NULL for the first, the baseline)
 -- A deployment ships the changes between prev_reach and reach; a rollback (position below
 -- prev_reach) ships nothing. The first deployment is a baseline and ships nothing.
-CREATE MATERIALIZED VIEW metrics.deployments AS
+-- A kept table (metrics/refresh.ts): its rows are read again repository by repository.
+CREATE FUNCTION metrics.deployments_rows(scope_repo_id text[])
+RETURNS TABLE (source text, id text, repo_id text, environment text, sha text, ref text, finished_at timestamptz,
+               "position" bigint, off_history boolean, seq bigint, baseline boolean, reach bigint, prev_reach bigint,
+               previous_finished_at timestamptz, previous_position bigint, is_fallback boolean)
+LANGUAGE sql STABLE
+BEGIN ATOMIC
 WITH chosen AS (
   -- The successful candidates (as metrics.deployment_candidates) of each repository's source,
   -- one branch per source so that a repository's other sources are never read.
@@ -91,27 +97,31 @@ WITH chosen AS (
     FROM metrics.repo_deployment_source so
     JOIN source.github_deployments d ON d.repo_id = so.repo_id AND d.environment ~* so.production_pattern
     JOIN (SELECT deployment_id, min(created_at) AS first_success_at
-            FROM source.github_deployment_statuses WHERE state = 'success' GROUP BY deployment_id) st
+            FROM source.github_deployment_statuses
+           WHERE state = 'success'
+             AND (scope_repo_id IS NULL
+                  OR deployment_id IN (SELECT x.id FROM source.github_deployments x WHERE x.repo_id = ANY (scope_repo_id)))
+           GROUP BY deployment_id) st
       ON st.deployment_id = d.id
-   WHERE so.source = 'deployments'
+   WHERE so.source = 'deployments' AND (scope_repo_id IS NULL OR so.repo_id = ANY (scope_repo_id))
   UNION ALL
   SELECT 'releases', rl.id, rl.repo_id, 'release', rl.sha, rl.tag_name, rl.published_at
     FROM metrics.repo_deployment_source so
     JOIN source.github_releases rl ON rl.repo_id = so.repo_id
-   WHERE so.source = 'releases'
+   WHERE so.source = 'releases' AND (scope_repo_id IS NULL OR so.repo_id = ANY (scope_repo_id))
      AND NOT rl.is_draft AND NOT rl.is_prerelease AND rl.published_at IS NOT NULL AND rl.sha IS NOT NULL
   UNION ALL
   SELECT 'workflow', w.id::text, w.repo_id, w.workflow_name, w.head_sha, w.head_branch, w.updated_at
     FROM metrics.repo_deployment_source so
     JOIN source.github_workflow_runs w ON w.repo_id = so.repo_id
-   WHERE so.source = 'workflow' AND so.workflow IS NOT NULL
+   WHERE so.source = 'workflow' AND so.workflow IS NOT NULL AND (scope_repo_id IS NULL OR so.repo_id = ANY (scope_repo_id))
      AND (w.workflow_name = so.workflow OR w.path LIKE '%/' || so.workflow)
      AND w.head_branch = so.default_branch AND w.conclusion = 'success'
   UNION ALL
   SELECT 'merges', p.merge_commit_oid, p.repo_id, 'merge', p.merge_commit_oid, p.base_ref, p.merged_at
     FROM metrics.repo_deployment_source so
     JOIN source.github_pull_requests p ON p.repo_id = so.repo_id
-   WHERE so.source = 'merges'
+   WHERE so.source = 'merges' AND (scope_repo_id IS NULL OR so.repo_id = ANY (scope_repo_id))
      AND p.merged_at IS NOT NULL AND p.merge_commit_oid IS NOT NULL AND p.base_ref = so.default_branch
 ), placed AS (
   SELECT c.source, c.id, c.repo_id, c.environment, c.sha, c.ref, c.finished_at,
@@ -119,7 +129,8 @@ WITH chosen AS (
          gc.position IS NULL AND cmp.head_oid IS NOT NULL AND cmp.status IN ('ahead', 'diverged') AS off_history
     FROM chosen c
     -- (OFFSET 0: one hash join with the history, not an index probe per deployment)
-    LEFT JOIN (SELECT repo_id, oid, position FROM source.github_commits OFFSET 0) gc ON gc.repo_id = c.repo_id AND gc.oid = c.sha
+    LEFT JOIN (SELECT repo_id, oid, position FROM source.github_commits
+                WHERE scope_repo_id IS NULL OR repo_id = ANY (scope_repo_id) OFFSET 0) gc ON gc.repo_id = c.repo_id AND gc.oid = c.sha
     LEFT JOIN source.github_compares cmp ON gc.oid IS NULL AND cmp.repo_id = c.repo_id AND cmp.head_oid = c.sha
     LEFT JOIN source.github_commits mb ON mb.repo_id = c.repo_id AND mb.oid = cmp.merge_base_oid
 ), ordered AS (
@@ -134,9 +145,33 @@ WITH chosen AS (
     FROM placed p
   WINDOW w_time AS (PARTITION BY p.repo_id ORDER BY p.finished_at, p.id)
 )
-SELECT * FROM ordered
--- Rows in the order of their bytes, as REFRESH ... CONCURRENTLY sorts them to find duplicates.
-ORDER BY source COLLATE "C", id COLLATE "C";
+SELECT source, id, repo_id, environment, sha, ref, finished_at, position, off_history, seq, baseline, reach,
+       prev_reach, previous_finished_at, previous_position, is_fallback
+  FROM ordered;
+END;
+
+-- The repositories whose deployments a sync's writes can have changed: those whose deployments,
+-- statuses, releases, workflow runs, compares, history or settings were written, and those
+-- deploying by merges whose pull requests were. NULL: all of them.
+CREATE FUNCTION metrics.deployments_scope(since pg_snapshot, run bigint)
+RETURNS text[]
+LANGUAGE sql STABLE
+BEGIN ATOMIC
+  WITH changes AS (
+    SELECT c.table_name, c.repo_ids FROM ops.source_changes c
+     WHERE c.table_name IN ('github_deployments', 'github_deployment_statuses', 'github_releases', 'github_workflow_runs',
+                            'github_compares', 'github_commits', 'github_repos', 'github_pull_requests')
+       AND NOT pg_visible_in_snapshot(c.tx, since)
+  ), repos AS (
+    SELECT k.repo_id FROM changes c CROSS JOIN LATERAL unnest(c.repo_ids) k (repo_id)
+     WHERE c.table_name <> 'github_pull_requests'
+        OR EXISTS (SELECT 1 FROM metrics.repo_deployment_source so WHERE so.repo_id = k.repo_id AND so.source = 'merges')
+  )
+  SELECT CASE WHEN EXISTS (SELECT 1 FROM changes WHERE repo_ids IS NULL) THEN NULL
+              ELSE coalesce((SELECT array_agg(DISTINCT repo_id) FROM repos), '{}') END;
+END;
+
+CREATE TABLE metrics.deployments AS SELECT * FROM metrics.deployments_rows(NULL);
 CREATE UNIQUE INDEX deployments_id ON metrics.deployments (id);
 CREATE INDEX deployments_repo_reach ON metrics.deployments (repo_id, reach, finished_at);
 CREATE INDEX deployments_repo_time ON metrics.deployments (repo_id, finished_at);
@@ -153,20 +188,26 @@ SELECT c.source, c.id, c.repo_id, c.environment, c.sha, c.attempted_at
 -- (history) or, for a deployment from a branch, one of its commits (compare). When its
 -- merge commit is not on the known history, the first deployment at or after the merge
 -- (approximate). PRs already in production at the baseline never ship.
-CREATE MATERIALIZED VIEW metrics.deployment_changes AS
+-- A kept table (metrics/refresh.ts): its rows are read again pull request by pull request.
+CREATE FUNCTION metrics.deployment_changes_rows(scope_pr_id text[])
+RETURNS TABLE (pr_id text, repo_id text, deployment_id text, deployed_at timestamptz, method text)
+LANGUAGE sql STABLE
+BEGIN ATOMIC
 WITH prs AS (
   SELECT p.id AS pr_id, p.repo_id, p.merged_at, c.position AS merge_position
     FROM source.github_pull_requests p
     JOIN metrics.repos r ON r.repo_id = p.repo_id
     LEFT JOIN source.github_commits c ON c.repo_id = p.repo_id AND c.oid = p.merge_commit_oid
    WHERE p.merged_at IS NOT NULL AND p.base_ref = r.default_branch
+     AND (scope_pr_id IS NULL OR p.id = ANY (scope_pr_id))
 ), reaches AS (
   -- The deployments that moved a repository's reach forward: reach grows strictly along
   -- them, so the first deployment containing a position is the advance that reached it.
-  SELECT repo_id, array_agg(reach ORDER BY reach) AS reaches
-    FROM metrics.deployments
-   WHERE reach IS NOT NULL AND (prev_reach IS NULL OR reach > prev_reach)
-   GROUP BY repo_id
+  SELECT d.repo_id, array_agg(d.reach ORDER BY d.reach) AS reaches
+    FROM metrics.deployments d
+   WHERE d.reach IS NOT NULL AND (d.prev_reach IS NULL OR d.reach > d.prev_reach)
+     AND (scope_pr_id IS NULL OR d.repo_id IN (SELECT prs.repo_id FROM prs))
+   GROUP BY d.repo_id
 ), covering AS MATERIALIZED (
   -- The reach of the advance that reached each merge commit: width_bucket counts (by binary
   -- search) the advances short of it.
@@ -210,12 +251,16 @@ WITH prs AS (
            UNION ALL SELECT pr_id, deployment_id, finished_at, baseline, 'compare' FROM by_branch) c
     ORDER BY pr_id, finished_at, method)
 )
-SELECT pr_id, deployment_id, finished_at AS deployed_at, method
-  FROM first_one
- WHERE NOT baseline
- ORDER BY pr_id COLLATE "C";
+SELECT f.pr_id, p.repo_id, f.deployment_id, f.finished_at AS deployed_at, f.method
+  FROM first_one f
+  JOIN prs p ON p.pr_id = f.pr_id
+ WHERE NOT f.baseline;
+END;
+
+CREATE TABLE metrics.deployment_changes AS SELECT * FROM metrics.deployment_changes_rows(NULL);
 CREATE UNIQUE INDEX deployment_changes_pr ON metrics.deployment_changes (pr_id);
 CREATE INDEX deployment_changes_deployment ON metrics.deployment_changes (deployment_id);
+CREATE INDEX deployment_changes_repo_time ON metrics.deployment_changes (repo_id, deployed_at);
 
 -- A PR names a Jira issue when its title, branch or body holds a key of a known project.
 -- The keys alone (metrics.pr_issue_keys) do not read the issues: a pull request's row does not
@@ -230,17 +275,39 @@ SELECT k.pr_id, k.issue_key, k.found_in, i.id AS issue_id
   FROM metrics.pr_issue_keys k
   LEFT JOIN source.jira_issues i ON i.key = k.issue_key;
 
--- Reviews by people other than the author, bots excluded: the review load.
-CREATE MATERIALIZED VIEW metrics.reviews AS
-SELECT rv.id AS review_id, p.repo_id, rv.pr_id, rv.author_login AS reviewer, rv.submitted_at, rv.state
-  FROM source.github_pr_reviews rv
-  JOIN source.github_pull_requests p ON p.id = rv.pr_id
-  CROSS JOIN metrics.bot_rules b
- WHERE rv.submitted_at IS NOT NULL
-   AND rv.author_login IS DISTINCT FROM p.author_login
-   AND NOT (rv.author_login IS NOT NULL AND (rv.author_login ~* b.pattern OR lower(rv.author_login) = ANY (b.logins)))
- ORDER BY rv.id COLLATE "C";
+-- Reviews by people other than the author, bots excluded: the review load. A kept table (see
+-- metrics/refresh.ts): metrics.reviews_rows is its one definition, read for every pull request
+-- (NULL) or for those a change reached; metrics.reviews_scope says which those are.
+CREATE FUNCTION metrics.reviews_rows(scope_pr_id text[])
+RETURNS TABLE (review_id text, repo_id text, pr_id text, reviewer text, submitted_at timestamptz, state text)
+LANGUAGE sql STABLE
+BEGIN ATOMIC
+  SELECT rv.id, p.repo_id, rv.pr_id, rv.author_login, rv.submitted_at, rv.state
+    FROM source.github_pr_reviews rv
+    JOIN source.github_pull_requests p ON p.id = rv.pr_id
+    CROSS JOIN metrics.bot_rules b
+   WHERE (scope_pr_id IS NULL OR rv.pr_id = ANY (scope_pr_id))
+     AND rv.submitted_at IS NOT NULL
+     AND rv.author_login IS DISTINCT FROM p.author_login
+     AND NOT (rv.author_login IS NOT NULL AND (rv.author_login ~* b.pattern OR lower(rv.author_login) = ANY (b.logins)));
+END;
+
+-- The pull requests whose reviews a sync's writes can have changed (their reviews, or the pull
+-- request itself: its author): ops.source_changes since the snapshot given. NULL: all of them.
+CREATE FUNCTION metrics.reviews_scope(since pg_snapshot, run bigint)
+RETURNS text[]
+LANGUAGE sql STABLE
+BEGIN ATOMIC
+  SELECT CASE WHEN bool_or(c.pr_ids IS NULL) THEN NULL ELSE coalesce(array_agg(DISTINCT k.pr_id), '{}') END
+    FROM ops.source_changes c
+    LEFT JOIN LATERAL unnest(c.pr_ids) k (pr_id) ON true
+   WHERE c.table_name IN ('github_pr_reviews', 'github_pull_requests')
+     AND NOT pg_visible_in_snapshot(c.tx, since);
+END;
+
+CREATE TABLE metrics.reviews AS SELECT * FROM metrics.reviews_rows(NULL);
 CREATE UNIQUE INDEX reviews_id ON metrics.reviews (review_id);
+CREATE INDEX reviews_pr ON metrics.reviews (pr_id);
 CREATE INDEX reviews_repo_time ON metrics.reviews (repo_id, submitted_at);
 CREATE INDEX reviews_time ON metrics.reviews (submitted_at);
 
@@ -278,7 +345,18 @@ CREATE UNIQUE INDEX review_load_weekly_key ON metrics.review_load_weekly (team, 
 --   review : first review → merged
 --   deploy : merged → shipped in a production deployment
 -- and its change lead time (first commit → shipped).
-CREATE MATERIALIZED VIEW metrics.pull_requests AS
+-- A kept table (metrics/refresh.ts): its rows are read again pull request by pull request.
+CREATE FUNCTION metrics.pull_requests_rows(scope_pr_id text[])
+RETURNS TABLE (pr_id text, repo_id text, repo text, number integer, pr_key text, url text, title text, author text,
+               is_bot boolean, state text, is_draft boolean, created_at timestamptz, ready_at timestamptz,
+               first_commit_at timestamptz, first_review_at timestamptz, merged_at timestamptz, closed_at timestamptz,
+               deployed_at timestamptz, deployment_id text, ship_method text, coding_s double precision,
+               pickup_s double precision, review_s double precision, deploy_s double precision,
+               lead_time_s double precision, size integer, changed_files integer, commits bigint, reviews bigint,
+               review_rounds bigint, merged_without_review boolean, is_revert boolean, reverts_number integer,
+               is_hotfix boolean, issue_keys text[])
+LANGUAGE sql STABLE
+BEGIN ATOMIC
 WITH bots AS (
   SELECT * FROM metrics.bot_rules
 ), reviews AS (
@@ -287,13 +365,13 @@ WITH bots AS (
          count(*) AS reviews,
          count(*) FILTER (WHERE state = 'CHANGES_REQUESTED') AS review_rounds,
          min(submitted_at) AS first_at
-    FROM metrics.reviews GROUP BY pr_id
+    FROM metrics.reviews WHERE scope_pr_id IS NULL OR pr_id = ANY (scope_pr_id) GROUP BY pr_id
 ), commits AS (
   SELECT pr_id, min(authored_at) AS first_commit_at, count(*) AS commits
-    FROM source.github_pr_commits GROUP BY pr_id
+    FROM source.github_pr_commits WHERE scope_pr_id IS NULL OR pr_id = ANY (scope_pr_id) GROUP BY pr_id
 ), links AS (
   SELECT pr_id, array_agg(issue_key ORDER BY issue_key) AS issue_keys
-    FROM metrics.pr_issue_keys GROUP BY pr_id
+    FROM metrics.pr_issue_keys WHERE scope_pr_id IS NULL OR pr_id = ANY (scope_pr_id) GROUP BY pr_id
 ), hotfix AS (
   SELECT (SELECT value FROM metrics.setting_values WHERE key = 'hotfix_label') AS label,
          (SELECT value FROM metrics.setting_values WHERE key = 'hotfix_branch_pattern') AS branch
@@ -303,6 +381,7 @@ WITH bots AS (
          cm.commits
     FROM source.github_pull_requests p
     LEFT JOIN commits cm ON cm.pr_id = p.id
+   WHERE scope_pr_id IS NULL OR p.id = ANY (scope_pr_id)
 )
 SELECT p.id AS pr_id,
        p.repo_id,
@@ -356,8 +435,43 @@ SELECT p.id AS pr_id,
            END AS first_review_at) fr
   LEFT JOIN links lk ON lk.pr_id = p.id
   LEFT JOIN metrics.deployment_changes dc ON dc.pr_id = p.id
- -- Rows in the order of their bytes, as REFRESH ... CONCURRENTLY sorts them to find duplicates.
- ORDER BY p.id COLLATE "C";
+;
+END;
+
+-- The pull requests a sync's writes can have changed: those written, or whose commits, reviews
+-- or Jira keys were, those of a repository written, and those whose reviews or shipping came
+-- out different in this refresh. NULL: all of them.
+CREATE FUNCTION metrics.pull_requests_scope(since pg_snapshot, run bigint)
+RETURNS text[]
+LANGUAGE sql STABLE
+BEGIN ATOMIC
+  WITH changes AS (
+    SELECT c.table_name, c.repo_ids, c.pr_ids FROM ops.source_changes c
+     WHERE c.table_name IN ('github_pull_requests', 'github_pr_commits', 'github_pr_reviews', 'github_pr_issue_refs',
+                            'github_repos', 'jira_projects')
+       AND NOT pg_visible_in_snapshot(c.tx, since)
+  ), diffs AS (
+    SELECT d.row FROM ops.refresh_diffs d
+     WHERE d.run = pull_requests_scope.run AND d.table_name IN ('reviews', 'deployment_changes')
+  ), prs AS (
+    SELECT k.pr_id FROM changes c CROSS JOIN LATERAL unnest(c.pr_ids) k (pr_id)
+    UNION ALL
+    SELECT p.id FROM source.github_pull_requests p
+     WHERE p.repo_id IN (SELECT k.repo_id FROM changes c CROSS JOIN LATERAL unnest(c.repo_ids) k (repo_id)
+                          WHERE c.table_name = 'github_repos')
+    UNION ALL
+    SELECT d.row ->> 'pr_id' FROM diffs d WHERE d.row IS NOT NULL
+  )
+  SELECT CASE WHEN EXISTS (SELECT 1 FROM changes
+                            WHERE table_name = 'jira_projects'
+                               OR (table_name = 'github_repos' AND repo_ids IS NULL)
+                               OR (table_name NOT IN ('github_repos', 'jira_projects') AND pr_ids IS NULL))
+                OR EXISTS (SELECT 1 FROM diffs WHERE row IS NULL)
+              THEN NULL
+              ELSE coalesce((SELECT array_agg(DISTINCT pr_id) FROM prs), '{}') END;
+END;
+
+CREATE TABLE metrics.pull_requests AS SELECT * FROM metrics.pull_requests_rows(NULL);
 CREATE UNIQUE INDEX pull_requests_id ON metrics.pull_requests (pr_id);
 CREATE INDEX pull_requests_repo_number ON metrics.pull_requests (repo_id, number);
 -- Covering indexes: a period's percentiles, and what its merged changes became (deployed, how
@@ -372,6 +486,63 @@ CREATE INDEX pull_requests_merged ON metrics.pull_requests (merged_at)
   WHERE merged_at IS NOT NULL;
 CREATE INDEX pull_requests_open ON metrics.pull_requests (repo_id) WHERE state = 'OPEN';
 CREATE INDEX pull_requests_deployment ON metrics.pull_requests (deployment_id) WHERE deployment_id IS NOT NULL;
+-- Pull requests merged and not shipped: read by metrics.deployment_changes_scope.
+CREATE INDEX pull_requests_unshipped ON metrics.pull_requests (repo_id) WHERE merged_at IS NOT NULL AND deployed_at IS NULL;
+
+-- The pull requests whose shipping a sync's writes can have changed:
+--   those written, or whose commits were;
+--   in a repository whose deployments changed from time T on (the earliest change, either
+--     way: every deployment before it is as it was, so is every shipping it decided), those
+--     shipped at T or later, or not shipped;
+--   in a repository with new history, those not shipped or placed by time only (their merge
+--     commit may now be known); in one whose history was rewritten, or whose compares or
+--     settings were written, all of them.
+-- NULL: all of them.
+CREATE FUNCTION metrics.deployment_changes_scope(since pg_snapshot, run bigint)
+RETURNS text[]
+LANGUAGE sql STABLE
+BEGIN ATOMIC
+  WITH changes AS (
+    SELECT c.table_name, c.operation, c.repo_ids, c.pr_ids FROM ops.source_changes c
+     WHERE c.table_name IN ('github_pull_requests', 'github_pr_commits', 'github_commits', 'github_compares', 'github_repos')
+       AND NOT pg_visible_in_snapshot(c.tx, since)
+  ), moved AS (
+    SELECT d.row ->> 'repo_id' AS repo_id, min((d.row ->> 'finished_at')::timestamptz) AS since_at
+      FROM ops.refresh_diffs d
+     WHERE d.run = deployment_changes_scope.run AND d.table_name = 'deployments' AND d.row IS NOT NULL
+     GROUP BY 1
+  ), whole_repos AS (
+    SELECT k.repo_id FROM changes c CROSS JOIN LATERAL unnest(c.repo_ids) k (repo_id)
+     WHERE c.table_name IN ('github_compares', 'github_repos') OR (c.table_name = 'github_commits' AND c.operation <> 'insert')
+  ), new_history AS (
+    SELECT k.repo_id FROM changes c CROSS JOIN LATERAL unnest(c.repo_ids) k (repo_id)
+     WHERE c.table_name = 'github_commits' AND c.operation = 'insert'
+  ), prs AS (
+    SELECT k.pr_id FROM changes c CROSS JOIN LATERAL unnest(c.pr_ids) k (pr_id)
+     WHERE c.table_name IN ('github_pull_requests', 'github_pr_commits')
+    UNION ALL
+    SELECT p.id FROM source.github_pull_requests p
+     WHERE p.repo_id IN (SELECT repo_id FROM whole_repos) AND p.merged_at IS NOT NULL
+    UNION ALL
+    SELECT dc.pr_id FROM moved m JOIN metrics.deployment_changes dc ON dc.repo_id = m.repo_id
+     WHERE m.since_at IS NULL OR dc.deployed_at >= m.since_at
+    UNION ALL
+    SELECT dc.pr_id FROM metrics.deployment_changes dc
+     WHERE dc.method = 'approximate' AND dc.repo_id IN (SELECT repo_id FROM new_history)
+    UNION ALL
+    -- Merged and not shipped: no row of their own.
+    SELECT pr.pr_id FROM metrics.pull_requests pr
+     WHERE pr.merged_at IS NOT NULL AND pr.deployed_at IS NULL
+       AND (pr.repo_id IN (SELECT repo_id FROM moved) OR pr.repo_id IN (SELECT repo_id FROM new_history))
+  )
+  SELECT CASE WHEN EXISTS (SELECT 1 FROM changes WHERE (table_name IN ('github_pull_requests', 'github_pr_commits') AND pr_ids IS NULL)
+                                                    OR (table_name NOT IN ('github_pull_requests', 'github_pr_commits') AND repo_ids IS NULL))
+                OR EXISTS (SELECT 1 FROM ops.refresh_diffs d
+                            WHERE d.run = deployment_changes_scope.run AND d.table_name = 'deployments' AND d.row IS NULL)
+              THEN NULL
+              ELSE coalesce((SELECT array_agg(DISTINCT pr_id) FROM prs), '{}') END;
+END;
+
 
 CREATE VIEW metrics.team_pull_requests AS
 SELECT tr.team, p.* FROM metrics.pull_requests p JOIN metrics.team_repos tr ON tr.repo_id = p.repo_id

@@ -5,8 +5,8 @@ import type { Client } from './database.js';
 import { MigrationError } from '../errors.js';
 
 /**
- * The repeatable half of the schema: every view, materialized view and function of `metrics`,
- * defined once each in its final form in `sql/views/NN_family.sql`. Files are applied in name
+ * The repeatable half of the schema: every view, materialized view, function and kept table
+ * (metrics/refresh.ts) of `metrics`, defined once each in its final form in `sql/views/NN_family.sql`. Files are applied in name
  * order, and a file reads only what it or an earlier file defines.
  *
  * A file is applied again when its text changed, and with it every file holding an object that
@@ -18,9 +18,10 @@ import { MigrationError } from '../errors.js';
 const FILE = /^(\d{2})_([a-z0-9_]+)\.sql$/;
 // A definition starts a line; function bodies are indented, so nothing inside one matches.
 const OBJECT =
-  /^CREATE\s+(?:OR\s+REPLACE\s+)?(MATERIALIZED\s+VIEW|VIEW|FUNCTION)\s+metrics\.([a-z_][a-z0-9_]*)/gim;
+  /^CREATE\s+(?:OR\s+REPLACE\s+)?(MATERIALIZED\s+VIEW|VIEW|FUNCTION|TABLE)\s+metrics\.([a-z_][a-z0-9_]*)/gim;
 
-export type ObjectKind = 'view' | 'materialized view' | 'function';
+/** A table here is one the refresh keeps from its `_rows` function (metrics/refresh.ts). */
+export type ObjectKind = 'view' | 'materialized view' | 'function' | 'table';
 
 export interface Definitions {
   /** The file's name without .sql, e.g. 40_dora. */
@@ -99,10 +100,10 @@ interface CatalogObject {
 async function existingObjects(client: Client, names: string[]): Promise<Map<string, CatalogObject[]>> {
   const { rows } = await client.query<CatalogObject>(
     `SELECT 'metrics.' || c.relname AS name,
-            CASE c.relkind WHEN 'm' THEN 'materialized view' ELSE 'view' END AS kind,
+            CASE c.relkind WHEN 'm' THEN 'materialized view' WHEN 'r' THEN 'table' ELSE 'view' END AS kind,
             c.oid::regclass::text AS identity
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE n.nspname = 'metrics' AND c.relkind IN ('v', 'm') AND 'metrics.' || c.relname = ANY($1)
+      WHERE n.nspname = 'metrics' AND c.relkind IN ('v', 'm', 'r') AND 'metrics.' || c.relname = ANY($1)
      UNION ALL
      SELECT 'metrics.' || p.proname, 'function', p.oid::regprocedure::text
        FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
@@ -123,7 +124,7 @@ async function dependencyEdges(client: Client): Promise<[string, string][]> {
     WITH ours AS (
       SELECT 'pg_class'::regclass AS cls, c.oid, c.reltype, 'metrics.' || c.relname AS name
         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-       WHERE n.nspname = 'metrics' AND c.relkind IN ('v', 'm')
+       WHERE n.nspname = 'metrics' AND c.relkind IN ('v', 'm', 'r')
       UNION ALL
       SELECT 'pg_proc'::regclass, p.oid, 0, 'metrics.' || p.proname
         FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace

@@ -1,36 +1,11 @@
-import type { Client, Database } from '../db/database.js';
+import type { Client, Database, Queryable } from '../db/database.js';
 import { SyncRun } from '../store/runs.js';
-
-/**
- * Materialized views in schema `metrics`, each with the ones it reads (found from the
- * catalog, so a new view needs no list to be kept).
- */
-export async function materializedViewGraph(db: Database): Promise<Map<string, Set<string>>> {
-  const { rows } = await db.query<{ name: string; needs: string[] }>(`
-    WITH RECURSIVE
-    mv AS (
-      SELECT c.oid, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-       WHERE n.nspname = 'metrics' AND c.relkind = 'm'),
-    edges AS (
-      SELECT DISTINCT r.ev_class AS dependent, d.refobjid AS dependency
-        FROM pg_rewrite r
-        JOIN pg_depend d ON d.objid = r.oid AND d.classid = 'pg_rewrite'::regclass AND d.refclassid = 'pg_class'::regclass
-       WHERE d.refobjid <> r.ev_class),
-    reach(mv, dep) AS (
-      SELECT e.dependent, e.dependency FROM edges e WHERE e.dependent IN (SELECT oid FROM mv)
-      UNION
-      SELECT r.mv, e.dependency FROM reach r JOIN edges e ON e.dependent = r.dep)
-    SELECT mv.relname::text AS name, coalesce(array_agg(DISTINCT d.relname::text) FILTER (WHERE d.oid IS NOT NULL), '{}') AS needs
-      FROM mv
-      LEFT JOIN reach ON reach.mv = mv.oid
-      LEFT JOIN mv d ON d.oid = reach.dep AND d.oid <> mv.oid
-     GROUP BY mv.relname`);
-  return new Map(rows.map((r) => [r.name, new Set(r.needs)]));
-}
 
 export interface RefreshTiming {
   view: string;
   ms: number;
+  /** A kept table read again in part: how many values of its scope column (absent: every row). */
+  scope?: number;
 }
 
 export interface RefreshOptions {
@@ -47,29 +22,58 @@ export interface RefreshOptions {
   full?: boolean;
 }
 
-/** What a view reads, down to the tables: source tables by their writes, settings by contents. */
-export interface ViewInputs {
-  /** Tables of schema source it reads (through any views). */
+/**
+ * What the refresh keeps, each found from the catalog (so a new one needs no list kept here):
+ *   a materialized view: refreshed whole, concurrently once it has rows;
+ *   a kept table: a table of `metrics` with a function `<name>_rows(scope_<column> <type>[])`
+ *     that is its one definition (its rows for the given values of the column, every row for
+ *     NULL) and a function `<name>_scope(since pg_snapshot, run bigint)` that says, from the
+ *     changes since that snapshot and the rows other kept tables changed in this run
+ *     (ops.refresh_diffs), which values of the column a refresh must read again (NULL: all).
+ */
+export interface Derived {
+  kind: 'view' | 'table';
+  /** The derived relations it reads, through any views. */
+  needs: Set<string>;
+  /** Tables of schema source it reads (through any views and functions). */
   sources: Set<string>;
-  /** Tables of schema metrics it reads: the settings, rewritten whole on every apply. */
+  /** Tables of schema metrics it reads that the refresh does not keep: the settings. */
   settings: Set<string>;
   /**
    * It calls a function whose body the catalog does not follow (not SQL-standard, not
    * immutable), so what it reads is not known: any change at all makes it stale.
    */
   opaque: boolean;
+  /** A kept table's column the scope is given in. */
+  scopeColumn: string | null;
 }
 
-/** Each materialized view of `metrics` with the tables it reads, from the catalog. */
-export async function materializedViewInputs(db: Database): Promise<Map<string, ViewInputs>> {
-  const { rows } = await db.query<{ name: string; sources: string[]; settings: string[]; opaque: boolean }>(`
+export async function refreshGraph(db: Database): Promise<Map<string, Derived>> {
+  const { rows } = await db.query<{
+    name: string;
+    kind: 'view' | 'table';
+    scope_column: string | null;
+    needs: string[];
+    sources: string[];
+    settings: string[];
+    opaque: boolean;
+  }>(`
     WITH RECURSIVE
-    mv AS (
-      SELECT c.oid, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-       WHERE n.nspname = 'metrics' AND c.relkind = 'm'),
+    kept AS (
+      SELECT c.oid, c.relname, f.oid AS rows_fn, substr(f.proargnames[1], 7) AS scope_column
+        FROM pg_class c
+        JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'metrics'
+        JOIN pg_proc f ON f.pronamespace = n.oid AND f.proname = c.relname || '_rows'
+       WHERE c.relkind = 'r'),
+    node AS (
+      SELECT c.oid, c.relname, CASE WHEN k.oid IS NULL THEN 'view' ELSE 'table' END AS kind, k.scope_column
+        FROM pg_class c
+        JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'metrics'
+        LEFT JOIN kept k ON k.oid = c.oid
+       WHERE c.relkind = 'm' OR k.oid IS NOT NULL),
     edges AS (
-      -- A view or materialized view reads relations and calls functions (its rewrite rule's
-      -- dependencies); a SQL-standard function body reads relations too.
+      -- A view or materialized view reads what its rewrite rule depends on; a function what a
+      -- SQL-standard body depends on; a kept table what its rows function reads.
       SELECT 'pg_class'::regclass AS cls, r.ev_class AS obj, d.refclassid AS ref_cls, d.refobjid AS ref
         FROM pg_rewrite r JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid
        WHERE d.refclassid IN ('pg_class'::regclass, 'pg_proc'::regclass) AND d.refobjid <> r.ev_class
@@ -77,26 +81,38 @@ export async function materializedViewInputs(db: Database): Promise<Map<string, 
       SELECT 'pg_proc'::regclass, d.objid, d.refclassid, d.refobjid
         FROM pg_depend d
        WHERE d.classid = 'pg_proc'::regclass AND d.refclassid IN ('pg_class'::regclass, 'pg_proc'::regclass)
-         AND d.deptype = 'n'),
-    reach(mv, cls, obj) AS (
-      SELECT oid, 'pg_class'::regclass, oid FROM mv
+         AND d.deptype = 'n'
       UNION
-      SELECT r.mv, e.ref_cls, e.ref FROM reach r JOIN edges e ON e.cls = r.cls AND e.obj = r.obj)
-    SELECT mv.relname::text AS name,
+      SELECT 'pg_class'::regclass, k.oid, 'pg_proc'::regclass, k.rows_fn FROM kept k),
+    reach(node, cls, obj) AS (
+      SELECT oid, 'pg_class'::regclass, oid FROM node
+      UNION
+      SELECT r.node, e.ref_cls, e.ref FROM reach r JOIN edges e ON e.cls = r.cls AND e.obj = r.obj)
+    SELECT node.relname::text AS name, node.kind, node.scope_column,
+           coalesce(array_agg(DISTINCT other.relname::text) FILTER (WHERE other.oid <> node.oid), '{}') AS needs,
            coalesce(array_agg(DISTINCT t.relname::text) FILTER (WHERE tn.nspname = 'source'), '{}') AS sources,
-           coalesce(array_agg(DISTINCT t.relname::text) FILTER (WHERE tn.nspname = 'metrics'), '{}') AS settings,
+           coalesce(array_agg(DISTINCT t.relname::text)
+                      FILTER (WHERE tn.nspname = 'metrics' AND t.oid NOT IN (SELECT oid FROM kept)), '{}') AS settings,
            coalesce(bool_or(p.prosqlbody IS NULL AND p.provolatile <> 'i' AND pn.nspname <> 'pg_catalog'), false) AS opaque
-      FROM mv
-      JOIN reach ON reach.mv = mv.oid
+      FROM node
+      JOIN reach ON reach.node = node.oid
+      LEFT JOIN node other ON reach.cls = 'pg_class'::regclass AND other.oid = reach.obj
       LEFT JOIN pg_class t ON reach.cls = 'pg_class'::regclass AND t.oid = reach.obj AND t.relkind IN ('r', 'p')
       LEFT JOIN pg_namespace tn ON tn.oid = t.relnamespace
       LEFT JOIN pg_proc p ON reach.cls = 'pg_proc'::regclass AND p.oid = reach.obj
       LEFT JOIN pg_namespace pn ON pn.oid = p.pronamespace
-     GROUP BY mv.relname`);
+     GROUP BY node.oid, node.relname, node.kind, node.scope_column`);
   return new Map(
     rows.map((r) => [
       r.name,
-      { sources: new Set(r.sources), settings: new Set(r.settings), opaque: r.opaque },
+      {
+        kind: r.kind,
+        needs: new Set(r.needs),
+        sources: new Set(r.sources),
+        settings: new Set(r.settings),
+        opaque: r.opaque,
+        scopeColumn: r.scope_column,
+      },
     ]),
   );
 }
@@ -109,6 +125,8 @@ interface RefreshPlan {
   snapshot: string;
   stale: Map<string, RefreshReason>;
   digests: Map<string, string>;
+  /** The snapshot each one's last refresh read the changes with (a kept table's scope starts there). */
+  since: Map<string, string>;
   /** Source tables written since the oldest view state (for the record). */
   changedTables: string[];
 }
@@ -120,23 +138,19 @@ interface RefreshPlan {
  * when a settings table it reads holds other contents, or when a view it reads is refreshed.
  * Every other view holds exactly what a refresh would give it, so it is left alone.
  */
-async function planRefresh(
-  db: Database,
-  needs: Map<string, Set<string>>,
-  inputs: Map<string, ViewInputs>,
-  full: boolean,
-): Promise<RefreshPlan> {
-  const settingsTables = [...new Set([...inputs.values()].flatMap((i) => [...i.settings]))].sort();
+async function planRefresh(db: Database, graph: Map<string, Derived>, full: boolean): Promise<RefreshPlan> {
+  const settingsTables = [...new Set([...graph.values()].flatMap((i) => [...i.settings]))].sort();
   // One statement: the snapshot and the changes it sees agree.
   const { rows } = await db.query<{
     snapshot: string;
-    states: { view: string; digest: string; tables: string[] | null; future: boolean }[] | null;
+    states:
+      { view: string; digest: string; snapshot: string; tables: string[] | null; future: boolean }[] | null;
     tables: Record<string, string> | null;
   }>(
     `WITH now AS (SELECT pg_current_snapshot() AS snap)
      SELECT now.snap::text AS snapshot,
             (SELECT json_agg(json_build_object(
-                      'view', s.view, 'digest', s.settings_digest,
+                      'view', s.view, 'digest', s.settings_digest, 'snapshot', s.snapshot::text,
                       'future', pg_snapshot_xmax(s.snapshot) > pg_snapshot_xmax(now.snap),
                       'tables', (SELECT array_agg(DISTINCT c.table_name) FROM ops.source_changes c
                                   WHERE NOT pg_visible_in_snapshot(c.tx, s.snapshot))))
@@ -157,7 +171,7 @@ async function planRefresh(
   const tableDigests = new Map(Object.entries(tables ?? {}));
   const byView = new Map((states ?? []).map((s) => [s.view, s]));
   const digests = new Map<string, string>();
-  for (const [view, input] of inputs)
+  for (const [view, input] of graph)
     digests.set(
       view,
       [...input.settings]
@@ -167,28 +181,29 @@ async function planRefresh(
     );
 
   const stale = new Map<string, RefreshReason>();
-  const order = [...chainLengths(needs).entries()].sort((a, b) => b[1] - a[1]).map(([v]) => v);
+  const order = [...chainLengths(graph).entries()].sort((a, b) => b[1] - a[1]).map(([v]) => v);
   for (const view of order) {
     const state = byView.get(view);
-    const input = inputs.get(view)!;
+    const input = graph.get(view)!;
     const written = new Set(state?.tables ?? []);
     const reason: RefreshReason | null = full
       ? 'full'
       : !state || state.future
         ? 'first'
-        : [...input.sources].some((t) => written.has(t))
-          ? 'sources'
-          : state.digest !== digests.get(view)
-            ? 'settings'
-            : [...needs.get(view)!].some((v) => stale.has(v))
-              ? 'reads a refreshed view'
-              : input.opaque && written.size > 0
-                ? 'opaque'
+        : state.digest !== digests.get(view)
+          ? 'settings'
+          : input.opaque && written.size > 0
+            ? 'opaque'
+            : [...input.sources].some((t) => written.has(t))
+              ? 'sources'
+              : [...input.needs].some((v) => stale.has(v))
+                ? 'reads a refreshed view'
                 : null;
     if (reason) stale.set(view, reason);
   }
   const changedTables = [...new Set((states ?? []).flatMap((s) => s.tables ?? []))].sort();
-  return { snapshot, stale, digests, changedTables };
+  const since = new Map((states ?? []).map((s) => [s.view, s.snapshot]));
+  return { snapshot, stale, digests, since, changedTables };
 }
 
 /**
@@ -205,13 +220,12 @@ const SESSION_SETTINGS: [string, string][] = [
 ];
 
 /**
- * Refreshes the materialized views that something they read has changed since (planRefresh),
- * so that Grafana keeps reading the previous contents until the new ones are ready: a view
- * with rows is refreshed CONCURRENTLY (readers are not blocked), one never populated or still
- * empty (nothing to keep serving) with a plain refresh, which is much cheaper. Each view is
- * vacuumed after, for fresh statistics and a visibility map (dashboards read covering indexes
- * without visiting the table). Each view's state records the snapshot its changes were read
- * with; the changes every view has taken in are then deleted.
+ * Refreshes what something it reads has changed since (planRefresh), so that Grafana keeps
+ * reading the previous contents until the new ones are ready: a materialized view with rows is
+ * refreshed CONCURRENTLY (readers are not blocked), one never populated or still empty (nothing
+ * to keep serving) with a plain refresh, which is much cheaper; a kept table reads again only
+ * the rows its scope names, in one transaction (keepTable). Each one's state records the
+ * snapshot its changes were read with; the changes every one has taken in are then deleted.
  */
 export async function refreshMetrics(
   db: Database,
@@ -229,35 +243,33 @@ export async function refreshMetrics(
   const timings: RefreshTiming[] = [];
   let plan: RefreshPlan | null = null;
   try {
-    const needs = await materializedViewGraph(db);
-    const inputs = await materializedViewInputs(db);
-    plan = await planRefresh(db, needs, inputs, options.full === true);
+    const graph = await refreshGraph(db);
+    plan = await planRefresh(db, graph, options.full === true);
     const connections = db.embedded ? 1 : Math.max(1, Math.floor(options.connections ?? 2));
     const { stale, snapshot, digests } = plan;
-    const stateOf = (
-      view: string,
-      on: { query: (sql: string, params: unknown[]) => Promise<unknown> } = db,
-    ) =>
+    const stateOf = (view: string, refreshed: boolean, on: Queryable = db) =>
       on.query(
         `INSERT INTO ops.metric_view_state (view, snapshot, settings_digest, refreshed_at)
          VALUES ($1, $2::pg_snapshot, $3, clock_timestamp())
          ON CONFLICT (view) DO UPDATE SET snapshot = excluded.snapshot, settings_digest = excluded.settings_digest,
                                           refreshed_at = CASE WHEN $4 THEN excluded.refreshed_at ELSE ops.metric_view_state.refreshed_at END`,
-        [view, snapshot, digests.get(view) ?? '', stale.has(view)],
+        [view, snapshot, digests.get(view) ?? '', refreshed],
       );
     // A view left alone holds what a refresh would give it now: its state moves on at once.
-    for (const view of needs.keys()) if (!stale.has(view)) await stateOf(view);
-    await refreshAll(db, needs, stale, connections, timings, stateOf);
+    for (const view of graph.keys()) if (!stale.has(view)) await stateOf(view, false);
+    const left = await refreshAll(db, graph, plan, run.id, connections, timings, stateOf);
     await db.query(
       `DELETE FROM ops.source_changes c
         WHERE NOT EXISTS (SELECT 1 FROM ops.metric_view_state s WHERE NOT pg_visible_in_snapshot(c.tx, s.snapshot))`,
     );
+    await db.query('DELETE FROM ops.refresh_diffs WHERE run <= $1', [run.id]);
     const totalMs = Date.now() - started;
+    for (const view of left) stale.delete(view);
     await run.finish('succeeded', totalsOf(timings, plan));
     return {
       timings,
       totalMs,
-      skipped: [...needs.keys()].filter((v) => !stale.has(v)).sort(),
+      skipped: [...graph.keys()].filter((v) => !stale.has(v)).sort(),
       reasons: stale,
     };
   } catch (err) {
@@ -281,7 +293,7 @@ const totalsOf = (timings: RefreshTiming[], plan: RefreshPlan | null) => ({
 });
 
 /** How long a chain of views waits on each view (itself included): the longest goes first. */
-function chainLengths(needs: Map<string, Set<string>>): Map<string, number> {
+function chainLengths(graph: Map<string, Derived>): Map<string, number> {
   const chain = new Map<string, number>();
   const chainOf = (view: string, seen: Set<string>): number => {
     const known = chain.get(view);
@@ -290,39 +302,45 @@ function chainLengths(needs: Map<string, Set<string>>): Map<string, number> {
       throw new Error(`materialized views depend on each other in a cycle: ${[...seen].join(', ')}`);
     seen.add(view);
     let longest = 0;
-    for (const [other, otherNeeds] of needs)
-      if (otherNeeds.has(view)) longest = Math.max(longest, chainOf(other, seen));
+    for (const [other, node] of graph)
+      if (node.needs.has(view)) longest = Math.max(longest, chainOf(other, seen));
     seen.delete(view);
     chain.set(view, longest + 1);
     return longest + 1;
   };
-  for (const view of needs.keys()) chainOf(view, new Set());
+  for (const view of graph.keys()) chainOf(view, new Set());
   return chain;
 }
 
 /**
  * Runs the refreshes of the stale views on up to `connections` connections. A view starts
- * once every view it reads is done; among the ready ones, the one with the longest chain of views waiting
- * on it goes first.
+ * once every view it reads is done; among the ready ones, the one with the longest chain of
+ * views waiting on it goes first. One stale only because what it reads was refreshed is left
+ * alone when none of that changed after all (a kept table whose rows read again came out the
+ * same). Returns the views so left alone.
  */
 async function refreshAll(
   db: Database,
-  needs: Map<string, Set<string>>,
-  stale: Map<string, RefreshReason>,
+  graph: Map<string, Derived>,
+  plan: RefreshPlan,
+  run: number,
   connections: number,
   timings: RefreshTiming[],
-  recordState: (view: string, on: Client) => Promise<unknown>,
-): Promise<void> {
-  const chain = chainLengths(needs);
+  recordState: (view: string, refreshed: boolean, on: Client) => Promise<unknown>,
+): Promise<string[]> {
+  const { stale } = plan;
+  const chain = chainLengths(graph);
   const pending = new Set(stale.keys());
   // Views left alone count as done: the stale ones reading them may start at once.
-  const done = new Set([...needs.keys()].filter((v) => !stale.has(v)));
+  const done = new Set([...graph.keys()].filter((v) => !stale.has(v)));
+  const changed = new Set<string>();
+  const left: string[] = [];
   let failure: unknown = null;
   let wake: () => void = () => {};
 
   const next = (): string | undefined => {
     const ready = [...pending]
-      .filter((v) => [...needs.get(v)!].every((d) => done.has(d)))
+      .filter((v) => [...graph.get(v)!.needs].every((d) => done.has(d)))
       .sort((a, b) => chain.get(b)! - chain.get(a)! || (a < b ? -1 : 1));
     return ready[0];
   };
@@ -351,9 +369,36 @@ async function refreshAll(
         pending.delete(view);
         const t0 = Date.now();
         try {
-          await refreshOne(client, view);
-          await recordState(view, client);
-          timings.push({ view, ms: Date.now() - t0 });
+          const node = graph.get(view)!;
+          const reason = stale.get(view)!;
+          const upstream = [...node.needs].filter((v) => stale.has(v));
+          if (reason === 'reads a refreshed view' && !upstream.some((v) => changed.has(v))) {
+            await recordState(view, false, client);
+            left.push(view);
+          } else {
+            let kept: { changed: boolean; scope: number | null } = { changed: true, scope: null };
+            if (node.kind === 'view') await refreshOne(client, view);
+            else {
+              // Read again in part only from what kept tables say they changed.
+              const scoped =
+                (reason === 'sources' || reason === 'reads a refreshed view') &&
+                upstream.every((v) => graph.get(v)!.kind === 'table');
+              kept = await keepTable(
+                client,
+                view,
+                node.scopeColumn!,
+                run,
+                scoped ? plan.since.get(view)! : null,
+              );
+            }
+            await recordState(view, true, client);
+            timings.push({
+              view,
+              ms: Date.now() - t0,
+              ...(kept.scope === null ? {} : { scope: kept.scope }),
+            });
+            if (kept.changed) changed.add(view);
+          }
           done.add(view);
         } catch (err) {
           failure ??= err;
@@ -377,6 +422,77 @@ async function refreshAll(
   await Promise.all(Array.from({ length: workers }, () => worker()));
   if (failure !== null) throw failure;
   if (pending.size > 0) throw new Error(`materialized views not refreshed: ${[...pending].join(', ')}`);
+  return left;
+}
+
+/**
+ * Brings a kept table up to date in one transaction, so readers see the old rows until it
+ * commits. From `since` (its last refresh's snapshot): the rows of the scope its `_scope`
+ * function names are deleted and read again from its `_rows` function, and the rows that came
+ * out different (either way) are written to ops.refresh_diffs for the kept tables that read
+ * this one. Without `since`, or when the scope is everything: every row, and one diff row
+ * with no row, meaning everything. Returns whether anything changed, and the scope's size
+ * (null: every row).
+ */
+async function keepTable(
+  client: Client,
+  table: string,
+  column: string,
+  run: number,
+  since: string | null,
+): Promise<{ changed: boolean; scope: number | null }> {
+  const name = `metrics.${table}`;
+  await client.query('BEGIN');
+  try {
+    let scope: string[] | null = null;
+    if (since !== null) {
+      const { rows } = await client.query<{ scope: string[] | null }>(
+        `SELECT metrics.${table}_scope($1::pg_snapshot, $2) AS scope`,
+        [since, run],
+      );
+      scope = rows[0]!.scope;
+    }
+    let changed: boolean;
+    if (scope === null) {
+      await client.query(`DELETE FROM ${name}`);
+      await client.query(`INSERT INTO ${name} SELECT * FROM metrics.${table}_rows(NULL)`);
+      await client.query(`INSERT INTO ops.refresh_diffs (run, table_name, row) VALUES ($1, $2, NULL)`, [
+        run,
+        table,
+      ]);
+      changed = true;
+    } else if (scope.length === 0) {
+      changed = false;
+    } else {
+      await client.query(`CREATE TEMP TABLE kept_old ON COMMIT DROP AS SELECT * FROM ${name} WITH NO DATA`);
+      await client.query(
+        `WITH gone AS (DELETE FROM ${name} WHERE ${column} = ANY ($1) RETURNING *) INSERT INTO kept_old SELECT * FROM gone`,
+        [scope],
+      );
+      await client.query(
+        `CREATE TEMP TABLE kept_new ON COMMIT DROP AS SELECT * FROM metrics.${table}_rows($1)`,
+        [scope],
+      );
+      await client.query(`INSERT INTO ${name} SELECT * FROM kept_new`);
+      const { rowCount } = await client.query(
+        `INSERT INTO ops.refresh_diffs (run, table_name, row)
+         SELECT $1, $2, to_jsonb(d) FROM (
+           (SELECT * FROM kept_old EXCEPT ALL SELECT * FROM kept_new)
+           UNION ALL
+           (SELECT * FROM kept_new EXCEPT ALL SELECT * FROM kept_old)) d`,
+        [run, table],
+      );
+      changed = (rowCount ?? 0) > 0;
+    }
+    await client.query('COMMIT');
+    // A rewrite of every row leaves the table's statistics and visibility map behind; a few
+    // rows are left to autovacuum.
+    if (scope === null) await client.query(`VACUUM (ANALYZE) ${name}`);
+    return { changed, scope: scope === null ? null : scope.length };
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  }
 }
 
 async function refreshOne(client: Client, view: string): Promise<void> {

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
-import { materializedViewGraph, refreshMetrics } from '../../src/metrics/refresh.js';
-import { DAY } from '../../src/simulators/world/calendar.js';
+import { refreshGraph, refreshMetrics } from '../../src/metrics/refresh.js';
+import { DAY, HOUR } from '../../src/simulators/world/calendar.js';
 import { CLOCK_READERS, viewsReadingTheClock } from '../support/clock-free.js';
 import { freshDatabase, type TestDatabase } from '../support/database.js';
 import { testWorld } from '../support/github.js';
+import { writeHourlyGitHub, writeHourlyJira } from '../support/hourly-sync.js';
 import { loadWorld } from '../support/loaded.js';
 
 // A Sunday between two sprints; what a view holds never depends on when it is refreshed.
@@ -22,7 +23,7 @@ describe('engmetrics refresh', () => {
   /** Every materialized view's rows, in a stable order, as text. */
   async function contents(): Promise<Map<string, string>> {
     const out = new Map<string, string>();
-    for (const view of [...(await materializedViewGraph(t.db)).keys()].sort()) {
+    for (const view of [...(await refreshGraph(t.db)).keys()].sort()) {
       const { rows } = await t.db.query<{ digest: string | null; n: string }>(
         `SELECT md5(string_agg(v::text, E'\\n' ORDER BY v::text)) AS digest, count(*) AS n FROM metrics.${view} v`,
       );
@@ -41,14 +42,16 @@ describe('engmetrics refresh', () => {
   });
 
   it('refreshes each materialized view after every view it reads, even side by side', async () => {
-    const graph = await materializedViewGraph(t.db);
-    expect(graph.get('deployment_changes')).toContain('deployments');
-    expect(graph.get('pull_requests')).toContain('deployment_changes');
+    const graph = await refreshGraph(t.db);
+    expect(graph.get('deployment_changes')!.needs).toContain('deployments');
+    expect(graph.get('pull_requests')!.needs).toContain('deployment_changes');
+    expect(graph.get('review_load_weekly')!.needs).toContain('reviews');
+    expect(graph.get('reviews')).toMatchObject({ kind: 'table', scopeColumn: 'pr_id' });
     // Timings are recorded as each view finishes.
     const done = (await refreshMetrics(t.db, { connections: 3, full: true })).timings.map((x) => x.view);
     expect(new Set(done)).toEqual(new Set(graph.keys()));
-    for (const [view, needs] of graph)
-      for (const need of needs) expect(done.indexOf(need)).toBeLessThan(done.indexOf(view));
+    for (const [view, node] of graph)
+      for (const need of node.needs) expect(done.indexOf(need)).toBeLessThan(done.indexOf(view));
   }, 60_000);
 
   it('gives the same contents whether the views are refreshed one by one or side by side', async () => {
@@ -124,7 +127,7 @@ describe('engmetrics refresh', () => {
       );
       const { timings, skipped } = await refreshMetrics(t.db);
       expect(timings).toEqual([]);
-      expect(skipped.length).toBe((await materializedViewGraph(t.db)).size);
+      expect(skipped.length).toBe((await refreshGraph(t.db)).size);
       const { rows } = await t.db.query<{ n: string }>('SELECT count(*) AS n FROM ops.source_changes');
       expect(Number(rows[0]!.n)).toBe(0);
     }, 60_000);
@@ -221,6 +224,91 @@ describe('engmetrics refresh', () => {
         `SELECT title FROM metrics.pull_requests ORDER BY pr_id LIMIT 1`,
       );
       expect(rows[0]!.title).toMatch(/\(late\)$/);
+    }, 120_000);
+  });
+
+  describe('keeps tables by reading again only what changed', () => {
+    /** The kept tables' part of the last refresh: how many values each read again (absent: all). */
+    async function lastScopes(): Promise<Map<string, number | 'all'>> {
+      const { rows } = await t.db.query<{ details: { timings: { view: string; scope?: number }[] } }>(
+        `SELECT details FROM ops.sync_runs WHERE source = 'metrics' AND scope = 'refresh' AND status = 'succeeded'
+          ORDER BY id DESC LIMIT 1`,
+      );
+      return new Map(rows[0]!.details.timings.map((x) => [x.view, x.scope ?? 'all']));
+    }
+
+    async function incrementalEqualsFull(): Promise<Map<string, number | 'all'>> {
+      await refreshMetrics(t.db);
+      const scopes = await lastScopes();
+      const incremental = await contents();
+      await refreshMetrics(t.db, { full: true });
+      expect(await contents()).toEqual(incremental);
+      return scopes;
+    }
+
+    beforeAll(async () => {
+      await refreshMetrics(t.db, { full: true });
+    }, 60_000);
+
+    it('leaves exactly the rows a full refresh leaves after hour after hour of syncs', async () => {
+      for (let hour = 0; hour < 3; hour++) {
+        await writeHourlyGitHub(t.db, END + hour * HOUR);
+        await writeHourlyJira(t.db, END + hour * HOUR);
+        const scopes = await incrementalEqualsFull();
+        // The pull requests and their reviews are read again in part, not whole.
+        expect(scopes.get('pull_requests')).toEqual(expect.any(Number));
+        expect(scopes.get('reviews')).toEqual(expect.any(Number));
+        expect(scopes.get('deployments')).toEqual(expect.any(Number));
+        expect(scopes.get('deployment_changes')).toEqual(expect.any(Number));
+        const { rows } = await t.db.query<{ n: string }>('SELECT count(*) AS n FROM metrics.pull_requests');
+        expect(scopes.get('pull_requests') as number).toBeLessThan(Number(rows[0]!.n) / 2);
+      }
+    }, 240_000);
+
+    it('takes in a deployment that arrives late, before others of its repository, and history placed after its merges', async () => {
+      // A deployment of a week ago, synced only now: every deployment of its repository after it changes.
+      await t.db.query(
+        `WITH d AS (SELECT d.* FROM source.github_deployments d
+                      JOIN source.github_deployment_statuses s ON s.deployment_id = d.id AND s.state = 'success'
+                     WHERE s.created_at < $1 ORDER BY s.created_at DESC, d.id LIMIT 1),
+         added AS (INSERT INTO source.github_deployments (id, repo_id, environment, sha, ref, task, created_at, updated_at, creator_login, raw)
+                   SELECT 'late-' || id, repo_id, environment, sha, ref, task, $1, $1, creator_login, '{}' FROM d RETURNING id)
+         INSERT INTO source.github_deployment_statuses (id, deployment_id, state, created_at)
+         SELECT id || '-success', id, 'success', $1 FROM added`,
+        [new Date(END - 7 * DAY)],
+      );
+      const late = await incrementalEqualsFull();
+      expect(late.get('deployments')).toBe(1);
+      // A merged pull request's merge commit, unknown until now, placed on the history.
+      const { rows } = await t.db.query<{
+        id: string;
+        repo_id: string;
+        merge_commit_oid: string;
+        merged_at: Date;
+      }>(
+        `SELECT p.id, p.repo_id, p.merge_commit_oid, p.merged_at FROM source.github_pull_requests p
+          WHERE p.merge_commit_oid IS NOT NULL
+            AND EXISTS (SELECT 1 FROM source.github_commits c WHERE c.repo_id = p.repo_id AND c.oid = p.merge_commit_oid)
+          ORDER BY p.merged_at DESC, p.id LIMIT 1`,
+      );
+      const pr = rows[0]!;
+      const { rows: commit } = await t.db.query(
+        'DELETE FROM source.github_commits WHERE repo_id = $1 AND oid = $2 RETURNING *',
+        [pr.repo_id, pr.merge_commit_oid],
+      );
+      await incrementalEqualsFull();
+      await t.db.query(
+        `INSERT INTO source.github_commits SELECT * FROM json_populate_record(NULL::source.github_commits, $1)`,
+        [JSON.stringify(commit[0])],
+      );
+      const placed = await incrementalEqualsFull();
+      expect(placed.get('deployment_changes')).toEqual(expect.any(Number));
+    }, 120_000);
+
+    it('reads every row again when a setting they read changes', async () => {
+      await t.db.query(`UPDATE metrics.setting_values SET value = 'urgent' WHERE key = 'hotfix_label'`);
+      const scopes = await incrementalEqualsFull();
+      expect(scopes.get('pull_requests')).toBe('all');
     }, 120_000);
   });
 });

@@ -5,7 +5,7 @@ export const CLOCK_READERS =
   /\b(now|clock_timestamp|statement_timestamp|transaction_timestamp|timeofday)\s*\(|\b(current_timestamp|current_date|current_time|localtimestamp|localtime)\b/i;
 
 /**
- * The materialized views of `metrics` that read the clock, directly or through a view or a
+ * The materialized views and kept tables of `metrics` that read the clock, directly or through a view or a
  * `metrics` function they read (each named with the object where the clock is read). A
  * materialized view stores what happened; only queries measure "so far".
  */
@@ -21,9 +21,17 @@ export async function viewsReadingTheClock(db: Queryable): Promise<string[]> {
       LEFT JOIN pg_class dc ON dc.oid = d.refobjid AND dc.relkind IN ('v', 'm')
                            AND dc.relnamespace = n.oid
      WHERE c.relkind IN ('v', 'm')
-     GROUP BY c.oid, c.relname, c.relkind`);
+     GROUP BY c.oid, c.relname, c.relkind
+    UNION ALL
+    -- A kept table stores what its rows function reads (metrics/refresh.ts).
+    SELECT c.relname::text, 'm', format('SELECT * FROM metrics.%s_rows(NULL)', c.relname), '{}'
+      FROM pg_class c
+      JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'metrics'
+     WHERE c.relkind = 'r'
+       AND EXISTS (SELECT 1 FROM pg_proc f WHERE f.pronamespace = n.oid AND f.proname = c.relname || '_rows')`);
   const { rows: functions } = await db.query<{ name: string; src: string }>(
-    `SELECT p.proname::text AS name, p.prosrc AS src FROM pg_proc p
+    // A SQL-standard body is not in prosrc: the definition as the server prints it is.
+    `SELECT p.proname::text AS name, CASE WHEN p.prokind = 'f' THEN pg_get_functiondef(p.oid) ELSE p.prosrc END AS src FROM pg_proc p
        JOIN pg_namespace n ON n.oid = p.pronamespace AND n.nspname = 'metrics'`,
   );
   const fnSource = new Map<string, string>();

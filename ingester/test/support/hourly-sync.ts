@@ -1,5 +1,5 @@
-import type { Database } from '../src/db/database.js';
-import { HOUR } from '../src/simulators/world/calendar.js';
+import type { Database } from '../../src/db/database.js';
+import { HOUR } from '../../src/simulators/world/calendar.js';
 
 /**
  * What an hourly sync of a busy organisation writes, written straight into a loaded
