@@ -44,8 +44,9 @@ export interface Derived {
    * immutable), so what it reads is not known: any change at all makes it stale.
    */
   opaque: boolean;
-  /** A kept table's column the scope is given in. */
+  /** A kept table's column the scope is given in, and the scope's type (an array of the column's). */
   scopeColumn: string | null;
+  scopeType: string | null;
 }
 
 export async function refreshGraph(db: Database): Promise<Map<string, Derived>> {
@@ -53,6 +54,7 @@ export async function refreshGraph(db: Database): Promise<Map<string, Derived>> 
     name: string;
     kind: 'view' | 'table';
     scope_column: string | null;
+    scope_type: string | null;
     needs: string[];
     sources: string[];
     settings: string[];
@@ -60,13 +62,15 @@ export async function refreshGraph(db: Database): Promise<Map<string, Derived>> 
   }>(`
     WITH RECURSIVE
     kept AS (
-      SELECT c.oid, c.relname, f.oid AS rows_fn, substr(f.proargnames[1], 7) AS scope_column
+      SELECT c.oid, c.relname, f.oid AS rows_fn, substr(f.proargnames[1], 7) AS scope_column,
+             format_type(f.proargtypes[0], NULL) AS scope_type
         FROM pg_class c
         JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'metrics'
         JOIN pg_proc f ON f.pronamespace = n.oid AND f.proname = c.relname || '_rows'
        WHERE c.relkind = 'r'),
     node AS (
-      SELECT c.oid, c.relname, CASE WHEN k.oid IS NULL THEN 'view' ELSE 'table' END AS kind, k.scope_column
+      SELECT c.oid, c.relname, CASE WHEN k.oid IS NULL THEN 'view' ELSE 'table' END AS kind, k.scope_column,
+             k.scope_type
         FROM pg_class c
         JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'metrics'
         LEFT JOIN kept k ON k.oid = c.oid
@@ -88,7 +92,7 @@ export async function refreshGraph(db: Database): Promise<Map<string, Derived>> 
       SELECT oid, 'pg_class'::regclass, oid FROM node
       UNION
       SELECT r.node, e.ref_cls, e.ref FROM reach r JOIN edges e ON e.cls = r.cls AND e.obj = r.obj)
-    SELECT node.relname::text AS name, node.kind, node.scope_column,
+    SELECT node.relname::text AS name, node.kind, node.scope_column, node.scope_type,
            coalesce(array_agg(DISTINCT other.relname::text) FILTER (WHERE other.oid <> node.oid), '{}') AS needs,
            coalesce(array_agg(DISTINCT t.relname::text) FILTER (WHERE tn.nspname = 'source'), '{}') AS sources,
            coalesce(array_agg(DISTINCT t.relname::text)
@@ -101,7 +105,7 @@ export async function refreshGraph(db: Database): Promise<Map<string, Derived>> 
       LEFT JOIN pg_namespace tn ON tn.oid = t.relnamespace
       LEFT JOIN pg_proc p ON reach.cls = 'pg_proc'::regclass AND p.oid = reach.obj
       LEFT JOIN pg_namespace pn ON pn.oid = p.pronamespace
-     GROUP BY node.oid, node.relname, node.kind, node.scope_column`);
+     GROUP BY node.oid, node.relname, node.kind, node.scope_column, node.scope_type`);
   return new Map(
     rows.map((r) => [
       r.name,
@@ -112,6 +116,7 @@ export async function refreshGraph(db: Database): Promise<Map<string, Derived>> 
         settings: new Set(r.settings),
         opaque: r.opaque,
         scopeColumn: r.scope_column,
+        scopeType: r.scope_type,
       },
     ]),
   );
@@ -383,13 +388,7 @@ async function refreshAll(
               const scoped =
                 (reason === 'sources' || reason === 'reads a refreshed view') &&
                 upstream.every((v) => graph.get(v)!.kind === 'table');
-              kept = await keepTable(
-                client,
-                view,
-                node.scopeColumn!,
-                run,
-                scoped ? plan.since.get(view)! : null,
-              );
+              kept = await keepTable(client, view, node, run, scoped ? plan.since.get(view)! : null);
             }
             await recordState(view, true, client);
             timings.push({
@@ -425,70 +424,84 @@ async function refreshAll(
   return left;
 }
 
+/** Past this many changed rows, a kept table tells those reading it that everything changed. */
+const DIFF_ROWS_KEPT = 50_000;
+
 /**
  * Brings a kept table up to date in one transaction, so readers see the old rows until it
- * commits. From `since` (its last refresh's snapshot): the rows of the scope its `_scope`
- * function names are deleted and read again from its `_rows` function, and the rows that came
- * out different (either way) are written to ops.refresh_diffs for the kept tables that read
- * this one. Without `since`, or when the scope is everything: every row, and one diff row
- * with no row, meaning everything. Returns whether anything changed, and the scope's size
- * (null: every row).
+ * commits. Its `_scope` function names, from `since` (its last refresh's snapshot), the values
+ * of its scope column to read again (NULL, or no `since`: every row). Those rows are read from
+ * its `_rows` function and compared with the rows it holds for the same values, both ways; only
+ * the values whose rows differ are deleted and written again, as a concurrent refresh of a
+ * materialized view writes only what changed. The rows that differ go to ops.refresh_diffs for
+ * the kept tables that read this one (past DIFF_ROWS_KEPT, one row with no row: everything).
+ * Returns whether anything changed, and the scope's size (null: every row).
  */
 async function keepTable(
   client: Client,
   table: string,
-  column: string,
+  { scopeColumn: column, scopeType: type }: Derived,
   run: number,
   since: string | null,
 ): Promise<{ changed: boolean; scope: number | null }> {
   const name = `metrics.${table}`;
   await client.query('BEGIN');
   try {
-    let scope: string[] | null = null;
+    // Two refreshes at once (a replica's and `engmetrics refresh`) take turns on each table:
+    // the later one compares with what the earlier one wrote, never beside it.
+    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [name]);
+    let scope: unknown[] | null = null;
     if (since !== null) {
-      const { rows } = await client.query<{ scope: string[] | null }>(
+      const { rows } = await client.query<{ scope: unknown[] | null }>(
         `SELECT metrics.${table}_scope($1::pg_snapshot, $2) AS scope`,
         [since, run],
       );
       scope = rows[0]!.scope;
     }
-    let changed: boolean;
-    if (scope === null) {
-      await client.query(`DELETE FROM ${name}`);
-      await client.query(`INSERT INTO ${name} SELECT * FROM metrics.${table}_rows(NULL)`);
-      await client.query(`INSERT INTO ops.refresh_diffs (run, table_name, row) VALUES ($1, $2, NULL)`, [
-        run,
-        table,
-      ]);
-      changed = true;
-    } else if (scope.length === 0) {
-      changed = false;
-    } else {
-      await client.query(`CREATE TEMP TABLE kept_old ON COMMIT DROP AS SELECT * FROM ${name} WITH NO DATA`);
+    if (scope !== null && scope.length === 0) {
+      await client.query('COMMIT');
+      return { changed: false, scope: 0 };
+    }
+    await client.query(
+      `CREATE TEMP TABLE kept_new ON COMMIT DROP AS SELECT * FROM metrics.${table}_rows($1::${type})`,
+      [scope],
+    );
+    // true: a row only the table holds; false: one only the new rows hold.
+    const { rowCount } = await client.query(
+      `CREATE TEMP TABLE kept_diff ON COMMIT DROP AS
+         SELECT true AS gone, d.* FROM (SELECT * FROM ${name} WHERE $1::${type} IS NULL OR ${column} = ANY ($1)
+                                        EXCEPT ALL SELECT * FROM kept_new) d
+         UNION ALL
+         SELECT false, d.* FROM (SELECT * FROM kept_new
+                                 EXCEPT ALL SELECT * FROM ${name} WHERE $1::${type} IS NULL OR ${column} = ANY ($1)) d`,
+      [scope],
+    );
+    const changedRows = rowCount ?? 0;
+    if (changedRows > 0) {
       await client.query(
-        `WITH gone AS (DELETE FROM ${name} WHERE ${column} = ANY ($1) RETURNING *) INSERT INTO kept_old SELECT * FROM gone`,
-        [scope],
+        `CREATE TEMP TABLE kept_values ON COMMIT DROP AS SELECT DISTINCT ${column} FROM kept_diff`,
       );
+      await client.query(`DELETE FROM ${name} WHERE ${column} IN (SELECT ${column} FROM kept_values)`);
       await client.query(
-        `CREATE TEMP TABLE kept_new ON COMMIT DROP AS SELECT * FROM metrics.${table}_rows($1)`,
-        [scope],
+        `INSERT INTO ${name} SELECT * FROM kept_new WHERE ${column} IN (SELECT ${column} FROM kept_values)`,
       );
-      await client.query(`INSERT INTO ${name} SELECT * FROM kept_new`);
-      const { rowCount } = await client.query(
-        `INSERT INTO ops.refresh_diffs (run, table_name, row)
-         SELECT $1, $2, to_jsonb(d) FROM (
-           (SELECT * FROM kept_old EXCEPT ALL SELECT * FROM kept_new)
-           UNION ALL
-           (SELECT * FROM kept_new EXCEPT ALL SELECT * FROM kept_old)) d`,
-        [run, table],
-      );
-      changed = (rowCount ?? 0) > 0;
+      if (changedRows > DIFF_ROWS_KEPT)
+        await client.query(`INSERT INTO ops.refresh_diffs (run, table_name, row) VALUES ($1, $2, NULL)`, [
+          run,
+          table,
+        ]);
+      else
+        await client.query(
+          `INSERT INTO ops.refresh_diffs (run, table_name, row)
+           SELECT $1, $2, to_jsonb(d) - 'gone' FROM kept_diff d`,
+          [run, table],
+        );
     }
     await client.query('COMMIT');
-    // A rewrite of every row leaves the table's statistics and visibility map behind; a few
-    // rows are left to autovacuum.
-    if (scope === null) await client.query(`VACUUM (ANALYZE) ${name}`);
-    return { changed, scope: scope === null ? null : scope.length };
+    // Every row read again, or many rewritten, leave the statistics and the visibility map
+    // behind (the dashboards' covering indexes need both); a few rows are left to autovacuum.
+    if (scope === null || changedRows > DIFF_ROWS_KEPT) await client.query(`VACUUM (ANALYZE) ${name}`);
+    return { changed: changedRows > 0, scope: scope === null ? null : scope.length };
   } catch (err) {
     await client.query('ROLLBACK').catch(() => {});
     throw err;

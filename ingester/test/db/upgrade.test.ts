@@ -18,6 +18,7 @@ import { CLOCK_READERS } from '../support/clock-free.js';
 import { freshDatabase, type TestDatabase } from '../support/database.js';
 import { testWorld } from '../support/github.js';
 import { loadWorld } from '../support/loaded.js';
+import { SyncRun } from '../../src/store/runs.js';
 
 /**
  * A database built by the releases whose sql/ files held tables and views together (0001–0023,
@@ -131,7 +132,18 @@ describe('a database of the combined layout (0001–0023)', () => {
   beforeAll(async () => {
     t = await freshDatabase();
     await migrateCombined(t.db);
-    await loadWorld(world, t.db);
+    // The refresh of today reads the state 0029 keeps; the upgrade re-creates every view from the
+    // rows. The layout's own refresh left a run record, as any refresh does.
+    await loadWorld(world, t.db, undefined, { refresh: false });
+    const run = await SyncRun.start(t.db, 'metrics', 'refresh');
+    await run.finish('succeeded', {
+      rowsWritten: 0,
+      apiRequests: 0,
+      apiPoints: 0,
+      rateLimitRemaining: null,
+      recordsSkipped: 0,
+      details: {},
+    });
     fresh = await freshDatabase({ migrated: true });
     await loadWorld(world, fresh.db);
 
@@ -170,7 +182,10 @@ describe('a database of the combined layout (0001–0023)', () => {
     }
     const { rows: views } = await fresh.db.query<{ name: string }>(
       `SELECT c.relname::text AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE n.nspname = 'metrics' AND c.relkind IN ('v', 'm')`,
+        WHERE n.nspname = 'metrics'
+          AND (c.relkind IN ('v', 'm')
+               OR (c.relkind = 'r' AND EXISTS (SELECT 1 FROM pg_proc f
+                                                WHERE f.pronamespace = n.oid AND f.proname = c.relname || '_rows')))`,
     );
     // sync_runs lists when each load ran, which differs between the two databases by its nature.
     for (const { name } of views.filter((v) => v.name !== 'sync_runs'))

@@ -142,7 +142,10 @@ describe('percentiles read from a range of values', () => {
     // as they were: review and lead times move far outside the weeks' percentiles.
     await t.db.query(`UPDATE source.github_pull_requests SET merged_at = merged_at + interval '21 days'`);
     await t.db.query(`UPDATE source.github_pr_commits SET authored_at = authored_at - interval '60 days'`);
-    await t.db.query('REFRESH MATERIALIZED VIEW metrics.pull_requests');
+    // The pull requests alone read again (a kept table: its rows function is its definition).
+    await t.db.query(
+      'DELETE FROM metrics.pull_requests; INSERT INTO metrics.pull_requests SELECT * FROM metrics.pull_requests_rows(NULL)',
+    );
     const params = ['*', new Date(END - 150 * DAY), new Date(END)];
     const merged = Number((await t.db.query<{ prs_merged: string }>(FLOW, params)).rows[0]!.prs_merged);
     const shipped = Number((await t.db.query<{ prs_shipped: string }>(LEAD, params)).rows[0]!.prs_shipped);

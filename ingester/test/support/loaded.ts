@@ -10,9 +10,15 @@ import { organisationOf, startGitHub, syncFrom } from './github.js';
 
 /**
  * Loads a generated organisation the way a user's would be: both simulators, the real
- * GitHub and Jira syncs, the organisation file's settings, a refresh.
+ * GitHub and Jira syncs, the organisation file's settings, a refresh (unless `refresh` is
+ * false: a database of an older layout, which its own migration fills anew).
  */
-export async function loadWorld(world: World, db: Database, log: Logger = quietLog): Promise<void> {
+export async function loadWorld(
+  world: World,
+  db: Database,
+  log: Logger = quietLog,
+  { refresh = true }: { refresh?: boolean } = {},
+): Promise<void> {
   const github = await startGitHub(world);
   const jira = await startSite(world);
   try {
@@ -23,7 +29,7 @@ export async function loadWorld(world: World, db: Database, log: Logger = quietL
     if (ji.results.some((r: { status: string }) => r.status !== 'succeeded'))
       throw new Error(`Jira sync failed: ${JSON.stringify(ji.results)}`);
     await applyOrganisationSettings(db, organisationOf(world));
-    await refreshMetrics(db);
+    if (refresh) await refreshMetrics(db);
     // As the scheduler does after a refresh, at the world's "now".
     await recordForecasts(db, new Date(world.spec.end));
   } finally {

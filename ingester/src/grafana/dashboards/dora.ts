@@ -456,7 +456,14 @@ const flag = (field: string, displayName: string, yes: string, colour: string): 
  * The latest 500 rows of a validation view for the team and repositories, in the time range.
  * `select` is the SELECT list, a string a line.
  */
-function drillSql(view: string, select: string[], time = 'finished_at', orderBy = `${time} DESC`): string {
+// Newest first, then by the row's own key: ties (a deployment's pull requests share its time)
+// come out the same whatever order the rows are stored in.
+function drillSql(
+  view: string,
+  select: string[],
+  time = 'finished_at',
+  orderBy = `${time} DESC, deployment_id`,
+): string {
   return `
     SELECT ${select.join(',\n           ')}
       FROM metrics.${view}
@@ -510,6 +517,7 @@ function shippedPullRequestsTable(): Panel {
         'deployment_id, url',
       ],
       'deployed_at',
+      'deployed_at DESC, pr_key',
     ),
     columns: [
       timestampColumn('deployed_at', 'Deployed', 180),
@@ -543,7 +551,7 @@ function failureEvidenceTable(): Panel {
         'within_window',
       ],
       'finished_at',
-      'finished_at DESC, signal_at',
+      'finished_at DESC, signal_at, deployment_id, kind, evidence',
     ),
     columns: [
       DEPLOYED,
