@@ -108,3 +108,37 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
   SELECT coalesce(sum(extract(epoch FROM upper(r) - lower(r))), 0)
     FROM unnest(p_spans * tstzmultirange(tstzrange(NULL, p_as_of))) r
 $$;
+
+-- For the kept tables that sum another by time (metrics/refresh.ts): the instants (old and new)
+-- of the rows of p_table that came out different in refresh p_run in one of the columns p_cols
+-- (a row only one side has counts), by its key p_key and time column p_time. NULL when every row
+-- of it changed.
+CREATE FUNCTION metrics.refresh_changed_times(p_run bigint, p_table text, p_key text, p_time text, p_cols text[])
+RETURNS timestamptz[]
+LANGUAGE sql STABLE
+BEGIN ATOMIC
+  WITH d AS (
+    SELECT r.row ->> p_key AS k, (r.row ->> p_time)::timestamptz AS at,
+           (SELECT jsonb_object_agg(c, r.row -> c) FROM unnest(p_cols) c) AS proj
+      FROM ops.refresh_diffs r
+     WHERE r.run = p_run AND r.table_name = p_table AND r.row IS NOT NULL
+  ), moved AS (
+    SELECT k FROM d GROUP BY k HAVING count(DISTINCT proj) > 1 OR count(*) = 1
+  )
+  SELECT CASE WHEN EXISTS (SELECT 1 FROM ops.refresh_diffs r WHERE r.run = p_run AND r.table_name = p_table AND r.row IS NULL)
+              THEN NULL
+              ELSE coalesce((SELECT array_agg(DISTINCT d.at) FROM d JOIN moved USING (k) WHERE d.at IS NOT NULL), '{}') END;
+END;
+
+-- The weeks (Monday 00:00 UTC) of those instants, for a weekly kept table's scope; NULL stays NULL,
+-- and so does any write to the tables that say which repositories and projects each team has.
+CREATE FUNCTION metrics.refresh_changed_weeks(since pg_snapshot, p_times timestamptz[])
+RETURNS timestamptz[]
+LANGUAGE sql STABLE
+BEGIN ATOMIC
+  SELECT CASE WHEN p_times IS NULL
+                OR EXISTS (SELECT 1 FROM ops.source_changes c
+                            WHERE c.table_name IN ('github_repos', 'jira_projects') AND NOT pg_visible_in_snapshot(c.tx, since))
+              THEN NULL
+              ELSE coalesce((SELECT array_agg(DISTINCT date_trunc('week', t, 'UTC')) FROM unnest(p_times) t), '{}') END;
+END;

@@ -316,11 +316,22 @@ SELECT tr.team, r.* FROM metrics.reviews r JOIN metrics.team_repos tr ON tr.repo
 UNION ALL
 SELECT '*', r.* FROM metrics.reviews r;
 
--- Reviews per reviewer in a week, summarised per team (no leaderboards).
-CREATE MATERIALIZED VIEW metrics.review_load_weekly AS
-WITH by_repo AS (
+-- Reviews per reviewer in a week, summarised per team (no leaderboards). A kept table
+-- (metrics/refresh.ts), read again week by week.
+CREATE FUNCTION metrics.review_load_weekly_rows(scope_week timestamptz[])
+RETURNS TABLE (team text, week timestamptz, reviewers bigint, reviews numeric, reviews_per_reviewer_p50 double precision,
+               reviews_per_reviewer_max bigint, busiest_reviewer_share_pct numeric)
+LANGUAGE sql STABLE
+BEGIN ATOMIC
+WITH picked AS (
+  SELECT r.repo_id, r.submitted_at, r.reviewer FROM metrics.reviews r WHERE scope_week IS NULL
+  UNION ALL
+  SELECT r.repo_id, r.submitted_at, r.reviewer
+    FROM unnest(scope_week) w
+    JOIN metrics.reviews r ON r.submitted_at >= w AND r.submitted_at < w + interval '7 days'
+), by_repo AS (
   SELECT repo_id, date_trunc('week', submitted_at, 'UTC') AS week, reviewer, count(*) AS reviews
-    FROM metrics.reviews GROUP BY 1, 2, 3
+    FROM picked GROUP BY 1, 2, 3
 ), per AS (
   -- As metrics.team_reviews counted per reviewer: a team's count is the sum over its repositories.
   SELECT tr.team, b.week, b.reviewer, sum(b.reviews)::bigint AS reviews
@@ -336,6 +347,19 @@ SELECT team, week,
        max(reviews) AS reviews_per_reviewer_max,
        round(100.0 * max(reviews) / nullif(sum(reviews), 0), 1) AS busiest_reviewer_share_pct
   FROM per GROUP BY 1, 2;
+END;
+
+-- The weeks whose reviews came out different in this refresh.
+CREATE FUNCTION metrics.review_load_weekly_scope(since pg_snapshot, run bigint)
+RETURNS timestamptz[]
+LANGUAGE sql STABLE
+BEGIN ATOMIC
+  SELECT metrics.refresh_changed_weeks(since,
+           metrics.refresh_changed_times(run, 'reviews', 'review_id', 'submitted_at',
+                                         ARRAY['repo_id', 'reviewer', 'submitted_at']));
+END;
+
+CREATE TABLE metrics.review_load_weekly AS SELECT * FROM metrics.review_load_weekly_rows(NULL);
 CREATE UNIQUE INDEX review_load_weekly_key ON metrics.review_load_weekly (team, week);
 
 -- Pull requests ------------------------------------------------------------------------------
@@ -549,7 +573,21 @@ SELECT tr.team, p.* FROM metrics.pull_requests p JOIN metrics.team_repos tr ON t
 UNION ALL
 SELECT '*', p.* FROM metrics.pull_requests p;
 
-CREATE MATERIALIZED VIEW metrics.pr_flow_weekly AS
+-- A kept table (metrics/refresh.ts), read again week by week.
+CREATE FUNCTION metrics.pr_flow_weekly_rows(scope_week timestamptz[])
+RETURNS TABLE (team text, week timestamptz, merged bigint, merged_without_review bigint, coding_p50_h double precision,
+               pickup_p50_h double precision, review_p50_h double precision, deploy_p50_h double precision,
+               size_p50 double precision, files_p50 double precision, reviews_avg numeric, review_rounds_avg numeric,
+               coding_n bigint, pickup_n bigint, review_n bigint, deploy_n bigint)
+LANGUAGE sql STABLE
+BEGIN ATOMIC
+WITH picked AS (
+  SELECT p.* FROM metrics.team_pull_requests p WHERE scope_week IS NULL AND p.merged_at IS NOT NULL
+  UNION ALL
+  SELECT p.*
+    FROM unnest(scope_week) w
+    JOIN metrics.team_pull_requests p ON p.merged_at >= w AND p.merged_at < w + interval '7 days'
+)
 SELECT team, date_trunc('week', merged_at, 'UTC') AS week,
        count(*) AS merged,
        count(*) FILTER (WHERE merged_without_review) AS merged_without_review,
@@ -566,9 +604,24 @@ SELECT team, date_trunc('week', merged_at, 'UTC') AS week,
        count(pickup_s) AS pickup_n,
        count(review_s) AS review_n,
        count(deploy_s) AS deploy_n
-  FROM metrics.team_pull_requests
- WHERE merged_at IS NOT NULL AND NOT is_bot
+  FROM picked
+ WHERE NOT is_bot
  GROUP BY 1, 2;
+END;
+
+-- The weeks whose merged pull requests came out different in this refresh, in what is summed.
+CREATE FUNCTION metrics.pr_flow_weekly_scope(since pg_snapshot, run bigint)
+RETURNS timestamptz[]
+LANGUAGE sql STABLE
+BEGIN ATOMIC
+  SELECT metrics.refresh_changed_weeks(since,
+           metrics.refresh_changed_times(run, 'pull_requests', 'pr_id', 'merged_at',
+                                         ARRAY['repo_id', 'is_bot', 'merged_at', 'merged_without_review', 'coding_s',
+                                               'pickup_s', 'review_s', 'deploy_s', 'size', 'changed_files', 'reviews',
+                                               'review_rounds']));
+END;
+
+CREATE TABLE metrics.pr_flow_weekly AS SELECT * FROM metrics.pr_flow_weekly_rows(NULL);
 CREATE UNIQUE INDEX pr_flow_weekly_key ON metrics.pr_flow_weekly (team, week);
 
 CREATE VIEW metrics.open_pull_requests AS

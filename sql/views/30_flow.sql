@@ -26,7 +26,15 @@ SELECT sp.issue_id, sp.seq, sp.status_id, ss.status, ss.stage, sp.started_at, sp
   JOIN metrics.status_stages ss ON ss.status_id = sp.status_id;
 
 -- Issues -------------------------------------------------------------------------------------
-CREATE MATERIALIZED VIEW metrics.issues AS
+-- A kept table (metrics/refresh.ts), read again issue by issue.
+CREATE FUNCTION metrics.issues_rows(scope_issue_id text[])
+RETURNS TABLE (issue_id text, key text, project_key text, issue_type text, flow_item text, summary text, labels text[],
+               epic_key text, assignee_account_id text, assignee text, created_at timestamptz,
+               first_active_at timestamptz, done_at timestamptz, current_status text, current_stage text,
+               stage_since timestamptz, points numeric, is_incident boolean, lead_time_s numeric, flow_time_s numeric,
+               active_s numeric, waiting_s numeric, blocked_spans tstzmultirange, history_gap boolean)
+LANGUAGE sql STABLE
+BEGIN ATOMIC
 WITH stages AS MATERIALIZED (
   -- metrics.issue_stage_periods, with the blocked pattern matched once per status
   SELECT ss.status_id, ss.status, ss.stage,
@@ -36,6 +44,7 @@ WITH stages AS MATERIALIZED (
   SELECT sp.issue_id, sp.seq, s.status, s.stage, sp.started_at, sp.ended_at, s.blocked_status
     FROM source.jira_status_periods sp
     JOIN stages s ON s.status_id = sp.status_id
+   WHERE scope_issue_id IS NULL OR sp.issue_id = ANY (scope_issue_id)
 ), current AS (
   SELECT DISTINCT ON (issue_id COLLATE "C") issue_id, status, stage, started_at AS stage_since
     FROM p ORDER BY issue_id COLLATE "C", seq DESC
@@ -61,13 +70,16 @@ WITH stages AS MATERIALIZED (
   SELECT issue_id, range_agg(tstzrange(started_at, ended_at)) AS spans
     FROM (SELECT issue_id, started_at, ended_at FROM p WHERE blocked_status
           UNION ALL
-          SELECT issue_id, started_at, ended_at FROM source.jira_flag_periods) b
+          SELECT issue_id, started_at, ended_at FROM source.jira_flag_periods
+           WHERE scope_issue_id IS NULL OR issue_id = ANY (scope_issue_id)) b
    GROUP BY issue_id
 ), flow_items AS (
   SELECT * FROM metrics.setting_flow_items
 ), points AS (
   SELECT DISTINCT ON (issue_id COLLATE "C") issue_id, points
-    FROM source.jira_point_estimates ORDER BY issue_id COLLATE "C", seq DESC
+    FROM source.jira_point_estimates
+   WHERE scope_issue_id IS NULL OR issue_id = ANY (scope_issue_id)
+   ORDER BY issue_id COLLATE "C", seq DESC
 ), history AS (
   -- Whether the status changes Jira kept hold together: each from the status the change before
   -- went to, and the last to the status the issue is in now. One that does not is measured
@@ -77,7 +89,7 @@ WITH stages AS MATERIALIZED (
     FROM (SELECT c.issue_id, c.from_value, c.to_value, c.changed_at, c.history_id, c.item_index,
                  lag(c.to_value) OVER (PARTITION BY c.issue_id ORDER BY c.changed_at, c.history_id, c.item_index) AS prev_to
             FROM source.jira_changelog c
-           WHERE c.kind = 'status') c
+           WHERE c.kind = 'status' AND (scope_issue_id IS NULL OR c.issue_id = ANY (scope_issue_id))) c
    GROUP BY issue_id
 )
 SELECT i.id AS issue_id, i.key, i.project_key, i.issue_type,
@@ -107,8 +119,26 @@ SELECT i.id AS issue_id, i.key, i.project_key, i.issue_type,
   LEFT JOIN flow_items ty ON ty.match = 'type' AND lower(ty.value) = lower(i.issue_type)
   LEFT JOIN metrics.incident_issues ii ON ii.issue_id = i.id
   LEFT JOIN source.jira_users u ON u.account_id = i.assignee_account_id
- WHERE i.issue_type <> 'Epic'
- ORDER BY i.id COLLATE "C";
+ WHERE i.issue_type <> 'Epic' AND (scope_issue_id IS NULL OR i.id = ANY (scope_issue_id));
+END;
+
+-- The issues a sync's writes can have changed: those written, or whose history, status periods,
+-- estimates or flags were. NULL (all of them) when the statuses or the people were written.
+CREATE FUNCTION metrics.issues_scope(since pg_snapshot, run bigint)
+RETURNS text[]
+LANGUAGE sql STABLE
+BEGIN ATOMIC
+  WITH changes AS (
+    SELECT c.table_name, c.issue_ids FROM ops.source_changes c
+     WHERE c.table_name IN ('jira_issues', 'jira_changelog', 'jira_status_periods', 'jira_point_estimates',
+                            'jira_flag_periods', 'jira_statuses', 'jira_users')
+       AND NOT pg_visible_in_snapshot(c.tx, since)
+  )
+  SELECT CASE WHEN EXISTS (SELECT 1 FROM changes WHERE issue_ids IS NULL) THEN NULL
+              ELSE coalesce((SELECT array_agg(DISTINCT k.issue_id) FROM changes c CROSS JOIN LATERAL unnest(c.issue_ids) k (issue_id)), '{}') END;
+END;
+
+CREATE TABLE metrics.issues AS SELECT * FROM metrics.issues_rows(NULL);
 CREATE UNIQUE INDEX issues_id ON metrics.issues (issue_id);
 CREATE UNIQUE INDEX issues_key ON metrics.issues (key);
 CREATE INDEX issues_project_done ON metrics.issues (project_key, done_at) INCLUDE (flow_time_s, active_s, flow_item) WHERE done_at IS NOT NULL;
@@ -120,7 +150,20 @@ SELECT tp.team, i.* FROM metrics.issues i JOIN metrics.team_projects tp ON tp.pr
 UNION ALL
 SELECT '*', i.* FROM metrics.issues i;
 
-CREATE MATERIALIZED VIEW metrics.flow_weekly AS
+-- A kept table (metrics/refresh.ts), read again week by week.
+CREATE FUNCTION metrics.flow_weekly_rows(scope_week timestamptz[])
+RETURNS TABLE (team text, week timestamptz, velocity bigint, features bigint, defects bigint, risks bigint, debts bigint,
+               flow_time_p50_d double precision, flow_time_p85_d double precision, lead_time_p50_d double precision,
+               flow_efficiency_pct numeric)
+LANGUAGE sql STABLE
+BEGIN ATOMIC
+WITH picked AS (
+  SELECT i.* FROM metrics.team_issues i WHERE scope_week IS NULL AND i.done_at IS NOT NULL
+  UNION ALL
+  SELECT i.*
+    FROM unnest(scope_week) w
+    JOIN metrics.team_issues i ON i.done_at >= w AND i.done_at < w + interval '7 days'
+)
 SELECT team, date_trunc('week', done_at, 'UTC') AS week,
        count(*) AS velocity,
        count(*) FILTER (WHERE flow_item = 'feature') AS features,
@@ -131,9 +174,22 @@ SELECT team, date_trunc('week', done_at, 'UTC') AS week,
        percentile_cont(0.85) WITHIN GROUP (ORDER BY flow_time_s) / 86400 AS flow_time_p85_d,
        percentile_cont(0.5) WITHIN GROUP (ORDER BY lead_time_s) / 86400 AS lead_time_p50_d,
        100 * sum(active_s) / nullif(sum(flow_time_s), 0) AS flow_efficiency_pct
-  FROM metrics.team_issues
- WHERE done_at IS NOT NULL
+  FROM picked
  GROUP BY 1, 2;
+END;
+
+-- The weeks whose done issues came out different in this refresh, in what is summed.
+CREATE FUNCTION metrics.flow_weekly_scope(since pg_snapshot, run bigint)
+RETURNS timestamptz[]
+LANGUAGE sql STABLE
+BEGIN ATOMIC
+  SELECT metrics.refresh_changed_weeks(since,
+           metrics.refresh_changed_times(run, 'issues', 'issue_id', 'done_at',
+                                         ARRAY['project_key', 'done_at', 'flow_item', 'flow_time_s', 'lead_time_s',
+                                               'active_s']));
+END;
+
+CREATE TABLE metrics.flow_weekly AS SELECT * FROM metrics.flow_weekly_rows(NULL);
 CREATE UNIQUE INDEX flow_weekly_key ON metrics.flow_weekly (team, week);
 
 -- Work in progress at the end of each day (UTC). A stage period counts on the days

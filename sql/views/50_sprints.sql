@@ -1,16 +1,23 @@
 -- Sprints: the issues of each, their totals and carry-over, and the daily burndown.
--- Materialized views hold what the data says; the plain views measure "so far" when read.
+-- Kept tables hold what the data says; the plain views measure "so far" when read.
 
 -- Sprints ------------------------------------------------------------------------------------
 -- A sprint is measured up to its completion; an active one at the state the data holds now
 -- (its close lies ahead: its end plus 30 days, where a sprint never completed is closed);
 -- a future one with dates is its planned scope.
-CREATE MATERIALIZED VIEW metrics.sprint_issues AS
+-- A kept table (metrics/refresh.ts), read again sprint by sprint.
+CREATE FUNCTION metrics.sprint_issues_rows(scope_sprint_id bigint[])
+RETURNS TABLE (sprint_id bigint, board_id bigint, issue_id text, key text, summary text, issue_type text,
+               project_key text, committed boolean, added boolean, added_at timestamptz, removed boolean,
+               removed_at timestamptz, at_close boolean, completed boolean, carried_over boolean, stage_at_close text,
+               points_at_start numeric, points_at_close numeric, blocked_spans tstzmultirange)
+LANGUAGE sql STABLE
+BEGIN ATOMIC
 WITH s AS (
   SELECT sp.id AS sprint_id, sp.board_id, sp.start_at, sp.complete_at,
          coalesce(sp.complete_at, sp.end_at + interval '30 days', sp.start_at + interval '30 days') AS close_at
     FROM source.jira_sprints sp
-   WHERE sp.start_at IS NOT NULL
+   WHERE sp.start_at IS NOT NULL AND (scope_sprint_id IS NULL OR sp.id = ANY (scope_sprint_id))
 ), per AS (
   -- Each issue's stays in the sprint between its start and its close, folded into one row.
   SELECT s.sprint_id, mb.issue_id, min(s.start_at) AS start_at, min(s.close_at) AS close_at,
@@ -63,10 +70,54 @@ SELECT per.sprint_id, s.board_id, i.id AS issue_id, i.key, i.summary, i.issue_ty
   LEFT JOIN points pt ON pt.sprint_id = per.sprint_id AND pt.issue_id = per.issue_id
   LEFT JOIN moved_on mo ON mo.sprint_id = per.sprint_id AND mo.issue_id = per.issue_id
   LEFT JOIN metrics.issues mi ON mi.issue_id = per.issue_id;
+END;
+
+-- The sprints a sync's writes can have changed: those written, or whose memberships were, and
+-- every sprint of an issue whose fields, status periods, estimates or memberships were written,
+-- or whose row in metrics.issues came out different. NULL (all of them) for a write to the
+-- statuses.
+CREATE FUNCTION metrics.sprint_issues_scope(since pg_snapshot, run bigint)
+RETURNS bigint[]
+LANGUAGE sql STABLE
+BEGIN ATOMIC
+  WITH changes AS (
+    SELECT c.table_name, c.issue_ids, c.sprint_ids FROM ops.source_changes c
+     WHERE c.table_name IN ('jira_sprints', 'jira_sprint_memberships', 'jira_issues', 'jira_status_periods',
+                            'jira_point_estimates', 'jira_statuses')
+       AND NOT pg_visible_in_snapshot(c.tx, since)
+  ), issues AS (
+    SELECT k.issue_id FROM changes c CROSS JOIN LATERAL unnest(c.issue_ids) k (issue_id)
+    UNION
+    SELECT d.row ->> 'issue_id' FROM ops.refresh_diffs d
+     WHERE d.run = sprint_issues_scope.run AND d.table_name = 'issues' AND d.row IS NOT NULL
+  ), sprints AS (
+    SELECT k.sprint_id FROM changes c CROSS JOIN LATERAL unnest(c.sprint_ids) k (sprint_id)
+    UNION
+    SELECT mb.sprint_id FROM source.jira_sprint_memberships mb WHERE mb.issue_id IN (SELECT issue_id FROM issues)
+  )
+  SELECT CASE WHEN EXISTS (SELECT 1 FROM changes
+                            WHERE table_name = 'jira_statuses'
+                               OR (table_name = 'jira_sprints' AND sprint_ids IS NULL)
+                               OR (table_name NOT IN ('jira_sprints', 'jira_statuses') AND issue_ids IS NULL))
+                OR EXISTS (SELECT 1 FROM ops.refresh_diffs d
+                            WHERE d.run = sprint_issues_scope.run AND d.table_name = 'issues' AND d.row IS NULL)
+              THEN NULL
+              ELSE coalesce((SELECT array_agg(DISTINCT sprint_id) FROM sprints), '{}') END;
+END;
+
+CREATE TABLE metrics.sprint_issues AS SELECT * FROM metrics.sprint_issues_rows(NULL);
 CREATE UNIQUE INDEX sprint_issues_key ON metrics.sprint_issues (sprint_id, issue_id);
 CREATE INDEX sprint_issues_issue ON metrics.sprint_issues (issue_id);
 
-CREATE MATERIALIZED VIEW metrics.sprint_totals AS
+-- A kept table (metrics/refresh.ts), read again sprint by sprint.
+CREATE FUNCTION metrics.sprint_totals_rows(scope_sprint_id bigint[])
+RETURNS TABLE (sprint_id bigint, board_id bigint, name text, goal text, state text, start_at timestamptz,
+               end_at timestamptz, complete_at timestamptz, committed_issues bigint, committed_points numeric,
+               added_issues bigint, added_points numeric, removed_issues bigint, removed_points numeric,
+               completed_issues bigint, completed_points numeric, carried_over_issues bigint,
+               reestimated_points numeric, say_do_pct numeric, capacity_accuracy_pct numeric, scope_change_pct numeric)
+LANGUAGE sql STABLE
+BEGIN ATOMIC
 WITH agg AS (
   SELECT sprint_id,
          count(*) FILTER (WHERE committed) AS committed_issues,
@@ -80,7 +131,9 @@ WITH agg AS (
          coalesce(sum(points_at_close) FILTER (WHERE completed AND committed), 0) AS completed_committed_points,
          count(*) FILTER (WHERE carried_over) AS carried_over_issues,
          coalesce(sum(points_at_close - points_at_start) FILTER (WHERE committed AND at_close AND points_at_close IS DISTINCT FROM points_at_start), 0) AS reestimated_points
-    FROM metrics.sprint_issues GROUP BY sprint_id
+    FROM metrics.sprint_issues
+   WHERE scope_sprint_id IS NULL OR sprint_id = ANY (scope_sprint_id)
+   GROUP BY sprint_id
 )
 SELECT sp.id AS sprint_id, sp.board_id, sp.name, sp.goal, sp.state, sp.start_at, sp.end_at, sp.complete_at,
        coalesce(a.committed_issues, 0) AS committed_issues, coalesce(a.committed_points, 0) AS committed_points,
@@ -94,7 +147,30 @@ SELECT sp.id AS sprint_id, sp.board_id, sp.name, sp.goal, sp.state, sp.start_at,
        100.0 * a.completed_points / nullif(a.committed_points, 0) AS capacity_accuracy_pct,
        100.0 * (a.added_points + a.removed_points) / nullif(a.committed_points, 0) AS scope_change_pct
   FROM source.jira_sprints sp
-  LEFT JOIN agg a ON a.sprint_id = sp.id;
+  LEFT JOIN agg a ON a.sprint_id = sp.id
+ WHERE scope_sprint_id IS NULL OR sp.id = ANY (scope_sprint_id);
+END;
+
+-- The sprints written, and those whose issues came out different in this refresh.
+CREATE FUNCTION metrics.sprint_totals_scope(since pg_snapshot, run bigint)
+RETURNS bigint[]
+LANGUAGE sql STABLE
+BEGIN ATOMIC
+  WITH changes AS (
+    SELECT c.sprint_ids FROM ops.source_changes c
+     WHERE c.table_name = 'jira_sprints' AND NOT pg_visible_in_snapshot(c.tx, since)
+  ), diffs AS (
+    SELECT d.row FROM ops.refresh_diffs d WHERE d.run = sprint_totals_scope.run AND d.table_name = 'sprint_issues'
+  )
+  SELECT CASE WHEN EXISTS (SELECT 1 FROM changes WHERE sprint_ids IS NULL) OR EXISTS (SELECT 1 FROM diffs WHERE row IS NULL)
+              THEN NULL
+              ELSE coalesce((SELECT array_agg(DISTINCT x) FROM (
+                               SELECT k.sprint_id AS x FROM changes c CROSS JOIN LATERAL unnest(c.sprint_ids) k (sprint_id)
+                               UNION ALL
+                               SELECT (row ->> 'sprint_id')::bigint FROM diffs) ids), '{}') END;
+END;
+
+CREATE TABLE metrics.sprint_totals AS SELECT * FROM metrics.sprint_totals_rows(NULL);
 CREATE UNIQUE INDEX sprint_totals_id ON metrics.sprint_totals (sprint_id);
 
 -- The sprints with the hours their issues have been blocked so far (a reader that does not
@@ -119,10 +195,16 @@ SELECT tb.team, s.* FROM metrics.sprints s JOIN metrics.team_boards tb ON tb.boa
 -- days). The numeric scale of each sum is that of the points it adds up, as a plain sum() of
 -- them would give. An issue's status periods and estimates follow each other without
 -- overlapping (the sync derives them from its changelog in order), so each instant counts once.
-CREATE MATERIALIZED VIEW metrics.sprint_burndown_days AS
+-- A kept table (metrics/refresh.ts), read again sprint by sprint.
+CREATE FUNCTION metrics.sprint_burndown_days_rows(scope_sprint_id bigint[])
+RETURNS TABLE (sprint_id bigint, at timestamptz, remaining_points numeric, scope_points numeric, ideal_points numeric)
+LANGUAGE sql STABLE
+BEGIN ATOMIC
 WITH s AS (
   SELECT sp.id AS sprint_id, sp.start_at, sp.end_at, coalesce(sp.complete_at, sp.end_at) AS close_at
-    FROM source.jira_sprints sp WHERE sp.start_at IS NOT NULL AND sp.state <> 'future'
+    FROM source.jira_sprints sp
+   WHERE sp.start_at IS NOT NULL AND sp.state <> 'future'
+     AND (scope_sprint_id IS NULL OR sp.id = ANY (scope_sprint_id))
 ), days AS (
   SELECT s.sprint_id, s.start_at, s.end_at,
          least(d + interval '1 day' - interval '1 second', s.close_at) AS at
@@ -132,7 +214,8 @@ WITH s AS (
 ), sprint_days AS (
   SELECT sprint_id, array_agg(at ORDER BY at) AS ats FROM days GROUP BY sprint_id
 ), committed AS (
-  SELECT sprint_id, committed_points FROM metrics.sprint_totals
+  SELECT t.sprint_id, t.committed_points FROM metrics.sprint_totals t
+   WHERE scope_sprint_id IS NULL OR t.sprint_id = ANY (scope_sprint_id)
 ), pairs AS (
   -- A stay in the sprint while an estimate holds: [lo, hi), hi NULL while it still holds.
   SELECT mb.sprint_id, mb.issue_id, sd.ats, pe.points,
@@ -194,6 +277,39 @@ SELECT d.sprint_id, d.at,
   FROM numbered d
   JOIN committed c ON c.sprint_id = d.sprint_id
   LEFT JOIN by_interval bi ON bi.sprint_id = d.sprint_id AND bi.k = d.k;
+END;
+
+-- The sprints written or whose memberships were, every sprint of an issue whose estimates or
+-- status periods were, and those whose totals came out different in this refresh.
+CREATE FUNCTION metrics.sprint_burndown_days_scope(since pg_snapshot, run bigint)
+RETURNS bigint[]
+LANGUAGE sql STABLE
+BEGIN ATOMIC
+  WITH changes AS (
+    SELECT c.table_name, c.issue_ids, c.sprint_ids FROM ops.source_changes c
+     WHERE c.table_name IN ('jira_sprints', 'jira_sprint_memberships', 'jira_status_periods', 'jira_point_estimates',
+                            'jira_statuses')
+       AND NOT pg_visible_in_snapshot(c.tx, since)
+  ), diffs AS (
+    SELECT d.row FROM ops.refresh_diffs d WHERE d.run = sprint_burndown_days_scope.run AND d.table_name = 'sprint_totals'
+  ), sprints AS (
+    SELECT k.sprint_id FROM changes c CROSS JOIN LATERAL unnest(c.sprint_ids) k (sprint_id)
+    UNION
+    SELECT mb.sprint_id FROM source.jira_sprint_memberships mb
+     WHERE mb.issue_id IN (SELECT k.issue_id FROM changes c CROSS JOIN LATERAL unnest(c.issue_ids) k (issue_id))
+    UNION
+    SELECT (row ->> 'sprint_id')::bigint FROM diffs WHERE row IS NOT NULL
+  )
+  SELECT CASE WHEN EXISTS (SELECT 1 FROM changes
+                            WHERE table_name = 'jira_statuses'
+                               OR (table_name = 'jira_sprints' AND sprint_ids IS NULL)
+                               OR (table_name NOT IN ('jira_sprints', 'jira_statuses') AND issue_ids IS NULL))
+                OR EXISTS (SELECT 1 FROM diffs WHERE row IS NULL)
+              THEN NULL
+              ELSE coalesce((SELECT array_agg(DISTINCT sprint_id) FROM sprints), '{}') END;
+END;
+
+CREATE TABLE metrics.sprint_burndown_days AS SELECT * FROM metrics.sprint_burndown_days_rows(NULL);
 CREATE UNIQUE INDEX sprint_burndown_days_key ON metrics.sprint_burndown_days (sprint_id, at);
 
 -- The days begun so far; today's point stands at now, with the ideal line's value then.

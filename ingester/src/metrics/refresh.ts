@@ -493,7 +493,7 @@ async function keepTable(
       else
         await client.query(
           `INSERT INTO ops.refresh_diffs (run, table_name, row)
-           SELECT $1, $2, to_jsonb(d) - 'gone' FROM kept_diff d`,
+           SELECT $1, $2, to_jsonb(d) FROM kept_diff d`,
           [run, table],
         );
     }

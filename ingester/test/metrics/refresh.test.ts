@@ -260,6 +260,8 @@ describe('engmetrics refresh', () => {
         expect(scopes.get('reviews')).toEqual(expect.any(Number));
         expect(scopes.get('deployments')).toEqual(expect.any(Number));
         expect(scopes.get('deployment_changes')).toEqual(expect.any(Number));
+        for (const kept of ['pr_flow_weekly', 'review_load_weekly', 'issues', 'flow_weekly', 'sprint_issues'])
+          expect([kept, scopes.get(kept) ?? 'left alone']).not.toEqual([kept, 'all']);
         const { rows } = await t.db.query<{ n: string }>('SELECT count(*) AS n FROM metrics.pull_requests');
         expect(scopes.get('pull_requests') as number).toBeLessThan(Number(rows[0]!.n) / 2);
       }
