@@ -117,7 +117,9 @@ SELECT i.id AS issue_id, i.key, i.project_key, i.issue_type,
   LEFT JOIN points pt ON pt.issue_id = i.id
   LEFT JOIN history h ON h.issue_id = i.id
   LEFT JOIN flow_items ty ON ty.match = 'type' AND lower(ty.value) = lower(i.issue_type)
-  LEFT JOIN metrics.incident_issues ii ON ii.issue_id = i.id
+  -- (the scope inside: the incident rules are an aggregate the join cannot pass through)
+  LEFT JOIN (SELECT x.issue_id FROM metrics.incident_issues x
+              WHERE scope_issue_id IS NULL OR x.issue_id = ANY (scope_issue_id)) ii ON ii.issue_id = i.id
   LEFT JOIN source.jira_users u ON u.account_id = i.assignee_account_id
  WHERE i.issue_type <> 'Epic' AND (scope_issue_id IS NULL OR i.id = ANY (scope_issue_id));
 END;
