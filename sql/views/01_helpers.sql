@@ -109,6 +109,17 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     FROM unnest(p_spans * tstzmultirange(tstzrange(NULL, p_as_of))) r
 $$;
 
+-- For the kept tables' scope functions (metrics/refresh.ts): the writes to the given source
+-- tables since the snapshot a kept table's last refresh took (ops.source_changes).
+CREATE FUNCTION metrics.refresh_changes(since pg_snapshot, p_tables text[])
+RETURNS TABLE (table_name text, operation text, repo_ids text[], pr_ids text[], issue_ids text[], sprint_ids bigint[])
+LANGUAGE sql STABLE
+BEGIN ATOMIC
+  SELECT c.table_name, c.operation, c.repo_ids, c.pr_ids, c.issue_ids, c.sprint_ids
+    FROM ops.source_changes c
+   WHERE c.table_name = ANY (p_tables) AND NOT pg_visible_in_snapshot(c.tx, since);
+END;
+
 -- For the kept tables that sum another by time (metrics/refresh.ts): the instants (old and new)
 -- of the rows of p_table that came out different in refresh p_run in one of the columns p_cols
 -- (a row only one side has counts), by its key p_key and time column p_time. NULL when every row
@@ -137,8 +148,7 @@ RETURNS timestamptz[]
 LANGUAGE sql STABLE
 BEGIN ATOMIC
   SELECT CASE WHEN p_times IS NULL
-                OR EXISTS (SELECT 1 FROM ops.source_changes c
-                            WHERE c.table_name IN ('github_repos', 'jira_projects') AND NOT pg_visible_in_snapshot(c.tx, since))
+                OR EXISTS (SELECT 1 FROM metrics.refresh_changes(since, ARRAY['github_repos', 'jira_projects']))
               THEN NULL
               ELSE coalesce((SELECT array_agg(DISTINCT date_trunc('week', t, 'UTC')) FROM unnest(p_times) t), '{}') END;
 END;

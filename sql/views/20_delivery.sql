@@ -158,10 +158,9 @@ RETURNS text[]
 LANGUAGE sql STABLE
 BEGIN ATOMIC
   WITH changes AS (
-    SELECT c.table_name, c.repo_ids FROM ops.source_changes c
-     WHERE c.table_name IN ('github_deployments', 'github_deployment_statuses', 'github_releases', 'github_workflow_runs',
-                            'github_compares', 'github_commits', 'github_repos', 'github_pull_requests')
-       AND NOT pg_visible_in_snapshot(c.tx, since)
+    SELECT table_name, repo_ids FROM metrics.refresh_changes(since, ARRAY[
+      'github_deployments', 'github_deployment_statuses', 'github_releases', 'github_workflow_runs',
+      'github_compares', 'github_commits', 'github_repos', 'github_pull_requests'])
   ), repos AS (
     SELECT k.repo_id FROM changes c CROSS JOIN LATERAL unnest(c.repo_ids) k (repo_id)
      WHERE c.table_name <> 'github_pull_requests'
@@ -292,17 +291,15 @@ BEGIN ATOMIC
      AND NOT (rv.author_login IS NOT NULL AND (rv.author_login ~* b.pattern OR lower(rv.author_login) = ANY (b.logins)));
 END;
 
--- The pull requests whose reviews a sync's writes can have changed (their reviews, or the pull
--- request itself: its author): ops.source_changes since the snapshot given. NULL: all of them.
+-- The pull requests whose reviews a sync's writes can have changed: those whose reviews were
+-- written, or which were (their author). NULL: all of them.
 CREATE FUNCTION metrics.reviews_scope(since pg_snapshot, run bigint)
 RETURNS text[]
 LANGUAGE sql STABLE
 BEGIN ATOMIC
   SELECT CASE WHEN bool_or(c.pr_ids IS NULL) THEN NULL ELSE coalesce(array_agg(DISTINCT k.pr_id), '{}') END
-    FROM ops.source_changes c
-    LEFT JOIN LATERAL unnest(c.pr_ids) k (pr_id) ON true
-   WHERE c.table_name IN ('github_pr_reviews', 'github_pull_requests')
-     AND NOT pg_visible_in_snapshot(c.tx, since);
+    FROM metrics.refresh_changes(since, ARRAY['github_pr_reviews', 'github_pull_requests']) c
+    LEFT JOIN LATERAL unnest(c.pr_ids) k (pr_id) ON true;
 END;
 
 CREATE TABLE metrics.reviews AS SELECT * FROM metrics.reviews_rows(NULL);
@@ -470,10 +467,9 @@ RETURNS text[]
 LANGUAGE sql STABLE
 BEGIN ATOMIC
   WITH changes AS (
-    SELECT c.table_name, c.repo_ids, c.pr_ids FROM ops.source_changes c
-     WHERE c.table_name IN ('github_pull_requests', 'github_pr_commits', 'github_pr_reviews', 'github_pr_issue_refs',
-                            'github_repos', 'jira_projects')
-       AND NOT pg_visible_in_snapshot(c.tx, since)
+    SELECT table_name, repo_ids, pr_ids FROM metrics.refresh_changes(since, ARRAY[
+      'github_pull_requests', 'github_pr_commits', 'github_pr_reviews', 'github_pr_issue_refs',
+      'github_repos', 'jira_projects'])
   ), diffs AS (
     SELECT d.row FROM ops.refresh_diffs d
      WHERE d.run = pull_requests_scope.run AND d.table_name IN ('reviews', 'deployment_changes')
@@ -527,9 +523,8 @@ RETURNS text[]
 LANGUAGE sql STABLE
 BEGIN ATOMIC
   WITH changes AS (
-    SELECT c.table_name, c.operation, c.repo_ids, c.pr_ids FROM ops.source_changes c
-     WHERE c.table_name IN ('github_pull_requests', 'github_pr_commits', 'github_commits', 'github_compares', 'github_repos')
-       AND NOT pg_visible_in_snapshot(c.tx, since)
+    SELECT table_name, operation, repo_ids, pr_ids FROM metrics.refresh_changes(since, ARRAY[
+      'github_pull_requests', 'github_pr_commits', 'github_commits', 'github_compares', 'github_repos'])
   ), moved AS (
     SELECT d.row ->> 'repo_id' AS repo_id, min((d.row ->> 'finished_at')::timestamptz) AS since_at
       FROM ops.refresh_diffs d

@@ -131,10 +131,9 @@ RETURNS text[]
 LANGUAGE sql STABLE
 BEGIN ATOMIC
   WITH changes AS (
-    SELECT c.table_name, c.issue_ids FROM ops.source_changes c
-     WHERE c.table_name IN ('jira_issues', 'jira_changelog', 'jira_status_periods', 'jira_point_estimates',
-                            'jira_flag_periods', 'jira_statuses', 'jira_users')
-       AND NOT pg_visible_in_snapshot(c.tx, since)
+    SELECT table_name, issue_ids FROM metrics.refresh_changes(since, ARRAY[
+      'jira_issues', 'jira_changelog', 'jira_status_periods', 'jira_point_estimates', 'jira_flag_periods',
+      'jira_statuses', 'jira_users'])
   )
   SELECT CASE WHEN EXISTS (SELECT 1 FROM changes WHERE issue_ids IS NULL) THEN NULL
               ELSE coalesce((SELECT array_agg(DISTINCT k.issue_id) FROM changes c CROSS JOIN LATERAL unnest(c.issue_ids) k (issue_id)), '{}') END;

@@ -81,10 +81,9 @@ RETURNS bigint[]
 LANGUAGE sql STABLE
 BEGIN ATOMIC
   WITH changes AS (
-    SELECT c.table_name, c.issue_ids, c.sprint_ids FROM ops.source_changes c
-     WHERE c.table_name IN ('jira_sprints', 'jira_sprint_memberships', 'jira_issues', 'jira_status_periods',
-                            'jira_point_estimates', 'jira_statuses')
-       AND NOT pg_visible_in_snapshot(c.tx, since)
+    SELECT table_name, issue_ids, sprint_ids FROM metrics.refresh_changes(since, ARRAY[
+      'jira_sprints', 'jira_sprint_memberships', 'jira_issues', 'jira_status_periods',
+      'jira_point_estimates', 'jira_statuses'])
   ), issues AS (
     SELECT k.issue_id FROM changes c CROSS JOIN LATERAL unnest(c.issue_ids) k (issue_id)
     UNION
@@ -157,8 +156,7 @@ RETURNS bigint[]
 LANGUAGE sql STABLE
 BEGIN ATOMIC
   WITH changes AS (
-    SELECT c.sprint_ids FROM ops.source_changes c
-     WHERE c.table_name = 'jira_sprints' AND NOT pg_visible_in_snapshot(c.tx, since)
+    SELECT sprint_ids FROM metrics.refresh_changes(since, ARRAY['jira_sprints'])
   ), diffs AS (
     SELECT d.row FROM ops.refresh_diffs d WHERE d.run = sprint_totals_scope.run AND d.table_name = 'sprint_issues'
   )
@@ -286,10 +284,9 @@ RETURNS bigint[]
 LANGUAGE sql STABLE
 BEGIN ATOMIC
   WITH changes AS (
-    SELECT c.table_name, c.issue_ids, c.sprint_ids FROM ops.source_changes c
-     WHERE c.table_name IN ('jira_sprints', 'jira_sprint_memberships', 'jira_status_periods', 'jira_point_estimates',
-                            'jira_statuses')
-       AND NOT pg_visible_in_snapshot(c.tx, since)
+    SELECT table_name, issue_ids, sprint_ids FROM metrics.refresh_changes(since, ARRAY[
+      'jira_sprints', 'jira_sprint_memberships', 'jira_status_periods', 'jira_point_estimates',
+      'jira_statuses'])
   ), diffs AS (
     SELECT d.row FROM ops.refresh_diffs d WHERE d.run = sprint_burndown_days_scope.run AND d.table_name = 'sprint_totals'
   ), sprints AS (

@@ -32,6 +32,27 @@ describe('engmetrics refresh', () => {
     return out;
   }
 
+  /**
+   * Refreshes what changed, checks that a full refresh then changes nothing, and returns why each
+   * one was refreshed and, as the run's record has it, how many values of each kept table's
+   * scope were read again ('all': every row).
+   */
+  async function refreshThenCompare(): Promise<{
+    reasons: Map<string, string>;
+    scopes: Map<string, number | 'all'>;
+  }> {
+    const { reasons } = await refreshMetrics(t.db);
+    const { rows } = await t.db.query<{ details: { timings: { view: string; scope?: number }[] } }>(
+      `SELECT details FROM ops.sync_runs WHERE source = 'metrics' AND scope = 'refresh' AND status = 'succeeded'
+        ORDER BY id DESC LIMIT 1`,
+    );
+    const scopes = new Map(rows[0]!.details.timings.map((x) => [x.view, x.scope ?? ('all' as const)]));
+    const incremental = await contents();
+    await refreshMetrics(t.db, { full: true });
+    expect(await contents()).toEqual(incremental);
+    return { reasons, scopes };
+  }
+
   it('reads no clock in any materialized view, nor in a view or function one reads', async () => {
     expect(await viewsReadingTheClock(t.db)).toEqual([]);
     // The check sees a clock where there is one: the plain views that measure up to now.
@@ -106,15 +127,6 @@ describe('engmetrics refresh', () => {
   }, 60_000);
 
   describe('pays for what changed', () => {
-    /** Refreshes what changed, then checks that a full refresh would leave every view as it is. */
-    async function refreshThenCompare(): Promise<Map<string, string>> {
-      const { reasons } = await refreshMetrics(t.db);
-      const incremental = await contents();
-      await refreshMetrics(t.db, { full: true });
-      expect(await contents()).toEqual(incremental);
-      return reasons;
-    }
-
     beforeAll(async () => {
       await refreshMetrics(t.db, { full: true });
     }, 60_000);
@@ -138,7 +150,7 @@ describe('engmetrics refresh', () => {
         `UPDATE source.github_pull_requests SET title = title || ' (edited)'
           WHERE id = (SELECT id FROM source.github_pull_requests WHERE merged_at IS NOT NULL ORDER BY merged_at, id LIMIT 1)`,
       );
-      const reasons = await refreshThenCompare();
+      const { reasons } = await refreshThenCompare();
       expect(reasons.get('pull_requests')).toBe('sources');
       expect(reasons.has('sprint_issues')).toBe(false);
       expect(reasons.has('issues')).toBe(false);
@@ -153,7 +165,7 @@ describe('engmetrics refresh', () => {
          UPDATE source.github_deployment_statuses s SET created_at = d.created_at + interval '1 hour'
            FROM d WHERE s.deployment_id = d.id AND s.state = 'success'`,
       );
-      const github = await refreshThenCompare();
+      const { reasons: github } = await refreshThenCompare();
       expect(github.get('deployments')).toBe('sources');
       expect(github.get('dora_weekly')).toBeDefined();
       // An issue done, opened again: its done period ends and an active one starts.
@@ -178,7 +190,7 @@ describe('engmetrics refresh', () => {
           WHERE jira_issues.id = $1 AND sp.issue_id = $1 AND sp.seq = $2 + 1`,
         [done.issue_id, done.seq],
       );
-      const jira = await refreshThenCompare();
+      const { reasons: jira } = await refreshThenCompare();
       expect(jira.get('issues')).toBe('sources');
       expect(jira.has('deployments')).toBe(false);
       expect(jira.has('pull_requests')).toBe(false);
@@ -189,7 +201,7 @@ describe('engmetrics refresh', () => {
         `SELECT author_login AS login FROM source.github_pr_reviews WHERE author_login IS NOT NULL ORDER BY id LIMIT 1`,
       );
       await t.db.query(`INSERT INTO metrics.setting_bots (login) VALUES ($1)`, [rows[0]!.login]);
-      const changed = await refreshThenCompare();
+      const { reasons: changed } = await refreshThenCompare();
       expect(changed.get('reviews')).toBe('settings');
       expect(changed.get('review_load_weekly')).toBe('settings');
       // Bots are a GitHub setting: the issues and sprints do not read it.
@@ -218,7 +230,7 @@ describe('engmetrics refresh', () => {
       } finally {
         await writer.end();
       }
-      const reasons = await refreshThenCompare();
+      const { reasons } = await refreshThenCompare();
       expect(reasons.get('pull_requests')).toBe('sources');
       const { rows } = await t.db.query<{ title: string }>(
         `SELECT title FROM metrics.pull_requests ORDER BY pr_id LIMIT 1`,
@@ -228,24 +240,6 @@ describe('engmetrics refresh', () => {
   });
 
   describe('keeps tables by reading again only what changed', () => {
-    /** The kept tables' part of the last refresh: how many values each read again (absent: all). */
-    async function lastScopes(): Promise<Map<string, number | 'all'>> {
-      const { rows } = await t.db.query<{ details: { timings: { view: string; scope?: number }[] } }>(
-        `SELECT details FROM ops.sync_runs WHERE source = 'metrics' AND scope = 'refresh' AND status = 'succeeded'
-          ORDER BY id DESC LIMIT 1`,
-      );
-      return new Map(rows[0]!.details.timings.map((x) => [x.view, x.scope ?? 'all']));
-    }
-
-    async function incrementalEqualsFull(): Promise<Map<string, number | 'all'>> {
-      await refreshMetrics(t.db);
-      const scopes = await lastScopes();
-      const incremental = await contents();
-      await refreshMetrics(t.db, { full: true });
-      expect(await contents()).toEqual(incremental);
-      return scopes;
-    }
-
     beforeAll(async () => {
       await refreshMetrics(t.db, { full: true });
     }, 60_000);
@@ -254,7 +248,7 @@ describe('engmetrics refresh', () => {
       for (let hour = 0; hour < 3; hour++) {
         await writeHourlyGitHub(t.db, END + hour * HOUR);
         await writeHourlyJira(t.db, END + hour * HOUR);
-        const scopes = await incrementalEqualsFull();
+        const { scopes } = await refreshThenCompare();
         // The pull requests and their reviews are read again in part, not whole.
         expect(scopes.get('pull_requests')).toEqual(expect.any(Number));
         expect(scopes.get('reviews')).toEqual(expect.any(Number));
@@ -279,7 +273,7 @@ describe('engmetrics refresh', () => {
          SELECT id || '-success', id, 'success', $1 FROM added`,
         [new Date(END - 7 * DAY)],
       );
-      const late = await incrementalEqualsFull();
+      const { scopes: late } = await refreshThenCompare();
       expect(late.get('deployments')).toBe(1);
       // A merged pull request's merge commit, unknown until now, placed on the history.
       const { rows } = await t.db.query<{
@@ -298,18 +292,18 @@ describe('engmetrics refresh', () => {
         'DELETE FROM source.github_commits WHERE repo_id = $1 AND oid = $2 RETURNING *',
         [pr.repo_id, pr.merge_commit_oid],
       );
-      await incrementalEqualsFull();
+      await refreshThenCompare();
       await t.db.query(
         `INSERT INTO source.github_commits SELECT * FROM json_populate_record(NULL::source.github_commits, $1)`,
         [JSON.stringify(commit[0])],
       );
-      const placed = await incrementalEqualsFull();
+      const { scopes: placed } = await refreshThenCompare();
       expect(placed.get('deployment_changes')).toEqual(expect.any(Number));
     }, 120_000);
 
     it('reads every row again when a setting they read changes', async () => {
       await t.db.query(`UPDATE metrics.setting_values SET value = 'urgent' WHERE key = 'hotfix_label'`);
-      const scopes = await incrementalEqualsFull();
+      const { scopes } = await refreshThenCompare();
       expect(scopes.get('pull_requests')).toBe('all');
     }, 120_000);
   });
