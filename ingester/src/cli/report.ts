@@ -146,8 +146,13 @@ export function metricsCommands(program: Command): void {
         const { timings, totalMs, skipped } = await refreshMetrics(db, { full: opts.full === true });
         console.log(
           formatTable(
-            timings.map((t) => ({ view: `metrics.${t.view}`, seconds: (t.ms / 1000).toFixed(2) })),
-            ['view', 'seconds'],
+            timings.map((t) => ({
+              view: `metrics.${t.view}`,
+              seconds: (t.ms / 1000).toFixed(2),
+              // A kept table read again in part: how many pull requests, issues, sprints or weeks.
+              'read again': t.scope === undefined ? 'all' : String(t.scope),
+            })),
+            ['view', 'seconds', 'read again'],
           ),
         );
         const forecasts = await recordForecasts(db, settings.clock.now());

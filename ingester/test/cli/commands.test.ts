@@ -133,7 +133,14 @@ describe('--json for scripts', () => {
     );
     expect(projects.results.every((r) => r.status === 'succeeded' && (r.issues as number) > 0)).toBe(true);
 
-    expect((await engmetrics(['refresh'], env)).code).toBe(0);
+    const refresh = await engmetrics(['refresh'], env);
+    expect(refresh.code).toBe(0);
+    expect(refresh.stdout).toMatch(/metrics\.pull_requests\s+\d+\.\d\d\s+all/);
+    // Nothing written since: nothing to read again.
+    const again = await engmetrics(['refresh'], env);
+    expect(again.stdout).toMatch(
+      /^refreshed 0 views in [\d.]+ s \(16 unchanged: nothing they read was written\)/m,
+    );
 
     const report = await engmetrics(['report', '--json', '--from', '2026-09-03', '--to', '2026-12-02'], env);
     expect(report.code).toBe(0);
