@@ -388,7 +388,14 @@ async function refreshAll(
               const scoped =
                 (reason === 'sources' || reason === 'reads a refreshed view') &&
                 upstream.every((v) => graph.get(v)!.kind === 'table');
-              kept = await keepTable(client, view, node, run, scoped ? plan.since.get(view)! : null);
+              kept = await keepTable(
+                client,
+                view,
+                node,
+                run,
+                scoped ? plan.since.get(view)! : null,
+                db.embedded,
+              );
             }
             await recordState(view, true, client);
             timings.push({
@@ -443,6 +450,7 @@ async function keepTable(
   { scopeColumn: column, scopeType: type }: Derived,
   run: number,
   since: string | null,
+  embedded: boolean,
 ): Promise<{ changed: boolean; scope: number | null }> {
   const name = `metrics.${table}`;
   await client.query('BEGIN');
@@ -462,7 +470,7 @@ async function keepTable(
       await client.query('COMMIT');
       return { changed: false, scope: 0 };
     }
-    await client.query(
+    const { rowCount: newRows } = await client.query(
       `CREATE TEMP TABLE kept_new ON COMMIT DROP AS SELECT * FROM metrics.${table}_rows($1::${type})`,
       [scope],
     );
@@ -482,8 +490,10 @@ async function keepTable(
         `CREATE TEMP TABLE kept_values ON COMMIT DROP AS SELECT DISTINCT ${column} FROM kept_diff`,
       );
       await client.query(`DELETE FROM ${name} WHERE ${column} IN (SELECT ${column} FROM kept_values)`);
+      // In the scope column's order, as a materialized view's rows were: a table's rows of one
+      // pull request (repository, issue) lie together.
       await client.query(
-        `INSERT INTO ${name} SELECT * FROM kept_new WHERE ${column} IN (SELECT ${column} FROM kept_values)`,
+        `INSERT INTO ${name} SELECT * FROM kept_new WHERE ${column} IN (SELECT ${column} FROM kept_values) ORDER BY ${column}`,
       );
       if (changedRows > DIFF_ROWS_KEPT)
         await client.query(`INSERT INTO ops.refresh_diffs (run, table_name, row) VALUES ($1, $2, NULL)`, [
@@ -498,6 +508,11 @@ async function keepTable(
         );
     }
     await client.query('COMMIT');
+    // Most rows written anew (the first fill, a setting every row reads): indexes grown row by
+    // row are half empty, and the planner would rather scan the table than read one; built
+    // again in one pass, as a materialized view's are (concurrently: readers go on).
+    if (scope === null && changedRows > (newRows ?? 0) / 2)
+      await client.query(`REINDEX TABLE ${embedded ? '' : 'CONCURRENTLY '}${name}`);
     // Every row read again, or many rewritten, leave the statistics and the visibility map
     // behind (the dashboards' covering indexes need both); a few rows are left to autovacuum.
     if (scope === null || changedRows > DIFF_ROWS_KEPT) await client.query(`VACUUM (ANALYZE) ${name}`);
