@@ -485,6 +485,11 @@ async function keepTable(
       [scope],
     );
     const changedRows = rowCount ?? 0;
+    // Whether the table held rows before: some went, or some stayed as they were.
+    const { rows: counts } = await client.query<{ gone: string; came: string }>(
+      'SELECT count(*) FILTER (WHERE gone) AS gone, count(*) FILTER (WHERE NOT gone) AS came FROM kept_diff',
+    );
+    const held = Number(counts[0]!.gone) > 0 || (newRows ?? 0) > Number(counts[0]!.came);
     if (changedRows > 0) {
       await client.query(
         `CREATE TEMP TABLE kept_values ON COMMIT DROP AS SELECT DISTINCT ${column} FROM kept_diff`,
@@ -510,9 +515,10 @@ async function keepTable(
     await client.query('COMMIT');
     // Most rows written anew (the first fill, a setting every row reads): indexes grown row by
     // row are half empty, and the planner would rather scan the table than read one; built
-    // again in one pass, as a materialized view's are (concurrently: readers go on).
+    // again in one pass, as a materialized view's are: concurrently when readers had rows to
+    // read meanwhile, at once when the table was empty.
     if (scope === null && changedRows > (newRows ?? 0) / 2)
-      await client.query(`REINDEX TABLE ${embedded ? '' : 'CONCURRENTLY '}${name}`);
+      await client.query(`REINDEX TABLE ${embedded || !held ? '' : 'CONCURRENTLY '}${name}`);
     // Every row read again, or many rewritten, leave the statistics and the visibility map
     // behind (the dashboards' covering indexes need both); a few rows are left to autovacuum.
     if (scope === null || changedRows > DIFF_ROWS_KEPT) await client.query(`VACUUM (ANALYZE) ${name}`);
