@@ -120,35 +120,51 @@ BEGIN ATOMIC
    WHERE c.table_name = ANY (p_tables) AND NOT pg_visible_in_snapshot(c.tx, since);
 END;
 
--- For the kept tables that sum another by time (metrics/refresh.ts): the instants (old and new)
--- of the rows of p_table that came out different in refresh p_run in one of the columns p_cols
--- (a row only one side has counts), by its key p_key and time column p_time. NULL when every row
--- of it changed.
-CREATE FUNCTION metrics.refresh_changed_times(p_run bigint, p_table text, p_key text, p_time text, p_cols text[])
-RETURNS timestamptz[]
+-- For the kept tables' scope functions: the rows of p_table that came out different in refresh
+-- p_run in one of the columns p_cols (old and new; a row only one side has counts), by its key
+-- p_key. An edited title, say, moves no sum.
+CREATE FUNCTION metrics.refresh_changed_rows(p_run bigint, p_table text, p_key text, p_cols text[])
+RETURNS SETOF jsonb
 LANGUAGE sql STABLE
 BEGIN ATOMIC
   WITH d AS (
-    SELECT r.row ->> p_key AS k, (r.row ->> p_time)::timestamptz AS at,
-           (SELECT jsonb_object_agg(c, r.row -> c) FROM unnest(p_cols) c) AS proj
+    SELECT r.row, r.row ->> p_key AS k, (SELECT jsonb_object_agg(c, r.row -> c) FROM unnest(p_cols) c) AS proj
       FROM ops.refresh_diffs r
      WHERE r.run = p_run AND r.table_name = p_table AND r.row IS NOT NULL
   ), moved AS (
     SELECT k FROM d GROUP BY k HAVING count(DISTINCT proj) > 1 OR count(*) = 1
   )
-  SELECT CASE WHEN EXISTS (SELECT 1 FROM ops.refresh_diffs r WHERE r.run = p_run AND r.table_name = p_table AND r.row IS NULL)
-              THEN NULL
-              ELSE coalesce((SELECT array_agg(DISTINCT d.at) FROM d JOIN moved USING (k) WHERE d.at IS NOT NULL), '{}') END;
+  SELECT d.row FROM d JOIN moved USING (k);
 END;
 
--- The weeks (Monday 00:00 UTC) of those instants, for a weekly kept table's scope; NULL stays NULL,
--- and so does any write to the tables that say which repositories and projects each team has.
-CREATE FUNCTION metrics.refresh_changed_weeks(since pg_snapshot, p_times timestamptz[])
+-- Whether every row of p_table was rewritten in refresh p_run (its diff is a row with no row).
+CREATE FUNCTION metrics.refresh_rewrote_all(p_run bigint, p_table text)
+RETURNS boolean
+LANGUAGE sql STABLE
+BEGIN ATOMIC
+  SELECT EXISTS (SELECT 1 FROM ops.refresh_diffs r WHERE r.run = p_run AND r.table_name = p_table AND r.row IS NULL);
+END;
+
+-- The instants (old and new) in column p_time of those rows; NULL when every row was rewritten.
+CREATE FUNCTION metrics.refresh_changed_times(p_run bigint, p_table text, p_key text, p_time text, p_cols text[])
+RETURNS timestamptz[]
+LANGUAGE sql STABLE
+BEGIN ATOMIC
+  SELECT CASE WHEN metrics.refresh_rewrote_all(p_run, p_table) THEN NULL
+              ELSE coalesce((SELECT array_agg(DISTINCT (x ->> p_time)::timestamptz)
+                               FROM metrics.refresh_changed_rows(p_run, p_table, p_key, p_cols) x
+                              WHERE x ->> p_time IS NOT NULL), '{}') END;
+END;
+
+-- The periods ('day', 'week': from 00:00 UTC, weeks on Monday) of those instants, for a kept
+-- table summed by period; NULL stays NULL, and so does any write to the tables that say which
+-- repositories and projects each team has.
+CREATE FUNCTION metrics.refresh_changed_periods(since pg_snapshot, p_times timestamptz[], p_unit text)
 RETURNS timestamptz[]
 LANGUAGE sql STABLE
 BEGIN ATOMIC
   SELECT CASE WHEN p_times IS NULL
                 OR EXISTS (SELECT 1 FROM metrics.refresh_changes(since, ARRAY['github_repos', 'jira_projects']))
               THEN NULL
-              ELSE coalesce((SELECT array_agg(DISTINCT date_trunc('week', t, 'UTC')) FROM unnest(p_times) t), '{}') END;
+              ELSE coalesce((SELECT array_agg(DISTINCT date_trunc(p_unit, t, 'UTC')) FROM unnest(p_times) t), '{}') END;
 END;

@@ -351,9 +351,9 @@ CREATE FUNCTION metrics.review_load_weekly_scope(since pg_snapshot, run bigint)
 RETURNS timestamptz[]
 LANGUAGE sql STABLE
 BEGIN ATOMIC
-  SELECT metrics.refresh_changed_weeks(since,
+  SELECT metrics.refresh_changed_periods(since,
            metrics.refresh_changed_times(run, 'reviews', 'review_id', 'submitted_at',
-                                         ARRAY['repo_id', 'reviewer', 'submitted_at']));
+                                         ARRAY['repo_id', 'reviewer', 'submitted_at']), 'week');
 END;
 
 CREATE TABLE metrics.review_load_weekly AS SELECT * FROM metrics.review_load_weekly_rows(NULL);
@@ -609,11 +609,11 @@ CREATE FUNCTION metrics.pr_flow_weekly_scope(since pg_snapshot, run bigint)
 RETURNS timestamptz[]
 LANGUAGE sql STABLE
 BEGIN ATOMIC
-  SELECT metrics.refresh_changed_weeks(since,
+  SELECT metrics.refresh_changed_periods(since,
            metrics.refresh_changed_times(run, 'pull_requests', 'pr_id', 'merged_at',
                                          ARRAY['repo_id', 'is_bot', 'merged_at', 'merged_without_review', 'coding_s',
                                                'pickup_s', 'review_s', 'deploy_s', 'size', 'changed_files', 'reviews',
-                                               'review_rounds']));
+                                               'review_rounds']), 'week');
 END;
 
 CREATE TABLE metrics.pr_flow_weekly AS SELECT * FROM metrics.pr_flow_weekly_rows(NULL);

@@ -184,10 +184,10 @@ CREATE FUNCTION metrics.flow_weekly_scope(since pg_snapshot, run bigint)
 RETURNS timestamptz[]
 LANGUAGE sql STABLE
 BEGIN ATOMIC
-  SELECT metrics.refresh_changed_weeks(since,
+  SELECT metrics.refresh_changed_periods(since,
            metrics.refresh_changed_times(run, 'issues', 'issue_id', 'done_at',
                                          ARRAY['project_key', 'done_at', 'flow_item', 'flow_time_s', 'lead_time_s',
-                                               'active_s']));
+                                               'active_s']), 'week');
 END;
 
 CREATE TABLE metrics.flow_weekly AS SELECT * FROM metrics.flow_weekly_rows(NULL);

@@ -10,7 +10,14 @@
 --   incident : an incident of its teams' projects started while it was their latest deployment
 -- Service is restored by the deployment carrying the rollback, revert or fix, or at the
 -- incident's resolution when that is later (an unresolved incident is not recovered).
-CREATE MATERIALIZED VIEW metrics.deployment_failure_evidence AS
+-- Two kept tables (metrics/refresh.ts): the signals a repository holds of its own (rollbacks,
+-- reverts, hotfixes), read again repository by repository, and the incidents, read again incident
+-- by incident (an incident's deployment is chosen among all its teams' repositories).
+CREATE FUNCTION metrics.deployment_failure_signals_rows(scope_repo_id text[])
+RETURNS TABLE (deployment_id text, repo_id text, finished_at timestamptz, kind text, evidence text,
+               signal_at timestamptz, restored_by text, restored_at timestamptz, within_window boolean)
+LANGUAGE sql STABLE
+BEGIN ATOMIC
 WITH win AS (
   SELECT (value::numeric * interval '1 hour') AS win FROM metrics.setting_values WHERE key = 'attribution_window_hours'
 ), rollbacks AS (
@@ -18,12 +25,13 @@ WITH win AS (
          cur.finished_at AS signal_at, cur.id AS restored_by, cur.finished_at AS restored_at
     FROM metrics.deployments cur
     JOIN metrics.deployments prev ON prev.repo_id = cur.repo_id AND prev.seq = cur.seq - 1
-   WHERE cur.position < cur.previous_position
+   WHERE cur.position < cur.previous_position AND (scope_repo_id IS NULL OR cur.repo_id = ANY (scope_repo_id))
 ), reverts AS (
   SELECT x.deployment_id, 'revert', rv.pr_key, rv.merged_at, rv.deployment_id, rv.deployed_at
     FROM metrics.pull_requests rv
     JOIN metrics.pull_requests x ON x.repo_id = rv.repo_id AND x.number = rv.reverts_number
    WHERE rv.is_revert AND x.deployment_id IS NOT NULL AND rv.merged_at > x.deployed_at
+     AND (scope_repo_id IS NULL OR rv.repo_id = ANY (scope_repo_id))
 ), hotfixes AS (
   SELECT bad.id, 'hotfix', h.pr_key, h.created_at, h.deployment_id, h.deployed_at
     FROM metrics.pull_requests h
@@ -31,16 +39,56 @@ WITH win AS (
       SELECT d.id FROM metrics.deployments d
        WHERE d.repo_id = h.repo_id AND d.finished_at < h.created_at
        ORDER BY d.finished_at DESC LIMIT 1) bad
-   WHERE h.is_hotfix AND h.deployment_id IS NOT NULL
+   WHERE h.is_hotfix AND h.deployment_id IS NOT NULL AND (scope_repo_id IS NULL OR h.repo_id = ANY (scope_repo_id))
+), evidence AS (
+  SELECT * FROM rollbacks
+  UNION ALL SELECT * FROM reverts
+  UNION ALL SELECT * FROM hotfixes
+)
+SELECT e.deployment_id, d.repo_id, d.finished_at, e.kind, e.evidence, e.signal_at, e.restored_by, e.restored_at,
+       e.signal_at - d.finished_at <= (SELECT win FROM win) AS within_window
+  FROM evidence e
+  JOIN metrics.deployments d ON d.id = e.deployment_id;
+END;
+
+-- The repositories whose deployments, or whose pull requests in what a signal reads, came out
+-- different in this refresh.
+CREATE FUNCTION metrics.deployment_failure_signals_scope(since pg_snapshot, run bigint)
+RETURNS text[]
+LANGUAGE sql STABLE
+BEGIN ATOMIC
+  SELECT CASE WHEN metrics.refresh_rewrote_all(run, 'deployments') OR metrics.refresh_rewrote_all(run, 'pull_requests')
+              THEN NULL
+              ELSE coalesce((SELECT array_agg(DISTINCT x ->> 'repo_id') FROM (
+                SELECT d.row AS x FROM ops.refresh_diffs d WHERE d.run = deployment_failure_signals_scope.run AND d.table_name = 'deployments'
+                UNION ALL
+                SELECT * FROM metrics.refresh_changed_rows(run, 'pull_requests', 'pr_id',
+                  ARRAY['repo_id', 'number', 'pr_key', 'is_revert', 'reverts_number', 'is_hotfix', 'created_at', 'merged_at',
+                        'deployment_id', 'deployed_at'])) c), '{}') END;
+END;
+
+CREATE TABLE metrics.deployment_failure_signals AS SELECT * FROM metrics.deployment_failure_signals_rows(NULL);
+CREATE UNIQUE INDEX deployment_failure_signals_key ON metrics.deployment_failure_signals (deployment_id, kind, evidence);
+CREATE INDEX deployment_failure_signals_repo ON metrics.deployment_failure_signals (repo_id);
+
+CREATE FUNCTION metrics.deployment_failure_incidents_rows(scope_issue_id text[])
+RETURNS TABLE (issue_id text, deployment_id text, repo_id text, finished_at timestamptz, kind text, evidence text,
+               signal_at timestamptz, restored_by text, restored_at timestamptz, within_window boolean)
+LANGUAGE sql STABLE
+BEGIN ATOMIC
+WITH win AS (
+  SELECT (value::numeric * interval '1 hour') AS win FROM metrics.setting_values WHERE key = 'attribution_window_hours'
+), incidents AS (
+  SELECT i.* FROM metrics.incident_issues i WHERE scope_issue_id IS NULL OR i.issue_id = ANY (scope_issue_id)
 ), incident_repos AS (
   SELECT DISTINCT i.issue_id, tr.repo_id
-    FROM metrics.incident_issues i
+    FROM incidents i
     JOIN metrics.team_projects tp ON tp.project_key = i.project_key
     JOIN metrics.team_repos tr ON tr.team = tp.team
 ), incident_bad AS (
   -- The latest deployment of the incident's teams' repositories before it started.
   SELECT DISTINCT ON (i.issue_id) i.issue_id, i.key, i.started_at, i.resolved_at, d.id AS deployment_id
-    FROM metrics.incident_issues i
+    FROM incidents i
     JOIN incident_repos ir ON ir.issue_id = i.issue_id
     CROSS JOIN LATERAL (
       SELECT d.id, d.finished_at FROM metrics.deployments d
@@ -50,27 +98,66 @@ WITH win AS (
 ), incident_fix AS (
   -- The first deployment of a pull request naming the incident.
   SELECT DISTINCT ON (i.issue_id) i.issue_id, p.deployment_id, p.deployed_at
-    FROM metrics.incident_issues i
+    FROM incidents i
     JOIN metrics.pr_issue_links l ON l.issue_key = i.key
     JOIN metrics.pull_requests p ON p.pr_id = l.pr_id
    WHERE p.deployed_at >= i.started_at
    ORDER BY i.issue_id, p.deployed_at
-), incidents AS (
-  SELECT b.deployment_id, 'incident', b.key, b.started_at, f.deployment_id,
-         CASE WHEN b.resolved_at IS NOT NULL THEN greatest(f.deployed_at, b.resolved_at) END
-    FROM incident_bad b
-    LEFT JOIN incident_fix f ON f.issue_id = b.issue_id
-), evidence AS (
-  SELECT * FROM rollbacks
-  UNION ALL SELECT * FROM reverts
-  UNION ALL SELECT * FROM hotfixes
-  UNION ALL SELECT * FROM incidents
 )
-SELECT e.deployment_id, d.repo_id, d.finished_at, e.kind, e.evidence, e.signal_at, e.restored_by, e.restored_at,
-       e.signal_at - d.finished_at <= (SELECT win FROM win) AS within_window
-  FROM evidence e
-  JOIN metrics.deployments d ON d.id = e.deployment_id;
-CREATE UNIQUE INDEX deployment_failure_evidence_key ON metrics.deployment_failure_evidence (deployment_id, kind, evidence);
+SELECT b.issue_id, b.deployment_id, d.repo_id, d.finished_at, 'incident'::text, b.key, b.started_at, f.deployment_id,
+       CASE WHEN b.resolved_at IS NOT NULL THEN greatest(f.deployed_at, b.resolved_at) END,
+       b.started_at - d.finished_at <= (SELECT win FROM win)
+  FROM incident_bad b
+  LEFT JOIN incident_fix f ON f.issue_id = b.issue_id
+  JOIN metrics.deployments d ON d.id = b.deployment_id;
+END;
+
+-- The incidents a change can reach: the issues written (or whose status periods were); those of
+-- a team whose repository's deployments changed from time T on that started at T or later (the
+-- deployment before each is as it was otherwise); those named by a pull request whose shipping
+-- or keys came out different. NULL: all of them.
+CREATE FUNCTION metrics.deployment_failure_incidents_scope(since pg_snapshot, run bigint)
+RETURNS text[]
+LANGUAGE sql STABLE
+BEGIN ATOMIC
+  WITH changes AS (
+    SELECT table_name, issue_ids FROM metrics.refresh_changes(since, ARRAY['jira_issues', 'jira_status_periods'])
+  ), moved AS (
+    SELECT d.row ->> 'repo_id' AS repo_id, min((d.row ->> 'finished_at')::timestamptz) AS since_at
+      FROM ops.refresh_diffs d
+     WHERE d.run = deployment_failure_incidents_scope.run AND d.table_name = 'deployments' AND d.row IS NOT NULL
+     GROUP BY 1
+  ), keys AS (
+    SELECT jsonb_array_elements_text(x -> 'issue_keys') AS key
+      FROM metrics.refresh_changed_rows(run, 'pull_requests', 'pr_id', ARRAY['issue_keys', 'deployment_id', 'deployed_at']) x
+  ), ids AS (
+    SELECT k.issue_id FROM changes c CROSS JOIN LATERAL unnest(c.issue_ids) k (issue_id)
+    UNION
+    SELECT i.issue_id FROM metrics.incident_issues i
+      JOIN metrics.team_projects tp ON tp.project_key = i.project_key
+      JOIN metrics.team_repos tr ON tr.team = tp.team
+      JOIN moved m ON m.repo_id = tr.repo_id
+     WHERE m.since_at IS NULL OR i.started_at >= m.since_at
+    UNION
+    SELECT i.issue_id FROM metrics.incident_issues i WHERE i.key IN (SELECT key FROM keys)
+  )
+  SELECT CASE WHEN EXISTS (SELECT 1 FROM changes WHERE issue_ids IS NULL)
+                OR metrics.refresh_rewrote_all(run, 'deployments') OR metrics.refresh_rewrote_all(run, 'pull_requests')
+                OR EXISTS (SELECT 1 FROM metrics.refresh_changes(since, ARRAY['github_repos', 'jira_projects']))
+              THEN NULL
+              ELSE coalesce((SELECT array_agg(DISTINCT issue_id) FROM ids), '{}') END;
+END;
+
+CREATE TABLE metrics.deployment_failure_incidents AS SELECT * FROM metrics.deployment_failure_incidents_rows(NULL);
+CREATE UNIQUE INDEX deployment_failure_incidents_issue ON metrics.deployment_failure_incidents (issue_id);
+CREATE INDEX deployment_failure_incidents_deployment ON metrics.deployment_failure_incidents (deployment_id);
+
+CREATE VIEW metrics.deployment_failure_evidence AS
+SELECT deployment_id, repo_id, finished_at, kind, evidence, signal_at, restored_by, restored_at, within_window
+  FROM metrics.deployment_failure_signals
+UNION ALL
+SELECT deployment_id, repo_id, finished_at, kind, evidence, signal_at, restored_by, restored_at, within_window
+  FROM metrics.deployment_failure_incidents;
 
 -- Deployments that are unplanned fixes: rollbacks, and those shipping a revert, a hotfix or
 -- an incident's fix.
@@ -96,7 +183,14 @@ SELECT p.team, p.pr_key, p.url, p.title, p.author, p.first_commit_at, p.merged_a
 
 -- One row per production deployment: what it shipped, whether it failed, how long until
 -- service was restored, whether it was rework.
-CREATE MATERIALIZED VIEW metrics.deployment_outcomes AS
+-- A kept table (metrics/refresh.ts), read again deployment by deployment.
+CREATE FUNCTION metrics.deployment_outcomes_rows(scope_deployment_id text[])
+RETURNS TABLE (deployment_id text, repo_id text, repo text, source text, is_fallback boolean, environment text, sha text,
+               finished_at timestamptz, day timestamptz, week timestamptz, baseline boolean, failed boolean,
+               failure_kinds text[], signal_at timestamptz, restored_at timestamptz, recovery_s double precision,
+               rework boolean, rework_kinds text[], prs_shipped bigint)
+LANGUAGE sql STABLE
+BEGIN ATOMIC
 WITH failures AS (
   SELECT deployment_id,
          array_agg(DISTINCT kind ORDER BY kind) AS failure_kinds,
@@ -104,13 +198,17 @@ WITH failures AS (
          -- Restored when the last piece of evidence is put right; not while any is not.
          CASE WHEN bool_and(restored_at IS NOT NULL) THEN max(restored_at) END AS restored_at
     FROM metrics.deployment_failure_evidence
-   WHERE within_window
+   WHERE within_window AND (scope_deployment_id IS NULL OR deployment_id = ANY (scope_deployment_id))
    GROUP BY deployment_id
 ), rework AS (
   SELECT deployment_id, array_agg(DISTINCT kind ORDER BY kind) AS rework_kinds
-    FROM metrics.deployment_rework GROUP BY deployment_id
+    FROM metrics.deployment_rework
+   WHERE scope_deployment_id IS NULL OR deployment_id = ANY (scope_deployment_id)
+   GROUP BY deployment_id
 ), shipped AS (
-  SELECT deployment_id, count(*) AS prs_shipped FROM metrics.deployment_changes GROUP BY deployment_id
+  SELECT deployment_id, count(*) AS prs_shipped FROM metrics.deployment_changes
+   WHERE scope_deployment_id IS NULL OR deployment_id = ANY (scope_deployment_id)
+   GROUP BY deployment_id
 )
 SELECT d.id AS deployment_id, d.repo_id, r.repo, d.source, d.is_fallback, d.environment, d.sha,
        d.finished_at, date_trunc('day', d.finished_at, 'UTC') AS day, date_trunc('week', d.finished_at, 'UTC') AS week,
@@ -127,7 +225,48 @@ SELECT d.id AS deployment_id, d.repo_id, r.repo, d.source, d.is_fallback, d.envi
   LEFT JOIN failures f ON f.deployment_id = d.id
   LEFT JOIN rework rw ON rw.deployment_id = d.id
   LEFT JOIN shipped s ON s.deployment_id = d.id
- ORDER BY d.id COLLATE "C";
+ WHERE scope_deployment_id IS NULL OR d.id = ANY (scope_deployment_id);
+END;
+
+-- The deployments a change can reach: those that came out different, whose evidence or whose
+-- shipped pull requests did (either way), and those shipping a pull request that names an issue
+-- written (it may have become an incident, or stopped being one). NULL: all of them.
+CREATE FUNCTION metrics.deployment_outcomes_scope(since pg_snapshot, run bigint)
+RETURNS text[]
+LANGUAGE sql STABLE
+BEGIN ATOMIC
+  WITH issues AS (
+    SELECT k.issue_id FROM metrics.refresh_changes(since, ARRAY['jira_issues', 'jira_status_periods']) c
+     CROSS JOIN LATERAL unnest(c.issue_ids) k (issue_id)
+  ), ids AS (
+    SELECT d.row ->> 'id' AS id FROM ops.refresh_diffs d
+     WHERE d.run = deployment_outcomes_scope.run AND d.table_name = 'deployments'
+    UNION
+    SELECT d.row ->> 'deployment_id' FROM ops.refresh_diffs d
+     WHERE d.run = deployment_outcomes_scope.run
+       AND d.table_name IN ('deployment_failure_signals', 'deployment_failure_incidents', 'deployment_changes')
+    UNION
+    SELECT x ->> 'deployment_id'
+      FROM metrics.refresh_changed_rows(run, 'pull_requests', 'pr_id',
+                                        ARRAY['deployment_id', 'is_revert', 'is_hotfix', 'issue_keys']) x
+    UNION
+    SELECT p.deployment_id FROM metrics.pull_requests p
+      JOIN metrics.pr_issue_keys k ON k.pr_id = p.pr_id
+      JOIN source.jira_issues i ON i.key = k.issue_key
+     WHERE i.id IN (SELECT issue_id FROM issues)
+  )
+  SELECT CASE WHEN EXISTS (SELECT 1 FROM ops.refresh_diffs d
+                            WHERE d.run = deployment_outcomes_scope.run AND d.row IS NULL
+                              AND d.table_name IN ('deployments', 'deployment_failure_signals', 'deployment_failure_incidents',
+                                                   'deployment_changes', 'pull_requests'))
+                OR EXISTS (SELECT 1 FROM metrics.refresh_changes(since, ARRAY['jira_issues', 'jira_status_periods'])
+                            WHERE issue_ids IS NULL)
+                OR EXISTS (SELECT 1 FROM metrics.refresh_changes(since, ARRAY['github_repos']))
+              THEN NULL
+              ELSE coalesce((SELECT array_agg(DISTINCT id) FROM ids WHERE id IS NOT NULL), '{}') END;
+END;
+
+CREATE TABLE metrics.deployment_outcomes AS SELECT * FROM metrics.deployment_outcomes_rows(NULL);
 CREATE UNIQUE INDEX deployment_outcomes_id ON metrics.deployment_outcomes (deployment_id);
 CREATE INDEX deployment_outcomes_repo_time ON metrics.deployment_outcomes (repo_id, finished_at) INCLUDE (day, week, failed, rework, recovery_s, is_fallback);
 CREATE INDEX deployment_outcomes_time ON metrics.deployment_outcomes (finished_at) INCLUDE (day, week, failed, rework, recovery_s, is_fallback);
@@ -138,8 +277,26 @@ SELECT tr.team, o.* FROM metrics.deployment_outcomes o JOIN metrics.team_repos t
 UNION ALL
 SELECT '*', o.* FROM metrics.deployment_outcomes o;
 
-CREATE MATERIALIZED VIEW metrics.dora_weekly AS
-WITH d AS (
+-- A kept table (metrics/refresh.ts), read again week by week.
+CREATE FUNCTION metrics.dora_weekly_rows(scope_week timestamptz[])
+RETURNS TABLE (team text, week timestamptz, deployments bigint, deploy_days bigint, failed_deployments bigint,
+               rework_deployments bigint, change_fail_rate_pct numeric, rework_rate_pct numeric,
+               recovery_p50_h double precision, recovery_p90_h double precision, recovered_deployments bigint,
+               prs_shipped bigint, lead_time_p50_h double precision, lead_time_p75_h double precision,
+               lead_time_p90_h double precision)
+LANGUAGE sql STABLE
+BEGIN ATOMIC
+WITH picked_deployments AS (
+  SELECT o.* FROM metrics.team_deployments o WHERE scope_week IS NULL
+  UNION ALL
+  SELECT o.* FROM unnest(scope_week) w
+    JOIN metrics.team_deployments o ON o.finished_at >= w AND o.finished_at < w + interval '7 days'
+), picked_prs AS (
+  SELECT p.* FROM metrics.team_pull_requests p WHERE scope_week IS NULL AND p.deployed_at IS NOT NULL
+  UNION ALL
+  SELECT p.* FROM unnest(scope_week) w
+    JOIN metrics.team_pull_requests p ON p.deployed_at >= w AND p.deployed_at < w + interval '7 days'
+), d AS (
   SELECT team, week,
          count(*) AS deployments,
          count(DISTINCT day) AS deploy_days,
@@ -148,7 +305,7 @@ WITH d AS (
          percentile_cont(0.5) WITHIN GROUP (ORDER BY recovery_s) FILTER (WHERE failed) / 3600 AS recovery_p50_h,
          percentile_cont(0.9) WITHIN GROUP (ORDER BY recovery_s) FILTER (WHERE failed) / 3600 AS recovery_p90_h,
          count(recovery_s) FILTER (WHERE failed) AS recovered_deployments
-    FROM metrics.team_deployments
+    FROM picked_deployments
    GROUP BY 1, 2
 ), l AS (
   SELECT team, date_trunc('week', deployed_at, 'UTC') AS week,
@@ -156,8 +313,7 @@ WITH d AS (
          percentile_cont(0.5) WITHIN GROUP (ORDER BY lead_time_s) / 3600 AS lead_time_p50_h,
          percentile_cont(0.75) WITHIN GROUP (ORDER BY lead_time_s) / 3600 AS lead_time_p75_h,
          percentile_cont(0.9) WITHIN GROUP (ORDER BY lead_time_s) / 3600 AS lead_time_p90_h
-    FROM metrics.team_pull_requests
-   WHERE deployed_at IS NOT NULL
+    FROM picked_prs
    GROUP BY 1, 2
 )
 SELECT coalesce(d.team, l.team) AS team,
@@ -173,15 +329,57 @@ SELECT coalesce(d.team, l.team) AS team,
        coalesce(l.prs_shipped, 0) AS prs_shipped,
        l.lead_time_p50_h, l.lead_time_p75_h, l.lead_time_p90_h
   FROM d FULL JOIN l ON l.team = d.team AND l.week = d.week;
+END;
+
+-- The weeks whose deployments or shipped pull requests came out different in what is summed.
+CREATE FUNCTION metrics.dora_weekly_scope(since pg_snapshot, run bigint)
+RETURNS timestamptz[]
+LANGUAGE sql STABLE
+BEGIN ATOMIC
+  SELECT metrics.refresh_changed_periods(since,
+           CASE WHEN metrics.refresh_rewrote_all(run, 'deployment_outcomes') OR metrics.refresh_rewrote_all(run, 'pull_requests')
+                THEN NULL
+                ELSE metrics.refresh_changed_times(run, 'deployment_outcomes', 'deployment_id', 'finished_at',
+                                                   ARRAY['repo_id', 'finished_at', 'failed', 'rework', 'recovery_s'])
+                     || metrics.refresh_changed_times(run, 'pull_requests', 'pr_id', 'deployed_at',
+                                                      ARRAY['repo_id', 'deployed_at', 'lead_time_s']) END,
+           'week');
+END;
+
+CREATE TABLE metrics.dora_weekly AS SELECT * FROM metrics.dora_weekly_rows(NULL);
 CREATE UNIQUE INDEX dora_weekly_key ON metrics.dora_weekly (team, week);
 
-CREATE MATERIALIZED VIEW metrics.dora_daily AS
+-- A kept table (metrics/refresh.ts), read again day by day.
+CREATE FUNCTION metrics.dora_daily_rows(scope_day timestamptz[])
+RETURNS TABLE (team text, day timestamptz, deployments bigint, failed_deployments bigint, rework_deployments bigint)
+LANGUAGE sql STABLE
+BEGIN ATOMIC
+WITH picked AS (
+  SELECT o.* FROM metrics.team_deployments o WHERE scope_day IS NULL
+  UNION ALL
+  SELECT o.* FROM unnest(scope_day) w
+    JOIN metrics.team_deployments o ON o.finished_at >= w AND o.finished_at < w + interval '1 day'
+)
 SELECT team, day,
        count(*) AS deployments,
        count(*) FILTER (WHERE failed) AS failed_deployments,
        count(*) FILTER (WHERE rework) AS rework_deployments
-  FROM metrics.team_deployments
+  FROM picked
  GROUP BY 1, 2;
+END;
+
+-- The days whose deployments came out different in what is counted.
+CREATE FUNCTION metrics.dora_daily_scope(since pg_snapshot, run bigint)
+RETURNS timestamptz[]
+LANGUAGE sql STABLE
+BEGIN ATOMIC
+  SELECT metrics.refresh_changed_periods(since,
+           metrics.refresh_changed_times(run, 'deployment_outcomes', 'deployment_id', 'finished_at',
+                                         ARRAY['repo_id', 'finished_at', 'failed', 'rework']),
+           'day');
+END;
+
+CREATE TABLE metrics.dora_daily AS SELECT * FROM metrics.dora_daily_rows(NULL);
 CREATE UNIQUE INDEX dora_daily_key ON metrics.dora_daily (team, day);
 
 CREATE VIEW metrics.validate_deployments AS

@@ -254,7 +254,18 @@ describe('engmetrics refresh', () => {
         expect(scopes.get('reviews')).toEqual(expect.any(Number));
         expect(scopes.get('deployments')).toEqual(expect.any(Number));
         expect(scopes.get('deployment_changes')).toEqual(expect.any(Number));
-        for (const kept of ['pr_flow_weekly', 'review_load_weekly', 'issues', 'flow_weekly', 'sprint_issues'])
+        for (const kept of [
+          'pr_flow_weekly',
+          'review_load_weekly',
+          'issues',
+          'flow_weekly',
+          'sprint_issues',
+          'deployment_failure_signals',
+          'deployment_failure_incidents',
+          'deployment_outcomes',
+          'dora_weekly',
+          'dora_daily',
+        ])
           expect([kept, scopes.get(kept) ?? 'left alone']).not.toEqual([kept, 'all']);
         const { rows } = await t.db.query<{ n: string }>('SELECT count(*) AS n FROM metrics.pull_requests');
         expect(scopes.get('pull_requests') as number).toBeLessThan(Number(rows[0]!.n) / 2);
@@ -299,6 +310,32 @@ describe('engmetrics refresh', () => {
       );
       const { scopes: placed } = await refreshThenCompare();
       expect(placed.get('deployment_changes')).toEqual(expect.any(Number));
+    }, 120_000);
+
+    it('takes in an issue that becomes an incident, and its end', async () => {
+      // The latest issue of a team's project becomes an incident a day before the end.
+      const { rows } = await t.db.query<{ id: string }>(
+        `SELECT i.id FROM source.jira_issues i JOIN metrics.team_projects tp ON tp.project_key = i.project_key
+          WHERE i.issue_type <> 'Epic' ORDER BY i.created_at DESC, i.id LIMIT 1`,
+      );
+      const issue = rows[0]!.id;
+      await t.db.query(
+        `UPDATE source.jira_issues SET issue_type = 'Incident', labels = '{}', created_at = $2 WHERE id = $1`,
+        [issue, new Date(END - DAY)],
+      );
+      const { scopes } = await refreshThenCompare();
+      expect(scopes.get('deployment_failure_incidents')).toEqual(expect.any(Number));
+      const { rows: evidence } = await t.db.query(
+        `SELECT 1 FROM metrics.deployment_failure_incidents WHERE issue_id = $1`,
+        [issue],
+      );
+      expect(evidence).toHaveLength(1);
+      await t.db.query(`UPDATE source.jira_issues SET resolved_at = $2 WHERE id = $1`, [
+        issue,
+        new Date(END),
+      ]);
+      const { scopes: resolved } = await refreshThenCompare();
+      expect(resolved.get('deployment_failure_incidents')).toEqual(expect.any(Number));
     }, 120_000);
 
     it('reads every row again when a setting they read changes', async () => {
