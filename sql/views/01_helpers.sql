@@ -137,6 +137,19 @@ BEGIN ATOMIC
   SELECT d.row FROM d JOIN moved USING (k);
 END;
 
+-- The earliest instant (old or new) in column p_time of the rows of p_table that came out
+-- different in refresh p_run, for each value of p_group: from when on a repository's
+-- deployments changed, say (everything before it is as it was).
+CREATE FUNCTION metrics.refresh_changed_since(p_run bigint, p_table text, p_group text, p_time text)
+RETURNS TABLE (k text, since_at timestamptz)
+LANGUAGE sql STABLE
+BEGIN ATOMIC
+  SELECT r.row ->> p_group, min((r.row ->> p_time)::timestamptz)
+    FROM ops.refresh_diffs r
+   WHERE r.run = p_run AND r.table_name = p_table AND r.row IS NOT NULL
+   GROUP BY 1;
+END;
+
 -- Whether every row of p_table was rewritten in refresh p_run (its diff is a row with no row).
 CREATE FUNCTION metrics.refresh_rewrote_all(p_run bigint, p_table text)
 RETURNS boolean

@@ -526,10 +526,7 @@ BEGIN ATOMIC
     SELECT table_name, operation, repo_ids, pr_ids FROM metrics.refresh_changes(since, ARRAY[
       'github_pull_requests', 'github_pr_commits', 'github_commits', 'github_compares', 'github_repos'])
   ), moved AS (
-    SELECT d.row ->> 'repo_id' AS repo_id, min((d.row ->> 'finished_at')::timestamptz) AS since_at
-      FROM ops.refresh_diffs d
-     WHERE d.run = deployment_changes_scope.run AND d.table_name = 'deployments' AND d.row IS NOT NULL
-     GROUP BY 1
+    SELECT k AS repo_id, since_at FROM metrics.refresh_changed_since(run, 'deployments', 'repo_id', 'finished_at')
   ), whole_repos AS (
     SELECT k.repo_id FROM changes c CROSS JOIN LATERAL unnest(c.repo_ids) k (repo_id)
      WHERE c.table_name IN ('github_compares', 'github_repos') OR (c.table_name = 'github_commits' AND c.operation <> 'insert')

@@ -123,10 +123,7 @@ BEGIN ATOMIC
   WITH changes AS (
     SELECT table_name, issue_ids FROM metrics.refresh_changes(since, ARRAY['jira_issues', 'jira_status_periods'])
   ), moved AS (
-    SELECT d.row ->> 'repo_id' AS repo_id, min((d.row ->> 'finished_at')::timestamptz) AS since_at
-      FROM ops.refresh_diffs d
-     WHERE d.run = deployment_failure_incidents_scope.run AND d.table_name = 'deployments' AND d.row IS NOT NULL
-     GROUP BY 1
+    SELECT k AS repo_id, since_at FROM metrics.refresh_changed_since(run, 'deployments', 'repo_id', 'finished_at')
   ), keys AS (
     SELECT jsonb_array_elements_text(x -> 'issue_keys') AS key
       FROM metrics.refresh_changed_rows(run, 'pull_requests', 'pr_id', ARRAY['issue_keys', 'deployment_id', 'deployed_at']) x

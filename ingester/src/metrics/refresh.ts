@@ -244,7 +244,7 @@ export async function refreshMetrics(
   reasons: Map<string, RefreshReason>;
 }> {
   const run = await SyncRun.start(db, 'metrics', 'refresh');
-  const started = Date.now();
+  const started = performance.now();
   const timings: RefreshTiming[] = [];
   let plan: RefreshPlan | null = null;
   try {
@@ -268,7 +268,7 @@ export async function refreshMetrics(
         WHERE NOT EXISTS (SELECT 1 FROM ops.metric_view_state s WHERE NOT pg_visible_in_snapshot(c.tx, s.snapshot))`,
     );
     await db.query('DELETE FROM ops.refresh_diffs WHERE run <= $1', [run.id]);
-    const totalMs = Date.now() - started;
+    const totalMs = Math.round(performance.now() - started);
     for (const view of left) stale.delete(view);
     await run.finish('succeeded', totalsOf(timings, plan));
     return {
@@ -372,7 +372,7 @@ async function refreshAll(
           continue;
         }
         pending.delete(view);
-        const t0 = Date.now();
+        const t0 = performance.now();
         try {
           const node = graph.get(view)!;
           const reason = stale.get(view)!;
@@ -400,7 +400,7 @@ async function refreshAll(
             await recordState(view, true, client);
             timings.push({
               view,
-              ms: Date.now() - t0,
+              ms: Math.round(performance.now() - t0),
               ...(kept.scope === null ? {} : { scope: kept.scope }),
             });
             if (kept.changed) changed.add(view);
