@@ -96,12 +96,17 @@ WITH chosen AS (
   SELECT 'deployments'::text AS source, d.id, d.repo_id, d.environment, d.sha, d.ref, st.first_success_at AS finished_at
     FROM metrics.repo_deployment_source so
     JOIN source.github_deployments d ON d.repo_id = so.repo_id AND d.environment ~* so.production_pattern
-    JOIN (SELECT deployment_id, min(created_at) AS first_success_at
-            FROM source.github_deployment_statuses
-           WHERE state = 'success'
-             AND (scope_repo_id IS NULL
-                  OR deployment_id IN (SELECT x.id FROM source.github_deployments x WHERE x.repo_id = ANY (scope_repo_id)))
-           GROUP BY deployment_id) st
+    JOIN (SELECT s.deployment_id, min(s.created_at) AS first_success_at
+            FROM source.github_deployment_statuses s
+           WHERE s.state = 'success' AND scope_repo_id IS NULL
+           GROUP BY s.deployment_id
+          UNION ALL
+          -- In part: the repositories' deployments' statuses, each read by its index.
+          SELECT s.deployment_id, min(s.created_at)
+            FROM source.github_deployments x
+            JOIN source.github_deployment_statuses s ON s.deployment_id = x.id
+           WHERE s.state = 'success' AND x.repo_id = ANY (scope_repo_id)
+           GROUP BY s.deployment_id) st
       ON st.deployment_id = d.id
    WHERE so.source = 'deployments' AND (scope_repo_id IS NULL OR so.repo_id = ANY (scope_repo_id))
   UNION ALL
@@ -174,6 +179,8 @@ CREATE TABLE metrics.deployments AS SELECT * FROM metrics.deployments_rows(NULL)
 CREATE UNIQUE INDEX deployments_id ON metrics.deployments (id);
 CREATE INDEX deployments_repo_reach ON metrics.deployments (repo_id, reach, finished_at);
 CREATE INDEX deployments_repo_time ON metrics.deployments (repo_id, finished_at);
+-- A deployment's previous one: a rollback (metrics.deployment_failure_signals).
+CREATE INDEX deployments_repo_seq ON metrics.deployments (repo_id, seq);
 
 -- Deployment attempts that never succeeded (statuses ending in failure or error).
 CREATE VIEW metrics.deployment_failed_attempts AS
@@ -508,6 +515,9 @@ CREATE INDEX pull_requests_open ON metrics.pull_requests (repo_id) WHERE state =
 CREATE INDEX pull_requests_deployment ON metrics.pull_requests (deployment_id) WHERE deployment_id IS NOT NULL;
 -- Pull requests merged and not shipped: read by metrics.deployment_changes_scope.
 CREATE INDEX pull_requests_unshipped ON metrics.pull_requests (repo_id) WHERE merged_at IS NOT NULL AND deployed_at IS NULL;
+-- A repository's reverts and hotfixes: its failure signals, read again repository by repository.
+CREATE INDEX pull_requests_reverts ON metrics.pull_requests (repo_id) WHERE is_revert;
+CREATE INDEX pull_requests_hotfixes ON metrics.pull_requests (repo_id) WHERE is_hotfix;
 
 -- The pull requests whose shipping a sync's writes can have changed:
 --   those written, or whose commits were;
@@ -574,11 +584,20 @@ RETURNS TABLE (team text, week timestamptz, merged bigint, merged_without_review
 LANGUAGE sql STABLE
 BEGIN ATOMIC
 WITH picked AS (
-  SELECT p.* FROM metrics.team_pull_requests p WHERE scope_week IS NULL AND p.merged_at IS NOT NULL
+  SELECT p.repo_id, p.merged_at, p.merged_without_review, p.coding_s, p.pickup_s, p.review_s, p.deploy_s, p.size,
+         p.changed_files, p.reviews, p.review_rounds
+    FROM metrics.pull_requests p WHERE scope_week IS NULL AND p.merged_at IS NOT NULL AND NOT p.is_bot
   UNION ALL
-  SELECT p.*
+  SELECT p.repo_id, p.merged_at, p.merged_without_review, p.coding_s, p.pickup_s, p.review_s, p.deploy_s, p.size,
+         p.changed_files, p.reviews, p.review_rounds
     FROM unnest(scope_week) w
-    JOIN metrics.team_pull_requests p ON p.merged_at >= w AND p.merged_at < w + interval '7 days'
+    JOIN metrics.pull_requests p ON p.merged_at >= w AND p.merged_at < w + interval '7 days'
+   WHERE NOT p.is_bot
+), teamed AS (
+  -- As metrics.team_pull_requests, after the weeks are picked: each week read by its index.
+  SELECT tr.team, p.* FROM picked p JOIN metrics.team_repos tr ON tr.repo_id = p.repo_id
+  UNION ALL
+  SELECT '*', p.* FROM picked p
 )
 SELECT team, date_trunc('week', merged_at, 'UTC') AS week,
        count(*) AS merged,
@@ -596,8 +615,7 @@ SELECT team, date_trunc('week', merged_at, 'UTC') AS week,
        count(pickup_s) AS pickup_n,
        count(review_s) AS review_n,
        count(deploy_s) AS deploy_n
-  FROM picked
- WHERE NOT is_bot
+  FROM teamed
  GROUP BY 1, 2;
 END;
 

@@ -158,12 +158,18 @@ RETURNS TABLE (team text, week timestamptz, velocity bigint, features bigint, de
                flow_efficiency_pct numeric)
 LANGUAGE sql STABLE
 BEGIN ATOMIC
-WITH picked AS (
-  SELECT i.* FROM metrics.team_issues i WHERE scope_week IS NULL AND i.done_at IS NOT NULL
+WITH done AS (
+  SELECT i.project_key, i.done_at, i.flow_item, i.flow_time_s, i.lead_time_s, i.active_s
+    FROM metrics.issues i WHERE scope_week IS NULL AND i.done_at IS NOT NULL
   UNION ALL
-  SELECT i.*
+  SELECT i.project_key, i.done_at, i.flow_item, i.flow_time_s, i.lead_time_s, i.active_s
     FROM unnest(scope_week) w
-    JOIN metrics.team_issues i ON i.done_at >= w AND i.done_at < w + interval '7 days'
+    JOIN metrics.issues i ON i.done_at >= w AND i.done_at < w + interval '7 days'
+), picked AS (
+  -- As metrics.team_issues, after the weeks are picked: each week read by its index.
+  SELECT tp.team, i.* FROM done i JOIN metrics.team_projects tp ON tp.project_key = i.project_key
+  UNION ALL
+  SELECT '*', i.* FROM done i
 )
 SELECT team, date_trunc('week', done_at, 'UTC') AS week,
        count(*) AS velocity,
@@ -195,30 +201,82 @@ CREATE UNIQUE INDEX flow_weekly_key ON metrics.flow_weekly (team, week);
 
 -- Work in progress at the end of each day (UTC). A stage period counts on the days
 -- [its first day, the day it ended): +1 on the first, -1 on the day it ended, and a period
--- not ended yet counts every day from its first. metrics.flow_load_daily sums the changes.
-CREATE MATERIALIZED VIEW metrics.flow_load_changes AS
+-- not ended yet counts every day from its first. Each issue's changes by day are a kept table
+-- (metrics/refresh.ts), read again issue by issue; metrics.flow_load_changes sums them by team
+-- and day, read again day by day, and metrics.flow_load_daily runs the sums.
+CREATE FUNCTION metrics.flow_load_issue_days_rows(scope_issue_id text[])
+RETURNS TABLE (issue_id text, project_key text, day timestamptz, active bigint, waiting bigint)
+LANGUAGE sql STABLE
+BEGIN ATOMIC
 WITH periods AS (
   SELECT p.issue_id, p.stage,
          date_trunc('day', p.started_at, 'UTC') AS first_day,
          date_trunc('day', p.ended_at, 'UTC') AS end_day
     FROM metrics.issue_stage_periods p
-   WHERE p.stage IN ('active', 'waiting')
-), changes AS (
-  SELECT i.project_key, e.day, e.n * CASE WHEN pr.stage = 'active' THEN 1 ELSE 0 END AS active,
-         e.n * CASE WHEN pr.stage = 'waiting' THEN 1 ELSE 0 END AS waiting
-    FROM periods pr
-    -- metrics.issues: no epics
-    JOIN metrics.issues i ON i.issue_id = pr.issue_id
-    CROSS JOIN LATERAL (VALUES (pr.first_day, 1), (pr.end_day, -1)) e(day, n)
-   WHERE (pr.end_day IS NULL OR pr.end_day > pr.first_day) AND e.day IS NOT NULL
-), per_project AS (
-  SELECT project_key, day, sum(active) AS active, sum(waiting) AS waiting FROM changes GROUP BY 1, 2
+   WHERE p.stage IN ('active', 'waiting') AND (scope_issue_id IS NULL OR p.issue_id = ANY (scope_issue_id))
+)
+SELECT pr.issue_id, i.project_key, e.day,
+       sum(CASE WHEN pr.stage = 'active' THEN e.n ELSE 0 END)::bigint AS active,
+       sum(CASE WHEN pr.stage = 'waiting' THEN e.n ELSE 0 END)::bigint AS waiting
+  FROM periods pr
+  -- metrics.issues: no epics
+  JOIN metrics.issues i ON i.issue_id = pr.issue_id
+  CROSS JOIN LATERAL (VALUES (pr.first_day, 1), (pr.end_day, -1)) e(day, n)
+ WHERE (pr.end_day IS NULL OR pr.end_day > pr.first_day) AND e.day IS NOT NULL
+ GROUP BY pr.issue_id, i.project_key, e.day;
+END;
+
+-- The issues whose status periods were written, or whose row in metrics.issues came out with
+-- another project or went or came (an epic) in this refresh. NULL when the statuses were written.
+CREATE FUNCTION metrics.flow_load_issue_days_scope(since pg_snapshot, run bigint)
+RETURNS text[]
+LANGUAGE sql STABLE
+BEGIN ATOMIC
+  WITH changes AS (
+    SELECT issue_ids FROM metrics.refresh_changes(since, ARRAY['jira_status_periods', 'jira_statuses'])
+  ), written AS (
+    SELECT k.issue_id FROM changes c CROSS JOIN LATERAL unnest(c.issue_ids) k (issue_id)
+    UNION
+    SELECT x ->> 'issue_id' FROM metrics.refresh_changed_rows(run, 'issues', 'issue_id', ARRAY['project_key']) x
+  )
+  SELECT CASE WHEN EXISTS (SELECT 1 FROM changes WHERE issue_ids IS NULL) OR metrics.refresh_rewrote_all(run, 'issues')
+              THEN NULL
+              ELSE coalesce((SELECT array_agg(issue_id) FROM written), '{}') END;
+END;
+
+CREATE TABLE metrics.flow_load_issue_days AS SELECT * FROM metrics.flow_load_issue_days_rows(NULL);
+CREATE UNIQUE INDEX flow_load_issue_days_key ON metrics.flow_load_issue_days (issue_id, day);
+CREATE INDEX flow_load_issue_days_day ON metrics.flow_load_issue_days (day);
+
+-- A kept table, read again day by day.
+CREATE FUNCTION metrics.flow_load_changes_rows(scope_day timestamptz[])
+RETURNS TABLE (team text, day timestamptz, active bigint, waiting bigint)
+LANGUAGE sql STABLE
+BEGIN ATOMIC
+WITH per_project AS (
+  SELECT d.project_key, d.day, sum(d.active) AS active, sum(d.waiting) AS waiting
+    FROM metrics.flow_load_issue_days d
+   WHERE scope_day IS NULL OR d.day = ANY (scope_day)
+   GROUP BY 1, 2
 )
 SELECT ti.team, pp.day, sum(pp.active)::bigint AS active, sum(pp.waiting)::bigint AS waiting
   FROM per_project pp
   JOIN (SELECT team, project_key FROM metrics.team_projects UNION ALL SELECT '*', key FROM source.jira_projects) ti
     ON ti.project_key = pp.project_key
  GROUP BY 1, 2;
+END;
+
+-- The days an issue's changes came out different on in this refresh (old and new).
+CREATE FUNCTION metrics.flow_load_changes_scope(since pg_snapshot, run bigint)
+RETURNS timestamptz[]
+LANGUAGE sql STABLE
+BEGIN ATOMIC
+  SELECT metrics.refresh_changed_periods(since,
+           metrics.refresh_changed_times(run, 'flow_load_issue_days', 'issue_id', 'day',
+                                         ARRAY['project_key', 'day', 'active', 'waiting']), 'day');
+END;
+
+CREATE TABLE metrics.flow_load_changes AS SELECT * FROM metrics.flow_load_changes_rows(NULL);
 CREATE UNIQUE INDEX flow_load_changes_key ON metrics.flow_load_changes (team, day);
 
 -- Days are stepped as 24 hours from UTC midnights, whatever the session's time zone.

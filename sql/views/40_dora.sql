@@ -48,7 +48,8 @@ WITH win AS (
 SELECT e.deployment_id, d.repo_id, d.finished_at, e.kind, e.evidence, e.signal_at, e.restored_by, e.restored_at,
        e.signal_at - d.finished_at <= (SELECT win FROM win) AS within_window
   FROM evidence e
-  JOIN metrics.deployments d ON d.id = e.deployment_id;
+  -- Each signal's deployment is of the repository it was read in.
+  JOIN metrics.deployments d ON d.id = e.deployment_id AND (scope_repo_id IS NULL OR d.repo_id = ANY (scope_repo_id));
 END;
 
 -- The repositories whose deployments, or whose pull requests in what a signal reads, came out
@@ -283,16 +284,30 @@ RETURNS TABLE (team text, week timestamptz, deployments bigint, deploy_days bigi
                lead_time_p90_h double precision)
 LANGUAGE sql STABLE
 BEGIN ATOMIC
-WITH picked_deployments AS (
-  SELECT o.* FROM metrics.team_deployments o WHERE scope_week IS NULL
+WITH deployments AS (
+  SELECT o.repo_id, o.week, o.day, o.failed, o.rework, o.recovery_s
+    FROM metrics.deployment_outcomes o WHERE scope_week IS NULL
   UNION ALL
-  SELECT o.* FROM unnest(scope_week) w
-    JOIN metrics.team_deployments o ON o.finished_at >= w AND o.finished_at < w + interval '7 days'
+  SELECT o.repo_id, o.week, o.day, o.failed, o.rework, o.recovery_s
+    FROM unnest(scope_week) w
+    JOIN metrics.deployment_outcomes o ON o.finished_at >= w AND o.finished_at < w + interval '7 days'
+), prs AS (
+  SELECT p.repo_id, p.deployed_at, p.lead_time_s
+    FROM metrics.pull_requests p WHERE scope_week IS NULL AND p.deployed_at IS NOT NULL
+  UNION ALL
+  SELECT p.repo_id, p.deployed_at, p.lead_time_s
+    FROM unnest(scope_week) w
+    JOIN metrics.pull_requests p ON p.deployed_at >= w AND p.deployed_at < w + interval '7 days'
+), picked_deployments AS (
+  -- As metrics.team_deployments and metrics.team_pull_requests, after the weeks are picked:
+  -- each week read by its index.
+  SELECT tr.team, o.* FROM deployments o JOIN metrics.team_repos tr ON tr.repo_id = o.repo_id
+  UNION ALL
+  SELECT '*', o.* FROM deployments o
 ), picked_prs AS (
-  SELECT p.* FROM metrics.team_pull_requests p WHERE scope_week IS NULL AND p.deployed_at IS NOT NULL
+  SELECT tr.team, p.* FROM prs p JOIN metrics.team_repos tr ON tr.repo_id = p.repo_id
   UNION ALL
-  SELECT p.* FROM unnest(scope_week) w
-    JOIN metrics.team_pull_requests p ON p.deployed_at >= w AND p.deployed_at < w + interval '7 days'
+  SELECT '*', p.* FROM prs p
 ), d AS (
   SELECT team, week,
          count(*) AS deployments,
@@ -351,11 +366,17 @@ CREATE FUNCTION metrics.dora_daily_rows(scope_day timestamptz[])
 RETURNS TABLE (team text, day timestamptz, deployments bigint, failed_deployments bigint, rework_deployments bigint)
 LANGUAGE sql STABLE
 BEGIN ATOMIC
-WITH picked AS (
-  SELECT o.* FROM metrics.team_deployments o WHERE scope_day IS NULL
+WITH deployments AS (
+  SELECT o.repo_id, o.day, o.failed, o.rework FROM metrics.deployment_outcomes o WHERE scope_day IS NULL
   UNION ALL
-  SELECT o.* FROM unnest(scope_day) w
-    JOIN metrics.team_deployments o ON o.finished_at >= w AND o.finished_at < w + interval '1 day'
+  SELECT o.repo_id, o.day, o.failed, o.rework
+    FROM unnest(scope_day) w
+    JOIN metrics.deployment_outcomes o ON o.finished_at >= w AND o.finished_at < w + interval '1 day'
+), picked AS (
+  -- As metrics.team_deployments, after the days are picked: each day read by its index.
+  SELECT tr.team, o.* FROM deployments o JOIN metrics.team_repos tr ON tr.repo_id = o.repo_id
+  UNION ALL
+  SELECT '*', o.* FROM deployments o
 )
 SELECT team, day,
        count(*) AS deployments,

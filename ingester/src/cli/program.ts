@@ -57,7 +57,7 @@ const MODULES: CommandModule[] = [
       {
         term: 'refresh [options]',
         description:
-          'apply the organisation file to the settings tables and refresh the materialized views that something they read has changed since (concurrently)',
+          'apply the organisation file to the settings tables and refresh the kept metric tables that something they read has changed since (readers keep the previous rows meanwhile)',
       },
       {
         term: 'report [options]',

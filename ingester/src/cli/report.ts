@@ -130,7 +130,7 @@ export function metricsCommands(program: Command): void {
   program
     .command('refresh')
     .description(
-      'apply the organisation file to the settings tables and refresh the materialized views that something they read has changed since (concurrently)',
+      'apply the organisation file to the settings tables and refresh the kept metric tables that something they read has changed since (readers keep the previous rows meanwhile)',
     )
     .option('--full', 'refresh every view, whatever changed')
     .action(async (opts: { full?: boolean }) => {

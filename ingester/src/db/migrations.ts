@@ -18,7 +18,7 @@ import {
  *   sql/migrations/NNNN_name.sql  versioned: schemas, tables, indexes, roles, grants, data moves;
  *                                 applied once each, in name order, each in its own transaction,
  *                                 recorded in ops.schema_migrations with a checksum;
- *   sql/views/NN_family.sql       repeatable: every view, materialized view and function of
+ *   sql/views/NN_family.sql       repeatable: every view, kept table and function of
  *                                 metrics, applied again when changed (definitions.ts), all in
  *                                 one transaction after the versioned files.
  * Every step takes a transaction-scoped advisory lock first, so concurrent runs queue up and

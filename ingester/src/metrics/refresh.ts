@@ -24,16 +24,14 @@ export interface RefreshOptions {
 
 /**
  * What the refresh keeps, each found from the catalog (so a new one needs no list kept here):
- *   a materialized view: refreshed whole, concurrently once it has rows;
- *   a kept table: a table of `metrics` with a function `<name>_rows(scope_<column> <type>[])`
- *     that is its one definition (its rows for the given values of the column, every row for
- *     NULL) and a function `<name>_scope(since pg_snapshot, run bigint)` that says, from the
- *     changes since that snapshot and the rows other kept tables changed in this run
- *     (ops.refresh_diffs), which values of the column a refresh must read again (NULL: all).
+ * a kept table, a table of `metrics` with a function `<name>_rows(scope_<column> <type>[])`
+ * that is its one definition (its rows for the given values of the column, every row for NULL)
+ * and a function `<name>_scope(since pg_snapshot, run bigint)` that says, from the changes
+ * since that snapshot and the rows other kept tables changed in this run (ops.refresh_diffs),
+ * which values of the column a refresh must read again (NULL: all).
  */
 export interface Derived {
-  kind: 'view' | 'table';
-  /** The derived relations it reads, through any views. */
+  /** The kept tables it reads, through any views and functions. */
   needs: Set<string>;
   /** Tables of schema source it reads (through any views and functions). */
   sources: Set<string>;
@@ -45,16 +43,15 @@ export interface Derived {
    */
   opaque: boolean;
   /** A kept table's column the scope is given in, and the scope's type (an array of the column's). */
-  scopeColumn: string | null;
-  scopeType: string | null;
+  scopeColumn: string;
+  scopeType: string;
 }
 
 export async function refreshGraph(db: Database): Promise<Map<string, Derived>> {
   const { rows } = await db.query<{
     name: string;
-    kind: 'view' | 'table';
-    scope_column: string | null;
-    scope_type: string | null;
+    scope_column: string;
+    scope_type: string;
     needs: string[];
     sources: string[];
     settings: string[];
@@ -68,16 +65,10 @@ export async function refreshGraph(db: Database): Promise<Map<string, Derived>> 
         JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'metrics'
         JOIN pg_proc f ON f.pronamespace = n.oid AND f.proname = c.relname || '_rows'
        WHERE c.relkind = 'r'),
-    node AS (
-      SELECT c.oid, c.relname, CASE WHEN k.oid IS NULL THEN 'view' ELSE 'table' END AS kind, k.scope_column,
-             k.scope_type
-        FROM pg_class c
-        JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'metrics'
-        LEFT JOIN kept k ON k.oid = c.oid
-       WHERE c.relkind = 'm' OR k.oid IS NOT NULL),
+    node AS (SELECT k.oid, k.relname, k.scope_column, k.scope_type FROM kept k),
     edges AS (
-      -- A view or materialized view reads what its rewrite rule depends on; a function what a
-      -- SQL-standard body depends on; a kept table what its rows function reads.
+      -- A view reads what its rewrite rule depends on; a function what a SQL-standard body
+      -- depends on; a kept table what its rows function reads.
       SELECT 'pg_class'::regclass AS cls, r.ev_class AS obj, d.refclassid AS ref_cls, d.refobjid AS ref
         FROM pg_rewrite r JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid
        WHERE d.refclassid IN ('pg_class'::regclass, 'pg_proc'::regclass) AND d.refobjid <> r.ev_class
@@ -92,7 +83,7 @@ export async function refreshGraph(db: Database): Promise<Map<string, Derived>> 
       SELECT oid, 'pg_class'::regclass, oid FROM node
       UNION
       SELECT r.node, e.ref_cls, e.ref FROM reach r JOIN edges e ON e.cls = r.cls AND e.obj = r.obj)
-    SELECT node.relname::text AS name, node.kind, node.scope_column, node.scope_type,
+    SELECT node.relname::text AS name, node.scope_column, node.scope_type,
            coalesce(array_agg(DISTINCT other.relname::text) FILTER (WHERE other.oid <> node.oid), '{}') AS needs,
            coalesce(array_agg(DISTINCT t.relname::text) FILTER (WHERE tn.nspname = 'source'), '{}') AS sources,
            coalesce(array_agg(DISTINCT t.relname::text)
@@ -105,12 +96,11 @@ export async function refreshGraph(db: Database): Promise<Map<string, Derived>> 
       LEFT JOIN pg_namespace tn ON tn.oid = t.relnamespace
       LEFT JOIN pg_proc p ON reach.cls = 'pg_proc'::regclass AND p.oid = reach.obj
       LEFT JOIN pg_namespace pn ON pn.oid = p.pronamespace
-     GROUP BY node.oid, node.relname, node.kind, node.scope_column, node.scope_type`);
+     GROUP BY node.oid, node.relname, node.scope_column, node.scope_type`);
   return new Map(
     rows.map((r) => [
       r.name,
       {
-        kind: r.kind,
         needs: new Set(r.needs),
         sources: new Set(r.sources),
         settings: new Set(r.settings),
@@ -225,12 +215,11 @@ const SESSION_SETTINGS: [string, string][] = [
 ];
 
 /**
- * Refreshes what something it reads has changed since (planRefresh), so that Grafana keeps
- * reading the previous contents until the new ones are ready: a materialized view with rows is
- * refreshed CONCURRENTLY (readers are not blocked), one never populated or still empty (nothing
- * to keep serving) with a plain refresh, which is much cheaper; a kept table reads again only
- * the rows its scope names, in one transaction (keepTable). Each one's state records the
- * snapshot its changes were read with; the changes every one has taken in are then deleted.
+ * Refreshes the kept tables something they read has changed since (planRefresh), so that
+ * Grafana keeps reading the previous contents until the new ones are ready: each reads again
+ * only the rows its scope names and rewrites those that differ, in one transaction (keepTable).
+ * Each one's state records the snapshot its changes were read with; the changes every one has
+ * taken in are then deleted.
  */
 export async function refreshMetrics(
   db: Database,
@@ -304,7 +293,7 @@ function chainLengths(graph: Map<string, Derived>): Map<string, number> {
     const known = chain.get(view);
     if (known !== undefined) return known;
     if (seen.has(view))
-      throw new Error(`materialized views depend on each other in a cycle: ${[...seen].join(', ')}`);
+      throw new Error(`kept tables depend on each other in a cycle: ${[...seen].join(', ')}`);
     seen.add(view);
     let longest = 0;
     for (const [other, node] of graph)
@@ -381,22 +370,17 @@ async function refreshAll(
             await recordState(view, false, client);
             left.push(view);
           } else {
-            let kept: { changed: boolean; scope: number | null } = { changed: true, scope: null };
-            if (node.kind === 'view') await refreshOne(client, view);
-            else {
-              // Read again in part only from what kept tables say they changed.
-              const scoped =
-                (reason === 'sources' || reason === 'reads a refreshed view') &&
-                upstream.every((v) => graph.get(v)!.kind === 'table');
-              kept = await keepTable(
-                client,
-                view,
-                node,
-                run,
-                scoped ? plan.since.get(view)! : null,
-                db.embedded,
-              );
-            }
+            // Read again in part from the writes and what the tables it reads changed; in whole
+            // when it was never refreshed, a setting it reads changed, or it was asked to.
+            const scoped = reason === 'sources' || reason === 'reads a refreshed view';
+            const kept = await keepTable(
+              client,
+              view,
+              node,
+              run,
+              scoped ? plan.since.get(view)! : null,
+              db.embedded,
+            );
             await recordState(view, true, client);
             timings.push({
               view,
@@ -427,7 +411,7 @@ async function refreshAll(
   const workers = Math.min(connections, Math.max(1, pending.size));
   await Promise.all(Array.from({ length: workers }, () => worker()));
   if (failure !== null) throw failure;
-  if (pending.size > 0) throw new Error(`materialized views not refreshed: ${[...pending].join(', ')}`);
+  if (pending.size > 0) throw new Error(`kept tables not refreshed: ${[...pending].join(', ')}`);
   return left;
 }
 
@@ -438,11 +422,12 @@ const DIFF_ROWS_KEPT = 50_000;
  * Brings a kept table up to date in one transaction, so readers see the old rows until it
  * commits. Its `_scope` function names, from `since` (its last refresh's snapshot), the values
  * of its scope column to read again (NULL, or no `since`: every row). Those rows are read from
- * its `_rows` function and compared with the rows it holds for the same values, both ways; only
- * the values whose rows differ are deleted and written again, as a concurrent refresh of a
- * materialized view writes only what changed. The rows that differ go to ops.refresh_diffs for
- * the kept tables that read this one (past DIFF_ROWS_KEPT, one row with no row: everything).
- * Returns whether anything changed, and the scope's size (null: every row).
+ * its `_rows` function and compared with the rows it holds for the same values; only the values
+ * whose rows differ are deleted and written again, as a concurrent refresh of a materialized
+ * view writes only what changed. The rows that differ go to ops.refresh_diffs for the kept
+ * tables that read this one (past DIFF_ROWS_KEPT, one row with no row: everything). An empty
+ * table is filled with nothing to compare. Returns whether anything changed, and the scope's
+ * size (null: every row).
  */
 async function keepTable(
   client: Client,
@@ -470,36 +455,14 @@ async function keepTable(
       await client.query('COMMIT');
       return { changed: false, scope: 0 };
     }
-    const { rowCount: newRows } = await client.query(
-      `CREATE TEMP TABLE kept_new ON COMMIT DROP AS SELECT * FROM metrics.${table}_rows($1::${type})`,
-      [scope],
+    const { rows: heldRows } = await client.query<{ held: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM ${name}) AS held`,
     );
-    // true: a row only the table holds; false: one only the new rows hold.
-    const { rowCount } = await client.query(
-      `CREATE TEMP TABLE kept_diff ON COMMIT DROP AS
-         SELECT true AS gone, d.* FROM (SELECT * FROM ${name} WHERE $1::${type} IS NULL OR ${column} = ANY ($1)
-                                        EXCEPT ALL SELECT * FROM kept_new) d
-         UNION ALL
-         SELECT false, d.* FROM (SELECT * FROM kept_new
-                                 EXCEPT ALL SELECT * FROM ${name} WHERE $1::${type} IS NULL OR ${column} = ANY ($1)) d`,
-      [scope],
-    );
-    const changedRows = rowCount ?? 0;
-    // Whether the table held rows before: some went, or some stayed as they were.
-    const { rows: counts } = await client.query<{ gone: string; came: string }>(
-      'SELECT count(*) FILTER (WHERE gone) AS gone, count(*) FILTER (WHERE NOT gone) AS came FROM kept_diff',
-    );
-    const held = Number(counts[0]!.gone) > 0 || (newRows ?? 0) > Number(counts[0]!.came);
+    const held = heldRows[0]!.held;
+    const changedRows = held
+      ? await rewriteWhatDiffers(client, name, `metrics.${table}_rows($1::${type})`, column, type, scope)
+      : await fill(client, name, `metrics.${table}_rows($1::${type})`, column, scope);
     if (changedRows > 0) {
-      await client.query(
-        `CREATE TEMP TABLE kept_values ON COMMIT DROP AS SELECT DISTINCT ${column} FROM kept_diff`,
-      );
-      await client.query(`DELETE FROM ${name} WHERE ${column} IN (SELECT ${column} FROM kept_values)`);
-      // In the scope column's order, as a materialized view's rows were: a table's rows of one
-      // pull request (repository, issue) lie together.
-      await client.query(
-        `INSERT INTO ${name} SELECT * FROM kept_new WHERE ${column} IN (SELECT ${column} FROM kept_values) ORDER BY ${column}`,
-      );
       if (changedRows > DIFF_ROWS_KEPT)
         await client.query(`INSERT INTO ops.refresh_diffs (run, table_name, row) VALUES ($1, $2, NULL)`, [
           run,
@@ -513,15 +476,15 @@ async function keepTable(
         );
     }
     await client.query('COMMIT');
-    // Most rows written anew (the first fill, a setting every row reads): indexes grown row by
-    // row are half empty, and the planner would rather scan the table than read one; built
-    // again in one pass, as a materialized view's are: concurrently when readers had rows to
-    // read meanwhile, at once when the table was empty.
-    if (scope === null && changedRows > (newRows ?? 0) / 2)
-      await client.query(`REINDEX TABLE ${embedded || !held ? '' : 'CONCURRENTLY '}${name}`);
-    // Every row read again, or many rewritten, leave the statistics and the visibility map
-    // behind (the dashboards' covering indexes need both); a few rows are left to autovacuum.
-    if (scope === null || changedRows > DIFF_ROWS_KEPT) await client.query(`VACUUM (ANALYZE) ${name}`);
+    // Most rows written anew (a setting every row reads): indexes grown row by row are half
+    // empty, and the planner would rather scan the table than read one; built again in one
+    // pass, concurrently, as readers keep reading.
+    if (scope === null && held && changedRows > 0 && changedRows > (await rowCount(client, name)) / 2)
+      await client.query(`REINDEX TABLE ${embedded ? '' : 'CONCURRENTLY '}${name}`);
+    // Many rows rewritten leave the statistics and the visibility map behind (the dashboards'
+    // covering indexes need both); a few are left to autovacuum.
+    if (changedRows > DIFF_ROWS_KEPT || (scope === null && changedRows > 0))
+      await client.query(`VACUUM (ANALYZE) ${name}`);
     return { changed: changedRows > 0, scope: scope === null ? null : scope.length };
   } catch (err) {
     await client.query('ROLLBACK').catch(() => {});
@@ -529,19 +492,78 @@ async function keepTable(
   }
 }
 
-async function refreshOne(client: Client, view: string): Promise<void> {
-  const name = `metrics.${view}`;
-  const { rows } = await client.query<{ populated: boolean }>(
-    `SELECT relispopulated AS populated FROM pg_class WHERE oid = $1::regclass`,
+async function rowCount(client: Client, name: string): Promise<number> {
+  const { rows } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${name}`);
+  return Number(rows[0]!.n);
+}
+
+/**
+ * An empty table's rows, written in the scope column's order (a pull request's, a
+ * repository's rows lie together); kept_diff holds them all as
+ * new rows. Returns how many.
+ */
+async function fill(client: Client, name: string, rows: string, column: string, scope: unknown[] | null) {
+  // Every row to write: the indexes are built once after them instead of grown row by row
+  // (at a million pull requests, 3 s to write and 7 s to index against 17 s to write indexed).
+  // Dropping them locks the table until the fill commits; it had no rows to read meanwhile.
+  const { rows: indexes } =
+    scope === null
+      ? await client.query<{ name: string; definition: string }>(
+          `SELECT indexrelid::regclass::text AS name, pg_get_indexdef(indexrelid) AS definition
+             FROM pg_index WHERE indrelid = $1::regclass ORDER BY indexrelid`,
+          [name],
+        )
+      : { rows: [] };
+  for (const index of indexes) await client.query(`DROP INDEX ${index.name}`);
+  const { rowCount: written } = await client.query(
+    `INSERT INTO ${name} SELECT * FROM ${rows} ORDER BY ${column}`,
+    [scope],
+  );
+  for (const index of indexes) await client.query(index.definition);
+  if ((written ?? 0) <= DIFF_ROWS_KEPT)
+    await client.query(`CREATE TEMP TABLE kept_diff ON COMMIT DROP AS SELECT false AS gone, t.* FROM ${name} t`);
+  return written ?? 0;
+}
+
+/**
+ * Reads the scope's rows again and compares them with those the table holds, as multisets, in
+ * one grouping of both: a row held more often than read again is gone (kept_diff.gone), one read
+ * again more often than held is new. The scope values of the rows that differ are deleted and
+ * written again. Returns how many rows differ.
+ */
+async function rewriteWhatDiffers(
+  client: Client,
+  name: string,
+  rows: string,
+  column: string,
+  type: string,
+  scope: unknown[] | null,
+): Promise<number> {
+  const { rows: attrs } = await client.query<{ cols: string }>(
+    `SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) AS cols
+       FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped`,
     [name],
   );
-  let concurrently = rows[0]?.populated === true;
-  if (concurrently) {
-    const { rows: some } = await client.query<{ any: boolean }>(
-      `SELECT EXISTS (SELECT 1 FROM ${name}) AS any`,
-    );
-    concurrently = some[0]?.any === true;
-  }
-  await client.query(`REFRESH MATERIALIZED VIEW ${concurrently ? 'CONCURRENTLY ' : ''}${name}`);
-  await client.query(`VACUUM (ANALYZE) ${name}`);
+  const cols = attrs[0]!.cols;
+  await client.query(`CREATE TEMP TABLE kept_new ON COMMIT DROP AS SELECT * FROM ${rows}`, [scope]);
+  const { rowCount: differ } = await client.query(
+    `CREATE TEMP TABLE kept_diff ON COMMIT DROP AS
+       SELECT g.held > g.read AS gone, ${cols}
+         FROM (SELECT ${cols}, count(*) FILTER (WHERE held) AS held, count(*) FILTER (WHERE NOT held) AS read
+                 FROM (SELECT true AS held, ${cols} FROM ${name} WHERE $1::${type} IS NULL OR ${column} = ANY ($1)
+                       UNION ALL
+                       SELECT false, ${cols} FROM kept_new) both_sides
+                GROUP BY ${cols}
+               HAVING count(*) FILTER (WHERE held) <> count(*) FILTER (WHERE NOT held)) g
+        CROSS JOIN LATERAL generate_series(1, abs(g.held - g.read))`,
+    [scope],
+  );
+  if (!differ) return 0;
+  await client.query(`CREATE TEMP TABLE kept_values ON COMMIT DROP AS SELECT DISTINCT ${column} FROM kept_diff`);
+  await client.query(`DELETE FROM ${name} WHERE ${column} IN (SELECT ${column} FROM kept_values)`);
+  // In the scope column's order: a pull request's (repository's, issue's) rows lie together.
+  await client.query(
+    `INSERT INTO ${name} SELECT * FROM kept_new WHERE ${column} IN (SELECT ${column} FROM kept_values) ORDER BY ${column}`,
+  );
+  return differ;
 }

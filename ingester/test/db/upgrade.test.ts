@@ -196,7 +196,7 @@ describe('a database of the combined layout (0001–0023)', () => {
       if (CLOCK_READERS.test(sql) || [...moving].some((m) => new RegExp(`metrics\\.${m}\\b`).test(sql)))
         queries.delete(name);
 
-    // No refresh after: the materialized views are filled as the upgrade creates them.
+    // No refresh after: the kept tables are filled as the upgrade creates them.
     upgrade = await migrate(t.db);
   }, 600_000);
   afterAll(async () => {

@@ -5,9 +5,9 @@ export const CLOCK_READERS =
   /\b(now|clock_timestamp|statement_timestamp|transaction_timestamp|timeofday)\s*\(|\b(current_timestamp|current_date|current_time|localtimestamp|localtime)\b/i;
 
 /**
- * The materialized views and kept tables of `metrics` that read the clock, directly or through a view or a
- * `metrics` function they read (each named with the object where the clock is read). A
- * materialized view stores what happened; only queries measure "so far".
+ * The kept tables of `metrics` that read the clock, directly or through a view or a `metrics`
+ * function they read (each named with the object where the clock is read). A kept table stores
+ * what happened; only queries measure "so far".
  */
 export async function viewsReadingTheClock(db: Queryable): Promise<string[]> {
   const { rows: views } = await db.query<{ name: string; def: string; kind: string; reads: string[] }>(`
