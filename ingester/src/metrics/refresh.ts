@@ -521,7 +521,9 @@ async function fill(client: Client, name: string, rows: string, column: string, 
   );
   for (const index of indexes) await client.query(index.definition);
   if ((written ?? 0) <= DIFF_ROWS_KEPT)
-    await client.query(`CREATE TEMP TABLE kept_diff ON COMMIT DROP AS SELECT false AS gone, t.* FROM ${name} t`);
+    await client.query(
+      `CREATE TEMP TABLE kept_diff ON COMMIT DROP AS SELECT false AS gone, t.* FROM ${name} t`,
+    );
   return written ?? 0;
 }
 
@@ -559,7 +561,9 @@ async function rewriteWhatDiffers(
     [scope],
   );
   if (!differ) return 0;
-  await client.query(`CREATE TEMP TABLE kept_values ON COMMIT DROP AS SELECT DISTINCT ${column} FROM kept_diff`);
+  await client.query(
+    `CREATE TEMP TABLE kept_values ON COMMIT DROP AS SELECT DISTINCT ${column} FROM kept_diff`,
+  );
   await client.query(`DELETE FROM ${name} WHERE ${column} IN (SELECT ${column} FROM kept_values)`);
   // In the scope column's order: a pull request's (repository's, issue's) rows lie together.
   await client.query(
