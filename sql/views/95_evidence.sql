@@ -62,8 +62,9 @@ LANGUAGE sql STABLE AS $$
   ), inc AS (
     SELECT (SELECT count(*) FROM metrics.setting_incident_rules) AS rules,
            count(*) AS incidents,
-           count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM metrics.deployment_failure_evidence e
-                                               WHERE e.kind = 'incident' AND e.evidence = i.key)) AS unattributed
+           -- An incident attributed to a deployment is a row of metrics.deployment_failure_incidents.
+           count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM metrics.deployment_failure_incidents e
+                                               WHERE e.issue_id = i.issue_id)) AS unattributed
       FROM metrics.incident_issues i
      WHERE i.started_at >= p_from AND i.started_at < p_to
        AND (p_team = '*' OR i.project_key IN (SELECT tp.project_key FROM metrics.team_projects tp WHERE tp.team = p_team))
