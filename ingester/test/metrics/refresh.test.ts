@@ -256,6 +256,9 @@ describe('engmetrics refresh', () => {
         expect(scopes.get('reviews')).toEqual(expect.any(Number));
         expect(scopes.get('deployments')).toEqual(expect.any(Number));
         expect(scopes.get('deployment_changes')).toEqual(expect.any(Number));
+        // The issues moved a status on: their days of work in progress, and those days' sums.
+        expect(scopes.get('flow_load_issue_days')).toEqual(expect.any(Number));
+        expect(scopes.get('flow_load_changes')).toEqual(expect.any(Number));
         for (const kept of [
           'pr_flow_weekly',
           'review_load_weekly',
