@@ -31,6 +31,13 @@ SELECT d.team, r.id, r.owner || '/' || r.name
   FROM metrics.default_team d CROSS JOIN source.github_repos r
  WHERE NOT EXISTS (SELECT 1 FROM metrics.setting_teams);
 
+-- Each repository's teams, and '*' (all teams) for every repository: what the per-team rollups
+-- join the rows they picked to.
+CREATE VIEW metrics.repo_teams AS
+SELECT tr.team, tr.repo_id FROM metrics.team_repos tr
+UNION ALL
+SELECT '*', r.id FROM source.github_repos r;
+
 CREATE VIEW metrics.team_projects AS
 SELECT t.team, t.project_key FROM metrics.setting_team_projects t
 UNION ALL

@@ -338,11 +338,9 @@ WITH picked AS (
     FROM picked GROUP BY 1, 2, 3
 ), per AS (
   -- As metrics.team_reviews counted per reviewer: a team's count is the sum over its repositories.
-  SELECT tr.team, b.week, b.reviewer, sum(b.reviews)::bigint AS reviews
-    FROM by_repo b JOIN metrics.team_repos tr ON tr.repo_id = b.repo_id
+  SELECT t.team, b.week, b.reviewer, sum(b.reviews)::bigint AS reviews
+    FROM by_repo b JOIN metrics.repo_teams t ON t.repo_id = b.repo_id
    GROUP BY 1, 2, 3
-  UNION ALL
-  SELECT '*', week, reviewer, sum(reviews)::bigint FROM by_repo GROUP BY 2, 3
 )
 SELECT team, week,
        count(*) AS reviewers,
@@ -595,9 +593,7 @@ WITH picked AS (
    WHERE NOT p.is_bot
 ), teamed AS (
   -- As metrics.team_pull_requests, after the weeks are picked: each week read by its index.
-  SELECT tr.team, p.* FROM picked p JOIN metrics.team_repos tr ON tr.repo_id = p.repo_id
-  UNION ALL
-  SELECT '*', p.* FROM picked p
+  SELECT t.team, p.* FROM picked p JOIN metrics.repo_teams t ON t.repo_id = p.repo_id
 )
 SELECT team, date_trunc('week', merged_at, 'UTC') AS week,
        count(*) AS merged,

@@ -305,13 +305,9 @@ WITH deployments AS (
 ), picked_deployments AS (
   -- As metrics.team_deployments and metrics.team_pull_requests, after the weeks are picked:
   -- each week read by its index.
-  SELECT tr.team, o.* FROM deployments o JOIN metrics.team_repos tr ON tr.repo_id = o.repo_id
-  UNION ALL
-  SELECT '*', o.* FROM deployments o
+  SELECT t.team, o.* FROM deployments o JOIN metrics.repo_teams t ON t.repo_id = o.repo_id
 ), picked_prs AS (
-  SELECT tr.team, p.* FROM prs p JOIN metrics.team_repos tr ON tr.repo_id = p.repo_id
-  UNION ALL
-  SELECT '*', p.* FROM prs p
+  SELECT t.team, p.* FROM prs p JOIN metrics.repo_teams t ON t.repo_id = p.repo_id
 ), d AS (
   SELECT team, week,
          count(*) AS deployments,
@@ -378,9 +374,7 @@ WITH deployments AS (
     JOIN metrics.deployment_outcomes o ON o.finished_at >= w AND o.finished_at < w + interval '1 day'
 ), picked AS (
   -- As metrics.team_deployments, after the days are picked: each day read by its index.
-  SELECT tr.team, o.* FROM deployments o JOIN metrics.team_repos tr ON tr.repo_id = o.repo_id
-  UNION ALL
-  SELECT '*', o.* FROM deployments o
+  SELECT t.team, o.* FROM deployments o JOIN metrics.repo_teams t ON t.repo_id = o.repo_id
 )
 SELECT team, day,
        count(*) AS deployments,
