@@ -348,5 +348,24 @@ describe('engmetrics refresh', () => {
       const { scopes } = await refreshThenCompare();
       expect(scopes.get('pull_requests')).toBe('all');
     }, 120_000);
+
+    it('fills an emptied kept table whole, with the indexes it was defined with', async () => {
+      const indexes = async () =>
+        (
+          await t.db.query<{ def: string }>(
+            `SELECT pg_get_indexdef(indexrelid) AS def FROM pg_index
+              WHERE indrelid = 'metrics.reviews'::regclass ORDER BY 1`,
+          )
+        ).rows.map((r) => r.def);
+      const before = await indexes();
+      const held = await contents();
+      await t.db.query('TRUNCATE metrics.reviews');
+      await t.db.query(`DELETE FROM ops.metric_view_state WHERE view = 'reviews'`);
+      const { reasons } = await refreshMetrics(t.db);
+      expect(reasons.get('reviews')).toBe('first');
+      expect(await indexes()).toEqual(before);
+      expect(before.length).toBeGreaterThan(1);
+      expect(await contents()).toEqual(held);
+    }, 120_000);
   });
 });
