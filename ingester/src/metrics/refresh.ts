@@ -422,9 +422,9 @@ const DIFF_ROWS_KEPT = 50_000;
  * Brings a kept table up to date in one transaction, so readers see the old rows until it
  * commits. Its `_scope` function names, from `since` (its last refresh's snapshot), the values
  * of its scope column to read again (NULL, or no `since`: every row). Those rows are read from
- * its `_rows` function and compared with the rows it holds for the same values; only the values
- * whose rows differ are deleted and written again, as a concurrent refresh of a materialized
- * view writes only what changed. The rows that differ go to ops.refresh_diffs for the kept
+ * its `_rows` function and compared with the rows it holds for the same values; only the rows
+ * that differ are deleted and written, as a concurrent refresh of a materialized view writes
+ * only what changed. The rows that differ go to ops.refresh_diffs for the kept
  * tables that read this one (past DIFF_ROWS_KEPT, one row with no row: everything). An empty
  * table is filled with nothing to compare. Returns whether anything changed, and the scope's
  * size (null: every row).
@@ -471,7 +471,7 @@ async function keepTable(
       else
         await client.query(
           `INSERT INTO ops.refresh_diffs (run, table_name, row)
-           SELECT $1, $2, to_jsonb(d) FROM kept_diff d`,
+           SELECT $1, $2, to_jsonb(d) - 'place' FROM kept_diff d`,
           [run, table],
         );
     }
@@ -533,9 +533,10 @@ async function fill(client: Client, name: string, rows: string, column: string, 
 
 /**
  * Reads the scope's rows again and compares them with those the table holds, as multisets, in
- * one grouping of both: a row held more often than read again is gone (kept_diff.gone), one read
- * again more often than held is new. The scope values of the rows that differ are deleted and
- * written again. Returns how many rows differ.
+ * one grouping of both: a row held more often than read again is gone (kept_diff.gone, with the
+ * place it is held at), one read again more often than held is new. Only those rows are deleted
+ * and written, so a repository's other deployments, say, stay where they are. Returns how many
+ * rows differ.
  */
 async function rewriteWhatDiffers(
   client: Client,
@@ -551,27 +552,24 @@ async function rewriteWhatDiffers(
     [name],
   );
   const cols = attrs[0]!.cols;
-  await client.query(`CREATE TEMP TABLE kept_new ON COMMIT DROP AS SELECT * FROM ${rows}`, [scope]);
   const { rowCount: differ } = await client.query(
     `CREATE TEMP TABLE kept_diff ON COMMIT DROP AS
-       SELECT g.held > g.read AS gone, ${cols}
-         FROM (SELECT ${cols}, count(*) FILTER (WHERE held) AS held, count(*) FILTER (WHERE NOT held) AS read
-                 FROM (SELECT true AS held, ${cols} FROM ${name} WHERE $1::${type} IS NULL OR ${column} = ANY ($1)
+       SELECT g.held > g.read AS gone, CASE WHEN g.held > g.read THEN g.places[n] END AS place, ${cols}
+         FROM (SELECT ${cols}, count(*) FILTER (WHERE held) AS held, count(*) FILTER (WHERE NOT held) AS read,
+                      array_agg(place) FILTER (WHERE held) AS places
+                 FROM (SELECT true AS held, ctid AS place, ${cols} FROM ${name} WHERE $1::${type} IS NULL OR ${column} = ANY ($1)
                        UNION ALL
-                       SELECT false, ${cols} FROM kept_new) both_sides
+                       SELECT false, NULL::tid, ${cols} FROM ${rows}) both_sides
                 GROUP BY ${cols}
                HAVING count(*) FILTER (WHERE held) <> count(*) FILTER (WHERE NOT held)) g
-        CROSS JOIN LATERAL generate_series(1, abs(g.held - g.read))`,
+        CROSS JOIN LATERAL generate_series(1, abs(g.held - g.read)) n`,
     [scope],
   );
   if (!differ) return 0;
+  await client.query(`DELETE FROM ${name} WHERE ctid = ANY (ARRAY(SELECT place FROM kept_diff WHERE gone))`);
+  // In the scope column's order: a pull request's (repository's, issue's) new rows lie together.
   await client.query(
-    `CREATE TEMP TABLE kept_values ON COMMIT DROP AS SELECT DISTINCT ${column} FROM kept_diff`,
-  );
-  await client.query(`DELETE FROM ${name} WHERE ${column} IN (SELECT ${column} FROM kept_values)`);
-  // In the scope column's order: a pull request's (repository's, issue's) rows lie together.
-  await client.query(
-    `INSERT INTO ${name} SELECT * FROM kept_new WHERE ${column} IN (SELECT ${column} FROM kept_values) ORDER BY ${column}`,
+    `INSERT INTO ${name} (${cols}) SELECT ${cols} FROM kept_diff WHERE NOT gone ORDER BY ${column}`,
   );
   return differ;
 }
