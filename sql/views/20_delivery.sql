@@ -101,7 +101,7 @@ WITH chosen AS (
            WHERE s.state = 'success' AND scope_repo_id IS NULL
            GROUP BY s.deployment_id
           UNION ALL
-          -- In part: the repositories' deployments' statuses, each read by its index.
+          -- In part: only the statuses of those repositories' deployments.
           SELECT s.deployment_id, min(s.created_at)
             FROM source.github_deployments x
             JOIN source.github_deployment_statuses s ON s.deployment_id = x.id

@@ -423,11 +423,10 @@ const DIFF_ROWS_KEPT = 50_000;
  * commits. Its `_scope` function names, from `since` (its last refresh's snapshot), the values
  * of its scope column to read again (NULL, or no `since`: every row). Those rows are read from
  * its `_rows` function and compared with the rows it holds for the same values; only the rows
- * that differ are deleted and written, as a concurrent refresh of a materialized view writes
- * only what changed. The rows that differ go to ops.refresh_diffs for the kept
- * tables that read this one (past DIFF_ROWS_KEPT, one row with no row: everything). An empty
- * table is filled with nothing to compare. Returns whether anything changed, and the scope's
- * size (null: every row).
+ * that differ are deleted and written. Those rows go to ops.refresh_diffs for the kept tables
+ * that read this one (past DIFF_ROWS_KEPT, one row with no row: everything). An empty table is
+ * filled with nothing to compare. Returns whether anything changed, and the scope's size (null:
+ * every row).
  */
 async function keepTable(
   client: Client,
@@ -498,9 +497,8 @@ async function rowCount(client: Client, name: string): Promise<number> {
 }
 
 /**
- * An empty table's rows, written in the scope column's order (a pull request's, a
- * repository's rows lie together); kept_diff holds them all as
- * new rows. Returns how many.
+ * An empty table's rows, written in the scope column's order (a pull request's, a repository's
+ * rows lie together); kept_diff holds them all as new rows. Returns how many.
  */
 async function fill(client: Client, name: string, rows: string, column: string, scope: unknown[] | null) {
   // Every row to write: the indexes are built once after them instead of grown row by row
