@@ -61,7 +61,8 @@ async function apiQueries(db: Database): Promise<NamedQuery[]> {
         params: (t: string, f: Date, to: Date) => [r.metric, t, f, to, interval],
       })),
     ),
-    // An explanation of the window against the one before it, as GET /metrics/explain/lead_time runs it.
+    // An explanation of the window against the one before it: each part alone (as a dashboard's
+    // panel asks), and all of them as GET /metrics/explain/lead_time asks.
     ...(['median', 'segments', 'stages'] as const).map((part) => ({
       name: `api explain lead_time ${part}`,
       sql:
@@ -77,6 +78,11 @@ async function apiQueries(db: Database): Promise<NamedQuery[]> {
         to,
       ],
     })),
+    {
+      name: 'api explain lead_time',
+      sql: "SELECT part, item FROM metrics.explanation($1, $2, $3, $4, $5, $6, 'repo', ARRAY['totals', 'stages', 'segments', 'median', 'influence'], 10)",
+      params: (t, f, to) => ['lead_time', t, new Date(2 * f.getTime() - to.getTime()), f, f, to],
+    },
     {
       name: 'api explain lead_time influence',
       sql: 'SELECT * FROM metrics.explain_influence($1, $2, $3, $4, 10)',

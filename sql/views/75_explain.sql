@@ -77,157 +77,148 @@ LANGUAGE sql IMMUTABLE AS $$
                                    WHEN 'size_bucket' THEN p_size_bucket WHEN 'item_type' THEN p_item_type END, 'unknown')
 $$;
 
--- The rows of both periods, each with its period and its segment of the dimension.
-CREATE FUNCTION metrics.explain_periods(p_metric text, p_team text, p_before_from timestamptz, p_before_to timestamptz,
-                                        p_after_from timestamptz, p_after_to timestamptz, p_dimension text)
-RETURNS TABLE (period text, segment text, value double precision)
+-- Every part of an explanation from one read of the rows of both periods: p_parts names the
+-- parts wanted (totals, stages, segments, median, influence) and only those are computed. An
+-- item is one row of a part as JSON, ord its place in the part. The functions after this one
+-- are each one part, for a dashboard's panel; the API asks for all of them at once.
+--   totals     each period's rows, mean, median and count a week: the mean and the median of
+--              the rows, and for deployments the count a week
+--   stages     each stage's mean before and after; the stages sum to the value, so their
+--              changes sum to the change of the mean
+--   segments   the change of the mean split by segment into rate (the segment got slower or
+--              faster) and mix (more or less of the work came from it), weighted by the
+--              midpoints of the two periods' shares and means, so that over all segments rate
+--              + mix is the change of the mean; a segment present in one period only is all
+--              mix; for deployments the figure is the count a week, and each segment's part is
+--              its own count a week's change
+--   median     the change of the median split among segments: the median recomputed with every
+--              set of segments put as they were after and the rest as they were before, and
+--              each segment's Shapley value (its marginal part averaged over every order of
+--              putting them back), which sum to the change; the five segments with the largest
+--              part in the change of the mean stand apart and the rest are "other", so at most
+--              64 medians are computed
+--   influence  the p_limit rows of the later period that move its figure most when left out:
+--              how much the median and the mean would drop without each (negative: they would
+--              rise), most first
+CREATE FUNCTION metrics.explanation(p_metric text, p_team text, p_before_from timestamptz, p_before_to timestamptz,
+                                    p_after_from timestamptz, p_after_to timestamptz, p_dimension text,
+                                    p_parts text[], p_limit integer DEFAULT 10)
+RETURNS TABLE (part text, ord bigint, item jsonb)
 LANGUAGE sql STABLE AS $$
-  SELECT 'before', metrics.explain_segment(p_dimension, r.repo, r.team, r.size_bucket, r.item_type), r.value
-    FROM metrics.explain_rows(p_metric, p_team, p_before_from, p_before_to) r
-  UNION ALL
-  SELECT 'after', metrics.explain_segment(p_dimension, r.repo, r.team, r.size_bucket, r.item_type), r.value
-    FROM metrics.explain_rows(p_metric, p_team, p_after_from, p_after_to) r
-$$;
-
--- The figure of each period and its change: the mean and the median (for deployments, the
--- count and the count a week), and the rows they rest on.
-CREATE FUNCTION metrics.explain_totals(p_metric text, p_team text, p_before_from timestamptz, p_before_to timestamptz,
-                                       p_after_from timestamptz, p_after_to timestamptz)
-RETURNS TABLE (period text, rows bigint, mean double precision, p50 double precision, per_week double precision)
-LANGUAGE sql STABLE AS $$
-  SELECT x.period, count(r.value), metrics.settled(avg(r.value)), percentile_cont(0.5) WITHIN GROUP (ORDER BY r.value),
-         metrics.settled(count(r.value) / (extract(epoch FROM x.t - x.f) / 604800))
-    FROM (VALUES ('before', p_before_from, p_before_to), ('after', p_after_from, p_after_to)) x(period, f, t)
-    LEFT JOIN LATERAL metrics.explain_rows(p_metric, p_team, x.f, x.t) r ON true
-   GROUP BY x.period, x.f, x.t
-   ORDER BY x.period DESC
-$$;
-
--- The change of the mean split by stage: each stage's mean before and after. The stages sum
--- to the value, so their changes sum to the change of the mean.
-CREATE FUNCTION metrics.explain_stages(p_metric text, p_team text, p_before_from timestamptz, p_before_to timestamptz,
-                                       p_after_from timestamptz, p_after_to timestamptz)
-RETURNS TABLE (stage text, before double precision, after double precision, change double precision)
-LANGUAGE sql STABLE AS $$
-  WITH names AS (
-    SELECT * FROM unnest(ARRAY['coding', 'pickup', 'review', 'deploy']) WITH ORDINALITY n(stage, i)
-  ), r AS (
-    SELECT 'before' AS period, r.stages FROM metrics.explain_rows(p_metric, p_team, p_before_from, p_before_to) r
+  WITH r AS MATERIALIZED (
+    -- The rows of both periods, read once, narrow, so that two quarters of a whole
+    -- organisation are held in memory: what influence shows of a row is read for the few it names.
+    SELECT false AS after, e.row_key, e.value, e.stages[1] AS s1, e.stages[2] AS s2, e.stages[3] AS s3,
+           e.stages[4] AS s4, array_length(e.stages, 1) AS k,
+           metrics.explain_segment(p_dimension, e.repo, e.team, e.size_bucket, e.item_type) AS segment
+      FROM metrics.explain_rows(p_metric, p_team, p_before_from, p_before_to) e
     UNION ALL
-    SELECT 'after', r.stages FROM metrics.explain_rows(p_metric, p_team, p_after_from, p_after_to) r
-  ), m AS (
+    SELECT true, e.row_key, e.value, e.stages[1], e.stages[2], e.stages[3], e.stages[4], array_length(e.stages, 1),
+           metrics.explain_segment(p_dimension, e.repo, e.team, e.size_bucket, e.item_type)
+      FROM metrics.explain_rows(p_metric, p_team, p_after_from, p_after_to) e
+  ), sorted AS MATERIALIZED (
+    -- Each period's rows in order of value, sorted once and only for the parts that need an
+    -- order: the medians, the bins the median's parts are found in and the rows that weigh most
+    -- are all read at places in it (among equal values any order gives the same figures).
+    SELECT r.after, r.row_key, r.value, r.segment, (row_number() OVER (PARTITION BY r.after ORDER BY r.value))::integer AS pos
+      FROM r
+  ), periods AS (
+    SELECT x.after, x.f, x.t, count(s.value)::integer AS n, avg(s.value) AS mean
+      FROM (VALUES (false, p_before_from, p_before_to), (true, p_after_from, p_after_to)) x(after, f, t)
+      LEFT JOIN sorted s ON s.after = x.after
+     GROUP BY x.after, x.f, x.t
+  ), places AS MATERIALIZED (
+    -- The values around each period's middle: the median's, and those the median of the rows
+    -- less one can be (influence, below).
+    SELECT s.after, s.pos, s.value
+      FROM sorted s JOIN periods p ON p.after = s.after
+     WHERE s.pos BETWEEN p.n / 2 - 1 AND p.n / 2 + 2
+  ), figures AS (
+    -- The median as percentile_cont(0.5) takes it: the middle value, or between the two middle ones.
+    SELECT p.*, m.lo + (m.hi - m.lo) * 0.5 AS p50
+      FROM periods p
+      LEFT JOIN LATERAL (
+        SELECT min(pl.value) FILTER (WHERE pl.pos = (p.n + 1) / 2) AS lo, min(pl.value) FILTER (WHERE pl.pos = p.n / 2 + 1) AS hi
+          FROM places pl WHERE pl.after = p.after) m ON true
+  ), stage_periods AS (
+    -- Each period's stage means in one pass; a stage counts where a row has it.
+    SELECT r.after, max(r.k) AS k,
+           ARRAY[avg(coalesce(r.s1, 0)) FILTER (WHERE r.k >= 1), avg(coalesce(r.s2, 0)) FILTER (WHERE r.k >= 2),
+                 avg(coalesce(r.s3, 0)) FILTER (WHERE r.k >= 3), avg(coalesce(r.s4, 0)) FILTER (WHERE r.k >= 4)] AS means
+      FROM r WHERE r.k IS NOT NULL GROUP BY r.after
+  ), stages AS (
     SELECT n.stage, n.i,
-           avg(coalesce(r.stages[n.i], 0)) FILTER (WHERE r.period = 'before') AS before,
-           avg(coalesce(r.stages[n.i], 0)) FILTER (WHERE r.period = 'after') AS after
-      FROM names n JOIN r ON r.stages IS NOT NULL AND n.i <= array_length(r.stages, 1)
+           max(p.means[n.i]) FILTER (WHERE NOT p.after) AS before, max(p.means[n.i]) FILTER (WHERE p.after) AS after
+      FROM unnest(ARRAY['coding', 'pickup', 'review', 'deploy']) WITH ORDINALITY n(stage, i)
+      JOIN stage_periods p ON n.i <= p.k
      GROUP BY n.stage, n.i
-  )
-  SELECT m.stage, metrics.settled(m.before), metrics.settled(m.after), metrics.settled(m.after - m.before)
-    FROM m ORDER BY m.i
-$$;
-
--- The change of the mean split by segment into rate (the segment got slower or faster) and
--- mix (more or less of the work came from it), weighted by the midpoints of the two periods'
--- shares and means, so that over all segments rate + mix is the change of the mean. A segment
--- present in one period only is all mix. For deployments the figure is the count a week, and
--- each segment's part is its own count a week's change.
-CREATE FUNCTION metrics.explain_segments(p_metric text, p_team text, p_before_from timestamptz, p_before_to timestamptz,
-                                         p_after_from timestamptz, p_after_to timestamptz, p_dimension text)
-RETURNS TABLE (segment text, rows_before bigint, rows_after bigint, share_before double precision,
-               share_after double precision, mean_before double precision, mean_after double precision,
-               rate double precision, mix double precision, contribution double precision)
-LANGUAGE sql STABLE AS $$
-  WITH r AS (
-    SELECT * FROM metrics.explain_periods(p_metric, p_team, p_before_from, p_before_to, p_after_from, p_after_to, p_dimension)
-  ), s AS (
+  ), stats AS MATERIALIZED (
     SELECT r.segment,
-           count(*) FILTER (WHERE r.period = 'before') AS n1, count(*) FILTER (WHERE r.period = 'after') AS n2,
-           avg(r.value) FILTER (WHERE r.period = 'before') AS m1, avg(r.value) FILTER (WHERE r.period = 'after') AS m2
+           count(*) FILTER (WHERE NOT r.after) AS n1, count(*) FILTER (WHERE r.after) AS n2,
+           avg(r.value) FILTER (WHERE NOT r.after) AS m1, avg(r.value) FILTER (WHERE r.after) AS m2
       FROM r GROUP BY r.segment
-  ), t AS (
-    SELECT sum(n1) AS n1, sum(n2) AS n2,
-           extract(epoch FROM p_before_to - p_before_from) / 604800 AS w1,
-           extract(epoch FROM p_after_to - p_after_from) / 604800 AS w2
-      FROM s
-  ), shares AS (
-    SELECT s.*, s.n1 / nullif(t.n1, 0)::double precision AS s1, s.n2 / nullif(t.n2, 0)::double precision AS s2,
-           coalesce(s.m1, s.m2) AS a, coalesce(s.m2, s.m1) AS b, t.w1, t.w2
-      FROM s, t
   ), parts AS (
     SELECT x.*,
            CASE WHEN p_metric <> 'deployments' THEN (x.b - x.a) * (coalesce(x.s1, 0) + coalesce(x.s2, 0)) / 2 END AS rate,
            CASE WHEN p_metric <> 'deployments' THEN (coalesce(x.s2, 0) - coalesce(x.s1, 0)) * (x.a + x.b) / 2 END AS mix
-      FROM shares x
-  )
-  SELECT p.segment, p.n1, p.n2, metrics.settled(p.s1), metrics.settled(p.s2), metrics.settled(p.m1),
-         metrics.settled(p.m2), metrics.settled(p.rate), metrics.settled(p.mix),
-         metrics.settled(CASE WHEN p_metric = 'deployments' THEN p.n2 / p.w2 - p.n1 / p.w1 ELSE p.rate + p.mix END) AS contribution
-    FROM parts p
-   ORDER BY abs(metrics.settled(CASE WHEN p_metric = 'deployments' THEN p.n2 / p.w2 - p.n1 / p.w1 ELSE p.rate + p.mix END)) DESC NULLS LAST,
-            p.segment
-$$;
-
--- The change of the median split among segments: the median recomputed with every set of
--- segments put as they were after and the rest as they were before, and each segment's
--- Shapley value (its marginal part averaged over every order of putting them back), which sum
--- to the change. The five segments with the largest part in the change of the mean are kept
--- apart and the rest are "other", so at most 64 medians are computed.
-CREATE FUNCTION metrics.explain_median(p_metric text, p_team text, p_before_from timestamptz, p_before_to timestamptz,
-                                       p_after_from timestamptz, p_after_to timestamptz, p_dimension text)
-RETURNS TABLE (segment text, rows_before bigint, rows_after bigint, contribution double precision)
-LANGUAGE sql STABLE AS $$
-  WITH raw AS (
-    SELECT * FROM metrics.explain_periods(p_metric, p_team, p_before_from, p_before_to, p_after_from, p_after_to, p_dimension)
-  ), stats AS (
-    SELECT segment,
-           count(*) FILTER (WHERE period = 'before')::double precision AS n1,
-           count(*) FILTER (WHERE period = 'after')::double precision AS n2,
-           avg(value) FILTER (WHERE period = 'before') AS m1, avg(value) FILTER (WHERE period = 'after') AS m2
-      FROM raw GROUP BY segment
-  ), ranked AS (
-    -- The segments that moved the mean most stand apart (metrics.explain_segments' rate + mix).
-    SELECT x.segment,
-           row_number() OVER (
-             ORDER BY abs(metrics.settled(
-                        (coalesce(x.m2, x.m1) - coalesce(x.m1, x.m2)) * (x.n1 / nullif(t.n1, 0) + x.n2 / nullif(t.n2, 0)) / 2
-                        + (x.n2 / nullif(t.n2, 0) - x.n1 / nullif(t.n1, 0)) * (coalesce(x.m1, x.m2) + coalesce(x.m2, x.m1)) / 2))
-                      DESC NULLS LAST, x.segment) AS rk
-      FROM stats x, (SELECT sum(n1) AS n1, sum(n2) AS n2 FROM stats) t
+      FROM (SELECT s.*, s.n1 / nullif(t.n1, 0)::double precision AS s1, s.n2 / nullif(t.n2, 0)::double precision AS s2,
+                   coalesce(s.m1, s.m2) AS a, coalesce(s.m2, s.m1) AS b, t.w1, t.w2
+              FROM stats s,
+                   (SELECT sum(n1) AS n1, sum(n2) AS n2,
+                           extract(epoch FROM p_before_to - p_before_from) / 604800 AS w1,
+                           extract(epoch FROM p_after_to - p_after_from) / 604800 AS w2
+                      FROM stats) t) x
+  ), segments AS (
+    SELECT p.*,
+           metrics.settled(CASE WHEN p_metric = 'deployments' THEN p.n2 / p.w2 - p.n1 / p.w1 ELSE p.rate + p.mix END) AS contribution
+      FROM parts p
   ), seg AS (
-    SELECT CASE WHEN rk <= 5 THEN segment ELSE 'other' END AS segment, min(rk) AS rk
-      FROM ranked GROUP BY 1
+    -- The median's segments: the five that moved the mean most stand apart.
+    SELECT s.segment, CASE WHEN s.rk <= 5 THEN s.segment ELSE 'other' END AS grouped,
+           min(s.rk) OVER (PARTITION BY CASE WHEN s.rk <= 5 THEN s.segment ELSE 'other' END) AS rk
+      FROM (SELECT x.segment,
+                   -- rate + mix as metrics.explain_segments has them (for any metric, counts too).
+                   row_number() OVER (
+                     ORDER BY abs(metrics.settled(
+                                (coalesce(x.m2, x.m1) - coalesce(x.m1, x.m2)) * (x.n1 / nullif(t.n1, 0)::double precision + x.n2 / nullif(t.n2, 0)::double precision) / 2
+                                + (x.n2 / nullif(t.n2, 0)::double precision - x.n1 / nullif(t.n1, 0)::double precision) * (coalesce(x.m1, x.m2) + coalesce(x.m2, x.m1)) / 2))
+                              DESC NULLS LAST, x.segment) AS rk
+              FROM stats x, (SELECT sum(n1) AS n1, sum(n2) AS n2 FROM stats) t) s
   ), idx AS (
-    SELECT segment, (row_number() OVER (ORDER BY rk) - 1)::integer AS i, count(*) OVER ()::integer AS k FROM seg
-  ), rows AS (
-    SELECT r.period, x.i, r.value
-      FROM raw r JOIN ranked rk ON rk.segment = r.segment
-      JOIN idx x ON x.segment = CASE WHEN rk.rk <= 5 THEN r.segment ELSE 'other' END
+    SELECT g.grouped AS segment, (row_number() OVER (ORDER BY g.rk) - 1)::integer AS i, count(*) OVER ()::integer AS k
+      FROM (SELECT DISTINCT grouped, rk FROM seg) g
   ), masks AS (
     SELECT m FROM generate_series(0, (1 << (SELECT max(k) FROM idx)) - 1) m
   ), binned AS MATERIALIZED (
-    -- Each mask's median is found without sorting its rows: the rows fall in 256 bins of equal
-    -- counts by value; a mask's count per bin locates the bin holding each middle rank, and
-    -- only that bin's rows are ranked. The same value as percentile_cont(0.5).
-    SELECT r.period = 'after' AS after, r.i, r.value, ntile(256) OVER (ORDER BY r.value) AS bin FROM rows r
-  ), counts AS (
+    -- Each mask's median is found without sorting its rows: the rows fall in about 256 bins
+    -- of like counts by value (bounded by every (n / 128)-th value of each period); a mask's
+    -- count per bin locates the bin holding each middle rank, and only that bin's rows are
+    -- ranked. The same value as percentile_cont(0.5).
+    SELECT s.after, x.i, s.value,
+           width_bucket(s.value, (SELECT array_agg(b.value ORDER BY b.value)
+                                    FROM sorted b JOIN periods p ON p.after = b.after
+                                   WHERE b.pos % greatest(p.n / 128, 1) = 0)) AS bin
+      FROM sorted s JOIN seg g ON g.segment = s.segment JOIN idx x ON x.segment = g.grouped
+  ), counts AS MATERIALIZED (
     SELECT bin, i, after, count(*) AS n FROM binned GROUP BY bin, i, after
   ), per_mask AS (
     SELECT m.m, c.bin, sum(c.n) AS n
       FROM masks m JOIN counts c ON c.after = ((m.m >> c.i) & 1 = 1)
      GROUP BY m.m, c.bin
-  ), cum AS (
+  ), cum AS MATERIALIZED (
     SELECT m, bin, n, sum(n) OVER (PARTITION BY m ORDER BY bin) AS upto, sum(n) OVER (PARTITION BY m) AS total
       FROM per_mask
   ), middle AS (
     -- The middle rank, or the two middle ranks of an even count.
-    SELECT DISTINCT c.m, k.k
-      FROM cum c, LATERAL unnest(ARRAY[(c.total::bigint + 1) / 2, c.total::bigint / 2 + 1]) k(k)
+    SELECT DISTINCT t.m, k.k
+      FROM (SELECT DISTINCT m, total FROM cum) t, LATERAL unnest(ARRAY[(t.total::bigint + 1) / 2, t.total::bigint / 2 + 1]) k(k)
   ), located AS (
     SELECT md.m, md.k, c.bin, md.k - (c.upto - c.n) AS off
       FROM middle md JOIN cum c ON c.m = md.m AND c.upto - c.n < md.k AND md.k <= c.upto
   ), ranked_in_bin AS (
     SELECT l.m, l.k, l.off, b.value, row_number() OVER (PARTITION BY l.m, l.k ORDER BY b.value) AS rn
-      FROM located l JOIN binned b ON b.bin = l.bin AND b.after = ((l.m >> b.i) & 1 = 1)
+      FROM located l
+      JOIN (SELECT * FROM binned WHERE bin IN (SELECT bin FROM located)) b ON b.bin = l.bin AND b.after = ((l.m >> b.i) & 1 = 1)
   ), v AS (
     SELECT m, avg(value) AS median FROM ranked_in_bin WHERE rn = off GROUP BY m
   ), fact AS (
@@ -243,47 +234,133 @@ LANGUAGE sql STABLE AS $$
       JOIN fact fr ON fr.n = x.k - fs.n - 1
       JOIN fact fk ON fk.n = x.k
      GROUP BY x.i
+  ), median AS (
+    SELECT x.segment, sum(c.n) FILTER (WHERE NOT c.after) AS n1, sum(c.n) FILTER (WHERE c.after) AS n2,
+           metrics.settled(sh.value) AS contribution
+      FROM idx x
+      LEFT JOIN counts c ON c.i = x.i
+      LEFT JOIN shapley sh ON sh.i = x.i
+     GROUP BY x.segment, sh.value
+  ), mid AS MATERIALIZED (
+    -- The median of the other n − 1 lies at 0-based places lo and hi of what is left, where
+    -- what is left at index j is the j-th of the sorted rows, or the next one from the row on:
+    -- so it is one of four values, and how much it moves one of four numbers.
+    SELECT k.n, k.mean, k.lo, k.hi,
+           metrics.settled(k.p50 - (v.lo2 + v.hi2) / 2) AS moves22, metrics.settled(k.p50 - (v.lo2 + v.hi1) / 2) AS moves21,
+           metrics.settled(k.p50 - (v.lo1 + v.hi2) / 2) AS moves12, metrics.settled(k.p50 - (v.lo1 + v.hi1) / 2) AS moves11
+      FROM (SELECT f.*, floor((f.n - 2) / 2.0)::integer AS lo, ceil((f.n - 2) / 2.0)::integer AS hi
+              FROM figures f WHERE f.after AND f.n >= 2) k,
+           LATERAL (SELECT min(pl.value) FILTER (WHERE pl.pos = k.lo + 1) AS lo1, min(pl.value) FILTER (WHERE pl.pos = k.lo + 2) AS lo2,
+                           min(pl.value) FILTER (WHERE pl.pos = k.hi + 1) AS hi1, min(pl.value) FILTER (WHERE pl.pos = k.hi + 2) AS hi2
+                      FROM places pl WHERE pl.after) v
+  ), moved AS (
+    SELECT s.row_key, s.value,
+           CASE WHEN m.lo + 1 >= s.pos THEN CASE WHEN m.hi + 1 >= s.pos THEN m.moves22 ELSE m.moves21 END
+                ELSE CASE WHEN m.hi + 1 >= s.pos THEN m.moves12 ELSE m.moves11 END END AS median_moves_by,
+           (s.value - m.mean) / (m.n - 1) AS mean_moves
+      FROM sorted s, mid m WHERE s.after
+  ), nth AS (
+    -- The last row taken, by the unsettled mean: a row whose mean part is further than 10⁻⁸
+    -- below it cannot come before it once both are settled, so only the others are settled.
+    SELECT abs(m.median_moves_by) AS by_median, abs(m.mean_moves) AS by_mean
+      FROM moved m
+     ORDER BY abs(m.median_moves_by) DESC, abs(m.mean_moves) DESC, m.row_key
+     LIMIT 1 OFFSET greatest(p_limit, 1) - 1
+  ), influence AS (
+    SELECT c.*, row_number() OVER (ORDER BY abs(c.median_moves_by) DESC, abs(c.mean_moves_by) DESC, c.row_key) AS ord
+      FROM (SELECT m.row_key, m.value, m.median_moves_by, metrics.settled(m.mean_moves) AS mean_moves_by
+              FROM moved m
+             WHERE p_limit IS NULL OR NOT EXISTS (SELECT FROM nth)
+                OR abs(m.median_moves_by) > (SELECT by_median FROM nth)
+                OR (abs(m.median_moves_by) = (SELECT by_median FROM nth)
+                    AND abs(m.mean_moves) >= (SELECT by_mean FROM nth) - 1e-8::double precision)
+             ORDER BY abs(m.median_moves_by) DESC, abs(metrics.settled(m.mean_moves)) DESC, m.row_key
+             LIMIT p_limit) c
   )
-  SELECT x.segment, count(*) FILTER (WHERE r.period = 'before'), count(*) FILTER (WHERE r.period = 'after'),
-         metrics.settled(sh.value)
-    FROM idx x
-    LEFT JOIN rows r ON r.i = x.i
-    LEFT JOIN shapley sh ON sh.i = x.i
-   GROUP BY x.segment, sh.value
-   ORDER BY abs(metrics.settled(sh.value)) DESC NULLS LAST, x.segment
+  SELECT 'totals', CASE WHEN f.after THEN 2 ELSE 1 END,
+         jsonb_build_object('period', CASE WHEN f.after THEN 'after' ELSE 'before' END, 'rows', f.n,
+                            'mean', metrics.settled(f.mean), 'p50', f.p50,
+                            'per_week', metrics.settled(f.n / (extract(epoch FROM f.t - f.f) / 604800)))
+    FROM figures f WHERE 'totals' = ANY(p_parts)
+  UNION ALL
+  SELECT 'stages', s.i,
+         jsonb_build_object('stage', s.stage, 'before', metrics.settled(s.before), 'after', metrics.settled(s.after),
+                            'change', metrics.settled(s.after - s.before))
+    FROM stages s WHERE 'stages' = ANY(p_parts)
+  UNION ALL
+  SELECT 'segments', row_number() OVER (ORDER BY abs(s.contribution) DESC NULLS LAST, s.segment),
+         jsonb_build_object('segment', s.segment, 'rows_before', s.n1, 'rows_after', s.n2,
+                            'share_before', metrics.settled(s.s1), 'share_after', metrics.settled(s.s2),
+                            'mean_before', metrics.settled(s.m1), 'mean_after', metrics.settled(s.m2),
+                            'rate', metrics.settled(s.rate), 'mix', metrics.settled(s.mix), 'contribution', s.contribution)
+    FROM segments s WHERE 'segments' = ANY(p_parts)
+  UNION ALL
+  SELECT 'median', row_number() OVER (ORDER BY abs(m.contribution) DESC NULLS LAST, m.segment),
+         jsonb_build_object('segment', m.segment, 'rows_before', coalesce(m.n1, 0), 'rows_after', coalesce(m.n2, 0),
+                            'contribution', m.contribution)
+    FROM median m WHERE 'median' = ANY(p_parts)
+  UNION ALL
+  SELECT 'influence', i.ord,
+         jsonb_build_object('row_key', i.row_key, 'title', e.title, 'url', e.url, 'value', i.value, 'segment_repo', e.repo,
+                            'median_moves_by', i.median_moves_by, 'mean_moves_by', i.mean_moves_by)
+    FROM influence i
+    JOIN metrics.explain_rows(p_metric, p_team, p_after_from, p_after_to) e ON e.row_key = i.row_key
+   WHERE 'influence' = ANY(p_parts)
 $$;
 
--- The rows of the later period that move its figure most when left out: how much the median
--- and the mean would drop without each (negative: they would rise), most first.
+-- Each part alone, as metrics.explanation computes it.
+CREATE FUNCTION metrics.explain_totals(p_metric text, p_team text, p_before_from timestamptz, p_before_to timestamptz,
+                                       p_after_from timestamptz, p_after_to timestamptz)
+RETURNS TABLE (period text, rows bigint, mean double precision, p50 double precision, per_week double precision)
+LANGUAGE sql STABLE AS $$
+  SELECT x.*
+    FROM metrics.explanation(p_metric, p_team, p_before_from, p_before_to, p_after_from, p_after_to, NULL, ARRAY['totals']) e,
+         jsonb_to_record(e.item) AS x(period text, rows bigint, mean double precision, p50 double precision, per_week double precision)
+   ORDER BY e.ord
+$$;
+
+CREATE FUNCTION metrics.explain_stages(p_metric text, p_team text, p_before_from timestamptz, p_before_to timestamptz,
+                                       p_after_from timestamptz, p_after_to timestamptz)
+RETURNS TABLE (stage text, before double precision, after double precision, change double precision)
+LANGUAGE sql STABLE AS $$
+  SELECT x.*
+    FROM metrics.explanation(p_metric, p_team, p_before_from, p_before_to, p_after_from, p_after_to, NULL, ARRAY['stages']) e,
+         jsonb_to_record(e.item) AS x(stage text, before double precision, after double precision, change double precision)
+   ORDER BY e.ord
+$$;
+
+CREATE FUNCTION metrics.explain_segments(p_metric text, p_team text, p_before_from timestamptz, p_before_to timestamptz,
+                                         p_after_from timestamptz, p_after_to timestamptz, p_dimension text)
+RETURNS TABLE (segment text, rows_before bigint, rows_after bigint, share_before double precision,
+               share_after double precision, mean_before double precision, mean_after double precision,
+               rate double precision, mix double precision, contribution double precision)
+LANGUAGE sql STABLE AS $$
+  SELECT x.*
+    FROM metrics.explanation(p_metric, p_team, p_before_from, p_before_to, p_after_from, p_after_to, p_dimension, ARRAY['segments']) e,
+         jsonb_to_record(e.item) AS x(segment text, rows_before bigint, rows_after bigint, share_before double precision,
+                                      share_after double precision, mean_before double precision, mean_after double precision,
+                                      rate double precision, mix double precision, contribution double precision)
+   ORDER BY e.ord
+$$;
+
+CREATE FUNCTION metrics.explain_median(p_metric text, p_team text, p_before_from timestamptz, p_before_to timestamptz,
+                                       p_after_from timestamptz, p_after_to timestamptz, p_dimension text)
+RETURNS TABLE (segment text, rows_before bigint, rows_after bigint, contribution double precision)
+LANGUAGE sql STABLE AS $$
+  SELECT x.*
+    FROM metrics.explanation(p_metric, p_team, p_before_from, p_before_to, p_after_from, p_after_to, p_dimension, ARRAY['median']) e,
+         jsonb_to_record(e.item) AS x(segment text, rows_before bigint, rows_after bigint, contribution double precision)
+   ORDER BY e.ord
+$$;
+
+-- The later period alone: the one before it is empty.
 CREATE FUNCTION metrics.explain_influence(p_metric text, p_team text, p_from timestamptz, p_to timestamptz, p_limit integer)
 RETURNS TABLE (row_key text, title text, url text, value double precision, segment_repo text,
                median_moves_by double precision, mean_moves_by double precision)
 LANGUAGE sql STABLE AS $$
-  WITH r AS MATERIALIZED (
-    SELECT r.*, (row_number() OVER (ORDER BY r.value, r.row_key))::integer AS pos
-      FROM metrics.explain_rows(p_metric, p_team, p_from, p_to) r
-  ), a AS (
-    SELECT count(*)::integer AS n, avg(value) AS mean, percentile_cont(0.5) WITHIN GROUP (ORDER BY value) AS median
-      FROM r
-  ), k AS (
-    -- The median of the other n − 1 lies at 0-based positions lo and hi of what is left, where
-    -- what is left at index j is the j-th of the sorted rows, or the next one from the row on:
-    -- so only four rows around the middle can be it, read once.
-    SELECT a.*, floor((a.n - 2) / 2.0)::integer AS lo, ceil((a.n - 2) / 2.0)::integer AS hi FROM a WHERE a.n >= 2
-  ), mid AS MATERIALIZED (
-    SELECT k.*,
-           (SELECT value FROM r WHERE pos = k.lo + 1) AS lo1, (SELECT value FROM r WHERE pos = k.lo + 2) AS lo2,
-           (SELECT value FROM r WHERE pos = k.hi + 1) AS hi1, (SELECT value FROM r WHERE pos = k.hi + 2) AS hi2
-      FROM k
-  ), moved AS (
-    SELECT r.row_key, r.title, r.url, r.value, r.repo,
-           metrics.settled(m.median - ((CASE WHEN m.lo + 1 >= r.pos THEN m.lo2 ELSE m.lo1 END)
-                                       + (CASE WHEN m.hi + 1 >= r.pos THEN m.hi2 ELSE m.hi1 END)) / 2) AS median_moves_by,
-           metrics.settled((r.value - m.mean) / (m.n - 1)) AS mean_moves_by
-      FROM r, mid m
-  )
-  SELECT m.row_key, m.title, m.url, m.value, m.repo, m.median_moves_by, m.mean_moves_by
-    FROM moved m
-   ORDER BY abs(m.median_moves_by) DESC, abs(m.mean_moves_by) DESC, m.row_key
-   LIMIT p_limit
+  SELECT x.*
+    FROM metrics.explanation(p_metric, p_team, p_from, p_from, p_from, p_to, NULL, ARRAY['influence'], p_limit) e,
+         jsonb_to_record(e.item) AS x(row_key text, title text, url text, value double precision, segment_repo text,
+                                      median_moves_by double precision, mean_moves_by double precision)
+   ORDER BY e.ord
 $$;

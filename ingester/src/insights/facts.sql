@@ -132,22 +132,25 @@ team_pickup AS (
 ),
 
 -- Where the median lead time's change came from: the repository that accounts for most of it
--- (metrics.explain_median) and the stage whose mean moved most (metrics.explain_stages).
+-- (the median's part of metrics.explanation) and the stage whose mean moved most (its stages),
+-- both from one read of the two periods' pull requests.
+lead_parts AS MATERIALIZED (
+  SELECT e.part, e.item
+    FROM clock c
+    CROSS JOIN LATERAL metrics.explanation('lead_time', $3, c.as_of - interval '56 days', c.as_of - interval '28 days',
+                                           c.as_of - interval '28 days', c.as_of, 'repo', ARRAY['median', 'stages']) e
+),
 lead_top AS (
   SELECT m.segment AS repo, m.contribution AS hours
-    FROM clock c
-    CROSS JOIN LATERAL metrics.explain_median('lead_time', $3, c.as_of - interval '56 days', c.as_of - interval '28 days',
-                                              c.as_of - interval '28 days', c.as_of, 'repo') m
-   WHERE m.contribution IS NOT NULL AND m.segment <> 'other'
+    FROM lead_parts p CROSS JOIN LATERAL jsonb_to_record(p.item) AS m(segment text, contribution double precision)
+   WHERE p.part = 'median' AND m.contribution IS NOT NULL AND m.segment <> 'other'
    ORDER BY abs(m.contribution) DESC, m.segment
    LIMIT 1
 ),
 lead_stage AS (
   SELECT s.stage
-    FROM clock c
-    CROSS JOIN LATERAL metrics.explain_stages('lead_time', $3, c.as_of - interval '56 days', c.as_of - interval '28 days',
-                                              c.as_of - interval '28 days', c.as_of) s
-   WHERE s.change IS NOT NULL
+    FROM lead_parts p CROSS JOIN LATERAL jsonb_to_record(p.item) AS s(stage text, change double precision)
+   WHERE p.part = 'stages' AND s.change IS NOT NULL
    ORDER BY abs(s.change) DESC, s.stage
    LIMIT 1
 ),

@@ -7,9 +7,9 @@ import { AnswerCache } from './data-version.js';
 import { instant, period, teamOf, window } from './routes.js';
 
 /**
- * GET /metrics/explain/{metric}: why a figure moved between two periods. Every part is a SQL
- * function (sql/views/75_explain.sql: metrics.explain_totals, _stages, _segments, _median,
- * _influence); this route checks the question, picks the periods and shapes the answer.
+ * GET /metrics/explain/{metric}: why a figure moved between two periods. SQL computes every
+ * part (sql/views/75_explain.sql: metrics.explanation, all parts from one read of the rows);
+ * this route checks the question, picks the periods and shapes the answer.
  */
 
 const METRICS = {
@@ -188,26 +188,23 @@ async function explain(
   after: { from: Date; to: Date },
   dimension: string,
 ): Promise<z.infer<typeof explanation>> {
-  const args = [metric, team, before.from, before.to, after.from, after.to];
-  const q = async (sql: string, extra: unknown[] = []) =>
-    (await db.query<Row>(sql, [...args, ...extra])).rows;
   const spec = METRICS[metric];
-  const [totals, stages, segments, median, influence] = await Promise.all([
-    q('SELECT * FROM metrics.explain_totals($1, $2, $3, $4, $5, $6)'),
-    spec.stages ? q('SELECT * FROM metrics.explain_stages($1, $2, $3, $4, $5, $6)') : Promise.resolve([]),
-    q('SELECT * FROM metrics.explain_segments($1, $2, $3, $4, $5, $6, $7)', [dimension]),
-    spec.figure === 'p50'
-      ? q('SELECT * FROM metrics.explain_median($1, $2, $3, $4, $5, $6, $7)', [dimension])
-      : Promise.resolve([]),
-    db
-      .query<Row>('SELECT * FROM metrics.explain_influence($1, $2, $3, $4, 10)', [
-        metric,
-        team,
-        after.from,
-        after.to,
-      ])
-      .then((r) => r.rows),
-  ]);
+  const wanted = ['totals', 'segments', 'influence'];
+  if (spec.stages) wanted.push('stages');
+  if (spec.figure === 'p50') wanted.push('median');
+  // One query: the periods' rows are read once for every part.
+  const { rows } = await db.query<{ part: string; item: Row }>(
+    'SELECT part, item FROM metrics.explanation($1, $2, $3, $4, $5, $6, $7, $8, 10) ORDER BY part, ord',
+    [metric, team, before.from, before.to, after.from, after.to, dimension, wanted],
+  );
+  const part = (name: string) => rows.filter((r) => r.part === name).map((r) => r.item);
+  const [totals, stages, segments, median, influence] = [
+    part('totals'),
+    part('stages'),
+    part('segments'),
+    part('median'),
+    part('influence'),
+  ];
   const period = (p: { from: Date; to: Date }, r: Row | undefined) => ({
     from: p.from.toISOString(),
     to: p.to.toISOString(),

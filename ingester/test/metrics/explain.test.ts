@@ -76,12 +76,31 @@ beforeAll(async () => {
       repo.deploy({ at: h(start + lead) });
     }
   }
+  // Team big: four repositories shipping ten pull requests a day each, first commits 12–48
+  // hours before the day's deployment (many lead times alike); z3 ships 9 hours slower after.
+  for (let r = 1; r <= 4; r++) {
+    const repo = s.repo(`z${r}`);
+    repo.deploy({ at: h(-10) });
+    for (let day = 0; day < 28; day++) {
+      const ship = 24 * day + 12;
+      for (let k = 0; k < 10; k++) {
+        const lead = 12 + ((k * 5 + day * 3 + r) % 37) + (r === 3 && day >= 14 ? 9 : 0);
+        repo.pr({
+          number: day * 10 + k + 1,
+          firstCommit: h(ship - lead),
+          created: h(ship - lead + 1),
+          merged: h(ship - 2),
+        });
+      }
+      repo.deploy({ at: h(ship) });
+    }
+  }
   await s.write();
   await applyOrganisationSettings(
     t.db,
     parseOrganisation(
       `teams:\n  - { name: ex, github: { repos: [a, b] } }\n  - { name: solo, github: { repos: [c, d] } }\n` +
-        `  - { name: many, github: { repos: ['m*'] } }`,
+        `  - { name: many, github: { repos: ['m*'] } }\n  - { name: big, github: { repos: ['z*'] } }`,
     ),
   );
   await refreshMetrics(t.db);
@@ -228,6 +247,125 @@ describe('a median explained over many segments', () => {
       )
     ).rows;
     expect(parts.reduce((n, p) => n + p.contribution, 0)).toBeCloseTo(totals[1]!.p50 - totals[0]!.p50, 6);
+  });
+});
+
+describe('a median explained over hundreds of rows, many of them alike', () => {
+  // The same figures worked out here from the rows themselves: every median by sorting, every
+  // Shapley value over all orders of the four repositories, every row left out in turn.
+  type R = { row_key: string; value: number; repo: string };
+  const rowsOf = async ([from, to]: Date[]) =>
+    (
+      await t.db.query<R>('SELECT row_key, value, repo FROM metrics.explain_rows($1, $2, $3, $4)', [
+        'lead_time',
+        'big',
+        from,
+        to,
+      ])
+    ).rows;
+  const median = (v: number[]) => {
+    const s = [...v].sort((a, b) => a - b);
+    return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+  };
+  const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+  const settled = (x: number) => Math.round(x * 1e9) / 1e9;
+
+  it("has the medians, each repository's Shapley part and the rows that weigh most as the rows give them", async () => {
+    const [before, after] = [await rowsOf(BEFORE), await rowsOf(AFTER)];
+    expect(before.length).toBe(560);
+    expect(after.length).toBe(560);
+    const args = ['lead_time', 'big', ...PERIODS];
+    const totals = (
+      await t.db.query<{ p50: number }>(
+        'SELECT p50 FROM metrics.explain_totals($1, $2, $3, $4, $5, $6)',
+        args,
+      )
+    ).rows;
+    expect(totals.map((r) => r.p50)).toEqual([
+      near(median(before.map((r) => r.value))),
+      near(median(after.map((r) => r.value))),
+    ]);
+
+    const repos = [...new Set([...before, ...after].map((r) => r.repo))].sort();
+    const figure = (mask: number) =>
+      median(
+        repos.flatMap((repo, i) =>
+          ((mask >> i) & 1 ? after : before).filter((r) => r.repo === repo).map((r) => r.value),
+        ),
+      );
+    const fact = (n: number): number => (n <= 1 ? 1 : n * fact(n - 1));
+    const k = repos.length;
+    const shapley = repos.map((_, i) => {
+      let sum = 0;
+      for (let m = 0; m < 1 << k; m++) {
+        if ((m >> i) & 1) continue;
+        const size = m.toString(2).split('1').length - 1;
+        sum += ((fact(size) * fact(k - size - 1)) / fact(k)) * (figure(m | (1 << i)) - figure(m));
+      }
+      return sum;
+    });
+    const parts = (
+      await t.db.query<{ segment: string; contribution: number }>(
+        'SELECT segment, contribution FROM metrics.explain_median($1, $2, $3, $4, $5, $6, $7)',
+        [...args, 'repo'],
+      )
+    ).rows;
+    expect(Object.fromEntries(parts.map((p) => [p.segment, p.contribution]))).toEqual(
+      Object.fromEntries(repos.map((repo, i) => [repo, near(shapley[i]!)])),
+    );
+    expect(Math.abs(shapley[repos.indexOf('acme/z3')]!)).toBeGreaterThan(0);
+
+    const values = after.map((r) => r.value);
+    const [m, avg] = [median(values), mean(values)];
+    const expected = after
+      .map((r, i) => {
+        const rest = values.filter((_, j) => j !== i);
+        return {
+          value: r.value,
+          median_moves_by: settled(m - median(rest)),
+          mean_moves_by: settled(avg - mean(rest)),
+        };
+      })
+      .sort(
+        (a, b) =>
+          Math.abs(b.median_moves_by) - Math.abs(a.median_moves_by) ||
+          Math.abs(b.mean_moves_by) - Math.abs(a.mean_moves_by),
+      )
+      .slice(0, 10);
+    const influence = (
+      await t.db.query<{ value: number; median_moves_by: number; mean_moves_by: number }>(
+        'SELECT value, median_moves_by, mean_moves_by FROM metrics.explain_influence($1, $2, $3, $4, 10)',
+        ['lead_time', 'big', ...AFTER],
+      )
+    ).rows;
+    expect(influence).toEqual(
+      expected.map((e) => ({
+        value: near(e.value),
+        median_moves_by: near(e.median_moves_by),
+        mean_moves_by: near(e.mean_moves_by),
+      })),
+    );
+  });
+
+  it('answers every part at once as each part alone', async () => {
+    const args = ['lead_time', 'big', ...PERIODS, 'repo'];
+    const all = (
+      await t.db.query<{ part: string; item: Record<string, unknown> }>(
+        `SELECT part, item FROM metrics.explanation($1, $2, $3, $4, $5, $6, $7,
+                ARRAY['totals', 'stages', 'segments', 'median', 'influence'], 10) ORDER BY part, ord`,
+        args,
+      )
+    ).rows;
+    const alone = async (part: string) =>
+      (
+        await t.db.query<{ item: Record<string, unknown> }>(
+          'SELECT item FROM metrics.explanation($1, $2, $3, $4, $5, $6, $7, $8, 10) ORDER BY ord',
+          [...args, [part]],
+        )
+      ).rows.map((r) => r.item);
+    for (const part of ['totals', 'stages', 'segments', 'median', 'influence'])
+      expect(all.filter((r) => r.part === part).map((r) => r.item)).toEqual(await alone(part));
+    expect(new Set(all.map((r) => r.part)).size).toBe(5);
   });
 });
 
