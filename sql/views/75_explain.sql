@@ -106,46 +106,39 @@ CREATE FUNCTION metrics.explanation(p_metric text, p_team text, p_before_from ti
 RETURNS TABLE (part text, ord bigint, item jsonb)
 LANGUAGE sql STABLE AS $$
   WITH r AS MATERIALIZED (
-    -- The rows of both periods, read once, narrow, so that two quarters of a whole
-    -- organisation are held in memory: what influence shows of a row is read for the few it names.
+    -- The rows of both periods, read once; what influence shows of a row (its title, link and
+    -- repository) is kept for the later period only.
     SELECT false AS after, e.row_key, e.value, e.stages[1] AS s1, e.stages[2] AS s2, e.stages[3] AS s3,
            e.stages[4] AS s4, array_length(e.stages, 1) AS k,
-           metrics.explain_segment(p_dimension, e.repo, e.team, e.size_bucket, e.item_type) AS segment
+           metrics.explain_segment(p_dimension, e.repo, e.team, e.size_bucket, e.item_type) AS segment,
+           NULL::text AS title, NULL::text AS url, NULL::text AS repo
       FROM metrics.explain_rows(p_metric, p_team, p_before_from, p_before_to) e
     UNION ALL
     SELECT true, e.row_key, e.value, e.stages[1], e.stages[2], e.stages[3], e.stages[4], array_length(e.stages, 1),
-           metrics.explain_segment(p_dimension, e.repo, e.team, e.size_bucket, e.item_type)
+           metrics.explain_segment(p_dimension, e.repo, e.team, e.size_bucket, e.item_type), e.title, e.url, e.repo
       FROM metrics.explain_rows(p_metric, p_team, p_after_from, p_after_to) e
-  ), sorted AS MATERIALIZED (
-    -- Each period's rows in order of value, sorted once and only for the parts that need an
-    -- order: the medians, the bins the median's parts are found in and the rows that weigh most
-    -- are all read at places in it (among equal values any order gives the same figures).
-    SELECT r.after, r.row_key, r.value, r.segment, (row_number() OVER (PARTITION BY r.after ORDER BY r.value))::integer AS pos
-      FROM r
+  ), grouped AS MATERIALIZED (
+    -- One pass over the rows: each segment's count and sum in each period, and its stages'
+    -- counts and sums; the periods' figures, the segments' means and the stages' means are
+    -- sums of these.
+    SELECT r.segment, r.after, count(*) AS n, sum(r.value) AS total,
+           count(*) FILTER (WHERE r.k >= 1) AS n1, sum(coalesce(r.s1, 0)) FILTER (WHERE r.k >= 1) AS t1,
+           count(*) FILTER (WHERE r.k >= 2) AS n2, sum(coalesce(r.s2, 0)) FILTER (WHERE r.k >= 2) AS t2,
+           count(*) FILTER (WHERE r.k >= 3) AS n3, sum(coalesce(r.s3, 0)) FILTER (WHERE r.k >= 3) AS t3,
+           count(*) FILTER (WHERE r.k >= 4) AS n4, sum(coalesce(r.s4, 0)) FILTER (WHERE r.k >= 4) AS t4
+      FROM r GROUP BY r.segment, r.after
   ), periods AS (
-    SELECT x.after, x.f, x.t, count(s.value)::integer AS n, avg(s.value) AS mean
+    SELECT x.after, x.f, x.t, coalesce(sum(g.n), 0)::integer AS n, sum(g.total) / nullif(sum(g.n), 0) AS mean
       FROM (VALUES (false, p_before_from, p_before_to), (true, p_after_from, p_after_to)) x(after, f, t)
-      LEFT JOIN sorted s ON s.after = x.after
+      LEFT JOIN grouped g ON g.after = x.after
      GROUP BY x.after, x.f, x.t
-  ), places AS MATERIALIZED (
-    -- The values around each period's middle: the median's, and those the median of the rows
-    -- less one can be (influence, below).
-    SELECT s.after, s.pos, s.value
-      FROM sorted s JOIN periods p ON p.after = s.after
-     WHERE s.pos BETWEEN p.n / 2 - 1 AND p.n / 2 + 2
-  ), figures AS (
-    -- The median as percentile_cont(0.5) takes it: the middle value, or between the two middle ones.
-    SELECT p.*, m.lo + (m.hi - m.lo) * 0.5 AS p50
-      FROM periods p
-      LEFT JOIN LATERAL (
-        SELECT min(pl.value) FILTER (WHERE pl.pos = (p.n + 1) / 2) AS lo, min(pl.value) FILTER (WHERE pl.pos = p.n / 2 + 1) AS hi
-          FROM places pl WHERE pl.after = p.after) m ON true
   ), stage_periods AS (
-    -- Each period's stage means in one pass; a stage counts where a row has it.
-    SELECT r.after, max(r.k) AS k,
-           ARRAY[avg(coalesce(r.s1, 0)) FILTER (WHERE r.k >= 1), avg(coalesce(r.s2, 0)) FILTER (WHERE r.k >= 2),
-                 avg(coalesce(r.s3, 0)) FILTER (WHERE r.k >= 3), avg(coalesce(r.s4, 0)) FILTER (WHERE r.k >= 4)] AS means
-      FROM r WHERE r.k IS NOT NULL GROUP BY r.after
+    -- Each period's stage means; a stage counts where a row has it.
+    SELECT g.after,
+           CASE WHEN sum(g.n4) > 0 THEN 4 WHEN sum(g.n3) > 0 THEN 3 WHEN sum(g.n2) > 0 THEN 2 ELSE 1 END AS k,
+           ARRAY[sum(g.t1) / nullif(sum(g.n1), 0), sum(g.t2) / nullif(sum(g.n2), 0),
+                 sum(g.t3) / nullif(sum(g.n3), 0), sum(g.t4) / nullif(sum(g.n4), 0)] AS means
+      FROM grouped g GROUP BY g.after HAVING sum(g.n1) > 0
   ), stages AS (
     SELECT n.stage, n.i,
            max(p.means[n.i]) FILTER (WHERE NOT p.after) AS before, max(p.means[n.i]) FILTER (WHERE p.after) AS after
@@ -153,10 +146,11 @@ LANGUAGE sql STABLE AS $$
       JOIN stage_periods p ON n.i <= p.k
      GROUP BY n.stage, n.i
   ), stats AS MATERIALIZED (
-    SELECT r.segment,
-           count(*) FILTER (WHERE NOT r.after) AS n1, count(*) FILTER (WHERE r.after) AS n2,
-           avg(r.value) FILTER (WHERE NOT r.after) AS m1, avg(r.value) FILTER (WHERE r.after) AS m2
-      FROM r GROUP BY r.segment
+    SELECT g.segment,
+           coalesce(sum(g.n) FILTER (WHERE NOT g.after), 0)::bigint AS n1, coalesce(sum(g.n) FILTER (WHERE g.after), 0)::bigint AS n2,
+           sum(g.total) FILTER (WHERE NOT g.after) / sum(g.n) FILTER (WHERE NOT g.after) AS m1,
+           sum(g.total) FILTER (WHERE g.after) / sum(g.n) FILTER (WHERE g.after) AS m2
+      FROM grouped g GROUP BY g.segment
   ), parts AS (
     SELECT x.*,
            CASE WHEN p_metric <> 'deployments' THEN (x.b - x.a) * (coalesce(x.s1, 0) + coalesce(x.s2, 0)) / 2 END AS rate,
@@ -189,18 +183,27 @@ LANGUAGE sql STABLE AS $$
       FROM (SELECT DISTINCT grouped, rk FROM seg) g
   ), masks AS (
     SELECT m FROM generate_series(0, (1 << (SELECT max(k) FROM idx)) - 1) m
-  ), binned AS MATERIALIZED (
-    -- Each mask's median is found without sorting its rows: the rows fall in about 256 bins
-    -- of like counts by value (bounded by every (n / 128)-th value of each period); a mask's
-    -- count per bin locates the bin holding each middle rank, and only that bin's rows are
-    -- ranked. The same value as percentile_cont(0.5).
-    SELECT s.after, x.i, s.value,
-           width_bucket(s.value, (SELECT array_agg(b.value ORDER BY b.value)
-                                    FROM sorted b JOIN periods p ON p.after = b.after
-                                   WHERE b.pos % greatest(p.n / 128, 1) = 0)) AS bin
-      FROM sorted s JOIN seg g ON g.segment = s.segment JOIN idx x ON x.segment = g.grouped
+  ), later AS (
+    -- The mask of every segment as it was after: the later period whole.
+    SELECT (1 << max(k)) - 1 AS m FROM idx
+  ), bounds AS (
+    -- Every figure below that rests on an order (the medians of the periods and of each mask,
+    -- the values the median of the later period less one row can be) is the value at a rank,
+    -- found without sorting the rows: they fall in about 256 bins of like counts by value,
+    -- bounded by evenly spaced values of a sample of about a thousand rows (chosen by their
+    -- keys' hashes, so the same each time); the counts per bin locate the bin holding a rank,
+    -- and only that bin's rows are ranked. The bins make it fast, not right: any bounds give
+    -- the same values.
+    SELECT coalesce(array_agg(x.value ORDER BY x.value) FILTER (WHERE x.rn % greatest(x.c / 256, 1) = 0), '{}') AS t
+      FROM (SELECT r.value, row_number() OVER (ORDER BY r.value) AS rn, count(*) OVER () AS c
+              FROM r, (SELECT greatest(ceil(log(2, greatest(sum(n), 1) / 1024.0)), 0)::integer AS bits FROM periods) a
+             WHERE hashtext(r.row_key) & ((1 << a.bits) - 1) = 0) x
+  ), seg_index AS (
+    SELECT g.segment, x.i FROM seg g JOIN idx x ON x.segment = g.grouped
   ), counts AS MATERIALIZED (
-    SELECT bin, i, after, count(*) AS n FROM binned GROUP BY bin, i, after
+    SELECT width_bucket(r.value, b.t) AS bin, s.i, r.after, count(*) AS n
+      FROM r JOIN seg_index s ON s.segment = r.segment, bounds b
+     GROUP BY 1, 2, 3
   ), per_mask AS (
     SELECT m.m, c.bin, sum(c.n) AS n
       FROM masks m JOIN counts c ON c.after = ((m.m >> c.i) & 1 = 1)
@@ -208,19 +211,43 @@ LANGUAGE sql STABLE AS $$
   ), cum AS MATERIALIZED (
     SELECT m, bin, n, sum(n) OVER (PARTITION BY m ORDER BY bin) AS upto, sum(n) OVER (PARTITION BY m) AS total
       FROM per_mask
-  ), middle AS (
-    -- The middle rank, or the two middle ranks of an even count.
-    SELECT DISTINCT t.m, k.k
-      FROM (SELECT DISTINCT m, total FROM cum) t, LATERAL unnest(ARRAY[(t.total::bigint + 1) / 2, t.total::bigint / 2 + 1]) k(k)
+  ), totals AS (
+    SELECT DISTINCT m, total::bigint AS total FROM cum
+  ), wanted AS (
+    -- Each mask's middle rank, or two middle ranks of an even count; and for the later period
+    -- the four places the median of its rows less one can be at (see mid).
+    SELECT t.m, k.k FROM totals t, LATERAL unnest(ARRAY[(t.total + 1) / 2, t.total / 2 + 1]) k(k)
+    UNION
+    SELECT l.m, k.k
+      FROM later l, periods p,
+           LATERAL unnest(ARRAY[floor((p.n - 2) / 2.0) + 1, floor((p.n - 2) / 2.0) + 2,
+                                ceil((p.n - 2) / 2.0) + 1, ceil((p.n - 2) / 2.0) + 2]::bigint[]) k(k)
+     WHERE p.after AND p.n >= 2
   ), located AS (
-    SELECT md.m, md.k, c.bin, md.k - (c.upto - c.n) AS off
-      FROM middle md JOIN cum c ON c.m = md.m AND c.upto - c.n < md.k AND md.k <= c.upto
-  ), ranked_in_bin AS (
-    SELECT l.m, l.k, l.off, b.value, row_number() OVER (PARTITION BY l.m, l.k ORDER BY b.value) AS rn
-      FROM located l
-      JOIN (SELECT * FROM binned WHERE bin IN (SELECT bin FROM located)) b ON b.bin = l.bin AND b.after = ((l.m >> b.i) & 1 = 1)
+    SELECT w.m, w.k, c.bin, w.k - (c.upto - c.n) AS off
+      FROM wanted w JOIN cum c ON c.m = w.m AND c.upto - c.n < w.k AND w.k <= c.upto
+  ), in_bins AS (
+    -- The rows of the bins located, read between the least and the greatest of their bounds.
+    SELECT r.after, s.i, r.value, width_bucket(r.value, b.t) AS bin
+      FROM r JOIN seg_index s ON s.segment = r.segment, bounds b,
+           (SELECT min(coalesce(b.t[l.bin], '-infinity'::double precision)) AS lo,
+                   max(coalesce(b.t[l.bin + 1], 'infinity'::double precision)) AS hi
+              FROM located l, bounds b) span
+     WHERE r.value >= span.lo AND r.value < span.hi
+  ), at_rank AS MATERIALIZED (
+    SELECT x.m, x.k, x.value
+      FROM (SELECT l.m, l.k, l.off, b.value, row_number() OVER (PARTITION BY l.m, l.k ORDER BY b.value) AS rn
+              FROM located l JOIN in_bins b ON b.bin = l.bin AND b.after = ((l.m >> b.i) & 1 = 1)) x
+     WHERE x.rn = x.off
   ), v AS (
-    SELECT m, avg(value) AS median FROM ranked_in_bin WHERE rn = off GROUP BY m
+    -- The median as percentile_cont(0.5) takes it: the middle value, or between the two middle ones.
+    SELECT t.m, a.value + (b.value - a.value) * 0.5 AS median
+      FROM totals t
+      JOIN at_rank a ON a.m = t.m AND a.k = (t.total + 1) / 2
+      JOIN at_rank b ON b.m = t.m AND b.k = t.total / 2 + 1
+  ), figures AS (
+    SELECT p.*, v.median AS p50
+      FROM periods p LEFT JOIN v ON v.m = CASE WHEN p.after THEN (SELECT m FROM later) ELSE 0 END
   ), fact AS (
     SELECT * FROM (VALUES (0, 1.0), (1, 1.0), (2, 2.0), (3, 6.0), (4, 24.0), (5, 120.0), (6, 720.0)) f(n, f)
   ), shapley AS (
@@ -244,27 +271,31 @@ LANGUAGE sql STABLE AS $$
   ), mid AS MATERIALIZED (
     -- The median of the other n − 1 lies at 0-based places lo and hi of what is left, where
     -- what is left at index j is the j-th of the sorted rows, or the next one from the row on:
-    -- so it is one of four values, and how much it moves one of four numbers.
-    SELECT k.n, k.mean, k.lo, k.hi,
-           metrics.settled(k.p50 - (v.lo2 + v.hi2) / 2) AS moves22, metrics.settled(k.p50 - (v.lo2 + v.hi1) / 2) AS moves21,
-           metrics.settled(k.p50 - (v.lo1 + v.hi2) / 2) AS moves12, metrics.settled(k.p50 - (v.lo1 + v.hi1) / 2) AS moves11
+    -- so it is one of four values, and how much it moves one of four numbers. A row is before
+    -- place lo + 1 (1-based) when its value is at most that place's; among equal values any
+    -- of them left out leaves the same rows.
+    SELECT k.n, k.mean, lo1.value AS lo1, hi1.value AS hi1,
+           metrics.settled(k.p50 - (lo2.value + hi2.value) / 2) AS moves22, metrics.settled(k.p50 - (lo2.value + hi1.value) / 2) AS moves21,
+           metrics.settled(k.p50 - (lo1.value + hi2.value) / 2) AS moves12, metrics.settled(k.p50 - (lo1.value + hi1.value) / 2) AS moves11
       FROM (SELECT f.*, floor((f.n - 2) / 2.0)::integer AS lo, ceil((f.n - 2) / 2.0)::integer AS hi
-              FROM figures f WHERE f.after AND f.n >= 2) k,
-           LATERAL (SELECT min(pl.value) FILTER (WHERE pl.pos = k.lo + 1) AS lo1, min(pl.value) FILTER (WHERE pl.pos = k.lo + 2) AS lo2,
-                           min(pl.value) FILTER (WHERE pl.pos = k.hi + 1) AS hi1, min(pl.value) FILTER (WHERE pl.pos = k.hi + 2) AS hi2
-                      FROM places pl WHERE pl.after) v
+              FROM figures f WHERE f.after AND f.n >= 2) k
+      CROSS JOIN later l
+      JOIN at_rank lo1 ON lo1.m = l.m AND lo1.k = k.lo + 1
+      JOIN at_rank lo2 ON lo2.m = l.m AND lo2.k = k.lo + 2
+      JOIN at_rank hi1 ON hi1.m = l.m AND hi1.k = k.hi + 1
+      JOIN at_rank hi2 ON hi2.m = l.m AND hi2.k = k.hi + 2
   ), moved AS (
-    SELECT s.row_key, s.value,
-           CASE WHEN m.lo + 1 >= s.pos THEN CASE WHEN m.hi + 1 >= s.pos THEN m.moves22 ELSE m.moves21 END
-                ELSE CASE WHEN m.hi + 1 >= s.pos THEN m.moves12 ELSE m.moves11 END END AS median_moves_by,
-           (s.value - m.mean) / (m.n - 1) AS mean_moves
-      FROM sorted s, mid m WHERE s.after
+    SELECT r.row_key, r.value,
+           CASE WHEN r.value <= m.lo1 THEN CASE WHEN r.value <= m.hi1 THEN m.moves22 ELSE m.moves21 END
+                ELSE CASE WHEN r.value <= m.hi1 THEN m.moves12 ELSE m.moves11 END END AS median_moves_by,
+           (r.value - m.mean) / (m.n - 1) AS mean_moves
+      FROM r, mid m WHERE r.after
   ), nth AS (
     -- The last row taken, by the unsettled mean: a row whose mean part is further than 10⁻⁸
     -- below it cannot come before it once both are settled, so only the others are settled.
     SELECT abs(m.median_moves_by) AS by_median, abs(m.mean_moves) AS by_mean
       FROM moved m
-     ORDER BY abs(m.median_moves_by) DESC, abs(m.mean_moves) DESC, m.row_key
+     ORDER BY abs(m.median_moves_by) DESC, abs(m.mean_moves) DESC
      LIMIT 1 OFFSET greatest(p_limit, 1) - 1
   ), influence AS (
     SELECT c.*, row_number() OVER (ORDER BY abs(c.median_moves_by) DESC, abs(c.mean_moves_by) DESC, c.row_key) AS ord
@@ -304,7 +335,7 @@ LANGUAGE sql STABLE AS $$
          jsonb_build_object('row_key', i.row_key, 'title', e.title, 'url', e.url, 'value', i.value, 'segment_repo', e.repo,
                             'median_moves_by', i.median_moves_by, 'mean_moves_by', i.mean_moves_by)
     FROM influence i
-    JOIN metrics.explain_rows(p_metric, p_team, p_after_from, p_after_to) e ON e.row_key = i.row_key
+    JOIN r e ON e.after AND e.row_key = i.row_key
    WHERE 'influence' = ANY(p_parts)
 $$;
 
