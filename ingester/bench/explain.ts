@@ -1,4 +1,5 @@
 import type { Database } from '../src/db/database.js';
+import { explanationParts } from '../src/metrics/explain.js';
 import { DAY } from '../src/simulators/world/calendar.js';
 import {
   injectedCauseSpecs,
@@ -21,30 +22,25 @@ import { benchDatabase, option } from './support.js';
  * explanation.
  */
 
-type Row = Record<string, number | string | null>;
-
 async function explainOnce(db: Database, s: InjectedCauseScenario, from: number) {
-  const args = [
+  const args: Parameters<typeof explanationParts>[1] = [
     'lead_time',
     '*',
     new Date(from - 90 * DAY),
     new Date(from),
     new Date(from),
     new Date(from + 90 * DAY),
+    s.expect.dimension,
   ];
   const started = performance.now();
   // As GET /metrics/explain/lead_time asks for it: every part in one query.
-  const { rows } = await db.query<{ part: string; item: Row }>(
-    'SELECT part, item FROM metrics.explanation($1, $2, $3, $4, $5, $6, $7, $8, 10) ORDER BY part, ord',
-    [...args, s.expect.dimension, ['totals', 'stages', 'segments', 'median', 'influence']],
-  );
-  const part = (name: string) => rows.filter((r) => r.part === name).map((r) => r.item);
-  const [totals, stages, segments, median] = [
-    part('totals'),
-    part('stages'),
-    part('segments'),
-    part('median'),
-  ];
+  const { totals, stages, segments, median } = await explanationParts(db, args, [
+    'totals',
+    'stages',
+    'segments',
+    'median',
+    'influence',
+  ]);
   const ms = performance.now() - started;
   const [before, after] = [
     totals.find((r) => r.period === 'before')!,
@@ -52,7 +48,8 @@ async function explainOnce(db: Database, s: InjectedCauseScenario, from: number)
   ];
   const dMean = Number(after.mean) - Number(before.mean);
   const dMedian = Number(after.p50) - Number(before.p50);
-  const sum = (rows: Row[], key: string) => rows.reduce((n, r) => n + Number(r[key] ?? 0), 0);
+  const sum = (rows: Record<string, unknown>[], key: string) =>
+    rows.reduce((n, r) => n + Number(r[key] ?? 0), 0);
   const residual = (parts: number, whole: number) =>
     whole === 0 ? 0 : Math.abs(parts - whole) / Math.abs(whole);
   const top = [...median].sort(

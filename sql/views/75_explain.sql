@@ -152,9 +152,11 @@ LANGUAGE sql STABLE AS $$
            sum(g.total) FILTER (WHERE g.after) / sum(g.n) FILTER (WHERE g.after) AS m2
       FROM grouped g GROUP BY g.segment
   ), parts AS (
+    -- Rate and mix for any metric: the median's segments are ranked by them, though a count's
+    -- are not shown.
     SELECT x.*,
-           CASE WHEN p_metric <> 'deployments' THEN (x.b - x.a) * (coalesce(x.s1, 0) + coalesce(x.s2, 0)) / 2 END AS rate,
-           CASE WHEN p_metric <> 'deployments' THEN (coalesce(x.s2, 0) - coalesce(x.s1, 0)) * (x.a + x.b) / 2 END AS mix
+           (x.b - x.a) * (coalesce(x.s1, 0) + coalesce(x.s2, 0)) / 2 AS rate,
+           (coalesce(x.s2, 0) - coalesce(x.s1, 0)) * (x.a + x.b) / 2 AS mix
       FROM (SELECT s.*, s.n1 / nullif(t.n1, 0)::double precision AS s1, s.n2 / nullif(t.n2, 0)::double precision AS s2,
                    coalesce(s.m1, s.m2) AS a, coalesce(s.m2, s.m1) AS b, t.w1, t.w2
               FROM stats s,
@@ -163,21 +165,16 @@ LANGUAGE sql STABLE AS $$
                            extract(epoch FROM p_after_to - p_after_from) / 604800 AS w2
                       FROM stats) t) x
   ), segments AS (
-    SELECT p.*,
+    SELECT p.segment, p.n1, p.n2, p.s1, p.s2, p.m1, p.m2,
+           CASE WHEN p_metric <> 'deployments' THEN p.rate END AS rate, CASE WHEN p_metric <> 'deployments' THEN p.mix END AS mix,
            metrics.settled(CASE WHEN p_metric = 'deployments' THEN p.n2 / p.w2 - p.n1 / p.w1 ELSE p.rate + p.mix END) AS contribution
       FROM parts p
   ), seg AS (
     -- The median's segments: the five that moved the mean most stand apart.
     SELECT s.segment, CASE WHEN s.rk <= 5 THEN s.segment ELSE 'other' END AS grouped,
            min(s.rk) OVER (PARTITION BY CASE WHEN s.rk <= 5 THEN s.segment ELSE 'other' END) AS rk
-      FROM (SELECT x.segment,
-                   -- rate + mix as metrics.explain_segments has them (for any metric, counts too).
-                   row_number() OVER (
-                     ORDER BY abs(metrics.settled(
-                                (coalesce(x.m2, x.m1) - coalesce(x.m1, x.m2)) * (x.n1 / nullif(t.n1, 0)::double precision + x.n2 / nullif(t.n2, 0)::double precision) / 2
-                                + (x.n2 / nullif(t.n2, 0)::double precision - x.n1 / nullif(t.n1, 0)::double precision) * (coalesce(x.m1, x.m2) + coalesce(x.m2, x.m1)) / 2))
-                              DESC NULLS LAST, x.segment) AS rk
-              FROM stats x, (SELECT sum(n1) AS n1, sum(n2) AS n2 FROM stats) t) s
+      FROM (SELECT x.segment, row_number() OVER (ORDER BY abs(metrics.settled(x.rate + x.mix)) DESC NULLS LAST, x.segment) AS rk
+              FROM parts x) s
   ), idx AS (
     SELECT g.grouped AS segment, (row_number() OVER (ORDER BY g.rk) - 1)::integer AS i, count(*) OVER ()::integer AS k
       FROM (SELECT DISTINCT grouped, rk FROM seg) g

@@ -180,6 +180,32 @@ export function explainRoutes(db: Database, clock: Clock): AnyRoute[] {
   ];
 }
 
+export type ExplanationPart = 'totals' | 'stages' | 'segments' | 'median' | 'influence';
+
+/**
+ * The parts asked for of metrics.explanation, in one query (the two periods' rows are read once),
+ * each part's rows in order; a part not asked for is empty. `args`: metric, team, the earlier
+ * period's from and to, the later's, and the dimension.
+ */
+export async function explanationParts(
+  db: Database,
+  args: [string, string, Date, Date, Date, Date, string],
+  parts: ExplanationPart[],
+): Promise<Record<ExplanationPart, Row[]>> {
+  const { rows } = await db.query<{ part: ExplanationPart; item: Row }>(
+    'SELECT part, item FROM metrics.explanation($1, $2, $3, $4, $5, $6, $7, $8, 10) ORDER BY part, ord',
+    [...args, parts],
+  );
+  const part = (name: ExplanationPart) => rows.filter((r) => r.part === name).map((r) => r.item);
+  return {
+    totals: part('totals'),
+    stages: part('stages'),
+    segments: part('segments'),
+    median: part('median'),
+    influence: part('influence'),
+  };
+}
+
 async function explain(
   db: Database,
   metric: Metric,
@@ -189,22 +215,14 @@ async function explain(
   dimension: string,
 ): Promise<z.infer<typeof explanation>> {
   const spec = METRICS[metric];
-  const wanted = ['totals', 'segments', 'influence'];
+  const wanted: ExplanationPart[] = ['totals', 'segments', 'influence'];
   if (spec.stages) wanted.push('stages');
   if (spec.figure === 'p50') wanted.push('median');
-  // One query: the periods' rows are read once for every part.
-  const { rows } = await db.query<{ part: string; item: Row }>(
-    'SELECT part, item FROM metrics.explanation($1, $2, $3, $4, $5, $6, $7, $8, 10) ORDER BY part, ord',
-    [metric, team, before.from, before.to, after.from, after.to, dimension, wanted],
+  const { totals, stages, segments, median, influence } = await explanationParts(
+    db,
+    [metric, team, before.from, before.to, after.from, after.to, dimension],
+    wanted,
   );
-  const part = (name: string) => rows.filter((r) => r.part === name).map((r) => r.item);
-  const [totals, stages, segments, median, influence] = [
-    part('totals'),
-    part('stages'),
-    part('segments'),
-    part('median'),
-    part('influence'),
-  ];
   const period = (p: { from: Date; to: Date }, r: Row | undefined) => ({
     from: p.from.toISOString(),
     to: p.to.toISOString(),
