@@ -100,7 +100,9 @@ beforeAll(async () => {
     t.db,
     parseOrganisation(
       `teams:\n  - { name: ex, github: { repos: [a, b] } }\n  - { name: solo, github: { repos: [c, d] } }\n` +
-        `  - { name: many, github: { repos: ['m*'] } }\n  - { name: big, github: { repos: ['z*'] } }`,
+        `  - { name: many, github: { repos: ['m*'] } }\n  - { name: big, github: { repos: ['z*'] } }\n` +
+        // Shares b with ex, which comes first: b's rows are ex's wherever they are split by team.
+        `  - { name: shares, github: { repos: [b, c] } }`,
     ),
   );
   await refreshMetrics(t.db);
@@ -383,6 +385,31 @@ describe('why deployment frequency moved', () => {
       { segment: 'acme/b', contribution: near(0.5) },
     ]);
   });
+});
+
+describe("a team's rows", () => {
+  // A team's rows are read repository by repository; the organisation's by time alone.
+  type Row = { row_key: string; value: number; repo: string; team: string; stages: number[] };
+  const rows = async (metric: string, team: string) =>
+    (
+      await t.db.query<Row>(
+        'SELECT row_key, value, repo, team, stages FROM metrics.explain_rows($1, $2, $3, $4) ORDER BY row_key',
+        [metric, team, BEFORE[0], AFTER[1]],
+      )
+    ).rows;
+  it.each(['lead_time', 'pr_cycle_time'])(
+    "are the organisation's rows of its repositories, each with the team that comes first (%s)",
+    async (metric) => {
+      const all = await rows(metric, '*');
+      const of = (repos: string[]) => all.filter((r) => repos.includes(r.repo));
+      expect(await rows(metric, 'shares')).toEqual(of(['acme/b', 'acme/c']));
+      expect(await rows(metric, 'ex')).toEqual(of(['acme/a', 'acme/b']));
+      expect(new Set(of(['acme/b', 'acme/c']).map((r) => `${r.repo} ${r.team}`))).toEqual(
+        new Set(['acme/b ex', 'acme/c shares']),
+      );
+      expect(await rows(metric, 'nobody')).toEqual([]);
+    },
+  );
 });
 
 describe('GET /metrics/explain/{metric}', () => {
