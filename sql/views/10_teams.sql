@@ -29,7 +29,11 @@ SELECT DISTINCT p.team, n.id AS repo_id, n.repo
 UNION ALL
 SELECT d.team, r.id, r.owner || '/' || r.name
   FROM metrics.default_team d CROSS JOIN source.github_repos r
- WHERE NOT EXISTS (SELECT 1 FROM metrics.setting_teams);
+ -- Asked of each repository (r.id is never null), so that the planner sees the default team's
+ -- repositories as few when teams are set: asked once, it counted every repository in every
+ -- team, and a team's rows were read as the whole organisation's and most left (a team's DORA
+ -- tiles over two years: 413 ms against 105).
+ WHERE NOT EXISTS (SELECT 1 FROM metrics.setting_teams s WHERE r.id IS NOT NULL);
 
 -- Each repository's teams, and '*' (all teams) for every repository: what the per-team rollups
 -- join the rows they picked to.
