@@ -47,7 +47,9 @@ SELECT t.team, t.project_key FROM metrics.setting_team_projects t
 UNION ALL
 SELECT d.team, p.key
   FROM metrics.default_team d CROSS JOIN source.jira_projects p
- WHERE NOT EXISTS (SELECT 1 FROM metrics.setting_teams);
+ -- Asked of each project, as of each repository in metrics.team_repos (a team's issues over
+ -- two years: 64 ms against 8).
+ WHERE NOT EXISTS (SELECT 1 FROM metrics.setting_teams s WHERE p.key IS NOT NULL);
 
 -- A board belongs to the teams it is mapped to, else to the teams of its project.
 CREATE VIEW metrics.team_boards AS
