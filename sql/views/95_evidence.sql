@@ -44,11 +44,12 @@ LANGUAGE sql STABLE AS $$
              WHERE d.team = p_team AND d.finished_at >= p_from AND d.finished_at < p_to GROUP BY 2) x
   ), envs AS (
     -- Every environment the team's repositories deployed to in the period, and those the
-    -- production pattern matches.
-    SELECT coalesce(array_agg(DISTINCT gd.environment ORDER BY gd.environment), '{}') AS seen,
-           coalesce(array_agg(DISTINCT gd.environment ORDER BY gd.environment) FILTER (WHERE gd.environment ~* r.production_pattern), '{}') AS matched
-      FROM metrics.deployment_environments gd JOIN repos r ON r.repo_id = gd.repo_id
-     WHERE gd.created_at >= p_from AND gd.created_at < p_to
+    -- production pattern matches: each repository's environments once, then matched.
+    SELECT coalesce(array_agg(DISTINCT e.environment ORDER BY e.environment), '{}') AS seen,
+           coalesce(array_agg(DISTINCT e.environment ORDER BY e.environment) FILTER (WHERE e.environment ~* r.production_pattern), '{}') AS matched
+      FROM (SELECT DISTINCT gd.repo_id, gd.environment FROM metrics.deployment_environments gd
+             WHERE gd.created_at >= p_from AND gd.created_at < p_to) e
+      JOIN repos r ON r.repo_id = e.repo_id
   ), prs AS (
     SELECT count(*) AS merged,
            count(*) FILTER (WHERE p.deployed_at IS NOT NULL) AS shipped,
