@@ -204,15 +204,17 @@ LANGUAGE sql STABLE AS $$
   ), bounds AS (
     -- Every figure below that rests on an order (the medians of the periods and of each mask,
     -- the values the median of the later period less one row can be) is the value at a rank,
-    -- found without sorting the rows: they fall in about 256 bins of like counts by value,
-    -- bounded by evenly spaced values of a sample of about a thousand rows (chosen by their
-    -- keys' hashes, so the same each time); the counts per bin locate the bin holding a rank,
-    -- and only that bin's rows are ranked. The bins make it fast, not right: any bounds give
-    -- the same values.
-    SELECT coalesce(array_agg(x.value ORDER BY x.value) FILTER (WHERE x.rn % greatest(x.c / 256, 1) = 0), '{}') AS t
+    -- found without sorting the rows: they fall in bins of like counts by value, bounded by
+    -- evenly spaced values of a sample of about a thousand rows (chosen by their keys' hashes,
+    -- so the same each time); the counts per bin locate the bin holding a rank, and only that
+    -- bin's rows are ranked. Counting costs the 64 masks a row per bin, ranking a row per row
+    -- of a bin located, so the bins are about as many as the square root of the rows (at
+    -- least 8, at most 256). The bins make it fast, not right: any bounds give the same values.
+    SELECT coalesce(array_agg(x.value ORDER BY x.value) FILTER (WHERE x.rn % greatest(x.c / a.bins, 1) = 0), '{}') AS t
       FROM (SELECT r.value, row_number() OVER (ORDER BY r.value) AS rn, count(*) OVER () AS c
               FROM r, (SELECT greatest(ceil(log(2, greatest(sum(n), 1) / 1024.0)), 0)::integer AS bits FROM periods) a
-             WHERE hashtext(r.row_key) & ((1 << a.bits) - 1) = 0) x
+             WHERE hashtext(r.row_key) & ((1 << a.bits) - 1) = 0) x,
+           (SELECT least(greatest(ceil(sqrt(sum(n))), 8), 256)::integer AS bins FROM periods) a
   ), seg_index AS (
     SELECT g.segment, x.i FROM seg g JOIN idx x ON x.segment = g.grouped
   ), counts AS MATERIALIZED (
