@@ -328,6 +328,7 @@ async function refreshAll(
   // Views left alone count as done: the stale ones reading them may start at once.
   const done = new Set([...graph.keys()].filter((v) => !stale.has(v)));
   const changed = new Set<string>();
+  const vacuum: string[] = [];
   const left: string[] = [];
   let failure: unknown = null;
   let wake: () => void = () => {};
@@ -388,6 +389,7 @@ async function refreshAll(
               ...(kept.scope === null ? {} : { scope: kept.scope }),
             });
             if (kept.changed) changed.add(view);
+            if (kept.vacuum) vacuum.push(view);
           }
           done.add(view);
         } catch (err) {
@@ -412,6 +414,11 @@ async function refreshAll(
   await Promise.all(Array.from({ length: workers }, () => worker()));
   if (failure !== null) throw failure;
   if (pending.size > 0) throw new Error(`kept tables not refreshed: ${[...pending].join(', ')}`);
+  // A page is marked all-visible only when no open transaction may not see its rows. Vacuumed
+  // beside another worker's open transaction, a table written just before kept none marked,
+  // and its covering indexes were left for sequential scans until autovacuum came (a whole
+  // organisation's DORA tiles over two years: 1.5 s against 0.24 s).
+  for (const view of vacuum) await db.query(`VACUUM metrics.${view}`);
   return left;
 }
 
@@ -435,7 +442,7 @@ async function keepTable(
   run: number,
   since: string | null,
   embedded: boolean,
-): Promise<{ changed: boolean; scope: number | null }> {
+): Promise<{ changed: boolean; scope: number | null; vacuum: boolean }> {
   const name = `metrics.${table}`;
   await client.query('BEGIN');
   try {
@@ -452,7 +459,7 @@ async function keepTable(
     }
     if (scope !== null && scope.length === 0) {
       await client.query('COMMIT');
-      return { changed: false, scope: 0 };
+      return { changed: false, scope: 0, vacuum: false };
     }
     const { rows: heldRows } = await client.query<{ held: boolean }>(
       `SELECT EXISTS (SELECT 1 FROM ${name}) AS held`,
@@ -481,10 +488,12 @@ async function keepTable(
     if (scope === null && held && changedRows > 0 && changedRows > (await rowCount(client, name)) / 2)
       await client.query(`REINDEX TABLE ${embedded ? '' : 'CONCURRENTLY '}${name}`);
     // Many rows rewritten leave the statistics and the visibility map behind (the dashboards'
-    // covering indexes need both); a few are left to autovacuum.
-    if (changedRows > DIFF_ROWS_KEPT || (scope === null && changedRows > 0))
-      await client.query(`VACUUM (ANALYZE) ${name}`);
-    return { changed: changedRows > 0, scope: scope === null ? null : scope.length };
+    // covering indexes need both); a few are left to autovacuum. The statistics now, for the
+    // tables read next; the visibility map once no other table's transaction is open (see
+    // refreshAll).
+    const vacuum = changedRows > DIFF_ROWS_KEPT || (scope === null && changedRows > 0);
+    if (vacuum) await client.query(`ANALYZE ${name}`);
+    return { changed: changedRows > 0, scope: scope === null ? null : scope.length, vacuum };
   } catch (err) {
     await client.query('ROLLBACK').catch(() => {});
     throw err;
