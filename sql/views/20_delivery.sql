@@ -499,12 +499,16 @@ END;
 CREATE TABLE metrics.pull_requests AS SELECT * FROM metrics.pull_requests_rows(NULL);
 CREATE UNIQUE INDEX pull_requests_id ON metrics.pull_requests (pr_id);
 CREATE INDEX pull_requests_repo_number ON metrics.pull_requests (repo_id, number);
--- Covering indexes: a period's percentiles, and what its merged changes became (deployed, how
--- they were linked: metrics.dora_evidence), are read from the index alone.
-CREATE INDEX pull_requests_repo_deployed ON metrics.pull_requests (repo_id, deployed_at) INCLUDE (lead_time_s) WHERE deployed_at IS NOT NULL;
+-- Covering indexes: a period's percentiles, what its merged changes became (deployed, how
+-- they were linked: metrics.dora_evidence) and the rows an explanation reads
+-- (metrics.explain_rows, repository by repository) are read from the index alone.
+CREATE INDEX pull_requests_repo_deployed ON metrics.pull_requests (repo_id, deployed_at)
+  INCLUDE (lead_time_s, number, coding_s, pickup_s, review_s, deploy_s, size, merged_at, ready_at)
+  WHERE deployed_at IS NOT NULL;
 CREATE INDEX pull_requests_deployed ON metrics.pull_requests (deployed_at) INCLUDE (lead_time_s) WHERE deployed_at IS NOT NULL;
 CREATE INDEX pull_requests_repo_merged ON metrics.pull_requests (repo_id, merged_at)
-  INCLUDE (is_bot, coding_s, pickup_s, review_s, deploy_s, size, merged_without_review, deployed_at, ship_method)
+  INCLUDE (is_bot, coding_s, pickup_s, review_s, deploy_s, size, merged_without_review, deployed_at, ship_method,
+           number, first_commit_at, ready_at)
   WHERE merged_at IS NOT NULL;
 CREATE INDEX pull_requests_merged ON metrics.pull_requests (merged_at)
   INCLUDE (is_bot, coding_s, pickup_s, review_s, deploy_s, size, merged_without_review, deployed_at, ship_method)

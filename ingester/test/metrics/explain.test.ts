@@ -192,6 +192,40 @@ describe('why lead time moved', () => {
       { value: near(70), median_moves_by: near(5), mean_moves_by: near(5) },
     ]);
   });
+
+  it('gives each row it names its title, link and repository, looked up by its key', async () => {
+    const named = (
+      await t.db.query(
+        'SELECT row_key, title, url, segment_repo FROM metrics.explain_influence($1, $2, $3, $4, 3)',
+        ['lead_time', 'ex', ...AFTER],
+      )
+    ).rows;
+    // The scenario's pull requests have no link of their own, nor their repositories one.
+    expect(named).toEqual([
+      { row_key: 'acme/a#5', title: 'Change 5', url: null, segment_repo: 'acme/a' },
+      { row_key: 'acme/b#8', title: 'Change 8', url: null, segment_repo: 'acme/b' },
+      { row_key: 'acme/b#7', title: 'Change 7', url: null, segment_repo: 'acme/b' },
+    ]);
+    const keys = (
+      await t.db.query<{ row_key: string }>('SELECT row_key FROM metrics.explain_rows($1, $2, $3, $4)', [
+        'deployments',
+        'ex',
+        ...AFTER,
+      ])
+    ).rows.map((r) => r.row_key);
+    expect(keys).toHaveLength(4);
+    const details = (
+      await t.db.query<{ row_key: string; title: string; url: string | null; repo: string }>(
+        'SELECT * FROM metrics.explain_row_details($1, $2)',
+        ['deployments', [...keys, 'no such deployment']],
+      )
+    ).rows;
+    expect(details.map((d) => d.row_key).sort()).toEqual([...keys].sort());
+    for (const d of details) {
+      expect(['acme/a', 'acme/b']).toContain(d.repo);
+      expect(d).toEqual({ row_key: d.row_key, title: `${d.repo} production`, url: null, repo: d.repo });
+    }
+  });
 });
 
 describe('segments found in one period only, and a pull request merged without a review', () => {
@@ -388,7 +422,7 @@ describe('why deployment frequency moved', () => {
 });
 
 describe("a team's rows", () => {
-  // A team's rows are read repository by repository; the organisation's by time alone.
+  // Both a team's rows and the organisation's are read repository by repository.
   type Row = { row_key: string; value: number; repo: string; team: string; stages: number[] };
   const rows = async (metric: string, team: string) =>
     (
