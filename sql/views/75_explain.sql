@@ -241,8 +241,10 @@ LANGUAGE sql STABLE AS $$
   ), seg_index AS (
     SELECT g.segment, x.i FROM seg g JOIN idx x ON x.segment = g.grouped
   ), counts AS MATERIALIZED (
-    SELECT width_bucket(r.value, b.t) AS bin, s.i, r.after, count(*) AS n
-      FROM r JOIN seg_index s ON s.segment = r.segment, bounds b
+    -- The bounds asked once (a sub-select), not joined: joined, every row carried a copy of
+    -- them into the joins after it (at 256 bins, 2 kB a row).
+    SELECT width_bucket(r.value, (SELECT b.t FROM bounds b)) AS bin, s.i, r.after, count(*) AS n
+      FROM r JOIN seg_index s ON s.segment = r.segment
      GROUP BY 1, 2, 3
   ), per_mask AS (
     SELECT m.m, c.bin, sum(c.n) AS n
@@ -268,8 +270,8 @@ LANGUAGE sql STABLE AS $$
       FROM wanted w JOIN cum c ON c.m = w.m AND c.upto - c.n < w.k AND w.k <= c.upto
   ), in_bins AS (
     -- The rows of the bins located, read between the least and the greatest of their bounds.
-    SELECT r.after, s.i, r.value, width_bucket(r.value, b.t) AS bin
-      FROM r JOIN seg_index s ON s.segment = r.segment, bounds b,
+    SELECT r.after, s.i, r.value, width_bucket(r.value, (SELECT b.t FROM bounds b)) AS bin
+      FROM r JOIN seg_index s ON s.segment = r.segment,
            (SELECT min(coalesce(b.t[l.bin], '-infinity'::double precision)) AS lo,
                    max(coalesce(b.t[l.bin + 1], 'infinity'::double precision)) AS hi
               FROM located l, bounds b) span
