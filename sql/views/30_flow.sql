@@ -145,6 +145,9 @@ CREATE UNIQUE INDEX issues_key ON metrics.issues (key);
 CREATE INDEX issues_project_done ON metrics.issues (project_key, done_at) INCLUDE (flow_time_s, active_s, flow_item) WHERE done_at IS NOT NULL;
 CREATE INDEX issues_done ON metrics.issues (done_at) INCLUDE (flow_time_s, active_s, flow_item) WHERE done_at IS NOT NULL;
 CREATE INDEX issues_open ON metrics.issues (project_key) WHERE done_at IS NULL;
+-- A team's first issue, and the organisation's (metrics.forecast_history).
+CREATE INDEX issues_project_created ON metrics.issues (project_key, created_at);
+CREATE INDEX issues_created ON metrics.issues (created_at);
 
 CREATE VIEW metrics.team_issues AS
 SELECT tp.team, i.* FROM metrics.issues i JOIN metrics.team_projects tp ON tp.project_key = i.project_key

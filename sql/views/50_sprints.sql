@@ -107,6 +107,11 @@ END;
 CREATE TABLE metrics.sprint_issues AS SELECT * FROM metrics.sprint_issues_rows(NULL);
 CREATE UNIQUE INDEX sprint_issues_key ON metrics.sprint_issues (sprint_id, issue_id);
 CREATE INDEX sprint_issues_issue ON metrics.sprint_issues (issue_id);
+-- What was added to and taken out of a team's sprints, sprint by sprint from the index alone
+-- (metrics.forecast_history): without them every sprint's issues were read, twice (a team's
+-- forecast history at large 95 ms against 9).
+CREATE INDEX sprint_issues_added ON metrics.sprint_issues (sprint_id) INCLUDE (added_at) WHERE added;
+CREATE INDEX sprint_issues_removed ON metrics.sprint_issues (sprint_id) INCLUDE (removed_at) WHERE removed;
 
 -- A kept table (metrics/refresh.ts), read again sprint by sprint.
 CREATE FUNCTION metrics.sprint_totals_rows(scope_sprint_id bigint[])

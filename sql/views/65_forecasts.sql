@@ -32,10 +32,19 @@ LANGUAGE sql STABLE AS $$
   ), sprints AS (
     SELECT t.sprint_id, t.start_at FROM metrics.sprint_totals t
      WHERE EXISTS (SELECT 1 FROM metrics.team_boards tb WHERE tb.board_id = t.board_id AND (tb.team = p_team OR p_team = '*'))
+  ), first_issue AS (
+    -- The team's first issue, project by project from the (project_key, created_at) index:
+    -- asked of the team's issues at once, every issue was read.
+    SELECT min(f.at) AS at
+      FROM metrics.team_projects tp
+      CROSS JOIN LATERAL (SELECT min(i.created_at) AS at FROM metrics.issues i WHERE i.project_key = tp.project_key) f
+     WHERE tp.team = p_team
+    UNION ALL
+    SELECT min(i.created_at) FROM metrics.issues i WHERE p_team = '*'
   ), bounds AS (
     SELECT (p_as_of AT TIME ZONE c.timezone)::date AS today,
-           (least((SELECT min(i.created_at) FROM metrics.team_issues i WHERE i.team = p_team),
-                  (SELECT min(s.start_at) FROM sprints s)) AT TIME ZONE c.timezone)::date AS first_day
+           (least((SELECT min(f.at) FROM first_issue f), (SELECT min(s.start_at) FROM sprints s))
+             AT TIME ZONE c.timezone)::date AS first_day
       FROM cal c
   ), days AS (
     SELECT d FROM bounds b,
