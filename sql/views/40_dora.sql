@@ -270,8 +270,13 @@ END;
 
 CREATE TABLE metrics.deployment_outcomes AS SELECT * FROM metrics.deployment_outcomes_rows(NULL);
 CREATE UNIQUE INDEX deployment_outcomes_id ON metrics.deployment_outcomes (deployment_id);
-CREATE INDEX deployment_outcomes_repo_time ON metrics.deployment_outcomes (repo_id, finished_at) INCLUDE (day, week, failed, rework, recovery_s, is_fallback);
-CREATE INDEX deployment_outcomes_time ON metrics.deployment_outcomes (finished_at) INCLUDE (day, week, failed, rework, recovery_s, is_fallback);
+CREATE INDEX deployment_outcomes_repo_time ON metrics.deployment_outcomes (repo_id, finished_at)
+  INCLUDE (day, week, failed, rework, recovery_s, is_fallback, source);
+CREATE INDEX deployment_outcomes_time ON metrics.deployment_outcomes (finished_at)
+  INCLUDE (day, week, failed, rework, recovery_s, is_fallback, source);
+-- The kinds of failure and rework of a period (metrics.dora_evidence): a few deployments of many.
+CREATE INDEX deployment_outcomes_failed_time ON metrics.deployment_outcomes (finished_at)
+  INCLUDE (repo_id, failed, failure_kinds, rework, rework_kinds) WHERE failed OR rework;
 
 -- Per team: a team's rows, and '*' for everything once --------------------------------------
 CREATE VIEW metrics.team_deployments AS

@@ -110,11 +110,23 @@ beforeAll(async () => {
   }
   for (let n = 0; n < 6; n++)
     half.pr({ number: 10 + n, firstCommit: h(24 * 6), created: h(24 * 6 + 1), merged: h(24 * 6 + 2 + n) });
+  // Deployed to an environment before the period, three in it (one of them twice) and one after.
+  const env = s.repo('env');
+  env.deploy({ at: h(-24), environment: 'old' });
+  for (const [day, environment] of [
+    [1, 'staging'],
+    [2, 'production'],
+    [3, 'qa'],
+    [4, 'staging'],
+  ] as const)
+    env.deploy({ at: h(24 * day), environment });
+  env.deploy({ at: h(24 * 30), environment: 'preview' });
   await s.write();
   await applyOrganisationSettings(
     t.db,
     parseOrganisation(`
 teams:
+  - { name: env, github: { repos: [env] } }
   - { name: ok, github: { repos: [ok] } }
   - { name: st, github: { repos: [st] } }
   - { name: sto, github: { repos: [sto] } }
@@ -212,6 +224,14 @@ describe('the evidence behind each DORA tile', () => {
     expect(e.lead_time_p50).toMatchObject({
       confidence: 'low',
       reason: 'deployments are read from merges, so lead time ends at the merge',
+    });
+  });
+
+  it('names every environment deployed to in the period, once, and those the production pattern matches', async () => {
+    const e = await evidence('env');
+    expect(e.deployments!.detail).toMatchObject({
+      environmentsSeen: ['production', 'qa', 'staging'],
+      environmentsMatched: ['production'],
     });
   });
 
