@@ -10,7 +10,8 @@ SELECT d.repo_id, d.environment, d.created_at FROM source.github_deployments d;
 -- and thousands of deployments: each environment is found from the one before it through the
 -- (repo_id, environment, created_at) index and then asked whether it was deployed to in the
 -- period, so the read grows with the environments, not the deployments (the whole
--- organisation over two years at large: 250,000 deployments read for 394 environments, 71 ms).
+-- organisation over two years at large: its 394 environments in 10 ms, where reading the
+-- period's 250,000 deployments took 71).
 CREATE FUNCTION metrics.repo_environments(p_repo_id text, p_from timestamptz, p_to timestamptz)
 RETURNS SETOF text
 LANGUAGE sql STABLE AS $$
@@ -42,7 +43,7 @@ LANGUAGE sql STABLE AS $$
      WHERE p_team = '*' OR r.repo_id IN (SELECT tr.repo_id FROM metrics.team_repos tr WHERE tr.team = p_team)
   ), synced AS (
     SELECT max(last_success_at) AS github_at FROM metrics.sync_freshness WHERE source = 'github'
-  ), by_source AS MATERIALIZED (
+  ), outcomes AS MATERIALIZED (
     -- The period's deployments counted once, by source and what became of them, from the
     -- covering indexes alone (a deployment not recovered has no recovery time).
     SELECT d.source, d.is_fallback, d.failed, d.failed AND d.recovery_s IS NULL AS unrecovered, d.rework, count(*) AS n
@@ -57,8 +58,8 @@ LANGUAGE sql STABLE AS $$
            coalesce(sum(b.n) FILTER (WHERE b.unrecovered), 0)::bigint AS unrecovered,
            coalesce(sum(b.n) FILTER (WHERE b.rework), 0)::bigint AS rework,
            (SELECT coalesce(jsonb_object_agg(x.source, x.n), '{}')
-              FROM (SELECT b.source, sum(b.n) AS n FROM by_source b GROUP BY 1) x) AS sources
-      FROM by_source b
+              FROM (SELECT b.source, sum(b.n) AS n FROM outcomes b GROUP BY 1) x) AS sources
+      FROM outcomes b
   ), kinds AS (
     -- Only failed (rework) deployments have kinds of failure (rework): read through the
     -- partial index of those.
