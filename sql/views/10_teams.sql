@@ -16,16 +16,20 @@ SELECT d.team FROM metrics.default_team d WHERE NOT EXISTS (SELECT 1 FROM metric
 CREATE VIEW metrics.team_repos AS
 -- Each pattern made a LIKE pattern once and each name lowered once (MATERIALIZED): worked out
 -- pair by pair in the join, they cost every query reading teams 16 ms at 200 patterns by 200
--- repositories; once each, 2 ms.
+-- repositories; once each, 3 ms. A pattern without * or ? names one repository, found by
+-- equality (a hash join): most patterns are names, and then the LIKE of every pattern with
+-- every name is not needed (1 ms).
 WITH patterns AS MATERIALIZED (
-  SELECT t.team, replace(replace(replace(replace(lower(t.pattern), '\', '\\'), '_', '\_'), '*', '%'), '?', '_') AS pattern
+  SELECT t.team, lower(t.pattern) AS name, t.pattern ~ '[*?]' AS wild,
+         replace(replace(replace(replace(lower(t.pattern), '\', '\\'), '_', '\_'), '*', '%'), '?', '_') AS pattern
     FROM metrics.setting_team_repos t
 ), names AS MATERIALIZED (
   SELECT r.id, r.owner || '/' || r.name AS repo, lower(r.name) AS name FROM source.github_repos r
 )
-SELECT DISTINCT p.team, n.id AS repo_id, n.repo
-  FROM patterns p
-  JOIN names n ON n.name LIKE p.pattern
+SELECT DISTINCT m.team, m.repo_id, m.repo
+  FROM (SELECT p.team, n.id AS repo_id, n.repo FROM patterns p JOIN names n ON n.name = p.name WHERE NOT p.wild
+        UNION ALL
+        SELECT p.team, n.id, n.repo FROM patterns p JOIN names n ON n.name LIKE p.pattern WHERE p.wild) m
 UNION ALL
 SELECT d.team, r.id, r.owner || '/' || r.name
   FROM metrics.default_team d CROSS JOIN source.github_repos r

@@ -386,4 +386,20 @@ statusStages: { In Review: waiting, Blocked: waiting }
     await refreshMetrics(t.db);
     expect(await deployment(ids.incD!)).toMatchObject({ failed: true, failure_kinds: ['incident'] });
   });
+
+  it('gives a team the repositories its names match, in any case, and its patterns of * and ?, each once', async () => {
+    // Names are matched by equality and patterns by LIKE: both kinds, and their overlaps.
+    await t.db.query(`INSERT INTO metrics.setting_teams (team) VALUES ('names')`);
+    await t.db.query(
+      `INSERT INTO metrics.setting_team_repos (team, pattern) VALUES ('names', 'RB'), ('names', 'r?'), ('names', 'h?'), ('names', 'O*'), ('names', '_p'), ('names', 'in')`,
+    );
+    try {
+      const repos = await q<{ repo: string }>(
+        `SELECT repo FROM metrics.team_repos WHERE team = 'names' ORDER BY repo`,
+      );
+      expect(repos.map((r) => r.repo)).toEqual(['acme/hf', 'acme/op', 'acme/rb', 'acme/rv']);
+    } finally {
+      await t.db.query(`DELETE FROM metrics.setting_teams WHERE team = 'names'`);
+    }
+  });
 });
