@@ -250,7 +250,8 @@ BEGIN
   ), counts AS MATERIALIZED (
     -- The bounds asked once (a sub-select), not joined: joined, every row carried a copy of
     -- them into the joins after it (at 256 bins, 2 kB a row).
-    SELECT width_bucket(r.value, (SELECT b.t FROM bounds b)) AS bin, s.i, r.after, count(*) AS n
+    SELECT width_bucket(r.value, (SELECT b.t FROM bounds b)) AS bin, s.i, r.after, count(*) AS n,
+           min(r.value) AS lo, max(r.value) AS hi
       FROM r JOIN seg_index s ON s.segment = r.segment
      GROUP BY 1, 2, 3
   ), per_bin AS (
@@ -265,7 +266,8 @@ BEGIN
            coalesce(sum(CASE WHEN c.after THEN c.n ELSE -c.n END) FILTER (WHERE c.i = 2), 0)::bigint AS e2,
            coalesce(sum(CASE WHEN c.after THEN c.n ELSE -c.n END) FILTER (WHERE c.i = 3), 0)::bigint AS e3,
            coalesce(sum(CASE WHEN c.after THEN c.n ELSE -c.n END) FILTER (WHERE c.i = 4), 0)::bigint AS e4,
-           coalesce(sum(CASE WHEN c.after THEN c.n ELSE -c.n END) FILTER (WHERE c.i = 5), 0)::bigint AS e5
+           coalesce(sum(CASE WHEN c.after THEN c.n ELSE -c.n END) FILTER (WHERE c.i = 5), 0)::bigint AS e5,
+           min(c.lo) AS lo, max(c.hi) AS hi
       FROM counts c GROUP BY c.bin
   ), bin_upto AS MATERIALIZED (
     SELECT b.*, (sum(b.nb) OVER w)::bigint AS cb, (sum(b.e0) OVER w)::bigint AS d0, (sum(b.e1) OVER w)::bigint AS d1,
@@ -295,20 +297,28 @@ BEGIN
                                 ceil((p.n - 2) / 2.0) + 1, ceil((p.n - 2) / 2.0) + 2]::bigint[]) k(k)
      WHERE p.after AND p.n >= 2
   ), located AS (
-    SELECT w.m, w.k, c.bin, w.k - (c.upto - c.n) AS off
-      FROM wanted w JOIN cum c ON c.m = w.m AND c.upto - c.n < w.k AND w.k <= c.upto
+    -- A bin whose rows all have one value (every deployment counts 1) has that value at every
+    -- rank: its rows are not ranked. Ranked, a count's rows of 90 days of the whole organisation,
+    -- all in one bin, took a second.
+    SELECT w.m, w.k, c.bin, w.k - (c.upto - c.n) AS off, b.lo = b.hi AS flat, b.lo
+      FROM wanted w
+      JOIN cum c ON c.m = w.m AND c.upto - c.n < w.k AND w.k <= c.upto
+      JOIN bin_upto b ON b.bin = c.bin
   ), in_bins AS (
     -- The rows of the bins located, read between the least and the greatest of their bounds.
     SELECT r.after, s.i, r.value, width_bucket(r.value, (SELECT b.t FROM bounds b)) AS bin
       FROM r JOIN seg_index s ON s.segment = r.segment,
            (SELECT min(coalesce(b.t[l.bin], '-infinity'::double precision)) AS lo,
                    max(coalesce(b.t[l.bin + 1], 'infinity'::double precision)) AS hi
-              FROM located l, bounds b) span
+              FROM located l, bounds b WHERE NOT l.flat) span
      WHERE r.value >= span.lo AND r.value < span.hi
   ), at_rank AS MATERIALIZED (
+    SELECT l.m, l.k, l.lo AS value FROM located l WHERE l.flat
+    UNION ALL
     SELECT x.m, x.k, x.value
       FROM (SELECT l.m, l.k, l.off, b.value, row_number() OVER (PARTITION BY l.m, l.k ORDER BY b.value) AS rn
-              FROM located l JOIN in_bins b ON b.bin = l.bin AND b.after = ((l.m >> b.i) & 1 = 1)) x
+              FROM located l JOIN in_bins b ON b.bin = l.bin AND b.after = ((l.m >> b.i) & 1 = 1)
+             WHERE NOT l.flat) x
      WHERE x.rn = x.off
   ), v AS (
     -- The median as percentile_cont(0.5) takes it: the middle value, or between the two middle ones.

@@ -419,6 +419,27 @@ describe('why deployment frequency moved', () => {
       { segment: 'acme/b', contribution: near(0.5) },
     ]);
   });
+
+  it('finds the median of rows that all have one value (each deployment counts 1) as percentile_cont does', async () => {
+    const totals = (
+      await t.db.query<{ period: string; rows: number; p50: number }>(
+        'SELECT period, rows::int, p50 FROM metrics.explain_totals($1, $2, $3, $4, $5, $6)',
+        ['deployments', 'ex', ...PERIODS],
+      )
+    ).rows;
+    expect(totals).toEqual([
+      { period: 'before', rows: 4, p50: 1 },
+      { period: 'after', rows: 4, p50: 1 },
+    ]);
+    const influence = (
+      await t.db.query<{ median_moves_by: number }>(
+        'SELECT median_moves_by FROM metrics.explain_influence($1, $2, $3, $4, 10)',
+        ['deployments', 'ex', PERIODS[2], PERIODS[3]],
+      )
+    ).rows;
+    expect(influence).toHaveLength(4);
+    expect(influence.every((r) => r.median_moves_by === 0)).toBe(true);
+  });
 });
 
 describe("a team's rows", () => {
