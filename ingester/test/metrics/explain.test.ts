@@ -444,11 +444,18 @@ describe('why deployment frequency moved', () => {
 
 describe("a team's rows", () => {
   // Both a team's rows and the organisation's are read repository by repository.
-  type Row = { row_key: string; value: number; repo: string; team: string; stages: number[] };
+  type Row = {
+    row_key: string;
+    value: number;
+    repo: string;
+    team: string;
+    coding_h: number;
+    deploy_h: number;
+  };
   const rows = async (metric: string, team: string) =>
     (
       await t.db.query<Row>(
-        'SELECT row_key, value, repo, team, stages FROM metrics.explain_rows($1, $2, $3, $4) ORDER BY row_key',
+        'SELECT row_key, value, repo, team, coding_h, deploy_h FROM metrics.explain_rows($1, $2, $3, $4) ORDER BY row_key',
         [metric, team, BEFORE[0], AFTER[1]],
       )
     ).rows;
