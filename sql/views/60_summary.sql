@@ -184,12 +184,26 @@ LANGUAGE sql STABLE AS $$
        WHERE d.team = p_team AND d.finished_at >= p_from AND d.finished_at < p_to) dep ON true
     LEFT JOIN LATERAL (
       -- The median over every week of the period, weeks without a deployment counting zero.
+      -- The weeks whole within the period [a, b) are counted in metrics.dora_weekly, and only
+      -- the weeks its ends cut are counted from the rows: read whole, the rows of two years of
+      -- the whole organisation took 40 ms of a tile.
       SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY coalesce(pw.n, 0))::numeric AS median_per_week
-        FROM generate_series(date_trunc('week', p_from, 'UTC'), date_trunc('week', p_to - interval '1 microsecond', 'UTC'), interval '1 week') g
-        LEFT JOIN (SELECT d.week, count(*) AS n
-                     FROM metrics.team_deployments d
-                    WHERE d.team = p_team AND d.finished_at >= p_from AND d.finished_at < p_to
-                    GROUP BY 1) pw ON pw.week = g) med ON true
+        FROM (SELECT CASE WHEN date_trunc('week', p_from, 'UTC') = p_from THEN p_from
+                          ELSE date_trunc('week', p_from, 'UTC') + interval '7 days' END AS a,
+                     date_trunc('week', p_to, 'UTC') AS b) w
+        CROSS JOIN LATERAL generate_series(date_trunc('week', p_from, 'UTC'),
+                                           date_trunc('week', p_to - interval '1 microsecond', 'UTC'), interval '1 week') g
+        LEFT JOIN LATERAL (
+          SELECT sum(x.n) AS n
+            FROM (SELECT dw.deployments AS n
+                    FROM metrics.dora_weekly dw
+                   WHERE dw.team = p_team AND dw.week = g AND g >= w.a AND g < w.b
+                  UNION ALL
+                  SELECT count(*)
+                    FROM metrics.team_deployments d
+                   WHERE NOT (g >= w.a AND g < w.b) AND d.team = p_team
+                     AND d.finished_at >= greatest(g, p_from) AND d.finished_at < least(g + interval '7 days', p_to)) x
+        ) pw ON true) med ON true
     LEFT JOIN LATERAL (
       -- The three lead-time percentiles from what lies among the weeks' (as in
       -- metrics.pr_flow_summary), or else from one sort of the period.

@@ -304,6 +304,16 @@ describe('docs/metrics.md, sentence by sentence', () => {
     ]);
   });
 
+  it('counts the weeks a period cuts by the part of them inside it, for the median of the weekly counts', async () => {
+    // From hour 5 to hour 355: week 0 holds two of its three deployments (10 h, 12 h), week 1
+    // none, week 2 one of its two (350 h): the median of 2, 0 and 1 is 1 (of the whole weeks' 3,
+    // 0 and 2 it would be 2). Within one week, hours 1 to 11: one week of two deployments.
+    const cut = await one(`SELECT * FROM metrics.dora_summary('tiles', $1, $2)`, [h(5), h(355)]);
+    expect(cols(cut, 'deployments median_deployments_per_week')).toEqual([3, 1]);
+    const short = await one(`SELECT * FROM metrics.dora_summary('tiles', $1, $2)`, [h(1), h(11)]);
+    expect(cols(short, 'deployments median_deployments_per_week')).toEqual([2, 2]);
+  });
+
   it('lists in the drill-down views the rows behind each DORA number', async () => {
     const tiles = (view: string, what: string, time = 'finished_at') =>
       `(SELECT ${what} FROM metrics.${view} WHERE team = 'tiles' AND ${time} >= $1 AND ${time} < $2) AS ${view}`;
