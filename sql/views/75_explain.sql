@@ -157,25 +157,18 @@ BEGIN
     -- The rows of both periods, read once. What influence shows of a row (its title, link and
     -- repository) is looked up for the rows it shows: carried with every row, the rows of two
     -- periods of 90 days of a large organisation no longer fitted in work_mem (16 MB).
-    -- k: how many stages a row has (lead time four, pull request cycle time three).
     SELECT false AS after, e.row_key, e.value, e.coding_h AS s1, e.pickup_h AS s2, e.review_h AS s3, e.deploy_h AS s4,
-           CASE p_metric WHEN 'lead_time' THEN 4 WHEN 'pr_cycle_time' THEN 3 END AS k,
            metrics.explain_segment(p_dimension, e.repo, e.team, e.size_bucket, e.item_type) AS segment
       FROM metrics.explain_rows(p_metric, p_team, p_before_from, p_before_to) e
     UNION ALL
     SELECT true, e.row_key, e.value, e.coding_h, e.pickup_h, e.review_h, e.deploy_h,
-           CASE p_metric WHEN 'lead_time' THEN 4 WHEN 'pr_cycle_time' THEN 3 END,
            metrics.explain_segment(p_dimension, e.repo, e.team, e.size_bucket, e.item_type)
       FROM metrics.explain_rows(p_metric, p_team, p_after_from, p_after_to) e
   ), grouped AS MATERIALIZED (
     -- One pass over the rows: each segment's count and sum in each period, and its stages'
-    -- counts and sums; the periods' figures, the segments' means and the stages' means are
-    -- sums of these.
+    -- sums; the periods' figures, the segments' means and the stages' means are sums of these.
     SELECT r.segment, r.after, count(*) AS n, sum(r.value) AS total,
-           count(*) FILTER (WHERE r.k >= 1) AS n1, sum(coalesce(r.s1, 0)) FILTER (WHERE r.k >= 1) AS t1,
-           count(*) FILTER (WHERE r.k >= 2) AS n2, sum(coalesce(r.s2, 0)) FILTER (WHERE r.k >= 2) AS t2,
-           count(*) FILTER (WHERE r.k >= 3) AS n3, sum(coalesce(r.s3, 0)) FILTER (WHERE r.k >= 3) AS t3,
-           count(*) FILTER (WHERE r.k >= 4) AS n4, sum(coalesce(r.s4, 0)) FILTER (WHERE r.k >= 4) AS t4
+           sum(coalesce(r.s1, 0)) AS t1, sum(coalesce(r.s2, 0)) AS t2, sum(coalesce(r.s3, 0)) AS t3, sum(coalesce(r.s4, 0)) AS t4
       FROM r GROUP BY r.segment, r.after
   ), periods AS (
     SELECT x.after, x.f, x.t, coalesce(sum(g.n), 0)::integer AS n, sum(g.total) / nullif(sum(g.n), 0) AS mean
@@ -183,12 +176,13 @@ BEGIN
       LEFT JOIN grouped g ON g.after = x.after
      GROUP BY x.after, x.f, x.t
   ), stage_periods AS (
-    -- Each period's stage means; a stage counts where a row has it.
-    SELECT g.after,
-           CASE WHEN sum(g.n4) > 0 THEN 4 WHEN sum(g.n3) > 0 THEN 3 WHEN sum(g.n2) > 0 THEN 2 ELSE 1 END AS k,
-           ARRAY[sum(g.t1) / nullif(sum(g.n1), 0), sum(g.t2) / nullif(sum(g.n2), 0),
-                 sum(g.t3) / nullif(sum(g.n3), 0), sum(g.t4) / nullif(sum(g.n4), 0)] AS means
-      FROM grouped g GROUP BY g.after HAVING sum(g.n1) > 0
+    -- Each period's stage means, over the metric's k stages (lead time four, pull request cycle
+    -- time three; the others none): every row of a metric has its stages.
+    SELECT g.after, s.k,
+           ARRAY[sum(g.t1) / nullif(sum(g.n), 0), sum(g.t2) / nullif(sum(g.n), 0),
+                 sum(g.t3) / nullif(sum(g.n), 0), sum(g.t4) / nullif(sum(g.n), 0)] AS means
+      FROM grouped g, (SELECT CASE p_metric WHEN 'lead_time' THEN 4 WHEN 'pr_cycle_time' THEN 3 END AS k) s
+     WHERE s.k IS NOT NULL GROUP BY g.after, s.k HAVING sum(g.n) > 0
   ), stages AS (
     SELECT n.stage, n.i,
            max(p.means[n.i]) FILTER (WHERE NOT p.after) AS before, max(p.means[n.i]) FILTER (WHERE p.after) AS after
