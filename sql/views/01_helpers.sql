@@ -101,6 +101,29 @@ LANGUAGE sql IMMUTABLE AS $$
          END
 $$;
 
+-- The first week (Monday, UTC) that starts at or after an instant: a period [from, to) holds
+-- whole the weeks from week_from(from) up to the week of `to`.
+CREATE FUNCTION metrics.week_from(t timestamptz)
+RETURNS timestamptz
+LANGUAGE sql STABLE PARALLEL SAFE
+RETURN CASE WHEN date_trunc('week', t, 'UTC') = t THEN t ELSE date_trunc('week', t, 'UTC') + interval '7 days' END;
+
+-- A duration's bin on a fixed scale of whole seconds, four bins to each doubling from a
+-- minute (60, 71, 85, 101, 120 …) up to fifty years; 0 below a minute and -1 for no value.
+-- Counts kept per bin say in which bin a percentile's ranks lie and how many values lie
+-- below it, so only that bin's values are read and sorted (metrics.lead_time_bins). The
+-- bounds are whole numbers compared, not logarithms taken, so a value's bin is the same
+-- wherever it is computed.
+CREATE FUNCTION metrics.duration_bin_edges()
+RETURNS double precision[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN ARRAY(SELECT round(60 * 2 ^ (k / 4.0))::double precision FROM generate_series(0, 99) k);
+
+CREATE FUNCTION metrics.duration_bin(s double precision)
+RETURNS integer
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN coalesce(width_bucket(s, metrics.duration_bin_edges()), -1);
+
 -- Seconds of a set of spans that lie before an instant; an unbounded span runs up to it.
 CREATE FUNCTION metrics.seconds_until(p_spans tstzmultirange, p_as_of timestamptz)
 RETURNS numeric

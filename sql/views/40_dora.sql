@@ -366,6 +366,43 @@ END;
 CREATE TABLE metrics.dora_weekly AS SELECT * FROM metrics.dora_weekly_rows(NULL);
 CREATE UNIQUE INDEX dora_weekly_key ON metrics.dora_weekly (team, week);
 
+-- A kept table (metrics/refresh.ts), read again week by week: how many pull requests shipped
+-- in a week had a lead time in each bin of metrics.duration_bin (-1: none known). From it
+-- metrics.dora_summary finds a period's lead-time percentiles without reading its rows.
+CREATE FUNCTION metrics.lead_time_bins_rows(scope_week timestamptz[])
+RETURNS TABLE (team text, week timestamptz, bin integer, prs bigint)
+LANGUAGE sql STABLE
+BEGIN ATOMIC
+WITH prs AS (
+  SELECT p.repo_id, p.deployed_at, p.lead_time_s
+    FROM metrics.pull_requests p WHERE scope_week IS NULL AND p.deployed_at IS NOT NULL
+  UNION ALL
+  SELECT p.repo_id, p.deployed_at, p.lead_time_s
+    FROM unnest(scope_week) w
+    JOIN metrics.pull_requests p ON p.deployed_at >= w AND p.deployed_at < w + interval '7 days'
+)
+SELECT t.team, date_trunc('week', p.deployed_at, 'UTC') AS week, metrics.duration_bin(p.lead_time_s) AS bin,
+       count(*) AS prs
+  FROM prs p JOIN metrics.repo_teams t ON t.repo_id = p.repo_id
+ GROUP BY 1, 2, 3;
+END;
+
+-- The weeks whose shipped pull requests came out different in repository, time or lead time.
+CREATE FUNCTION metrics.lead_time_bins_scope(since pg_snapshot, run bigint)
+RETURNS timestamptz[]
+LANGUAGE sql STABLE
+BEGIN ATOMIC
+  SELECT metrics.refresh_changed_periods(since,
+           CASE WHEN metrics.refresh_rewrote_all(run, 'pull_requests')
+                THEN NULL
+                ELSE metrics.refresh_changed_times(run, 'pull_requests', 'pr_id', 'deployed_at',
+                                                   ARRAY['repo_id', 'deployed_at', 'lead_time_s']) END,
+           'week');
+END;
+
+CREATE TABLE metrics.lead_time_bins AS SELECT * FROM metrics.lead_time_bins_rows(NULL);
+CREATE UNIQUE INDEX lead_time_bins_key ON metrics.lead_time_bins (team, week, bin) INCLUDE (prs);
+
 -- A kept table (metrics/refresh.ts), read again day by day.
 CREATE FUNCTION metrics.dora_daily_rows(scope_day timestamptz[])
 RETURNS TABLE (team text, day timestamptz, deployments bigint, failed_deployments bigint, rework_deployments bigint)

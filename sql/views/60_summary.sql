@@ -188,58 +188,60 @@ LANGUAGE sql STABLE AS $$
       -- the weeks its ends cut are counted from the rows: read whole, the rows of two years of
       -- the whole organisation took 40 ms of a tile.
       SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY coalesce(pw.n, 0))::numeric AS median_per_week
-        FROM (SELECT CASE WHEN date_trunc('week', p_from, 'UTC') = p_from THEN p_from
-                          ELSE date_trunc('week', p_from, 'UTC') + interval '7 days' END AS a,
-                     date_trunc('week', p_to, 'UTC') AS b) w
+        FROM (SELECT metrics.week_from(p_from) AS a, date_trunc('week', p_to, 'UTC') AS b) w
         CROSS JOIN LATERAL generate_series(date_trunc('week', p_from, 'UTC'),
                                            date_trunc('week', p_to - interval '1 microsecond', 'UTC'), interval '1 week') g
+        CROSS JOIN LATERAL (SELECT g >= w.a AND g < w.b AS whole) k
         LEFT JOIN LATERAL (
           SELECT sum(x.n) AS n
             FROM (SELECT dw.deployments AS n
                     FROM metrics.dora_weekly dw
-                   WHERE dw.team = p_team AND dw.week = g AND g >= w.a AND g < w.b
+                   WHERE k.whole AND dw.team = p_team AND dw.week = g
                   UNION ALL
                   SELECT count(*)
                     FROM metrics.team_deployments d
-                   WHERE NOT (g >= w.a AND g < w.b) AND d.team = p_team
+                   WHERE NOT k.whole AND d.team = p_team
                      AND d.finished_at >= greatest(g, p_from) AND d.finished_at < least(g + interval '7 days', p_to)) x
         ) pw ON true) med ON true
     LEFT JOIN LATERAL (
-      -- The three lead-time percentiles from what lies among the weeks' (as in
-      -- metrics.pr_flow_summary), or else from one sort of the period.
-      WITH weeks AS (
-        SELECT percentile_cont(0.1) WITHIN GROUP (ORDER BY lead_time_p50_h) * 3600 AS lo50,
-               percentile_cont(0.9) WITHIN GROUP (ORDER BY lead_time_p50_h) * 3600 AS hi50,
-               percentile_cont(0.1) WITHIN GROUP (ORDER BY lead_time_p75_h) * 3600 AS lo75,
-               percentile_cont(0.9) WITHIN GROUP (ORDER BY lead_time_p75_h) * 3600 AS hi75,
-               percentile_cont(0.1) WITHIN GROUP (ORDER BY lead_time_p90_h) * 3600 AS lo90,
-               percentile_cont(0.9) WITHIN GROUP (ORDER BY lead_time_p90_h) * 3600 AS hi90
-          FROM metrics.dora_weekly
-         WHERE team = p_team AND week >= date_trunc('week', p_from, 'UTC') AND week < p_to
-      ), pass AS (
-        SELECT count(*) AS prs_shipped, count(p.lead_time_s) AS n,
-               count(*) FILTER (WHERE p.lead_time_s < w.lo50) AS below50,
-               array_agg(p.lead_time_s ORDER BY p.lead_time_s) FILTER (WHERE p.lead_time_s BETWEEN w.lo50 AND w.hi50) AS kept50,
-               count(*) FILTER (WHERE p.lead_time_s < w.lo75) AS below75,
-               array_agg(p.lead_time_s ORDER BY p.lead_time_s) FILTER (WHERE p.lead_time_s BETWEEN w.lo75 AND w.hi75) AS kept75,
-               count(*) FILTER (WHERE p.lead_time_s < w.lo90) AS below90,
-               array_agg(p.lead_time_s ORDER BY p.lead_time_s) FILTER (WHERE p.lead_time_s BETWEEN w.lo90 AND w.hi90) AS kept90
-          FROM metrics.team_pull_requests p, weeks w
-         WHERE p.team = p_team AND p.deployed_at >= p_from AND p.deployed_at < p_to
-      ), fast AS (
-        SELECT s.prs_shipped, s.n,
-               ARRAY[metrics.percentile_in_range(0.5, s.n, s.below50, s.kept50),
-                     metrics.percentile_in_range(0.75, s.n, s.below75, s.kept75),
-                     metrics.percentile_in_range(0.9, s.n, s.below90, s.kept90)] AS lt
-          FROM pass s
+      -- The three lead-time percentiles, exact, without reading the period's rows: the counts
+      -- per bin of the weeks whole within the period (metrics.lead_time_bins) and of the rows
+      -- of the weeks its ends cut say in which bin each percentile's two ranks lie and how many
+      -- values lie below; only those bins' rows are read (by index) and sorted.
+      -- The bounds are written out, not taken from a row, so that each read is an index range.
+      WITH counts AS (
+        SELECT x.bin, sum(x.n) AS n
+          FROM (SELECT lb.bin, lb.prs AS n
+                  FROM metrics.lead_time_bins lb
+                 WHERE lb.team = p_team AND lb.week >= metrics.week_from(p_from) AND lb.week < date_trunc('week', p_to, 'UTC')
+                UNION ALL
+                SELECT metrics.duration_bin(p.lead_time_s), 1
+                  FROM metrics.team_pull_requests p
+                 WHERE p.team = p_team AND p.deployed_at >= p_from AND p.deployed_at < least(metrics.week_from(p_from), p_to)
+                UNION ALL
+                SELECT metrics.duration_bin(p.lead_time_s), 1
+                  FROM metrics.team_pull_requests p
+                 WHERE p.team = p_team AND p.deployed_at < p_to
+                   AND p.deployed_at >= greatest(metrics.week_from(p_from), date_trunc('week', p_to, 'UTC'))) x
+         GROUP BY x.bin
+      ), bins AS (
+        SELECT c.bin, c.n, sum(c.n) OVER (ORDER BY c.bin) - c.n AS below, sum(c.n) OVER () AS valued
+          FROM counts c WHERE c.bin >= 0
+      ), ranks AS (
+        SELECT q.i, q.p, (SELECT max(valued) FROM bins) AS n,
+               (SELECT b.bin FROM bins b WHERE floor(q.p * (b.valued - 1)) < b.below + b.n ORDER BY b.bin LIMIT 1) AS lo,
+               (SELECT b.bin FROM bins b WHERE ceil(q.p * (b.valued - 1)) < b.below + b.n ORDER BY b.bin LIMIT 1) AS hi
+          FROM unnest(ARRAY[0.5, 0.75, 0.9]::double precision[]) WITH ORDINALITY q(p, i)
       )
-      SELECT f.prs_shipped, CASE WHEN f.n = 0 THEN NULL WHEN array_position(f.lt, NULL) IS NULL THEN f.lt ELSE x.lt END AS lt
-        FROM fast f
-        LEFT JOIN LATERAL (
-          SELECT percentile_cont(ARRAY[0.5, 0.75, 0.9]) WITHIN GROUP (ORDER BY p.lead_time_s) AS lt
+      SELECT coalesce((SELECT sum(n) FROM counts), 0)::bigint AS prs_shipped,
+             CASE WHEN max(r.n) > 0 THEN array_agg(metrics.percentile_in_range(r.p, r.n::bigint, k.below, k.kept) ORDER BY r.i) END AS lt
+        FROM ranks r
+        CROSS JOIN LATERAL (
+          SELECT (SELECT b.below FROM bins b WHERE b.bin = r.lo)::bigint AS below,
+                 array_agg(p.lead_time_s ORDER BY p.lead_time_s) AS kept
             FROM metrics.team_pull_requests p
-           WHERE f.n > 0 AND array_position(f.lt, NULL) IS NOT NULL
-             AND p.team = p_team AND p.deployed_at >= p_from AND p.deployed_at < p_to) x ON true) lead ON true
+           WHERE r.n > 0 AND p.team = p_team AND metrics.duration_bin(p.lead_time_s) = ANY (ARRAY[r.lo, r.hi])
+             AND p.deployed_at >= p_from AND p.deployed_at < p_to) k) lead ON true
 $$;
 
 -- DORA's 2025 Quick Check of a team's period: metrics.quick_check_of over dora_summary's

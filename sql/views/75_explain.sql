@@ -23,7 +23,7 @@ $$;
 -- pull request cycle time, days for flow time, 1 a deployment), with the segments they split
 -- by and, for the durations made of stages, the stages (hours), which sum to the value: coding,
 -- pickup, review and, for lead time, deploy. Four columns rather than an array: built and taken
--- apart again for each row, an array cost the whole organisation's explanation a tenth.
+-- apart again for each row, an array cost 5–10 % of the CPU of the whole organisation's explanation.
 --   lead_time       pull requests shipped in the period (as the lead time tile): first commit → production
 --   pr_cycle_time   people's pull requests merged in the period: first commit → merged
 --   flow_time       issues done in the period: first leaving to-do → done

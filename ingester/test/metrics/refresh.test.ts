@@ -284,6 +284,7 @@ describe('engmetrics refresh', () => {
           'deployment_failure_incidents',
           'deployment_outcomes',
           'dora_weekly',
+          'lead_time_bins',
           'dora_daily',
         ])
           expect([kept, scopes.get(kept) ?? 'left alone']).not.toEqual([kept, 'all']);
