@@ -510,8 +510,11 @@ CREATE INDEX pull_requests_repo_merged ON metrics.pull_requests (repo_id, merged
   INCLUDE (is_bot, coding_s, pickup_s, review_s, deploy_s, size, merged_without_review, deployed_at, ship_method,
            number, first_commit_at, ready_at)
   WHERE merged_at IS NOT NULL;
--- The lead times of one bin of a period (metrics.dora_summary), team by team.
-CREATE INDEX pull_requests_lead_bin ON metrics.pull_requests (metrics.duration_bin(lead_time_s), repo_id, deployed_at)
+-- The lead times of one bin of a period (metrics.dora_summary): a team's, repository by
+-- repository, and all teams'.
+CREATE INDEX pull_requests_lead_bin_repo ON metrics.pull_requests (metrics.duration_bin(lead_time_s), repo_id, deployed_at)
+  INCLUDE (lead_time_s) WHERE deployed_at IS NOT NULL;
+CREATE INDEX pull_requests_lead_bin ON metrics.pull_requests (metrics.duration_bin(lead_time_s), deployed_at)
   INCLUDE (lead_time_s) WHERE deployed_at IS NOT NULL;
 CREATE INDEX pull_requests_merged ON metrics.pull_requests (merged_at)
   INCLUDE (is_bot, coding_s, pickup_s, review_s, deploy_s, size, merged_without_review, deployed_at, ship_method)

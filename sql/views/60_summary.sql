@@ -208,21 +208,32 @@ LANGUAGE sql STABLE AS $$
       -- per bin of the weeks whole within the period (metrics.lead_time_bins) and of the rows
       -- of the weeks its ends cut say in which bin each percentile's two ranks lie and how many
       -- values lie below; only those bins' rows are read (by index) and sorted.
-      -- The bounds are written out, not taken from a row, so that each read is an index range.
-      WITH counts AS (
+      -- A team's rows are read repository by repository (its repositories read once), all
+      -- teams' ('*') by time alone. The bounds are written out, not taken from a row, so that
+      -- each read is an index range.
+      WITH repos AS MATERIALIZED (
+        SELECT tr.repo_id FROM metrics.team_repos tr WHERE tr.team = p_team AND p_team <> '*'
+      ), edges AS (
+        SELECT p.lead_time_s FROM metrics.pull_requests p
+         WHERE p_team = '*' AND p.deployed_at >= p_from AND p.deployed_at < least(metrics.week_from(p_from), p_to)
+        UNION ALL
+        SELECT p.lead_time_s FROM metrics.pull_requests p
+         WHERE p_team = '*' AND p.deployed_at < p_to
+           AND p.deployed_at >= greatest(metrics.week_from(p_from), date_trunc('week', p_to, 'UTC'))
+        UNION ALL
+        SELECT p.lead_time_s FROM repos r JOIN metrics.pull_requests p ON p.repo_id = r.repo_id
+         WHERE p.deployed_at >= p_from AND p.deployed_at < least(metrics.week_from(p_from), p_to)
+        UNION ALL
+        SELECT p.lead_time_s FROM repos r JOIN metrics.pull_requests p ON p.repo_id = r.repo_id
+         WHERE p.deployed_at < p_to
+           AND p.deployed_at >= greatest(metrics.week_from(p_from), date_trunc('week', p_to, 'UTC'))
+      ), counts AS (
         SELECT x.bin, sum(x.n) AS n
           FROM (SELECT lb.bin, lb.prs AS n
                   FROM metrics.lead_time_bins lb
                  WHERE lb.team = p_team AND lb.week >= metrics.week_from(p_from) AND lb.week < date_trunc('week', p_to, 'UTC')
                 UNION ALL
-                SELECT metrics.duration_bin(p.lead_time_s), 1
-                  FROM metrics.team_pull_requests p
-                 WHERE p.team = p_team AND p.deployed_at >= p_from AND p.deployed_at < least(metrics.week_from(p_from), p_to)
-                UNION ALL
-                SELECT metrics.duration_bin(p.lead_time_s), 1
-                  FROM metrics.team_pull_requests p
-                 WHERE p.team = p_team AND p.deployed_at < p_to
-                   AND p.deployed_at >= greatest(metrics.week_from(p_from), date_trunc('week', p_to, 'UTC'))) x
+                SELECT metrics.duration_bin(e.lead_time_s), 1 FROM edges e) x
          GROUP BY x.bin
       ), bins AS (
         SELECT c.bin, c.n, sum(c.n) OVER (ORDER BY c.bin) - c.n AS below, sum(c.n) OVER () AS valued
@@ -239,9 +250,14 @@ LANGUAGE sql STABLE AS $$
         CROSS JOIN LATERAL (
           SELECT (SELECT b.below FROM bins b WHERE b.bin = r.lo)::bigint AS below,
                  array_agg(p.lead_time_s ORDER BY p.lead_time_s) AS kept
-            FROM metrics.team_pull_requests p
-           WHERE r.n > 0 AND p.team = p_team AND metrics.duration_bin(p.lead_time_s) = ANY (ARRAY[r.lo, r.hi])
-             AND p.deployed_at >= p_from AND p.deployed_at < p_to) k) lead ON true
+            FROM (SELECT p.lead_time_s FROM metrics.pull_requests p
+                   WHERE p_team = '*' AND metrics.duration_bin(p.lead_time_s) = ANY (ARRAY[r.lo, r.hi])
+                     AND p.deployed_at >= p_from AND p.deployed_at < p_to
+                  UNION ALL
+                  SELECT p.lead_time_s FROM repos rp JOIN metrics.pull_requests p ON p.repo_id = rp.repo_id
+                   WHERE metrics.duration_bin(p.lead_time_s) = ANY (ARRAY[r.lo, r.hi])
+                     AND p.deployed_at >= p_from AND p.deployed_at < p_to) p
+           WHERE r.n > 0) k) lead ON true
 $$;
 
 -- DORA's 2025 Quick Check of a team's period: metrics.quick_check_of over dora_summary's
