@@ -403,6 +403,39 @@ END;
 CREATE TABLE metrics.lead_time_bins AS SELECT * FROM metrics.lead_time_bins_rows(NULL);
 CREATE UNIQUE INDEX lead_time_bins_key ON metrics.lead_time_bins (team, week, bin) INCLUDE (prs);
 
+-- How many pull requests a team shipped in a period, by bin of lead time (-1: none known):
+-- the weeks whole within the period from metrics.lead_time_bins, the weeks its ends cut from
+-- the rows. A team's rows are read repository by repository, all teams' ('*') by time alone;
+-- the bounds are written out, not taken from a row, so that each read is an index range.
+CREATE FUNCTION metrics.lead_time_counts(p_team text, p_from timestamptz, p_to timestamptz)
+RETURNS TABLE (bin integer, n numeric)
+LANGUAGE sql STABLE AS $$
+  WITH repos AS MATERIALIZED (
+    SELECT tr.repo_id FROM metrics.team_repos tr WHERE tr.team = p_team AND p_team <> '*'
+  ), edges AS (
+    SELECT p.lead_time_s FROM metrics.pull_requests p
+     WHERE p_team = '*' AND p.deployed_at >= p_from AND p.deployed_at < least(metrics.week_from(p_from), p_to)
+    UNION ALL
+    SELECT p.lead_time_s FROM metrics.pull_requests p
+     WHERE p_team = '*' AND p.deployed_at < p_to
+       AND p.deployed_at >= greatest(metrics.week_from(p_from), date_trunc('week', p_to, 'UTC'))
+    UNION ALL
+    SELECT p.lead_time_s FROM repos r JOIN metrics.pull_requests p ON p.repo_id = r.repo_id
+     WHERE p.deployed_at >= p_from AND p.deployed_at < least(metrics.week_from(p_from), p_to)
+    UNION ALL
+    SELECT p.lead_time_s FROM repos r JOIN metrics.pull_requests p ON p.repo_id = r.repo_id
+     WHERE p.deployed_at < p_to
+       AND p.deployed_at >= greatest(metrics.week_from(p_from), date_trunc('week', p_to, 'UTC'))
+  )
+  SELECT x.bin, sum(x.n)
+    FROM (SELECT lb.bin, lb.prs AS n
+            FROM metrics.lead_time_bins lb
+           WHERE lb.team = p_team AND lb.week >= metrics.week_from(p_from) AND lb.week < date_trunc('week', p_to, 'UTC')
+          UNION ALL
+          SELECT metrics.duration_bin(e.lead_time_s), 1 FROM edges e) x
+   GROUP BY x.bin
+$$;
+
 -- A kept table (metrics/refresh.ts), read again day by day.
 CREATE FUNCTION metrics.dora_daily_rows(scope_day timestamptz[])
 RETURNS TABLE (team text, day timestamptz, deployments bigint, failed_deployments bigint, rework_deployments bigint)

@@ -205,36 +205,13 @@ LANGUAGE sql STABLE AS $$
         ) pw ON true) med ON true
     LEFT JOIN LATERAL (
       -- The three lead-time percentiles, exact, without reading the period's rows: the counts
-      -- per bin of the weeks whole within the period (metrics.lead_time_bins) and of the rows
-      -- of the weeks its ends cut say in which bin each percentile's two ranks lie and how many
-      -- values lie below; only those bins' rows are read (by index) and sorted.
-      -- A team's rows are read repository by repository (its repositories read once), all
-      -- teams' ('*') by time alone. The bounds are written out, not taken from a row, so that
-      -- each read is an index range.
+      -- per bin (metrics.lead_time_counts) say in which bin each percentile's two ranks lie and
+      -- how many values lie below; only those bins' rows are read (by index) and sorted, a
+      -- team's repository by repository, all teams' by time alone.
       WITH repos AS MATERIALIZED (
         SELECT tr.repo_id FROM metrics.team_repos tr WHERE tr.team = p_team AND p_team <> '*'
-      ), edges AS (
-        SELECT p.lead_time_s FROM metrics.pull_requests p
-         WHERE p_team = '*' AND p.deployed_at >= p_from AND p.deployed_at < least(metrics.week_from(p_from), p_to)
-        UNION ALL
-        SELECT p.lead_time_s FROM metrics.pull_requests p
-         WHERE p_team = '*' AND p.deployed_at < p_to
-           AND p.deployed_at >= greatest(metrics.week_from(p_from), date_trunc('week', p_to, 'UTC'))
-        UNION ALL
-        SELECT p.lead_time_s FROM repos r JOIN metrics.pull_requests p ON p.repo_id = r.repo_id
-         WHERE p.deployed_at >= p_from AND p.deployed_at < least(metrics.week_from(p_from), p_to)
-        UNION ALL
-        SELECT p.lead_time_s FROM repos r JOIN metrics.pull_requests p ON p.repo_id = r.repo_id
-         WHERE p.deployed_at < p_to
-           AND p.deployed_at >= greatest(metrics.week_from(p_from), date_trunc('week', p_to, 'UTC'))
       ), counts AS (
-        SELECT x.bin, sum(x.n) AS n
-          FROM (SELECT lb.bin, lb.prs AS n
-                  FROM metrics.lead_time_bins lb
-                 WHERE lb.team = p_team AND lb.week >= metrics.week_from(p_from) AND lb.week < date_trunc('week', p_to, 'UTC')
-                UNION ALL
-                SELECT metrics.duration_bin(e.lead_time_s), 1 FROM edges e) x
-         GROUP BY x.bin
+        SELECT c.bin, c.n FROM metrics.lead_time_counts(p_team, p_from, p_to) c
       ), bins AS (
         SELECT c.bin, c.n, sum(c.n) OVER (ORDER BY c.bin) - c.n AS below, sum(c.n) OVER () AS valued
           FROM counts c WHERE c.bin >= 0

@@ -30,6 +30,43 @@ LANGUAGE sql STABLE AS $$
                     AND e.created_at >= p_from AND e.created_at < p_to)
 $$;
 
+-- A kept table (metrics/refresh.ts), read again week by week: the pull requests merged in a
+-- week and what became of them, for what the lead-time tile rests on (metrics.dora_evidence).
+CREATE FUNCTION metrics.pr_shipping_weekly_rows(scope_week timestamptz[])
+RETURNS TABLE (team text, week timestamptz, merged bigint, shipped bigint, approximate bigint)
+LANGUAGE sql STABLE
+BEGIN ATOMIC
+WITH prs AS (
+  SELECT p.repo_id, p.merged_at, p.deployed_at, p.ship_method
+    FROM metrics.pull_requests p WHERE scope_week IS NULL AND p.merged_at IS NOT NULL
+  UNION ALL
+  SELECT p.repo_id, p.merged_at, p.deployed_at, p.ship_method
+    FROM unnest(scope_week) w
+    JOIN metrics.pull_requests p ON p.merged_at >= w AND p.merged_at < w + interval '7 days'
+)
+SELECT t.team, date_trunc('week', p.merged_at, 'UTC') AS week, count(*) AS merged,
+       count(*) FILTER (WHERE p.deployed_at IS NOT NULL) AS shipped,
+       count(*) FILTER (WHERE p.ship_method = 'approximate') AS approximate
+  FROM prs p JOIN metrics.repo_teams t ON t.repo_id = p.repo_id
+ GROUP BY 1, 2;
+END;
+
+-- The weeks whose merged pull requests came out different in repository, time or shipping.
+CREATE FUNCTION metrics.pr_shipping_weekly_scope(since pg_snapshot, run bigint)
+RETURNS timestamptz[]
+LANGUAGE sql STABLE
+BEGIN ATOMIC
+  SELECT metrics.refresh_changed_periods(since,
+           CASE WHEN metrics.refresh_rewrote_all(run, 'pull_requests')
+                THEN NULL
+                ELSE metrics.refresh_changed_times(run, 'pull_requests', 'pr_id', 'merged_at',
+                                                   ARRAY['repo_id', 'merged_at', 'deployed_at', 'ship_method']) END,
+           'week');
+END;
+
+CREATE TABLE metrics.pr_shipping_weekly AS SELECT * FROM metrics.pr_shipping_weekly_rows(NULL);
+CREATE UNIQUE INDEX pr_shipping_weekly_key ON metrics.pr_shipping_weekly (team, week) INCLUDE (merged, shipped, approximate);
+
 -- What each DORA tile of a team's period rests on: how many rows, how far to trust them, and
 -- when the tile is empty or thin, why and which setting to look at. `confidence` is `none` (no
 -- figure), `low` (a figure on too little: fewer than 5 changes or deployments, fewer than 3
@@ -79,15 +116,25 @@ LANGUAGE sql STABLE AS $$
            coalesce(array_agg(DISTINCT e.environment ORDER BY e.environment) FILTER (WHERE e.environment ~* r.production_pattern), '{}') AS matched
       FROM repos r CROSS JOIN LATERAL metrics.repo_environments(r.repo_id, p_from, p_to) e(environment)
   ), prs AS (
-    SELECT count(*) AS merged,
-           count(*) FILTER (WHERE p.deployed_at IS NOT NULL) AS shipped,
-           count(*) FILTER (WHERE p.ship_method = 'approximate') AS approximate,
-           count(*) FILTER (WHERE p.deployed_at IS NULL) AS never_deployed
-      FROM metrics.team_pull_requests p
-     WHERE p.team = p_team AND p.merged_at >= p_from AND p.merged_at < p_to
+    -- The weeks whole within the period from metrics.pr_shipping_weekly, the weeks its ends
+    -- cut from the rows (as metrics.lead_time_counts).
+    SELECT coalesce(sum(x.merged), 0)::bigint AS merged, coalesce(sum(x.shipped), 0)::bigint AS shipped,
+           coalesce(sum(x.approximate), 0)::bigint AS approximate,
+           coalesce(sum(x.merged) - sum(x.shipped), 0)::bigint AS never_deployed
+      FROM (SELECT w.merged, w.shipped, w.approximate
+              FROM metrics.pr_shipping_weekly w
+             WHERE w.team = p_team AND w.week >= metrics.week_from(p_from) AND w.week < date_trunc('week', p_to, 'UTC')
+            UNION ALL
+            SELECT 1, (p.deployed_at IS NOT NULL)::int, (p.ship_method = 'approximate')::int
+              FROM metrics.team_pull_requests p
+             WHERE p.team = p_team AND p.merged_at >= p_from AND p.merged_at < least(metrics.week_from(p_from), p_to)
+            UNION ALL
+            SELECT 1, (p.deployed_at IS NOT NULL)::int, (p.ship_method = 'approximate')::int
+              FROM metrics.team_pull_requests p
+             WHERE p.team = p_team AND p.merged_at < p_to
+               AND p.merged_at >= greatest(metrics.week_from(p_from), date_trunc('week', p_to, 'UTC'))) x
   ), lead AS (
-    SELECT count(*) AS shipped_in_period FROM metrics.team_pull_requests p
-     WHERE p.team = p_team AND p.deployed_at >= p_from AND p.deployed_at < p_to
+    SELECT coalesce(sum(c.n), 0)::bigint AS shipped_in_period FROM metrics.lead_time_counts(p_team, p_from, p_to) c
   ), inc AS (
     SELECT (SELECT count(*) FROM metrics.setting_incident_rules) AS rules,
            count(*) AS incidents,

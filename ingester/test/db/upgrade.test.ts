@@ -273,8 +273,9 @@ describe('the repeatable definitions', () => {
       `${readFileSync(join(dir, 'views/20_delivery.sql'), 'utf8')}\n-- changed\n`,
     );
     const second = await migrate(t.db, { dir });
-    // The DORA views read the deployments and pull requests; nothing else reads them.
-    expect(second.definitions).toEqual(['20_delivery', '40_dora']);
+    // The DORA views and the evidence's weekly shipping read the deployments and pull
+    // requests; nothing else reads them.
+    expect(second.definitions).toEqual(['20_delivery', '40_dora', '95_evidence']);
     expect(await migrationStatus(t.db, dir)).toEqual({ current: true, pending: [] });
     writeFileSync(file, original);
     expect((await migrate(t.db, { dir })).definitions).toEqual(['50_sprints']);

@@ -285,6 +285,7 @@ describe('engmetrics refresh', () => {
           'deployment_outcomes',
           'dora_weekly',
           'lead_time_bins',
+          'pr_shipping_weekly',
           'dora_daily',
         ])
           expect([kept, scopes.get(kept) ?? 'left alone']).not.toEqual([kept, 'all']);
