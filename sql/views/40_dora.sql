@@ -274,9 +274,10 @@ CREATE INDEX deployment_outcomes_repo_time ON metrics.deployment_outcomes (repo_
   INCLUDE (day, week, failed, rework, recovery_s, is_fallback, source);
 CREATE INDEX deployment_outcomes_time ON metrics.deployment_outcomes (finished_at)
   INCLUDE (day, week, failed, rework, recovery_s, is_fallback, source);
--- The kinds of failure and rework of a period (metrics.dora_evidence): a few deployments of many.
+-- The kinds of failure and rework of a period (metrics.dora_evidence) and the failed
+-- deployments' recovery times (metrics.dora_summary): a few deployments of many.
 CREATE INDEX deployment_outcomes_failed_time ON metrics.deployment_outcomes (finished_at)
-  INCLUDE (repo_id, failed, failure_kinds, rework, rework_kinds) WHERE failed OR rework;
+  INCLUDE (repo_id, failed, failure_kinds, rework, rework_kinds, recovery_s) WHERE failed OR rework;
 
 -- Per team: a team's rows, and '*' for everything once --------------------------------------
 CREATE VIEW metrics.team_deployments AS
@@ -290,14 +291,14 @@ RETURNS TABLE (team text, week timestamptz, deployments bigint, deploy_days bigi
                rework_deployments bigint, change_fail_rate_pct numeric, rework_rate_pct numeric,
                recovery_p50_h double precision, recovery_p90_h double precision, recovered_deployments bigint,
                prs_shipped bigint, lead_time_p50_h double precision, lead_time_p75_h double precision,
-               lead_time_p90_h double precision)
+               lead_time_p90_h double precision, fallback_deployments bigint)
 LANGUAGE sql STABLE
 BEGIN ATOMIC
 WITH deployments AS (
-  SELECT o.repo_id, o.week, o.day, o.failed, o.rework, o.recovery_s
+  SELECT o.repo_id, o.week, o.day, o.failed, o.rework, o.recovery_s, o.is_fallback
     FROM metrics.deployment_outcomes o WHERE scope_week IS NULL
   UNION ALL
-  SELECT o.repo_id, o.week, o.day, o.failed, o.rework, o.recovery_s
+  SELECT o.repo_id, o.week, o.day, o.failed, o.rework, o.recovery_s, o.is_fallback
     FROM unnest(scope_week) w
     JOIN metrics.deployment_outcomes o ON o.finished_at >= w AND o.finished_at < w + interval '7 days'
 ), prs AS (
@@ -321,7 +322,8 @@ WITH deployments AS (
          count(*) FILTER (WHERE rework) AS rework_deployments,
          percentile_cont(0.5) WITHIN GROUP (ORDER BY recovery_s) FILTER (WHERE failed) / 3600 AS recovery_p50_h,
          percentile_cont(0.9) WITHIN GROUP (ORDER BY recovery_s) FILTER (WHERE failed) / 3600 AS recovery_p90_h,
-         count(recovery_s) FILTER (WHERE failed) AS recovered_deployments
+         count(recovery_s) FILTER (WHERE failed) AS recovered_deployments,
+         count(*) FILTER (WHERE is_fallback) AS fallback_deployments
     FROM picked_deployments
    GROUP BY 1, 2
 ), l AS (
@@ -344,7 +346,8 @@ SELECT coalesce(d.team, l.team) AS team,
        d.recovery_p50_h, d.recovery_p90_h,
        coalesce(d.recovered_deployments, 0) AS recovered_deployments,
        coalesce(l.prs_shipped, 0) AS prs_shipped,
-       l.lead_time_p50_h, l.lead_time_p75_h, l.lead_time_p90_h
+       l.lead_time_p50_h, l.lead_time_p75_h, l.lead_time_p90_h,
+       coalesce(d.fallback_deployments, 0) AS fallback_deployments
   FROM d FULL JOIN l ON l.team = d.team AND l.week = d.week;
 END;
 
@@ -357,7 +360,7 @@ BEGIN ATOMIC
            CASE WHEN metrics.refresh_rewrote_all(run, 'deployment_outcomes') OR metrics.refresh_rewrote_all(run, 'pull_requests')
                 THEN NULL
                 ELSE metrics.refresh_changed_times(run, 'deployment_outcomes', 'deployment_id', 'finished_at',
-                                                   ARRAY['repo_id', 'finished_at', 'failed', 'rework', 'recovery_s'])
+                                                   ARRAY['repo_id', 'finished_at', 'failed', 'rework', 'recovery_s', 'is_fallback'])
                      || metrics.refresh_changed_times(run, 'pull_requests', 'pr_id', 'deployed_at',
                                                       ARRAY['repo_id', 'deployed_at', 'lead_time_s']) END,
            'week');
@@ -365,6 +368,65 @@ END;
 
 CREATE TABLE metrics.dora_weekly AS SELECT * FROM metrics.dora_weekly_rows(NULL);
 CREATE UNIQUE INDEX dora_weekly_key ON metrics.dora_weekly (team, week);
+
+-- A kept table (metrics/refresh.ts), read again week by week: a week's deployments by where
+-- they were read from (metrics.dora_evidence).
+CREATE FUNCTION metrics.deployment_sources_weekly_rows(scope_week timestamptz[])
+RETURNS TABLE (team text, week timestamptz, source text, deployments bigint)
+LANGUAGE sql STABLE
+BEGIN ATOMIC
+WITH deployments AS (
+  SELECT o.repo_id, o.week, o.source FROM metrics.deployment_outcomes o WHERE scope_week IS NULL
+  UNION ALL
+  SELECT o.repo_id, o.week, o.source
+    FROM unnest(scope_week) w
+    JOIN metrics.deployment_outcomes o ON o.finished_at >= w AND o.finished_at < w + interval '7 days'
+)
+SELECT t.team, o.week, o.source, count(*) AS deployments
+  FROM deployments o JOIN metrics.repo_teams t ON t.repo_id = o.repo_id
+ GROUP BY 1, 2, 3;
+END;
+
+CREATE FUNCTION metrics.deployment_sources_weekly_scope(since pg_snapshot, run bigint)
+RETURNS timestamptz[]
+LANGUAGE sql STABLE
+BEGIN ATOMIC
+  SELECT metrics.refresh_changed_periods(since,
+           metrics.refresh_changed_times(run, 'deployment_outcomes', 'deployment_id', 'finished_at',
+                                         ARRAY['repo_id', 'finished_at', 'source']),
+           'week');
+END;
+
+CREATE TABLE metrics.deployment_sources_weekly AS SELECT * FROM metrics.deployment_sources_weekly_rows(NULL);
+CREATE UNIQUE INDEX deployment_sources_weekly_key ON metrics.deployment_sources_weekly (team, week, source) INCLUDE (deployments);
+
+-- A team's deployments of a period, counted: the weeks whole within the period from
+-- metrics.dora_weekly, the weeks its ends cut from the rows (the bounds written out, so that
+-- each read is an index range). A day lies in one week, so the days with a deployment add up.
+CREATE FUNCTION metrics.deployment_counts(p_team text, p_from timestamptz, p_to timestamptz)
+RETURNS TABLE (deployments bigint, deploy_days bigint, failed bigint, recovered bigint, rework bigint, fallback bigint)
+LANGUAGE sql STABLE AS $$
+  SELECT coalesce(sum(x.deployments), 0)::bigint, coalesce(sum(x.deploy_days), 0)::bigint,
+         coalesce(sum(x.failed), 0)::bigint, coalesce(sum(x.recovered), 0)::bigint,
+         coalesce(sum(x.rework), 0)::bigint, coalesce(sum(x.fallback), 0)::bigint
+    FROM (SELECT w.deployments, w.deploy_days, w.failed_deployments AS failed, w.recovered_deployments AS recovered,
+                 w.rework_deployments AS rework, w.fallback_deployments AS fallback
+            FROM metrics.dora_weekly w
+           WHERE w.team = p_team AND w.week >= metrics.week_from(p_from) AND w.week < date_trunc('week', p_to, 'UTC')
+          UNION ALL
+          SELECT count(*), count(DISTINCT d.day), count(*) FILTER (WHERE d.failed),
+                 count(d.recovery_s) FILTER (WHERE d.failed), count(*) FILTER (WHERE d.rework),
+                 count(*) FILTER (WHERE d.is_fallback)
+            FROM metrics.team_deployments d
+           WHERE d.team = p_team AND d.finished_at >= p_from AND d.finished_at < least(metrics.week_from(p_from), p_to)
+          UNION ALL
+          SELECT count(*), count(DISTINCT d.day), count(*) FILTER (WHERE d.failed),
+                 count(d.recovery_s) FILTER (WHERE d.failed), count(*) FILTER (WHERE d.rework),
+                 count(*) FILTER (WHERE d.is_fallback)
+            FROM metrics.team_deployments d
+           WHERE d.team = p_team AND d.finished_at < p_to
+             AND d.finished_at >= greatest(metrics.week_from(p_from), date_trunc('week', p_to, 'UTC'))) x
+$$;
 
 -- A kept table (metrics/refresh.ts), read again week by week: how many pull requests shipped
 -- in a week had a lead time in each bin of metrics.duration_bin (-1: none known). From it

@@ -80,23 +80,30 @@ LANGUAGE sql STABLE AS $$
      WHERE p_team = '*' OR r.repo_id IN (SELECT tr.repo_id FROM metrics.team_repos tr WHERE tr.team = p_team)
   ), synced AS (
     SELECT max(last_success_at) AS github_at FROM metrics.sync_freshness WHERE source = 'github'
-  ), outcomes AS MATERIALIZED (
-    -- The period's deployments counted once, by source and what became of them, from the
-    -- covering indexes alone (a deployment not recovered has no recovery time).
-    SELECT d.source, d.is_fallback, d.failed, d.failed AND d.recovery_s IS NULL AS unrecovered, d.rework, count(*) AS n
-      FROM metrics.team_deployments d
-     WHERE d.team = p_team AND d.finished_at >= p_from AND d.finished_at < p_to
-     GROUP BY 1, 2, 3, 4, 5
+  ), sources AS MATERIALIZED (
+    -- The period's deployments by where they were read from: the weeks whole within the
+    -- period from metrics.deployment_sources_weekly, the weeks its ends cut from the rows.
+    SELECT x.source, sum(x.n) AS n
+      FROM (SELECT w.source, w.deployments AS n
+              FROM metrics.deployment_sources_weekly w
+             WHERE w.team = p_team AND w.week >= metrics.week_from(p_from) AND w.week < date_trunc('week', p_to, 'UTC')
+            UNION ALL
+            SELECT d.source, 1
+              FROM metrics.team_deployments d
+             WHERE d.team = p_team AND d.finished_at >= p_from AND d.finished_at < least(metrics.week_from(p_from), p_to)
+            UNION ALL
+            SELECT d.source, 1
+              FROM metrics.team_deployments d
+             WHERE d.team = p_team AND d.finished_at < p_to
+               AND d.finished_at >= greatest(metrics.week_from(p_from), date_trunc('week', p_to, 'UTC'))) x
+     GROUP BY 1
   ), dep AS (
-    SELECT coalesce(sum(b.n), 0)::bigint AS deployments,
-           coalesce(sum(b.n) FILTER (WHERE b.is_fallback), 0)::bigint AS fallback,
-           coalesce(sum(b.n) FILTER (WHERE b.source = 'merges'), 0)::bigint AS from_merges,
-           coalesce(sum(b.n) FILTER (WHERE b.failed), 0)::bigint AS failed,
-           coalesce(sum(b.n) FILTER (WHERE b.unrecovered), 0)::bigint AS unrecovered,
-           coalesce(sum(b.n) FILTER (WHERE b.rework), 0)::bigint AS rework,
-           (SELECT coalesce(jsonb_object_agg(x.source, x.n), '{}')
-              FROM (SELECT b.source, sum(b.n) AS n FROM outcomes b GROUP BY 1) x) AS sources
-      FROM outcomes b
+    -- A deployment not recovered has no recovery time.
+    SELECT c.deployments, c.fallback,
+           coalesce((SELECT sum(s.n) FROM sources s WHERE s.source = 'merges'), 0)::bigint AS from_merges,
+           c.failed, c.failed - c.recovered AS unrecovered, c.rework,
+           (SELECT coalesce(jsonb_object_agg(s.source, s.n), '{}') FROM sources s) AS sources
+      FROM metrics.deployment_counts(p_team, p_from, p_to) c
   ), kinds AS (
     -- Only failed (rework) deployments have kinds of failure (rework): read through the
     -- partial index of those.

@@ -286,6 +286,7 @@ describe('engmetrics refresh', () => {
           'dora_weekly',
           'lead_time_bins',
           'pr_shipping_weekly',
+          'deployment_sources_weekly',
           'dora_daily',
         ])
           expect([kept, scopes.get(kept) ?? 'left alone']).not.toEqual([kept, 'all']);
