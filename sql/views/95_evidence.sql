@@ -31,27 +31,29 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 -- A kept table (metrics/refresh.ts), read again week by week: the pull requests merged in a
--- week and what became of them, for what the lead-time tile rests on (metrics.dora_evidence).
+-- week, by bots among them, and what became of them, for what the lead-time tile and the
+-- flow figures rest on (metrics.dora_evidence, metrics.flow_evidence).
 CREATE FUNCTION metrics.pr_shipping_weekly_rows(scope_week timestamptz[])
-RETURNS TABLE (team text, week timestamptz, merged bigint, shipped bigint, approximate bigint)
+RETURNS TABLE (team text, week timestamptz, merged bigint, shipped bigint, approximate bigint, by_bots bigint)
 LANGUAGE sql STABLE
 BEGIN ATOMIC
 WITH prs AS (
-  SELECT p.repo_id, p.merged_at, p.deployed_at, p.ship_method
+  SELECT p.repo_id, p.merged_at, p.deployed_at, p.ship_method, p.is_bot
     FROM metrics.pull_requests p WHERE scope_week IS NULL AND p.merged_at IS NOT NULL
   UNION ALL
-  SELECT p.repo_id, p.merged_at, p.deployed_at, p.ship_method
+  SELECT p.repo_id, p.merged_at, p.deployed_at, p.ship_method, p.is_bot
     FROM unnest(scope_week) w
     JOIN metrics.pull_requests p ON p.merged_at >= w AND p.merged_at < w + interval '7 days'
 )
 SELECT t.team, date_trunc('week', p.merged_at, 'UTC') AS week, count(*) AS merged,
        count(*) FILTER (WHERE p.deployed_at IS NOT NULL) AS shipped,
-       count(*) FILTER (WHERE p.ship_method = 'approximate') AS approximate
+       count(*) FILTER (WHERE p.ship_method = 'approximate') AS approximate,
+       count(*) FILTER (WHERE p.is_bot) AS by_bots
   FROM prs p JOIN metrics.repo_teams t ON t.repo_id = p.repo_id
  GROUP BY 1, 2;
 END;
 
--- The weeks whose merged pull requests came out different in repository, time or shipping.
+-- The weeks whose merged pull requests came out different in repository, time, shipping or author.
 CREATE FUNCTION metrics.pr_shipping_weekly_scope(since pg_snapshot, run bigint)
 RETURNS timestamptz[]
 LANGUAGE sql STABLE
@@ -60,12 +62,12 @@ BEGIN ATOMIC
            CASE WHEN metrics.refresh_rewrote_all(run, 'pull_requests')
                 THEN NULL
                 ELSE metrics.refresh_changed_times(run, 'pull_requests', 'pr_id', 'merged_at',
-                                                   ARRAY['repo_id', 'merged_at', 'deployed_at', 'ship_method']) END,
+                                                   ARRAY['repo_id', 'merged_at', 'deployed_at', 'ship_method', 'is_bot']) END,
            'week');
 END;
 
 CREATE TABLE metrics.pr_shipping_weekly AS SELECT * FROM metrics.pr_shipping_weekly_rows(NULL);
-CREATE UNIQUE INDEX pr_shipping_weekly_key ON metrics.pr_shipping_weekly (team, week) INCLUDE (merged, shipped, approximate);
+CREATE UNIQUE INDEX pr_shipping_weekly_key ON metrics.pr_shipping_weekly (team, week) INCLUDE (merged, shipped, approximate, by_bots);
 
 -- What each DORA tile of a team's period rests on: how many rows, how far to trust them, and
 -- when the tile is empty or thin, why and which setting to look at. `confidence` is `none` (no
@@ -243,10 +245,27 @@ LANGUAGE sql STABLE AS $$
     SELECT count(*) AS n FROM metrics.repos r
      WHERE p_team = '*' OR r.repo_id IN (SELECT tr.repo_id FROM metrics.team_repos tr WHERE tr.team = p_team)
   ), prs AS (
-    SELECT count(*) FILTER (WHERE NOT p.is_bot) AS merged, count(*) FILTER (WHERE p.is_bot) AS by_bots,
-           count(*) FILTER (WHERE NOT p.is_bot AND p.merged_without_review) AS without_review
-      FROM metrics.team_pull_requests p
-     WHERE p.team = p_team AND p.merged_at >= p_from AND p.merged_at < p_to
+    -- The weeks whole within the period from the weekly rollups (people's merges in
+    -- metrics.pr_flow_weekly, bots' in metrics.pr_shipping_weekly), the weeks its ends cut
+    -- from the rows.
+    SELECT coalesce(sum(x.merged), 0)::bigint AS merged, coalesce(sum(x.by_bots), 0)::bigint AS by_bots,
+           coalesce(sum(x.without_review), 0)::bigint AS without_review
+      FROM (SELECT f.merged, 0 AS by_bots, f.merged_without_review AS without_review
+              FROM metrics.pr_flow_weekly f
+             WHERE f.team = p_team AND f.week >= metrics.week_from(p_from) AND f.week < date_trunc('week', p_to, 'UTC')
+            UNION ALL
+            SELECT 0, w.by_bots, 0
+              FROM metrics.pr_shipping_weekly w
+             WHERE w.team = p_team AND w.week >= metrics.week_from(p_from) AND w.week < date_trunc('week', p_to, 'UTC')
+            UNION ALL
+            SELECT (NOT p.is_bot)::int, p.is_bot::int, (NOT p.is_bot AND p.merged_without_review)::int
+              FROM metrics.team_pull_requests p
+             WHERE p.team = p_team AND p.merged_at >= p_from AND p.merged_at < least(metrics.week_from(p_from), p_to)
+            UNION ALL
+            SELECT (NOT p.is_bot)::int, p.is_bot::int, (NOT p.is_bot AND p.merged_without_review)::int
+              FROM metrics.team_pull_requests p
+             WHERE p.team = p_team AND p.merged_at < p_to
+               AND p.merged_at >= greatest(metrics.week_from(p_from), date_trunc('week', p_to, 'UTC'))) x
   ), projects AS (
     SELECT coalesce(array_agg(tp.project_key ORDER BY tp.project_key), '{}') AS keys
       FROM (SELECT DISTINCT project_key FROM metrics.team_projects WHERE team = p_team OR p_team = '*') tp
@@ -257,12 +276,9 @@ LANGUAGE sql STABLE AS $$
      WHERE NOT EXISTS (SELECT 1 FROM metrics.boards b JOIN metrics.team_boards tb ON tb.board_id = b.board_id
                         WHERE b.project_key = pk AND (tb.team = p_team OR p_team = '*'))
   ), done AS (
-    SELECT count(*) AS done FROM metrics.team_issues i
+    -- Issues done, and those whose status history has a hole in it (metrics.issues.history_gap).
+    SELECT count(*) AS done, count(*) FILTER (WHERE i.history_gap) AS gaps FROM metrics.team_issues i
      WHERE i.team = p_team AND i.done_at >= p_from AND i.done_at < p_to
-  ), gaps AS (
-    -- Issues done whose status history has a hole in it (metrics.issues.history_gap).
-    SELECT count(*) AS n FROM metrics.team_issues i
-     WHERE i.team = p_team AND i.done_at >= p_from AND i.done_at < p_to AND i.history_gap
   ), unmapped AS (
     -- Statuses whose stage comes from no mapping and no known category: read as active.
     SELECT coalesce(array_agg(s.status ORDER BY s.status), '{}') AS statuses
@@ -283,7 +299,7 @@ LANGUAGE sql STABLE AS $$
          coalesce(x.empty, x.low),
          CASE WHEN x.empty IS NOT NULL OR x.low IS NOT NULL THEN x.setting END,
          x.detail
-    FROM synced sy, repos r, prs p, projects pj, boardless bl, done d, gaps g, unmapped u, sprints sp,
+    FROM synced sy, repos r, prs p, projects pj, boardless bl, done d, unmapped u, sprints sp,
     LATERAL (
       SELECT 1 AS ord, 'pr_flow' AS metric, p.merged AS rows,
              CASE WHEN sy.github_at IS NULL THEN 'GitHub has never been synced'
@@ -302,14 +318,14 @@ LANGUAGE sql STABLE AS $$
                   WHEN cardinality(pj.keys) = 0 THEN CASE WHEN p_team = '*' THEN 'no Jira project has been synced' ELSE 'no Jira project belongs to team ' || p_team END
                   WHEN d.done = 0 THEN 'no issue done in the period' END,
              CASE WHEN cardinality(u.statuses) > 0 THEN 'statuses with no stage mapping and no known category, read as active: ' || array_to_string(u.statuses, ', ')
-                  WHEN g.n * 10 > d.done THEN g.n || ' of ' || d.done || ' issues done have gaps in their status history'
+                  WHEN d.gaps * 10 > d.done THEN d.gaps || ' of ' || d.done || ' issues done have gaps in their status history'
                   WHEN d.done < 5 THEN 'fewer than 5 issues done' END,
              CASE WHEN sy.jira_at IS NULL THEN 'JIRA_BASE_URL and its credentials, then engmetrics sync jira'
                   WHEN cardinality(pj.keys) = 0 THEN CASE WHEN p_team = '*' THEN 'JIRA_PROJECTS' ELSE 'the organisation file: teams[' || p_team || '].jira.projects' END
                   WHEN cardinality(u.statuses) > 0 THEN 'the organisation file: statusStages'
-                  WHEN g.n * 10 > d.done THEN 'engmetrics sync jira --full (reads every issue''s changelog again)' END,
+                  WHEN d.gaps * 10 > d.done THEN 'engmetrics sync jira --full (reads every issue''s changelog again)' END,
              jsonb_build_object('done', d.done, 'projects', to_jsonb(pj.keys), 'statusesUnmapped', to_jsonb(u.statuses),
-                                'issuesWithHistoryGaps', g.n,
+                                'issuesWithHistoryGaps', d.gaps,
                                 'dataAsOf', sy.jira_at)
       UNION ALL
       SELECT 3, 'sprints', sp.sprints,
