@@ -401,31 +401,50 @@ CREATE TABLE metrics.deployment_sources_weekly AS SELECT * FROM metrics.deployme
 CREATE UNIQUE INDEX deployment_sources_weekly_key ON metrics.deployment_sources_weekly (team, week, source) INCLUDE (deployments);
 
 -- A team's deployments of a period, counted: the weeks whole within the period from
--- metrics.dora_weekly, the weeks its ends cut from the rows (the bounds written out, so that
--- each read is an index range). A day lies in one week, so the days with a deployment add up.
+-- metrics.dora_weekly, the weeks its ends cut from the rows; and the failed deployments'
+-- recovery times, read from those alone. A team's rows are read repository by repository
+-- (its repositories read once), all teams' ('*') by time alone; the bounds are written out,
+-- so that each read is an index range. A day lies in one week, so the days with a
+-- deployment add up.
 CREATE FUNCTION metrics.deployment_counts(p_team text, p_from timestamptz, p_to timestamptz)
-RETURNS TABLE (deployments bigint, deploy_days bigint, failed bigint, recovered bigint, rework bigint, fallback bigint)
+RETURNS TABLE (deployments bigint, deploy_days bigint, failed bigint, recovered bigint, rework bigint, fallback bigint,
+               recovery_s double precision[])
 LANGUAGE sql STABLE AS $$
+  WITH repos AS MATERIALIZED (
+    SELECT tr.repo_id FROM metrics.team_repos tr WHERE tr.team = p_team AND p_team <> '*'
+  ), edges AS (
+    SELECT o.day, o.failed, o.recovery_s, o.rework, o.is_fallback FROM metrics.deployment_outcomes o
+     WHERE p_team = '*' AND o.finished_at >= p_from AND o.finished_at < least(metrics.week_from(p_from), p_to)
+    UNION ALL
+    SELECT o.day, o.failed, o.recovery_s, o.rework, o.is_fallback FROM metrics.deployment_outcomes o
+     WHERE p_team = '*' AND o.finished_at < p_to
+       AND o.finished_at >= greatest(metrics.week_from(p_from), date_trunc('week', p_to, 'UTC'))
+    UNION ALL
+    SELECT o.day, o.failed, o.recovery_s, o.rework, o.is_fallback FROM repos r JOIN metrics.deployment_outcomes o ON o.repo_id = r.repo_id
+     WHERE o.finished_at >= p_from AND o.finished_at < least(metrics.week_from(p_from), p_to)
+    UNION ALL
+    SELECT o.day, o.failed, o.recovery_s, o.rework, o.is_fallback FROM repos r JOIN metrics.deployment_outcomes o ON o.repo_id = r.repo_id
+     WHERE o.finished_at < p_to
+       AND o.finished_at >= greatest(metrics.week_from(p_from), date_trunc('week', p_to, 'UTC'))
+  )
   SELECT coalesce(sum(x.deployments), 0)::bigint, coalesce(sum(x.deploy_days), 0)::bigint,
          coalesce(sum(x.failed), 0)::bigint, coalesce(sum(x.recovered), 0)::bigint,
-         coalesce(sum(x.rework), 0)::bigint, coalesce(sum(x.fallback), 0)::bigint
+         coalesce(sum(x.rework), 0)::bigint, coalesce(sum(x.fallback), 0)::bigint,
+         (SELECT percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY f.recovery_s)
+            FROM (SELECT o.recovery_s FROM metrics.deployment_outcomes o
+                   WHERE p_team = '*' AND o.failed AND o.finished_at >= p_from AND o.finished_at < p_to
+                  UNION ALL
+                  SELECT o.recovery_s FROM repos r JOIN metrics.deployment_outcomes o ON o.repo_id = r.repo_id
+                   WHERE o.failed AND o.finished_at >= p_from AND o.finished_at < p_to) f)
     FROM (SELECT w.deployments, w.deploy_days, w.failed_deployments AS failed, w.recovered_deployments AS recovered,
                  w.rework_deployments AS rework, w.fallback_deployments AS fallback
             FROM metrics.dora_weekly w
            WHERE w.team = p_team AND w.week >= metrics.week_from(p_from) AND w.week < date_trunc('week', p_to, 'UTC')
           UNION ALL
-          SELECT count(*), count(DISTINCT d.day), count(*) FILTER (WHERE d.failed),
-                 count(d.recovery_s) FILTER (WHERE d.failed), count(*) FILTER (WHERE d.rework),
-                 count(*) FILTER (WHERE d.is_fallback)
-            FROM metrics.team_deployments d
-           WHERE d.team = p_team AND d.finished_at >= p_from AND d.finished_at < least(metrics.week_from(p_from), p_to)
-          UNION ALL
-          SELECT count(*), count(DISTINCT d.day), count(*) FILTER (WHERE d.failed),
-                 count(d.recovery_s) FILTER (WHERE d.failed), count(*) FILTER (WHERE d.rework),
-                 count(*) FILTER (WHERE d.is_fallback)
-            FROM metrics.team_deployments d
-           WHERE d.team = p_team AND d.finished_at < p_to
-             AND d.finished_at >= greatest(metrics.week_from(p_from), date_trunc('week', p_to, 'UTC'))) x
+          SELECT count(*), count(DISTINCT e.day), count(*) FILTER (WHERE e.failed),
+                 count(e.recovery_s) FILTER (WHERE e.failed), count(*) FILTER (WHERE e.rework),
+                 count(*) FILTER (WHERE e.is_fallback)
+            FROM edges e) x
 $$;
 
 -- A kept table (metrics/refresh.ts), read again week by week: how many pull requests shipped

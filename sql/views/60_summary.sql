@@ -174,13 +174,8 @@ LANGUAGE sql STABLE AS $$
          (SELECT max(year) FROM metrics.dora_bands)
     FROM (SELECT round((extract(epoch FROM p_to - p_from) / 604800)::numeric, 2) AS weeks) wk
     LEFT JOIN LATERAL (
-      -- The counts from the weekly rollup and the weeks the period cuts; the recovery times
-      -- from the failed deployments alone.
-      SELECT c.deployments, c.deploy_days, c.failed, c.rework, c.fallback, r.rec
-        FROM metrics.deployment_counts(p_team, p_from, p_to) c,
-             LATERAL (SELECT percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY d.recovery_s) AS rec
-                        FROM metrics.team_deployments d
-                       WHERE d.team = p_team AND d.failed AND d.finished_at >= p_from AND d.finished_at < p_to) r) dep ON true
+      SELECT c.deployments, c.deploy_days, c.failed, c.rework, c.fallback, c.recovery_s AS rec
+        FROM metrics.deployment_counts(p_team, p_from, p_to) c) dep ON true
     LEFT JOIN LATERAL (
       -- The median over every week of the period, weeks without a deployment counting zero.
       -- The weeks whole within the period [a, b) are counted in metrics.dora_weekly, and only

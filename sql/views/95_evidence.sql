@@ -90,14 +90,23 @@ LANGUAGE sql STABLE AS $$
               FROM metrics.deployment_sources_weekly w
              WHERE w.team = p_team AND w.week >= metrics.week_from(p_from) AND w.week < date_trunc('week', p_to, 'UTC')
             UNION ALL
-            SELECT d.source, 1
-              FROM metrics.team_deployments d
-             WHERE d.team = p_team AND d.finished_at >= p_from AND d.finished_at < least(metrics.week_from(p_from), p_to)
+            SELECT o.source, 1
+              FROM metrics.deployment_outcomes o
+             WHERE p_team = '*' AND o.finished_at >= p_from AND o.finished_at < least(metrics.week_from(p_from), p_to)
             UNION ALL
-            SELECT d.source, 1
-              FROM metrics.team_deployments d
-             WHERE d.team = p_team AND d.finished_at < p_to
-               AND d.finished_at >= greatest(metrics.week_from(p_from), date_trunc('week', p_to, 'UTC'))) x
+            SELECT o.source, 1
+              FROM metrics.deployment_outcomes o
+             WHERE p_team = '*' AND o.finished_at < p_to
+               AND o.finished_at >= greatest(metrics.week_from(p_from), date_trunc('week', p_to, 'UTC'))
+            UNION ALL
+            SELECT o.source, 1
+              FROM repos r JOIN metrics.deployment_outcomes o ON o.repo_id = r.repo_id
+             WHERE p_team <> '*' AND o.finished_at >= p_from AND o.finished_at < least(metrics.week_from(p_from), p_to)
+            UNION ALL
+            SELECT o.source, 1
+              FROM repos r JOIN metrics.deployment_outcomes o ON o.repo_id = r.repo_id
+             WHERE p_team <> '*' AND o.finished_at < p_to
+               AND o.finished_at >= greatest(metrics.week_from(p_from), date_trunc('week', p_to, 'UTC'))) x
      GROUP BY 1
   ), dep AS (
     -- A deployment not recovered has no recovery time.
@@ -126,7 +135,7 @@ LANGUAGE sql STABLE AS $$
       FROM repos r CROSS JOIN LATERAL metrics.repo_environments(r.repo_id, p_from, p_to) e(environment)
   ), prs AS (
     -- The weeks whole within the period from metrics.pr_shipping_weekly, the weeks its ends
-    -- cut from the rows (as metrics.lead_time_counts).
+    -- cut from the rows (as metrics.lead_time_counts): a team's through its repositories.
     SELECT coalesce(sum(x.merged), 0)::bigint AS merged, coalesce(sum(x.shipped), 0)::bigint AS shipped,
            coalesce(sum(x.approximate), 0)::bigint AS approximate,
            coalesce(sum(x.merged) - sum(x.shipped), 0)::bigint AS never_deployed
@@ -135,12 +144,21 @@ LANGUAGE sql STABLE AS $$
              WHERE w.team = p_team AND w.week >= metrics.week_from(p_from) AND w.week < date_trunc('week', p_to, 'UTC')
             UNION ALL
             SELECT 1, (p.deployed_at IS NOT NULL)::int, (p.ship_method = 'approximate')::int
-              FROM metrics.team_pull_requests p
-             WHERE p.team = p_team AND p.merged_at >= p_from AND p.merged_at < least(metrics.week_from(p_from), p_to)
+              FROM metrics.pull_requests p
+             WHERE p_team = '*' AND p.merged_at >= p_from AND p.merged_at < least(metrics.week_from(p_from), p_to)
             UNION ALL
             SELECT 1, (p.deployed_at IS NOT NULL)::int, (p.ship_method = 'approximate')::int
-              FROM metrics.team_pull_requests p
-             WHERE p.team = p_team AND p.merged_at < p_to
+              FROM metrics.pull_requests p
+             WHERE p_team = '*' AND p.merged_at < p_to
+               AND p.merged_at >= greatest(metrics.week_from(p_from), date_trunc('week', p_to, 'UTC'))
+            UNION ALL
+            SELECT 1, (p.deployed_at IS NOT NULL)::int, (p.ship_method = 'approximate')::int
+              FROM repos r JOIN metrics.pull_requests p ON p.repo_id = r.repo_id
+             WHERE p_team <> '*' AND p.merged_at >= p_from AND p.merged_at < least(metrics.week_from(p_from), p_to)
+            UNION ALL
+            SELECT 1, (p.deployed_at IS NOT NULL)::int, (p.ship_method = 'approximate')::int
+              FROM repos r JOIN metrics.pull_requests p ON p.repo_id = r.repo_id
+             WHERE p_team <> '*' AND p.merged_at < p_to
                AND p.merged_at >= greatest(metrics.week_from(p_from), date_trunc('week', p_to, 'UTC'))) x
   ), lead AS (
     SELECT coalesce(sum(c.n), 0)::bigint AS shipped_in_period FROM metrics.lead_time_counts(p_team, p_from, p_to) c
@@ -241,9 +259,11 @@ LANGUAGE sql STABLE AS $$
     SELECT max(last_success_at) FILTER (WHERE source = 'github') AS github_at,
            max(last_success_at) FILTER (WHERE source = 'jira') AS jira_at
       FROM metrics.sync_freshness
-  ), repos AS (
-    SELECT count(*) AS n FROM metrics.repos r
+  ), repo_ids AS MATERIALIZED (
+    SELECT r.repo_id FROM metrics.repos r
      WHERE p_team = '*' OR r.repo_id IN (SELECT tr.repo_id FROM metrics.team_repos tr WHERE tr.team = p_team)
+  ), repos AS (
+    SELECT count(*) AS n FROM repo_ids
   ), prs AS (
     -- The weeks whole within the period from the weekly rollups (people's merges in
     -- metrics.pr_flow_weekly, bots' in metrics.pr_shipping_weekly), the weeks its ends cut
@@ -259,12 +279,21 @@ LANGUAGE sql STABLE AS $$
              WHERE w.team = p_team AND w.week >= metrics.week_from(p_from) AND w.week < date_trunc('week', p_to, 'UTC')
             UNION ALL
             SELECT (NOT p.is_bot)::int, p.is_bot::int, (NOT p.is_bot AND p.merged_without_review)::int
-              FROM metrics.team_pull_requests p
-             WHERE p.team = p_team AND p.merged_at >= p_from AND p.merged_at < least(metrics.week_from(p_from), p_to)
+              FROM metrics.pull_requests p
+             WHERE p_team = '*' AND p.merged_at >= p_from AND p.merged_at < least(metrics.week_from(p_from), p_to)
             UNION ALL
             SELECT (NOT p.is_bot)::int, p.is_bot::int, (NOT p.is_bot AND p.merged_without_review)::int
-              FROM metrics.team_pull_requests p
-             WHERE p.team = p_team AND p.merged_at < p_to
+              FROM metrics.pull_requests p
+             WHERE p_team = '*' AND p.merged_at < p_to
+               AND p.merged_at >= greatest(metrics.week_from(p_from), date_trunc('week', p_to, 'UTC'))
+            UNION ALL
+            SELECT (NOT p.is_bot)::int, p.is_bot::int, (NOT p.is_bot AND p.merged_without_review)::int
+              FROM repo_ids r JOIN metrics.pull_requests p ON p.repo_id = r.repo_id
+             WHERE p_team <> '*' AND p.merged_at >= p_from AND p.merged_at < least(metrics.week_from(p_from), p_to)
+            UNION ALL
+            SELECT (NOT p.is_bot)::int, p.is_bot::int, (NOT p.is_bot AND p.merged_without_review)::int
+              FROM repo_ids r JOIN metrics.pull_requests p ON p.repo_id = r.repo_id
+             WHERE p_team <> '*' AND p.merged_at < p_to
                AND p.merged_at >= greatest(metrics.week_from(p_from), date_trunc('week', p_to, 'UTC'))) x
   ), projects AS (
     SELECT coalesce(array_agg(tp.project_key ORDER BY tp.project_key), '{}') AS keys

@@ -5,10 +5,11 @@ import { testWorld } from '../support/github.js';
 import { loadWorld } from '../support/loaded.js';
 
 /**
- * The counts of a period (deployments, the days with one, failures, recoveries, rework, where
- * deployments were read from, pull requests shipped, merged and what became of them) read the
- * weeks whole within the period from weekly rollups and only the weeks its ends cut from the
- * rows. Whatever the period, they must be what counting its rows gives.
+ * The counts of a period (deployments, the days with one, failures, recoveries and their
+ * times, rework, where deployments were read from, pull requests shipped, merged and what
+ * became of them) read the weeks whole within the period from weekly rollups and only the
+ * weeks its ends cut from the rows. Whatever the period, they must be what counting its rows
+ * gives.
  */
 
 const END = Date.parse('2026-12-06T10:00:00Z'); // any instant: the answers are compared with each other
@@ -35,7 +36,8 @@ const DEPLOYMENTS = `
          count(*) FILTER (WHERE failed)::bigint AS failed,
          count(recovery_s) FILTER (WHERE failed)::bigint AS recovered,
          count(*) FILTER (WHERE rework)::bigint AS rework,
-         count(*) FILTER (WHERE is_fallback)::bigint AS fallback
+         count(*) FILTER (WHERE is_fallback)::bigint AS fallback,
+         percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY recovery_s) FILTER (WHERE failed) AS recovery_s
     FROM metrics.team_deployments WHERE team = $1 AND finished_at >= $2 AND finished_at < $3`;
 const SOURCES = `
   SELECT coalesce(jsonb_object_agg(source, n), '{}') AS by_source
