@@ -78,14 +78,15 @@ GRANT EXECUTE ON FUNCTION metrics.quick_check_of(numeric, numeric, numeric, nume
 -- Exact percentiles of a long period without sorting all of it.
 --
 -- A percentile of two years of a large organisation sorts every value of the period (some
--- 300,000 lead times or stage durations at a million pull requests, ~35 ms a sort). The
+-- 300,000 stage durations at a million pull requests, ~35 ms a sort). The
 -- weekly rollups already hold each week's percentile, and the period's lies among the
 -- weeks': one pass counts the values below the 10th percentile of the weeks' and keeps, in
 -- order, those up to their 90th (a few in a hundred of an organisation's values), and the
 -- percentile is read from them. The answer is exactly percentile_cont's (same ranks, same
 -- interpolation). When the ranks it needs fall outside what was kept (weeks far apart, a
 -- rollup older than the rows, a period without a whole week), the period is sorted as
--- before: the range only decides how fast, never what.
+-- before: the range only decides how fast, never what. The lead times find their range from
+-- counts per bin of values instead (metrics.lead_time_bins), and read only its rows.
 -- The p-th percentile, as percentile_cont computes it, of n values of which `below` lie
 -- under a range and `kept` (sorted) are those in it; NULL when n is 0 or the ranks fall
 -- outside the range.

@@ -449,7 +449,8 @@ $$;
 
 -- A kept table (metrics/refresh.ts), read again week by week: how many pull requests shipped
 -- in a week had a lead time in each bin of metrics.duration_bin (-1: none known). From it
--- metrics.dora_summary finds a period's lead-time percentiles without reading its rows.
+-- metrics.dora_summary finds in which bin each lead-time percentile of a period lies, and
+-- reads only those bins' rows.
 CREATE FUNCTION metrics.lead_time_bins_rows(scope_week timestamptz[])
 RETURNS TABLE (team text, week timestamptz, bin integer, prs bigint)
 LANGUAGE sql STABLE

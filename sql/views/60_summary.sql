@@ -198,10 +198,13 @@ LANGUAGE sql STABLE AS $$
                      AND d.finished_at >= greatest(g, p_from) AND d.finished_at < least(g + interval '7 days', p_to)) x
         ) pw ON true) med ON true
     LEFT JOIN LATERAL (
-      -- The three lead-time percentiles, exact, without reading the period's rows: the counts
-      -- per bin (metrics.lead_time_counts) say in which bin each percentile's two ranks lie and
-      -- how many values lie below; only those bins' rows are read (by index) and sorted, a
-      -- team's repository by repository, all teams' by time alone.
+      -- The three lead-time percentiles, exact: the counts per bin (metrics.lead_time_counts)
+      -- say in which bin each percentile's two ranks lie and how many values lie below; only
+      -- those bins' rows of the period are read (by index) and sorted, a team's repository by
+      -- repository, all teams' by time alone. Read while a refresh has rewritten the rows and
+      -- not yet the bins, the two can disagree: when a bin's rows are not as many as its count,
+      -- a rank falls outside them or the bins hold no lead time, the period's rows are sorted
+      -- instead (none, mostly).
       WITH repos AS MATERIALIZED (
         SELECT tr.repo_id FROM metrics.team_repos tr WHERE tr.team = p_team AND p_team <> '*'
       ), counts AS (
@@ -214,21 +217,31 @@ LANGUAGE sql STABLE AS $$
                (SELECT b.bin FROM bins b WHERE floor(q.p * (b.valued - 1)) < b.below + b.n ORDER BY b.bin LIMIT 1) AS lo,
                (SELECT b.bin FROM bins b WHERE ceil(q.p * (b.valued - 1)) < b.below + b.n ORDER BY b.bin LIMIT 1) AS hi
           FROM unnest(ARRAY[0.5, 0.75, 0.9]::double precision[]) WITH ORDINALITY q(p, i)
+      ), fast AS (
+        SELECT CASE WHEN max(r.n) > 0 THEN array_agg(metrics.percentile_in_range(r.p, r.n::bigint, k.below, k.kept) ORDER BY r.i) END AS lt,
+               coalesce(bool_or(coalesce(cardinality(k.kept), 0) <> k.binned), true) AS stale
+          FROM ranks r
+          CROSS JOIN LATERAL (
+            SELECT (SELECT b.below FROM bins b WHERE b.bin = r.lo)::bigint AS below,
+                   (SELECT sum(b.n) FROM bins b WHERE b.bin IN (r.lo, r.hi)) AS binned,
+                   array_agg(p.lead_time_s ORDER BY p.lead_time_s) AS kept
+              FROM (SELECT p.lead_time_s FROM metrics.pull_requests p
+                     WHERE p_team = '*' AND metrics.duration_bin(p.lead_time_s) = ANY (ARRAY[r.lo, r.hi])
+                       AND p.deployed_at >= p_from AND p.deployed_at < p_to
+                    UNION ALL
+                    SELECT p.lead_time_s FROM repos rp JOIN metrics.pull_requests p ON p.repo_id = rp.repo_id
+                     WHERE metrics.duration_bin(p.lead_time_s) = ANY (ARRAY[r.lo, r.hi])
+                       AND p.deployed_at >= p_from AND p.deployed_at < p_to) p
+             WHERE r.n > 0) k
       )
       SELECT coalesce((SELECT sum(n) FROM counts), 0)::bigint AS prs_shipped,
-             CASE WHEN max(r.n) > 0 THEN array_agg(metrics.percentile_in_range(r.p, r.n::bigint, k.below, k.kept) ORDER BY r.i) END AS lt
-        FROM ranks r
-        CROSS JOIN LATERAL (
-          SELECT (SELECT b.below FROM bins b WHERE b.bin = r.lo)::bigint AS below,
-                 array_agg(p.lead_time_s ORDER BY p.lead_time_s) AS kept
-            FROM (SELECT p.lead_time_s FROM metrics.pull_requests p
-                   WHERE p_team = '*' AND metrics.duration_bin(p.lead_time_s) = ANY (ARRAY[r.lo, r.hi])
-                     AND p.deployed_at >= p_from AND p.deployed_at < p_to
-                  UNION ALL
-                  SELECT p.lead_time_s FROM repos rp JOIN metrics.pull_requests p ON p.repo_id = rp.repo_id
-                   WHERE metrics.duration_bin(p.lead_time_s) = ANY (ARRAY[r.lo, r.hi])
-                     AND p.deployed_at >= p_from AND p.deployed_at < p_to) p
-           WHERE r.n > 0) k) lead ON true
+             CASE WHEN f.stale OR array_position(f.lt, NULL) IS NOT NULL THEN x.lt ELSE f.lt END AS lt
+        FROM fast f
+        LEFT JOIN LATERAL (
+          SELECT percentile_cont(ARRAY[0.5, 0.75, 0.9]) WITHIN GROUP (ORDER BY p.lead_time_s) AS lt
+            FROM metrics.team_pull_requests p
+           WHERE (f.stale OR array_position(f.lt, NULL) IS NOT NULL)
+             AND p.team = p_team AND p.deployed_at >= p_from AND p.deployed_at < p_to) x ON true) lead ON true
 $$;
 
 -- DORA's 2025 Quick Check of a team's period: metrics.quick_check_of over dora_summary's

@@ -25,6 +25,8 @@ function periods(): [Date, Date][] {
     [monday, new Date(monday.getTime() + 14 * DAY)],
     [new Date(monday.getTime() + 2 * DAY), new Date(monday.getTime() + 7 * DAY)],
     [new Date(monday.getTime() + DAY), new Date(monday.getTime() + 3 * DAY)],
+    [monday, new Date(monday.getTime() + 2.5 * DAY)],
+    [new Date(monday.getTime() + DAY + 3 * HOUR), new Date(monday.getTime() + DAY + 9 * HOUR)],
     [at(63, 13), at(20, 2)],
     [at(10, 1), at(3)],
     [at(400), at(200)],
