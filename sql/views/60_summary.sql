@@ -239,9 +239,12 @@ LANGUAGE sql STABLE AS $$
         FROM fast f
         LEFT JOIN LATERAL (
           SELECT percentile_cont(ARRAY[0.5, 0.75, 0.9]) WITHIN GROUP (ORDER BY p.lead_time_s) AS lt
-            FROM metrics.team_pull_requests p
-           WHERE (f.stale OR array_position(f.lt, NULL) IS NOT NULL)
-             AND p.team = p_team AND p.deployed_at >= p_from AND p.deployed_at < p_to) x ON true) lead ON true
+            FROM (SELECT p.lead_time_s FROM metrics.pull_requests p
+                   WHERE p_team = '*' AND p.deployed_at >= p_from AND p.deployed_at < p_to
+                  UNION ALL
+                  SELECT p.lead_time_s FROM repos rp JOIN metrics.pull_requests p ON p.repo_id = rp.repo_id
+                   WHERE p.deployed_at >= p_from AND p.deployed_at < p_to) p
+           WHERE f.stale OR array_position(f.lt, NULL) IS NOT NULL) x ON true) lead ON true
 $$;
 
 -- DORA's 2025 Quick Check of a team's period: metrics.quick_check_of over dora_summary's
