@@ -475,10 +475,8 @@ RETURNS timestamptz[]
 LANGUAGE sql STABLE
 BEGIN ATOMIC
   SELECT metrics.refresh_changed_periods(since,
-           CASE WHEN metrics.refresh_rewrote_all(run, 'pull_requests')
-                THEN NULL
-                ELSE metrics.refresh_changed_times(run, 'pull_requests', 'pr_id', 'deployed_at',
-                                                   ARRAY['repo_id', 'deployed_at', 'lead_time_s']) END,
+           metrics.refresh_changed_times(run, 'pull_requests', 'pr_id', 'deployed_at',
+                                         ARRAY['repo_id', 'deployed_at', 'lead_time_s']),
            'week');
 END;
 

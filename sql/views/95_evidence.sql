@@ -59,10 +59,8 @@ RETURNS timestamptz[]
 LANGUAGE sql STABLE
 BEGIN ATOMIC
   SELECT metrics.refresh_changed_periods(since,
-           CASE WHEN metrics.refresh_rewrote_all(run, 'pull_requests')
-                THEN NULL
-                ELSE metrics.refresh_changed_times(run, 'pull_requests', 'pr_id', 'merged_at',
-                                                   ARRAY['repo_id', 'merged_at', 'deployed_at', 'ship_method', 'is_bot']) END,
+           metrics.refresh_changed_times(run, 'pull_requests', 'pr_id', 'merged_at',
+                                         ARRAY['repo_id', 'merged_at', 'deployed_at', 'ship_method', 'is_bot']),
            'week');
 END;
 
