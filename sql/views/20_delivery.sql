@@ -208,26 +208,28 @@ WITH prs AS (
      AND (scope_pr_id IS NULL OR p.id = ANY (scope_pr_id))
 ), reaches AS (
   -- The deployments that moved a repository's reach forward: reach grows strictly along
-  -- them, so the first deployment containing a position is the advance that reached it.
-  SELECT d.repo_id, array_agg(d.reach ORDER BY d.reach) AS reaches
+  -- them, so the first deployment containing a position is the advance that reached it. Each
+  -- advance's deployment, time and baseline beside its reach, in the same order: a merge
+  -- commit's deployment is then read off by its place, with no join back to the deployments.
+  SELECT d.repo_id, array_agg(d.reach ORDER BY d.reach) AS reaches, array_agg(d.id ORDER BY d.reach) AS ids,
+         array_agg(d.finished_at ORDER BY d.reach) AS finished, array_agg(d.baseline ORDER BY d.reach) AS baselines
     FROM metrics.deployments d
    WHERE d.reach IS NOT NULL AND (d.prev_reach IS NULL OR d.reach > d.prev_reach)
      AND (scope_pr_id IS NULL OR d.repo_id IN (SELECT prs.repo_id FROM prs))
    GROUP BY d.repo_id
-), covering AS MATERIALIZED (
-  -- The reach of the advance that reached each merge commit: width_bucket counts (by binary
-  -- search) the advances short of it.
-  SELECT prs.pr_id, prs.repo_id, rs.reaches[width_bucket(prs.merge_position - 1, rs.reaches) + 1] AS reach
+), covering AS (
+  -- The place of the advance that reached each merge commit: width_bucket counts (by binary
+  -- search) the advances short of it. Past the last advance, not shipped yet.
+  SELECT prs.pr_id, prs.repo_id, width_bucket(prs.merge_position - 1, rs.reaches) + 1 AS k, rs.ids, rs.finished, rs.baselines
     FROM prs
     JOIN reaches rs ON rs.repo_id = prs.repo_id
    WHERE prs.merge_position IS NOT NULL
 ), by_history AS (
-  SELECT c.pr_id, d.id AS deployment_id, d.finished_at, d.baseline
+  SELECT c.pr_id, c.repo_id, c.ids[c.k] AS deployment_id, c.finished[c.k] AS finished_at, c.baselines[c.k] AS baseline
     FROM covering c
-    JOIN metrics.deployments d ON d.repo_id = c.repo_id AND d.reach = c.reach
-   WHERE d.prev_reach IS NULL OR d.reach > d.prev_reach
+   WHERE c.k <= cardinality(c.ids)
 ), by_branch AS (
-  SELECT DISTINCT ON (pc.pr_id) pc.pr_id, d.id AS deployment_id, d.finished_at, d.baseline
+  SELECT DISTINCT ON (pc.pr_id) pc.pr_id, prs.repo_id, d.id AS deployment_id, d.finished_at, d.baseline
     FROM metrics.deployments d
     JOIN source.github_compares cmp ON cmp.repo_id = d.repo_id AND cmp.head_oid = d.sha
     JOIN source.github_pr_commits pc ON pc.oid = ANY (cmp.ahead_oids)
@@ -235,7 +237,7 @@ WITH prs AS (
    WHERE d.off_history
    ORDER BY pc.pr_id, d.finished_at
 ), by_time AS (
-  SELECT prs.pr_id, d.id AS deployment_id, d.finished_at, d.baseline
+  SELECT prs.pr_id, prs.repo_id, d.id AS deployment_id, d.finished_at, d.baseline
     FROM prs
     CROSS JOIN LATERAL (
       SELECT d.id, d.finished_at, d.baseline
@@ -246,20 +248,19 @@ WITH prs AS (
    WHERE prs.merge_position IS NULL
 ), by_position AS (
   -- At most one of these per PR (its merge commit is on the history or it is not).
-  SELECT pr_id, deployment_id, finished_at, baseline, 'history'::text AS method FROM by_history
-  UNION ALL SELECT pr_id, deployment_id, finished_at, baseline, 'approximate' FROM by_time
+  SELECT pr_id, repo_id, deployment_id, finished_at, baseline, 'history'::text AS method FROM by_history
+  UNION ALL SELECT pr_id, repo_id, deployment_id, finished_at, baseline, 'approximate' FROM by_time
 ), first_one AS (
   -- The earliest candidate; only PRs shipped from a branch have two.
   SELECT * FROM by_position bp WHERE NOT EXISTS (SELECT 1 FROM by_branch bb WHERE bb.pr_id = bp.pr_id)
   UNION ALL
-  (SELECT DISTINCT ON (pr_id) pr_id, deployment_id, finished_at, baseline, method
+  (SELECT DISTINCT ON (pr_id) pr_id, repo_id, deployment_id, finished_at, baseline, method
      FROM (SELECT * FROM by_position bp WHERE EXISTS (SELECT 1 FROM by_branch bb WHERE bb.pr_id = bp.pr_id)
-           UNION ALL SELECT pr_id, deployment_id, finished_at, baseline, 'compare' FROM by_branch) c
+           UNION ALL SELECT pr_id, repo_id, deployment_id, finished_at, baseline, 'compare' FROM by_branch) c
     ORDER BY pr_id, finished_at, method)
 )
-SELECT f.pr_id, p.repo_id, f.deployment_id, f.finished_at AS deployed_at, f.method
+SELECT f.pr_id, f.repo_id, f.deployment_id, f.finished_at AS deployed_at, f.method
   FROM first_one f
-  JOIN prs p ON p.pr_id = f.pr_id
  WHERE NOT f.baseline;
 END;
 
