@@ -405,27 +405,31 @@ CREATE UNIQUE INDEX deployment_sources_weekly_key ON metrics.deployment_sources_
 -- recovery times, read from those alone. A team's rows are read repository by repository
 -- (its repositories read once), all teams' ('*') by time alone; the bounds are written out,
 -- so that each read is an index range. A day lies in one week, so the days with a
--- deployment add up.
+-- deployment add up. The cut weeks with a deployment and how many each holds within the
+-- period, in order, are given too: with the whole weeks' counts they make the weekly counts
+-- of the period (metrics.dora_summary's median).
 CREATE FUNCTION metrics.deployment_counts(p_team text, p_from timestamptz, p_to timestamptz)
 RETURNS TABLE (deployments bigint, deploy_days bigint, failed bigint, recovered bigint, rework bigint, fallback bigint,
-               recovery_s double precision[])
+               recovery_s double precision[], cut_weeks timestamptz[], cut_deployments bigint[])
 LANGUAGE sql STABLE AS $$
   WITH repos AS MATERIALIZED (
     SELECT tr.repo_id FROM metrics.team_repos tr WHERE tr.team = p_team AND p_team <> '*'
   ), edges AS (
-    SELECT o.day, o.failed, o.recovery_s, o.rework, o.is_fallback FROM metrics.deployment_outcomes o
+    SELECT o.week, o.day, o.failed, o.recovery_s, o.rework, o.is_fallback FROM metrics.deployment_outcomes o
      WHERE p_team = '*' AND o.finished_at >= p_from AND o.finished_at < least(metrics.week_from(p_from), p_to)
     UNION ALL
-    SELECT o.day, o.failed, o.recovery_s, o.rework, o.is_fallback FROM metrics.deployment_outcomes o
+    SELECT o.week, o.day, o.failed, o.recovery_s, o.rework, o.is_fallback FROM metrics.deployment_outcomes o
      WHERE p_team = '*' AND o.finished_at < p_to
        AND o.finished_at >= greatest(metrics.week_from(p_from), date_trunc('week', p_to, 'UTC'))
     UNION ALL
-    SELECT o.day, o.failed, o.recovery_s, o.rework, o.is_fallback FROM repos r JOIN metrics.deployment_outcomes o ON o.repo_id = r.repo_id
+    SELECT o.week, o.day, o.failed, o.recovery_s, o.rework, o.is_fallback FROM repos r JOIN metrics.deployment_outcomes o ON o.repo_id = r.repo_id
      WHERE o.finished_at >= p_from AND o.finished_at < least(metrics.week_from(p_from), p_to)
     UNION ALL
-    SELECT o.day, o.failed, o.recovery_s, o.rework, o.is_fallback FROM repos r JOIN metrics.deployment_outcomes o ON o.repo_id = r.repo_id
+    SELECT o.week, o.day, o.failed, o.recovery_s, o.rework, o.is_fallback FROM repos r JOIN metrics.deployment_outcomes o ON o.repo_id = r.repo_id
      WHERE o.finished_at < p_to
        AND o.finished_at >= greatest(metrics.week_from(p_from), date_trunc('week', p_to, 'UTC'))
+  ), cut AS (
+    SELECT e.week, count(*) AS n FROM edges e GROUP BY e.week
   )
   SELECT coalesce(sum(x.deployments), 0)::bigint, coalesce(sum(x.deploy_days), 0)::bigint,
          coalesce(sum(x.failed), 0)::bigint, coalesce(sum(x.recovered), 0)::bigint,
@@ -435,7 +439,8 @@ LANGUAGE sql STABLE AS $$
                    WHERE p_team = '*' AND o.failed AND o.finished_at >= p_from AND o.finished_at < p_to
                   UNION ALL
                   SELECT o.recovery_s FROM repos r JOIN metrics.deployment_outcomes o ON o.repo_id = r.repo_id
-                   WHERE o.failed AND o.finished_at >= p_from AND o.finished_at < p_to) f)
+                   WHERE o.failed AND o.finished_at >= p_from AND o.finished_at < p_to) f),
+         (SELECT array_agg(c.week ORDER BY c.week) FROM cut c), (SELECT array_agg(c.n ORDER BY c.week) FROM cut c)
     FROM (SELECT w.deployments, w.deploy_days, w.failed_deployments AS failed, w.recovered_deployments AS recovered,
                  w.rework_deployments AS rework, w.fallback_deployments AS fallback
             FROM metrics.dora_weekly w

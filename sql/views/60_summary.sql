@@ -174,29 +174,22 @@ LANGUAGE sql STABLE AS $$
          (SELECT max(year) FROM metrics.dora_bands)
     FROM (SELECT round((extract(epoch FROM p_to - p_from) / 604800)::numeric, 2) AS weeks) wk
     LEFT JOIN LATERAL (
-      SELECT c.deployments, c.deploy_days, c.failed, c.rework, c.fallback, c.recovery_s AS rec
+      SELECT c.deployments, c.deploy_days, c.failed, c.rework, c.fallback, c.recovery_s AS rec, c.cut_weeks,
+             c.cut_deployments
         FROM metrics.deployment_counts(p_team, p_from, p_to) c) dep ON true
     LEFT JOIN LATERAL (
       -- The median over every week of the period, weeks without a deployment counting zero.
-      -- The weeks whole within the period [a, b) are counted in metrics.dora_weekly, and only
-      -- the weeks its ends cut are counted from the rows: read whole, the rows of two years of
-      -- the whole organisation took 40 ms of a tile.
-      SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY coalesce(pw.n, 0))::numeric AS median_per_week
-        FROM (SELECT metrics.week_from(p_from) AS a, date_trunc('week', p_to, 'UTC') AS b) w
-        CROSS JOIN LATERAL generate_series(date_trunc('week', p_from, 'UTC'),
-                                           date_trunc('week', p_to - interval '1 microsecond', 'UTC'), interval '1 week') g
-        CROSS JOIN LATERAL (SELECT g >= w.a AND g < w.b AS whole) k
-        LEFT JOIN LATERAL (
-          SELECT sum(x.n) AS n
-            FROM (SELECT dw.deployments AS n
-                    FROM metrics.dora_weekly dw
-                   WHERE k.whole AND dw.team = p_team AND dw.week = g
-                  UNION ALL
-                  SELECT count(*)
-                    FROM metrics.team_deployments d
-                   WHERE NOT k.whole AND d.team = p_team
-                     AND d.finished_at >= greatest(g, p_from) AND d.finished_at < least(g + interval '7 days', p_to)) x
-        ) pw ON true) med ON true
+      -- The weeks whole within the period are counted in metrics.dora_weekly (one range of
+      -- it), the weeks its ends cut by metrics.deployment_counts from the rows: read whole,
+      -- the rows of two years of the whole organisation took 40 ms of a tile, and a week read
+      -- at a time, every team against its previous two years 0.7 ms a period.
+      SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY coalesce(dw.deployments, c.n, 0))::numeric AS median_per_week
+        FROM generate_series(date_trunc('week', p_from, 'UTC'),
+                             date_trunc('week', p_to - interval '1 microsecond', 'UTC'), interval '1 week') g
+        LEFT JOIN metrics.dora_weekly dw
+               ON dw.team = p_team AND dw.week = g
+              AND dw.week >= metrics.week_from(p_from) AND dw.week < date_trunc('week', p_to, 'UTC')
+        LEFT JOIN unnest(dep.cut_weeks, dep.cut_deployments) c(week, n) ON c.week = g) med ON true
     LEFT JOIN LATERAL (
       -- The three lead-time percentiles, exact: the counts per bin (metrics.lead_time_counts)
       -- say in which bin each percentile's two ranks lie and how many values lie below; only

@@ -6,9 +6,9 @@ import { loadWorld } from '../support/loaded.js';
 
 /**
  * The counts of a period (deployments, the days with one, failures, recoveries and their
- * times, rework, where deployments were read from, pull requests shipped, merged and what
- * became of them) read the weeks whole within the period from weekly rollups and only the
- * weeks its ends cut from the rows. Whatever the period, they must be what counting its rows
+ * times, rework, the weekly counts whose median is a tile's, where deployments were read
+ * from, pull requests shipped, merged and what became of them) read the weeks whole within
+ * the period from weekly rollups and only the weeks its ends cut from the rows. Whatever the period, they must be what counting its rows
  * gives.
  */
 
@@ -34,13 +34,28 @@ function periods(): [Date, Date][] {
 }
 
 const DEPLOYMENTS = `
+  WITH cut AS (
+    -- The weeks not whole within the period, with how many deployments each holds within it.
+    SELECT date_trunc('week', finished_at, 'UTC') AS week, count(*)::bigint AS n
+      FROM metrics.team_deployments WHERE team = $1 AND finished_at >= $2 AND finished_at < $3
+     GROUP BY 1
+    HAVING date_trunc('week', finished_at, 'UTC') < $2 OR date_trunc('week', finished_at, 'UTC') + interval '7 days' > $3
+  )
   SELECT count(*)::bigint AS deployments, count(DISTINCT day)::bigint AS deploy_days,
          count(*) FILTER (WHERE failed)::bigint AS failed,
          count(recovery_s) FILTER (WHERE failed)::bigint AS recovered,
          count(*) FILTER (WHERE rework)::bigint AS rework,
          count(*) FILTER (WHERE is_fallback)::bigint AS fallback,
-         percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY recovery_s) FILTER (WHERE failed) AS recovery_s
+         percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY recovery_s) FILTER (WHERE failed) AS recovery_s,
+         (SELECT array_agg(week ORDER BY week) FROM cut) AS cut_weeks,
+         (SELECT array_agg(n ORDER BY week) FROM cut) AS cut_deployments
     FROM metrics.team_deployments WHERE team = $1 AND finished_at >= $2 AND finished_at < $3`;
+const MEDIAN_PER_WEEK = `
+  SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY coalesce(x.n, 0))::numeric AS median_deployments_per_week
+    FROM generate_series(date_trunc('week', $2::timestamptz, 'UTC'),
+                         date_trunc('week', $3::timestamptz - interval '1 microsecond', 'UTC'), interval '1 week') g
+    LEFT JOIN (SELECT date_trunc('week', finished_at, 'UTC') AS week, count(*) AS n FROM metrics.team_deployments
+                WHERE team = $1 AND finished_at >= $2 AND finished_at < $3 GROUP BY 1) x ON x.week = g`;
 const SOURCES = `
   SELECT coalesce(jsonb_object_agg(source, n), '{}') AS by_source
     FROM (SELECT source, count(*) AS n FROM metrics.team_deployments
@@ -75,6 +90,11 @@ describe('counts of a period read from weekly rollups and the weeks it cuts', ()
         const p = [team, from, to];
         const counts = (await t.db.query('SELECT * FROM metrics.deployment_counts($1, $2, $3)', p)).rows;
         expect(counts).toEqual((await t.db.query(DEPLOYMENTS, p)).rows);
+        const { rows: median } = await t.db.query(
+          'SELECT median_deployments_per_week FROM metrics.dora_summary($1, $2, $3)',
+          p,
+        );
+        expect(median).toEqual((await t.db.query(MEDIAN_PER_WEEK, p)).rows);
         const { rows: shipped } = await t.db.query<{ n: string }>(
           'SELECT coalesce(sum(n), 0)::bigint AS n FROM metrics.lead_time_counts($1, $2, $3)',
           p,
