@@ -208,26 +208,26 @@ WITH prs AS (
      AND (scope_pr_id IS NULL OR p.id = ANY (scope_pr_id))
 ), reaches AS (
   -- The deployments that moved a repository's reach forward: reach grows strictly along
-  -- them, so the first deployment containing a position is the advance that reached it. Each
-  -- advance's deployment, time and baseline beside its reach, in the same order: a merge
-  -- commit's deployment is then read off by its place, with no join back to the deployments.
-  SELECT d.repo_id, array_agg(d.reach ORDER BY d.reach) AS reaches, array_agg(d.id ORDER BY d.reach) AS ids,
-         array_agg(d.finished_at ORDER BY d.reach) AS finished, array_agg(d.baseline ORDER BY d.reach) AS baselines
+  -- them, so the first deployment containing a position is the advance that reached it.
+  SELECT d.repo_id, array_agg(d.reach ORDER BY d.reach) AS reaches
     FROM metrics.deployments d
    WHERE d.reach IS NOT NULL AND (d.prev_reach IS NULL OR d.reach > d.prev_reach)
      AND (scope_pr_id IS NULL OR d.repo_id IN (SELECT prs.repo_id FROM prs))
    GROUP BY d.repo_id
-), covering AS (
-  -- The place of the advance that reached each merge commit: width_bucket counts (by binary
-  -- search) the advances short of it. Past the last advance, not shipped yet.
-  SELECT prs.pr_id, prs.repo_id, width_bucket(prs.merge_position - 1, rs.reaches) + 1 AS k, rs.ids, rs.finished, rs.baselines
+), covering AS MATERIALIZED (
+  -- The reach of the advance that reached each merge commit: width_bucket counts (by binary
+  -- search) the advances short of it. Past the last advance, none: not shipped yet. (The
+  -- deployment is joined by its reach, not read off an array of the advances' ids beside
+  -- the reaches: an element of an array of text is found by walking those before it.)
+  SELECT prs.pr_id, prs.repo_id, rs.reaches[width_bucket(prs.merge_position - 1, rs.reaches) + 1] AS reach
     FROM prs
     JOIN reaches rs ON rs.repo_id = prs.repo_id
    WHERE prs.merge_position IS NOT NULL
 ), by_history AS (
-  SELECT c.pr_id, c.repo_id, c.ids[c.k] AS deployment_id, c.finished[c.k] AS finished_at, c.baselines[c.k] AS baseline
+  SELECT c.pr_id, c.repo_id, d.id AS deployment_id, d.finished_at, d.baseline
     FROM covering c
-   WHERE c.k <= cardinality(c.ids)
+    JOIN metrics.deployments d ON d.repo_id = c.repo_id AND d.reach = c.reach
+   WHERE d.prev_reach IS NULL OR d.reach > d.prev_reach
 ), by_branch AS (
   SELECT DISTINCT ON (pc.pr_id) pc.pr_id, prs.repo_id, d.id AS deployment_id, d.finished_at, d.baseline
     FROM metrics.deployments d
