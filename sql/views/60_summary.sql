@@ -179,10 +179,10 @@ LANGUAGE sql STABLE AS $$
         FROM metrics.deployment_counts(p_team, p_from, p_to) c) dep ON true
     LEFT JOIN LATERAL (
       -- The median over every week of the period, weeks without a deployment counting zero.
-      -- The weeks whole within the period are counted in metrics.dora_weekly (one range of
-      -- it), the weeks its ends cut by metrics.deployment_counts from the rows: read whole,
-      -- the rows of two years of the whole organisation took 40 ms of a tile, and a week read
-      -- at a time, every team against its previous two years 0.7 ms a period.
+      -- The weeks whole within the period are counted in metrics.dora_weekly, read as one
+      -- range (a week at a time, each week cost a subplan); the weeks its ends cut come from
+      -- metrics.deployment_counts, which reads their rows already. Read whole, the rows of two
+      -- years of the whole organisation took 40 ms of a tile.
       SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY coalesce(dw.deployments, c.n, 0))::numeric AS median_per_week
         FROM generate_series(date_trunc('week', p_from, 'UTC'),
                              date_trunc('week', p_to - interval '1 microsecond', 'UTC'), interval '1 week') g

@@ -8,8 +8,8 @@ import { loadWorld } from '../support/loaded.js';
  * The counts of a period (deployments, the days with one, failures, recoveries and their
  * times, rework, the weekly counts whose median is a tile's, where deployments were read
  * from, pull requests shipped, merged and what became of them) read the weeks whole within
- * the period from weekly rollups and only the weeks its ends cut from the rows. Whatever the period, they must be what counting its rows
- * gives.
+ * the period from weekly rollups and only the weeks its ends cut from the rows. Whatever the
+ * period, they must be what counting its rows gives.
  */
 
 const END = Date.parse('2026-12-06T10:00:00Z'); // any instant: the answers are compared with each other
@@ -85,11 +85,16 @@ describe('counts of a period read from weekly rollups and the weeks it cuts', ()
   it('are the rows’ counts for every team and period', async () => {
     let deployed = 0;
     let bots = 0;
+    let cutDeployments = 0;
     for (const team of teams)
       for (const [from, to] of periods()) {
         const p = [team, from, to];
         const counts = (await t.db.query('SELECT * FROM metrics.deployment_counts($1, $2, $3)', p)).rows;
         expect(counts).toEqual((await t.db.query(DEPLOYMENTS, p)).rows);
+        cutDeployments += ((counts[0]!.cut_deployments as string[] | null) ?? []).reduce(
+          (a, n) => a + Number(n),
+          0,
+        );
         const { rows: median } = await t.db.query(
           'SELECT median_deployments_per_week FROM metrics.dora_summary($1, $2, $3)',
           p,
@@ -139,5 +144,7 @@ describe('counts of a period read from weekly rollups and the weeks it cuts', ()
     // The world gives the comparisons something to count.
     expect(deployed).toBeGreaterThan(100);
     expect(bots).toBeGreaterThan(0);
+    // The weeks the periods cut held deployments: their counts were compared, not two empty lists.
+    expect(cutDeployments).toBeGreaterThan(10);
   }, 120_000);
 });
