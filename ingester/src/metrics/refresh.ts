@@ -212,6 +212,10 @@ const SESSION_SETTINGS: [string, string][] = [
   // The views are refreshed side by side already; a parallel plan would rebuild each
   // hash table in every worker.
   ['max_parallel_workers_per_gather', '0'],
+  // Nor an index in parallel: its workers sort apart and the leader merges their runs, more
+  // work on cores the other connection is using (a first refresh of a million pull requests,
+  // in turns: 57–58 s without, 62–71 s with).
+  ['max_parallel_maintenance_workers', '0'],
 ];
 
 /**
@@ -510,7 +514,7 @@ async function rowCount(client: Client, name: string): Promise<number> {
 /**
  * An empty table's rows, written in the scope column's order (a repository's, an issue's rows
  * lie together) unless that column is unique, when there is nothing to keep together and the
- * rows are written as they come (sorting a million pull requests took 3 s of their 20); kept_diff
+ * rows are written as they come (sorting a million pull requests took 2–3 s of their 16–21); kept_diff
  * holds them all as new rows. Returns how many.
  */
 async function fill(client: Client, name: string, rows: string, column: string, scope: unknown[] | null) {
