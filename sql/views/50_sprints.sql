@@ -187,9 +187,11 @@ SELECT t.*,
 CREATE VIEW metrics.team_sprints AS
 SELECT tb.team, s.* FROM metrics.sprints s JOIN metrics.team_boards tb ON tb.board_id = s.board_id;
 
--- Remaining points at the end of each day of a sprint, the ideal line, and the scope.
+-- Remaining points at the end of each day of a sprint, and the scope.
 --   scope     : the points of the issues in the sprint at that instant
 --   remaining : the same, of those not in a done stage
+-- The ideal line is drawn when read (metrics.sprint_burndown), from the sprint's totals: kept
+-- here, this table would wait for every sprint's issues and totals before it could start.
 -- An active sprint has a row for each of its days, the days to come holding the state the
 -- data has now; metrics.sprint_burndown shows the days begun so far. Summed from intervals
 -- rather than issue by issue and day by day: each stay of an issue in the sprint, cut by its
@@ -200,7 +202,7 @@ SELECT tb.team, s.* FROM metrics.sprints s JOIN metrics.team_boards tb ON tb.boa
 -- overlapping (the sync derives them from its changelog in order), so each instant counts once.
 -- A kept table (metrics/refresh.ts), read again sprint by sprint.
 CREATE FUNCTION metrics.sprint_burndown_days_rows(scope_sprint_id bigint[])
-RETURNS TABLE (sprint_id bigint, at timestamptz, remaining_points numeric, scope_points numeric, ideal_points numeric)
+RETURNS TABLE (sprint_id bigint, at timestamptz, remaining_points numeric, scope_points numeric)
 LANGUAGE sql STABLE
 BEGIN ATOMIC
 WITH s AS (
@@ -209,41 +211,37 @@ WITH s AS (
    WHERE sp.start_at IS NOT NULL AND sp.state <> 'future'
      AND (scope_sprint_id IS NULL OR sp.id = ANY (scope_sprint_id))
 ), days AS (
-  SELECT s.sprint_id, s.start_at, s.end_at,
-         least(d + interval '1 day' - interval '1 second', s.close_at) AS at
+  SELECT s.sprint_id, least(d + interval '1 day' - interval '1 second', s.close_at) AS at
     FROM s CROSS JOIN LATERAL generate_series(date_trunc('day', s.start_at, 'UTC'), date_trunc('day', least(s.end_at, s.close_at), 'UTC'), interval '1 day') d
 ), numbered AS (
   SELECT d.*, row_number() OVER (PARTITION BY d.sprint_id ORDER BY d.at) - 1 AS k FROM days d
 ), sprint_days AS (
   SELECT sprint_id, array_agg(at ORDER BY at) AS ats FROM days GROUP BY sprint_id
-), committed AS (
-  SELECT t.sprint_id, t.committed_points FROM metrics.sprint_totals t
-   WHERE scope_sprint_id IS NULL OR t.sprint_id = ANY (scope_sprint_id)
 ), pairs AS (
   -- A stay in the sprint while an estimate holds: [lo, hi), hi NULL while it still holds.
-  SELECT mb.sprint_id, mb.issue_id, sd.ats, pe.points,
+  SELECT mb.sprint_id, mb.issue_id, pe.points,
          greatest(mb.added_at, pe.started_at) AS lo, least(mb.removed_at, pe.ended_at) AS hi
     FROM source.jira_sprint_memberships mb
-    JOIN sprint_days sd ON sd.sprint_id = mb.sprint_id
     JOIN source.jira_point_estimates pe ON pe.issue_id = mb.issue_id
-   WHERE pe.points IS NOT NULL
+   WHERE pe.points IS NOT NULL AND mb.sprint_id IN (SELECT sprint_id FROM s)
 ), pieces AS (
   -- in_scope: counts in scope and remaining; otherwise (in a done stage) it takes its points off remaining.
-  SELECT sprint_id, ats, points, true AS in_scope, lo, hi FROM pairs WHERE hi IS NULL OR hi > lo
+  SELECT sprint_id, points, true AS in_scope, lo, hi FROM pairs WHERE hi IS NULL OR hi > lo
   UNION ALL
-  SELECT p.sprint_id, p.ats, p.points, false, greatest(p.lo, sp.started_at), least(p.hi, sp.ended_at)
+  SELECT p.sprint_id, p.points, false, greatest(p.lo, sp.started_at), least(p.hi, sp.ended_at)
     FROM pairs p
     JOIN source.jira_status_periods sp ON sp.issue_id = p.issue_id
     JOIN metrics.status_stages ss ON ss.status_id = sp.status_id AND ss.stage = 'done'
    WHERE (p.hi IS NULL OR p.hi > p.lo)
      AND (least(p.hi, sp.ended_at) IS NULL OR least(p.hi, sp.ended_at) > greatest(p.lo, sp.started_at))
 ), spans AS (
-  -- The days [k_from, k_to) whose end falls in [lo, hi).
-  SELECT sprint_id, points, in_scope,
-         width_bucket(lo - interval '1 microsecond', ats) AS k_from,
-         CASE WHEN hi IS NULL THEN cardinality(ats) ELSE width_bucket(hi - interval '1 microsecond', ats) END AS k_to,
-         cardinality(ats) AS n
-    FROM pieces
+  -- The days [k_from, k_to) whose end falls in [lo, hi). The sprint's days are joined here,
+  -- not carried through the pieces (an array a row through hundreds of thousands of rows).
+  SELECT p.sprint_id, p.points, p.in_scope,
+         width_bucket(p.lo - interval '1 microsecond', sd.ats) AS k_from,
+         CASE WHEN p.hi IS NULL THEN cardinality(sd.ats) ELSE width_bucket(p.hi - interval '1 microsecond', sd.ats) END AS k_to,
+         cardinality(sd.ats) AS n
+    FROM pieces p JOIN sprint_days sd ON sd.sprint_id = p.sprint_id
 ), deltas AS (
   SELECT sprint_id, k_from AS k, scale(points) AS scale,
          CASE WHEN in_scope THEN points ELSE 0 END AS scope_v, CASE WHEN in_scope THEN points ELSE -points END AS remaining_v,
@@ -275,15 +273,13 @@ WITH s AS (
 )
 SELECT d.sprint_id, d.at,
        coalesce(bi.remaining_points, 0) AS remaining_points,
-       coalesce(bi.scope_points, 0) AS scope_points,
-       greatest(0, c.committed_points * (1 - extract(epoch FROM d.at - d.start_at) / nullif(extract(epoch FROM d.end_at - d.start_at), 0))) AS ideal_points
+       coalesce(bi.scope_points, 0) AS scope_points
   FROM numbered d
-  JOIN committed c ON c.sprint_id = d.sprint_id
   LEFT JOIN by_interval bi ON bi.sprint_id = d.sprint_id AND bi.k = d.k;
 END;
 
--- The sprints written or whose memberships were, every sprint of an issue whose estimates or
--- status periods were, and those whose totals came out different in this refresh.
+-- The sprints written or whose memberships were, and every sprint of an issue whose estimates
+-- or status periods were.
 CREATE FUNCTION metrics.sprint_burndown_days_scope(since pg_snapshot, run bigint)
 RETURNS bigint[]
 LANGUAGE sql STABLE
@@ -292,21 +288,16 @@ BEGIN ATOMIC
     SELECT table_name, issue_ids, sprint_ids FROM metrics.refresh_changes(since, ARRAY[
       'jira_sprints', 'jira_sprint_memberships', 'jira_status_periods', 'jira_point_estimates',
       'jira_statuses'])
-  ), diffs AS (
-    SELECT d.row FROM ops.refresh_diffs d WHERE d.run = sprint_burndown_days_scope.run AND d.table_name = 'sprint_totals'
   ), sprints AS (
     SELECT k.sprint_id FROM changes c CROSS JOIN LATERAL unnest(c.sprint_ids) k (sprint_id)
     UNION
     SELECT mb.sprint_id FROM source.jira_sprint_memberships mb
      WHERE mb.issue_id IN (SELECT k.issue_id FROM changes c CROSS JOIN LATERAL unnest(c.issue_ids) k (issue_id))
-    UNION
-    SELECT (row ->> 'sprint_id')::bigint FROM diffs WHERE row IS NOT NULL
   )
   SELECT CASE WHEN EXISTS (SELECT 1 FROM changes
                             WHERE table_name = 'jira_statuses'
                                OR (table_name = 'jira_sprints' AND sprint_ids IS NULL)
                                OR (table_name NOT IN ('jira_sprints', 'jira_statuses') AND issue_ids IS NULL))
-                OR EXISTS (SELECT 1 FROM diffs WHERE row IS NULL)
               THEN NULL
               ELSE coalesce((SELECT array_agg(DISTINCT sprint_id) FROM sprints), '{}') END;
 END;
@@ -314,12 +305,12 @@ END;
 CREATE TABLE metrics.sprint_burndown_days AS SELECT * FROM metrics.sprint_burndown_days_rows(NULL);
 CREATE UNIQUE INDEX sprint_burndown_days_key ON metrics.sprint_burndown_days (sprint_id, at);
 
--- The days begun so far; today's point stands at now, with the ideal line's value then.
+-- The days begun so far; today's point stands at now, with the ideal line's value then. The
+-- ideal line falls evenly from the committed points at the start to zero at the end.
 CREATE VIEW metrics.sprint_burndown AS
 SELECT b.sprint_id, least(b.at, now()) AS at, b.remaining_points, b.scope_points,
-       CASE WHEN b.at <= now() THEN b.ideal_points
-            ELSE greatest(0, t.committed_points * (1 - extract(epoch FROM now() - t.start_at) / nullif(extract(epoch FROM t.end_at - t.start_at), 0)))
-       END AS ideal_points
+       greatest(0, t.committed_points * (1 - extract(epoch FROM least(b.at, now()) - t.start_at)
+                                             / nullif(extract(epoch FROM t.end_at - t.start_at), 0))) AS ideal_points
   FROM metrics.sprint_burndown_days b
   JOIN metrics.sprint_totals t ON t.sprint_id = b.sprint_id
  WHERE date_trunc('day', b.at, 'UTC') <= now();
